@@ -28,3 +28,30 @@ def letter_from_file(path: Path, max_bytes: int | None = None) -> Letter:
 def letter_from_bytes(data: bytes, filename: str, max_bytes: int | None = None) -> Letter:
     """Parse an uploaded letter."""
     return parse_letter(read_letter_bytes(data, filename, max_bytes=max_bytes), source=filename)
+
+
+def iter_letter_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand files and folders (recursively) into letter files, sorted.
+
+    Returns ``(files, problems)``: a path that does not exist, or a file with an unsupported
+    suffix named explicitly, is a problem to report; unsupported files found while walking a
+    folder are silently passed over (folders hold other things too).
+    """
+    from letters.readers import SUPPORTED_SUFFIXES
+
+    files: list[Path] = []
+    problems: list[tuple[Path, str]] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                            and not p.name.startswith("."))
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(path)
+            else:
+                problems.append((path, f"Định dạng không hỗ trợ; dùng {', '.join(SUPPORTED_SUFFIXES)} "
+                                       f"(unsupported file type)"))
+        else:
+            problems.append((path, "Không tìm thấy tệp hoặc thư mục (no such file or folder)"))
+    return list(dict.fromkeys(files)), problems

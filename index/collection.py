@@ -1,0 +1,398 @@
+"""``Collection``: the one object the CLI, the API and the evaluation use to index and search.
+
+    col = Collection.open(folder, encoder)
+    col.ingest_letters(letters)            # or upsert_letter(letter)
+    col.search("biện pháp tiêm vét", top_k=10, filters={"province": "Lạng Sơn"})
+    col.delete(doc_id); col.get_letter(doc_id); col.stats(); col.rebuild()
+
+Folder layout: ``collection.sqlite3`` (source of truth, see :mod:`index.store`), ``derived/``
+(BM25 + vectors, see :mod:`index.derived`) and ``write.lock``.
+
+Concurrency: writes (ingest, delete, rebuild) hold an in-process ``RLock`` and an exclusive
+``flock`` on ``write.lock`` (other processes); a search takes the current snapshot once and reads
+only from it, so it sees one consistent state while a writer builds and swaps in the next.
+When another process changed the collection, the next search loads its saved folder.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.derived import (IndexOptions, Snapshot, StaleIndex, build_snapshot, load_snapshot,
+                           load_vectors, read_derived_manifest, save_snapshot)
+from index.filters import SearchFilters
+from index.keyword import QueryTerms, analyze_query, clause_tokens
+from index.ranking import DEFAULT_PARAMS, MODES, Ranked, RankingParams, keyword_scores, rank
+from index.results import Hit, IngestResult, SearchResult
+from index.snippets import make_snippet
+from index.store import DB_NAME, ClauseRow, DocumentNotFound, Store
+from letters.schema import Letter
+from models.artifacts import ArtifactError
+
+log = logging.getLogger(__name__)
+
+DERIVED_DIR = "derived"
+LOCK_FILE = "write.lock"
+#: Clauses embedded per encoder call during ingest; letters are committed after each chunk, so
+#: an interrupted ingest loses at most one chunk of work.
+INGEST_CHUNK = 64
+MAX_TOP_K = 1000
+
+__all__ = ["Collection", "DocumentNotFound", "SearchFilters", "SearchResult", "IngestResult"]
+
+
+class Collection:
+    """A searchable set of letters in one folder."""
+
+    def __init__(self, folder: Path, encoder, store: Store, options: IndexOptions,
+                 params: RankingParams) -> None:
+        self.folder = Path(folder)
+        self.encoder = encoder
+        self.store = store
+        self.options = options
+        self.params = params
+        self._lock = threading.RLock()
+        self._lock_depth = 0
+        self._lock_fd: int | None = None
+        self._snap: Snapshot | None = None
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, folder: Path | str, encoder, *, options: IndexOptions | None = None,
+             params: RankingParams | None = None, reembed: bool = False,
+             show_progress: bool = False) -> Collection:
+        """Open (or create) the collection in ``folder``, searching with ``encoder``.
+
+        A derived folder that is missing, damaged, from another format version or older than
+        SQLite is rebuilt from SQLite (no re-embedding). ``reembed=True`` re-embeds every clause
+        with ``encoder`` when the collection was built with another model.
+        """
+        folder = Path(folder).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        store = Store(folder / DB_NAME, encoder_name=encoder.name, dim=encoder.dim)
+        col = cls(folder, encoder, store, options or IndexOptions(), params or DEFAULT_PARAMS)
+        try:
+            if reembed and store.stored_encoder != (encoder.name, encoder.dim):
+                col.rebuild(reembed=True, show_progress=show_progress)
+            else:
+                store.check_encoder()
+                col._snap = col._load_or_sync(save=True)
+        except BaseException:
+            store.close()
+            raise
+        return col
+
+    def close(self) -> None:
+        self.store.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def derived_dir(self) -> Path:
+        return self.folder / DERIVED_DIR
+
+    @contextmanager
+    def _write_lock(self, blocking: bool = True) -> Iterator[bool]:
+        """In-process RLock + inter-process flock; yields False if not blocking and busy."""
+        if not self._lock.acquire(blocking=blocking):
+            yield False
+            return
+        try:
+            if self._lock_depth == 0:
+                if self._lock_fd is None:
+                    self._lock_fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    yield False
+                    return
+            self._lock_depth += 1
+            try:
+                yield True
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def _load_or_sync(self, save: bool) -> Snapshot:
+        """The saved snapshot if it matches SQLite; else one brought up to date from SQLite
+        (saved when ``save`` and no other process is writing)."""
+        try:
+            return load_snapshot(self.derived_dir, self.store, self.options)
+        except StaleIndex as exc:
+            log.info("%s", exc)
+            base = None
+            try:
+                base = load_vectors(self.derived_dir, exc.manifest, self.options)
+            except (ArtifactError, OSError, RuntimeError, KeyError, ValueError):
+                base = None
+        except ArtifactError as exc:
+            if self.derived_dir.exists():
+                log.warning("rebuilding the search index from SQLite: %s", exc)
+            base = None
+        with self._write_lock(blocking=False) as locked:
+            snap = build_snapshot(self.store, self.options, base)
+            if save and locked:
+                save_snapshot(snap, self.derived_dir)
+        return snap
+
+    def _commit_snapshot(self, base_ok: bool = True) -> None:
+        """After writes (lock held): bring the derived structures up to date, save, swap."""
+        base = self._snap.vectors if (base_ok and self._snap is not None) else None
+        snap = build_snapshot(self.store, self.options, base)
+        save_snapshot(snap, self.derived_dir)
+        self._snap = snap
+
+    def _maybe_refresh(self) -> None:
+        """Pick up changes another process committed (or repair after its crash)."""
+        snap = self._snap
+        try:
+            generation = self.store.generation()
+        except Exception:  # noqa: BLE001 - a busy/locked database must not fail a search
+            return
+        if snap is not None and generation == snap.generation:
+            return
+        with self._write_lock(blocking=False) as locked:
+            if not locked or (self._snap is not None and self.store.generation() == self._snap.generation):
+                return
+            try:
+                self._snap = load_snapshot(self.derived_dir, self.store, self.options)
+            except ArtifactError:
+                # Nobody else holds the write lock, so no writer is about to save: repair.
+                self._commit_snapshot()
+
+    # ------------------------------------------------------------------ writing
+    def ingest_letters(self, letters: Iterable[Letter], show_progress: bool = False) -> list[IngestResult]:
+        """Index letters: new ones are embedded and committed one letter per transaction;
+        letters already stored with the same content are skipped ("unchanged"); a letter from
+        the same source file with changed content replaces the old one ("replaced").
+        The search indexes are updated once at the end of the batch."""
+        letters = list(letters)
+        results: list[IngestResult | None] = [None] * len(letters)
+        with self._write_lock():
+            todo: list[int] = []
+            seen: set[str] = set()
+            for i, letter in enumerate(letters):
+                if letter.doc_id in seen or self.store.has_letter(letter.doc_id):
+                    results[i] = IngestResult(letter.doc_id, letter.source, len(letter.clauses), "unchanged")
+                else:
+                    seen.add(letter.doc_id)
+                    todo.append(i)
+            if todo:
+                self._embed_and_store([(i, letters[i]) for i in todo], results, show_progress)
+                self._commit_snapshot()
+        return [r for r in results if r is not None]
+
+    def _embed_and_store(self, items: list[tuple[int, Letter]], results: list, show_progress: bool) -> None:
+        from tqdm.auto import tqdm
+
+        total = sum(len(letter.clauses) for _, letter in items)
+        with tqdm(total=total, unit="clause", desc="ingest", disable=not show_progress) as bar:
+            chunk: list[tuple[int, Letter]] = []
+            size = 0
+            for item in [*items, None]:
+                if item is not None:
+                    chunk.append(item)
+                    size += len(item[1].clauses)
+                if chunk and (item is None or size >= INGEST_CHUNK):
+                    texts = [c.text for _, letter in chunk for c in letter.clauses]
+                    tokens = [clause_tokens(t) for t in texts]
+                    vectors = (self.encoder.encode_passages(texts, show_progress=False)
+                               if texts else np.zeros((0, self.store.dim), np.float32))
+                    k = 0
+                    for i, letter in chunk:
+                        rows = []
+                        for clause in letter.clauses:
+                            rows.append(ClauseRow(clause, tokens[k][0], tokens[k][1], vectors[k]))
+                            k += 1
+                        replaced = [d for d in self.store.put_letter(letter, rows) if d != letter.doc_id]
+                        results[i] = IngestResult(letter.doc_id, letter.source, len(rows),
+                                                  "replaced" if replaced else "added", replaced)
+                    bar.update(len(texts))
+                    chunk, size = [], 0
+
+    def upsert_letter(self, letter: Letter) -> IngestResult:
+        """Index one letter (same rules as ``ingest_letters``)."""
+        return self.ingest_letters([letter])[0]
+
+    def delete(self, doc_id: str) -> None:
+        """Remove a letter from every index; ``DocumentNotFound`` (a ``KeyError``) if unknown."""
+        with self._write_lock():
+            self.store.delete_letter(doc_id)
+            self._commit_snapshot()
+
+    def rebuild(self, reembed: bool = False, show_progress: bool = False) -> None:
+        """Rebuild every derived structure from SQLite; ``reembed`` also recomputes embeddings
+        with the current encoder (after changing the model)."""
+        with self._write_lock():
+            if reembed:
+                ids, texts = self.store.clause_texts()
+                vectors = self.encoder.encode_passages(texts, show_progress=show_progress) if texts \
+                    else np.zeros((0, self.encoder.dim), np.float32)
+                self.store.reembed(ids, vectors)
+            self._commit_snapshot(base_ok=False)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def snapshot(self) -> Snapshot:
+        assert self._snap is not None
+        return self._snap
+
+    def get_letter(self, doc_id: str) -> dict[str, Any]:
+        """The stored letter (tag JSON + ``doc_id`` and ``text``); ``DocumentNotFound`` if unknown."""
+        return self.store.get_letter(doc_id)
+
+    def letters(self) -> list[dict[str, Any]]:
+        return self.store.list_letters()
+
+    def stats(self) -> dict[str, Any]:
+        snap = self.snapshot
+        docs, clauses = self.store.counts()
+        size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
+        return {"documents": docs, "clauses": clauses, "generation": snap.generation,
+                "indexed_clauses": len(snap), "vector_index": snap.vectors.kind,
+                "vectors": len(snap.vectors), "stale_vectors": snap.stale,
+                "encoder": self.encoder.name, "dim": self.encoder.dim, "disk_bytes": size}
+
+    def rank(self, query: str | QueryTerms, *, filters: Mapping[str, Any] | SearchFilters | None = None,
+             mode: str = "hybrid", params: RankingParams | None = None, depth: int | None = None,
+             query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None) -> Ranked:
+        """Ranked slots of the snapshot for a query (what ``search`` pages through).
+
+        ``query_vector`` skips embedding the query (evaluation embeds all queries at once).
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        params = params or self.params
+        snap = snapshot or self.snapshot
+        terms = query if isinstance(query, QueryTerms) else analyze_query(query)
+        depth = max(depth or params.depth, 1)
+        flt = SearchFilters.from_mapping(filters)
+        allowed = snap.table.mask(flt)
+        n = len(snap)
+        zeros = np.zeros(n, np.float32)
+        if mode != "dense" and n:
+            acc = snap.accented.scores(terms.accented) if terms.has_diacritics else zeros
+            kw = keyword_scores(acc, snap.folded.scores(terms.folded), terms.has_diacritics,
+                                params, allowed)
+            keyword_match = snap.folded.containing(self._match_tokens(snap, terms, params))
+            if allowed is not None:
+                keyword_match &= allowed
+        else:
+            kw, keyword_match = zeros, np.zeros(n, bool)
+        code_match = None
+        if terms.codes and n:
+            code_match = snap.accented.containing(terms.codes)
+            if allowed is not None:
+                code_match &= allowed
+            if not code_match.any():
+                code_match = None
+        dense_match = np.zeros(n, bool)
+        dense_top = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+        def dense_at(slots: np.ndarray) -> np.ndarray:
+            return np.zeros(len(slots), np.float32)
+
+        if mode != "bm25" and n:
+            if query_vector is None:
+                query_vector = self.encoder.encode_queries([terms.text])[0]
+            qv = np.asarray(query_vector, np.float32)
+            pos_allowed = snap.position_mask(allowed)
+            scores, pos = snap.vectors.search(qv, depth + snap.stale, pos_allowed)
+            slots = snap.pos_slot[pos]
+            keep = slots >= 0
+            dense_top = (slots[keep][:depth], scores[keep][:depth])
+            above = snap.vectors.count_above(qv, params.dense_floor, pos_allowed)
+            above_slots = snap.pos_slot[above]
+            dense_match[above_slots[above_slots >= 0]] = True
+
+            def dense_at(slots: np.ndarray) -> np.ndarray:  # noqa: F811
+                return snap.vectors.scores_at(qv, snap.slot_pos[slots])
+
+        return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
+                    keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
+                    params=params, mode=mode, depth=depth)
+
+    @staticmethod
+    def _match_tokens(snap: Snapshot, terms: QueryTerms, params: RankingParams) -> list[str]:
+        """Folded query tokens that make a clause count as a keyword match (not the commonest)."""
+        if not terms.folded:
+            return []
+        df = snap.folded.doc_freq(terms.folded)
+        limit = params.common_token_ratio * max(len(snap), 1)
+        rare = [t for t, f in zip(terms.folded, df) if f <= limit]
+        return rare or terms.folded
+
+    def search(self, query: str, top_k: int = 10, offset: int = 0,
+               filters: Mapping[str, Any] | SearchFilters | None = None, mode: str = "hybrid",
+               params: RankingParams | None = None, snippet_width: int = 240) -> SearchResult:
+        """Search clauses. ``total`` counts every clause that matches the filters and the query
+        (a keyword match, or a dense score above the calibrated floor); ``hits`` is the page
+        ``[offset, offset + top_k)`` of them, best first."""
+        if not isinstance(query, str):
+            raise TypeError("query must be a string")
+        if not 1 <= int(top_k) <= MAX_TOP_K:
+            raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}")
+        if int(offset) < 0:
+            raise ValueError("offset must be ≥ 0")
+        top_k, offset = int(top_k), int(offset)
+        flt = SearchFilters.from_mapping(filters)
+        self._maybe_refresh()
+        snap = self.snapshot
+        if not query.strip():  # browse: every clause the filters allow, in index order
+            allowed = snap.table.mask(flt)
+            slots = np.flatnonzero(allowed) if allowed is not None else np.arange(len(snap))
+            page, scores, total = slots[offset:offset + top_k], np.zeros(top_k), int(slots.shape[0])
+        else:
+            ranked = self.rank(query, filters=flt, mode=mode, params=params,
+                               depth=max((params or self.params).depth, offset + top_k), snapshot=snap)
+            page = ranked.slots[offset:offset + top_k]
+            scores, total = ranked.scores[offset:offset + top_k], ranked.total
+        rowids = snap.table.rowids[page]
+        rows = self.store.clauses_by_id(rowids.tolist())
+        hits = []
+        for rowid, score in zip(rowids.tolist(), scores):
+            row = rows.get(rowid)
+            if row is None:  # deleted after this snapshot was taken
+                continue
+            hits.append(Hit(
+                doc_id=row["doc_id"], clause_id=row["clause_id"], path=row["path"], kind=row["kind"],
+                text=row["text"], snippet=make_snippet(row["text"], query, snippet_width),
+                score=float(score), themes=row["themes"], lead=row["lead"], support=row["support"],
+                document=row["document"], heading=row["heading"], order=row["order"]))
+        return SearchResult(query=query, total=total, hits=hits, top_k=top_k, offset=offset,
+                            mode=mode, filters=flt.to_dict())
+
+    def slot_keys(self, snapshot: Snapshot | None = None) -> list[tuple[str, str]]:
+        """(doc_id, path) of every slot (evaluation maps ranked slots to gold items)."""
+        snap = snapshot or self.snapshot
+        rows = self.store.conn.execute("SELECT id, doc_id, path FROM clauses ORDER BY id").fetchall()
+        by_id = {r[0]: (r[1], r[2]) for r in rows}
+        return [by_id[int(i)] for i in snap.table.rowids]
+
+    def __repr__(self) -> str:
+        snap = self._snap
+        return (f"Collection({str(self.folder)!r}, clauses={len(snap) if snap else '?'}, "
+                f"encoder={self.encoder.name!r})")
+
+
+def read_stats(folder: Path) -> dict[str, Any]:
+    """The derived folder's manifest (counts, index kind…) without opening the collection."""
+    return read_derived_manifest(Path(folder) / DERIVED_DIR)

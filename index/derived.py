@@ -1,0 +1,216 @@
+"""The derived search structures (BM25 ×2, vectors, filter table) and their folder on disk.
+
+A ``Snapshot`` is an immutable, consistent view of one SQLite generation; searches use one
+snapshot from start to end while a writer builds the next and swaps it in.
+
+On disk it lives in ``<collection>/derived/``, written with ``atomic_folder`` (the old folder
+stays readable until the new one is complete) and described by a versioned manifest: format
+version, encoder, dimension, counts, vector index kind, library versions, SQLite generation and
+a data hash. If the manifest's generation or hash differ from SQLite's (a crash between a commit
+and the save), the folder is brought up to date from SQLite without re-embedding anything.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.filters import ClauseTable
+from index.keyword import BM25Index
+from index.store import Store
+from index.vectors import VectorIndex, VectorOptions, load_vector_index, new_vector_index
+from models.artifacts import ArtifactError, atomic_folder, library_versions, read_manifest, write_manifest
+
+log = logging.getLogger(__name__)
+
+KIND = "search-index"
+FORMAT_VERSION = 1
+ROWIDS_FILE = "rowids.npy"
+VECTORS_DIR = "vectors"
+ACCENTED_DIR = "bm25_accented"
+FOLDED_DIR = "bm25_folded"
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """How derived structures are built."""
+
+    #: "auto" (FAISS flat below the HNSW threshold, HNSW at/above), "exact", "flat" or "hnsw".
+    vector_kind: str = "auto"
+    vectors: VectorOptions = field(default_factory=VectorOptions)
+    bm25_k1: float = 1.5
+    bm25_b: float = 0.75
+    #: Rebuild an HNSW index once this share of its vectors belong to deleted clauses.
+    stale_ratio: float = 0.1
+
+    @classmethod
+    def from_settings(cls, settings) -> IndexOptions:
+        """Read optional ``hnsw_threshold`` / ``hnsw_ef_search`` / ``vector_index`` settings."""
+        vec = VectorOptions()
+        vec_kw = {}
+        for name, attr in (("hnsw_threshold", "hnsw_threshold"), ("hnsw_ef_search", "ef_search"),
+                           ("hnsw_m", "hnsw_m")):
+            value = getattr(settings, name, None)
+            if value is not None:
+                vec_kw[attr] = int(value)
+        if vec_kw:
+            vec = VectorOptions(**{**asdict(vec), **vec_kw})
+        return cls(vector_kind=getattr(settings, "vector_index", None) or "auto", vectors=vec)
+
+
+@dataclass
+class Snapshot:
+    generation: int
+    data_hash: str
+    table: ClauseTable
+    accented: BM25Index
+    folded: BM25Index
+    vectors: VectorIndex
+    encoder: str
+    dim: int
+
+    def __post_init__(self) -> None:
+        rowids = self.table.rowids
+        ids = self.vectors.ids
+        slot = np.searchsorted(rowids, ids)
+        slot = np.minimum(slot, max(len(rowids) - 1, 0))
+        live = (rowids[slot] == ids) if len(rowids) else np.zeros(len(ids), bool)
+        #: position in the vector index → slot (-1: a deleted clause still in an HNSW graph)
+        self.pos_slot = np.where(live, slot, -1).astype(np.int64)
+        #: slot → position
+        self.slot_pos = np.full(len(rowids), -1, np.int64)
+        self.slot_pos[self.pos_slot[live]] = np.flatnonzero(live)
+        if (self.slot_pos < 0).any():
+            raise ArtifactError("vector index misses clauses of the store; rebuild the index")
+        self.stale = int((~live).sum())
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def position_mask(self, slot_mask: np.ndarray | None) -> np.ndarray | None:
+        """Allowed vector positions for a slot mask (None: everything, no stale vectors)."""
+        if slot_mask is None and not self.stale:
+            return None
+        live = self.pos_slot >= 0
+        if slot_mask is None:
+            return live
+        out = np.zeros(len(self.pos_slot), bool)
+        out[live] = slot_mask[self.pos_slot[live]]
+        return out
+
+    def manifest_fields(self) -> dict:
+        return {
+            "encoder": self.encoder, "dim": self.dim, "generation": self.generation,
+            "data_hash": self.data_hash,
+            "counts": {"documents": len(self.table.doc_ids), "clauses": len(self.table),
+                       "vectors": len(self.vectors), "stale_vectors": self.stale},
+            "vector_index": self.vectors.kind,
+            "libraries": library_versions("faiss-cpu", "bm25s", "numpy"),
+        }
+
+
+def _table(store: Store, conn) -> ClauseTable:
+    meta = store.clause_meta(conn)
+    return ClauseTable(
+        rowids=np.array([m.id for m in meta], np.int64), clause_docs=[m.doc_id for m in meta],
+        kinds=[m.kind for m in meta], themes=[m.themes for m in meta],
+        agencies=[[*m.lead, *m.support] for m in meta], letters=store.letter_meta(conn))
+
+
+def _bm25(store: Store, conn, column: int, options: IndexOptions) -> BM25Index:
+    docs = [row[column].split() for row in store.iter_tokens(conn)]
+    return BM25Index.build(docs, k1=options.bm25_k1, b=options.bm25_b)
+
+
+def _wanted_kind(options: IndexOptions, n: int) -> str:
+    if options.vector_kind != "auto":
+        return options.vector_kind
+    return "hnsw" if n >= options.vectors.hnsw_threshold else "flat"
+
+
+def build_snapshot(store: Store, options: IndexOptions, base: VectorIndex | None = None) -> Snapshot:
+    """A snapshot of SQLite's current state; vectors come from ``base`` plus what is new when
+    that is cheaper than a rebuild, else from every stored embedding (never re-embedding)."""
+    with store.read() as conn:
+        generation = store.generation()
+        data_hash = store.data_hash(conn)
+        table = _table(store, conn)
+        accented = _bm25(store, conn, 1, options)
+        folded = _bm25(store, conn, 2, options)
+        n = len(table)
+        kind = _wanted_kind(options, n)
+        vectors = None
+        if base is not None and base.kind == kind and base.dim == store.dim:
+            stale = np.setdiff1d(base.ids, table.rowids, assume_unique=True).shape[0]
+            fresh = np.setdiff1d(table.rowids, base.ids, assume_unique=True)
+            if stale == 0 or (kind == "hnsw" and stale <= options.stale_ratio * max(len(base), 1)):
+                vectors = base.copy()
+                if fresh.shape[0]:
+                    ids, vecs = store.embeddings(fresh, conn)
+                    vectors.add(ids, vecs)
+        if vectors is None:
+            ids, vecs = store.embeddings(None, conn)
+            vectors = new_vector_index(kind, store.dim, n, options.vectors)
+            vectors.add(ids, vecs)
+    return Snapshot(generation, data_hash, table, accented, folded, vectors, store.encoder_name, store.dim)
+
+
+def save_snapshot(snapshot: Snapshot, folder: Path) -> dict:
+    """Write the derived folder atomically; returns the manifest."""
+    with atomic_folder(folder) as tmp:
+        np.save(tmp / ROWIDS_FILE, snapshot.table.rowids, allow_pickle=False)
+        (tmp / VECTORS_DIR).mkdir()
+        vec_info = snapshot.vectors.save(tmp / VECTORS_DIR)
+        snapshot.accented.save(tmp / ACCENTED_DIR)
+        snapshot.folded.save(tmp / FOLDED_DIR)
+        manifest = write_manifest(tmp, KIND, FORMAT_VERSION, **snapshot.manifest_fields(),
+                                  vectors=vec_info)
+    return manifest
+
+
+def read_derived_manifest(folder: Path) -> dict:
+    return read_manifest(folder, KIND, FORMAT_VERSION)
+
+
+def load_vectors(folder: Path, manifest: dict, options: IndexOptions) -> VectorIndex:
+    return load_vector_index(Path(folder) / VECTORS_DIR, manifest["vectors"], options.vectors)
+
+
+def load_snapshot(folder: Path, store: Store, options: IndexOptions) -> Snapshot:
+    """Load the derived folder; ``ArtifactError`` if it is unreadable, from another format
+    version or encoder, or was built from a different SQLite state than the current one."""
+    folder = Path(folder)
+    manifest = read_derived_manifest(folder)
+    if manifest.get("encoder") != store.encoder_name or manifest.get("dim") != store.dim:
+        raise ArtifactError(f"{folder} was built for encoder {manifest.get('encoder')!r} "
+                            f"(dim {manifest.get('dim')}), the collection uses {store.encoder_name!r}.")
+    with store.read() as conn:
+        generation = store.generation()
+        data_hash = store.data_hash(conn)
+        if manifest.get("generation") != generation or manifest.get("data_hash") != data_hash:
+            raise StaleIndex(folder, manifest, generation)
+        table = _table(store, conn)
+    saved = np.load(folder / ROWIDS_FILE, allow_pickle=False)
+    if not np.array_equal(saved, table.rowids):
+        raise StaleIndex(folder, manifest, generation)
+    try:
+        accented = BM25Index.load(folder / ACCENTED_DIR)
+        folded = BM25Index.load(folder / FOLDED_DIR)
+        vectors = load_vectors(folder, manifest, options)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ArtifactError(f"{folder} is damaged ({exc}); it will be rebuilt from SQLite.") from exc
+    if accented.n_docs != len(table) or folded.n_docs != len(table):
+        raise ArtifactError(f"{folder}: BM25 holds {accented.n_docs} clauses, SQLite {len(table)}.")
+    return Snapshot(generation, data_hash, table, accented, folded, vectors, store.encoder_name, store.dim)
+
+
+class StaleIndex(ArtifactError):
+    """The derived folder is intact but older than SQLite (e.g. a crash after a commit)."""
+
+    def __init__(self, folder: Path, manifest: dict, generation: int) -> None:
+        super().__init__(f"{folder} was built at generation {manifest.get('generation')}, "
+                         f"SQLite is at {generation}: bringing it up to date.")
+        self.manifest = manifest
+

@@ -1,0 +1,141 @@
+"""Search snippets: a window of the clause text around the best match, matches in ``<mark>``.
+
+Offsets are found on ``match_key`` (accented queries) or ``fold`` (tone-less queries) of the clause
+text; both keep the length of NFC text, so an offset found there is the offset in the original.
+Everything outside the ``<mark>`` tags is HTML-escaped: letter text can never inject markup.
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from letters.text import ABBREVIATIONS, fold, has_diacritics, match_key, nfc
+from letters.tokenize import find_codes
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
+#: Function words: matched only when the query has nothing else (never pick the window).
+_STOP = frozenset("""và các của có là được cho trong với những này để theo về thì đã sẽ không một
+từ tại đến như khi do hay hoặc nào gì ra vào trên dưới bị lại cũng nhưng thế nên việc đúng sai""".split())
+_STOP_FOLDED = frozenset(fold(w) for w in _STOP)
+
+
+@lru_cache(maxsize=1)
+def _abbreviation_forms() -> list[list[str]]:
+    """Each abbreviation with its full forms, as match_key strings: [['ubnd', 'ủy ban nhân dân'], …]."""
+    return [[match_key(abbr), *(match_key(f) for f in fulls)] for abbr, fulls in ABBREVIATIONS.items()]
+
+
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    body = r"\s+".join(re.escape(p) for p in phrase.split())
+    return re.compile(rf"(?<!\w){body}(?!\w)")
+
+
+def _query_terms(query: str) -> list[tuple[str, ...]]:
+    """Groups of alternative phrases (match_key form); any one of a group's phrases matches."""
+    key = match_key(query)
+    groups: list[tuple[str, ...]] = []
+    plain: list[str] = []
+    pos = 0
+    for start, end in [*find_codes(key), (len(key), len(key))]:
+        plain.append(key[pos:start])
+        if end > start:
+            groups.append((key[start:end],))
+        pos = end
+    words = " ".join(plain)
+    accented = has_diacritics(query)
+    for forms in _abbreviation_forms():  # "UBND" ↔ "ủy ban nhân dân": one group, both spellings
+        patterns = [_phrase_pattern(f if accented else fold(f)) for f in forms]
+        if any(p.search(words) for p in patterns):
+            groups.append(tuple(forms))
+            for p in patterns:
+                words = p.sub(" ", words)
+    groups.extend((w,) for w in _WORD.findall(words))
+    stop = _STOP if accented else _STOP_FOLDED
+    words = [g for g in groups if not (len(g) == 1 and g[0] in stop)]
+    return list(dict.fromkeys(words or groups))
+
+
+def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Character spans of ``text`` (NFC) that match the query, merged, in order.
+
+    With diacritics in the query a term matches its exact accents first and falls back to the
+    tone-less form only when the clause doesn't have it accented; without diacritics the
+    tone-less form is matched.
+    """
+    text = nfc(text)
+    accented = has_diacritics(query)
+    key = match_key(text) if accented else ""
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    for group in _query_terms(query):
+        found: list[tuple[int, int]] = []
+        if accented:
+            for phrase in group:
+                found.extend(m.span() for m in _phrase_pattern(phrase).finditer(key))
+        if not found:
+            for phrase in group:
+                found.extend(m.span() for m in _phrase_pattern(fold(phrase)).finditer(folded))
+        spans.extend(found)
+    return _merge(text, spans)
+
+
+def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Union of spans; neighbours separated only by spaces become one ("tiêm vét")."""
+    out: list[list[int]] = []
+    for start, end in sorted(spans):
+        if out and (start <= out[-1][1] or not text[out[-1][1]:start].strip(" ")):
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(s, e) for s, e in out]
+
+
+def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    if len(text) <= width:
+        return 0, len(text)
+    best, best_score = 0, -1.0
+    lead = width // 5
+    for start, _ in spans or [(0, 0)]:
+        lo = max(0, min(start - lead, len(text) - width))
+        hi = lo + width
+        covered = [(s, e) for s, e in spans if s >= lo and e <= hi]
+        distinct = len({text[s:e].lower() for s, e in covered})
+        score = distinct + 0.01 * sum(e - s for s, e in covered)
+        if score > best_score:
+            best, best_score = lo, score
+    lo, hi = best, best + width
+    # Snap to word boundaries without cutting a highlighted span.
+    if lo > 0:
+        space = text.rfind(" ", max(0, lo - 20), lo + 1)
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(text):
+        space = text.find(" ", hi - 1, min(len(text), hi + 20))
+        hi = space if space >= 0 else hi
+    for s, e in spans:
+        if s < hi < e:
+            hi = e
+        if s < lo < e:
+            lo = s
+    return lo, hi
+
+
+def make_snippet(text: str, query: str, width: int = 240) -> str:
+    """HTML snippet of ``text`` for ``query``: ≈``width`` characters, ``<mark>`` around matches."""
+    text = nfc(text)
+    spans = highlight_spans(text, query)
+    lo, hi = _window(text, spans, width)
+    parts = ["… " if lo > 0 else ""]
+    pos = lo
+    for s, e in spans:
+        if e <= lo or s >= hi:
+            continue
+        s, e = max(s, lo), min(e, hi)
+        parts.append(html.escape(text[pos:s]))
+        parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    parts.append(html.escape(text[pos:hi]))
+    if hi < len(text):
+        parts.append(" …")
+    return "".join(parts)

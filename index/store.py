@@ -1,0 +1,405 @@
+"""The collection's source of truth: one SQLite file with letters, clauses and their embeddings.
+
+Everything the search indexes hold (BM25 postings, the vector index) is *derived* from this file
+and can be rebuilt from it without re-embedding: each clause row keeps its search tokens
+(accented and folded) and its embedding as a float32 BLOB.
+
+Writes are one transaction per letter and bump ``meta.generation``; the derived folder records
+the generation it was built from, so a crash between the commit and the save is detected on the
+next open (see :mod:`index.derived`). WAL mode lets searches read while an ingest writes.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from letters.schema import Clause, Letter
+from models.artifacts import ArtifactError
+
+#: Bump when the table layout changes; an older file is refused with a rebuild hint.
+SCHEMA_VERSION = 1
+DB_NAME = "collection.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS letters (
+    doc_id    TEXT PRIMARY KEY,
+    source    TEXT,
+    year      INTEGER,
+    month     INTEGER,
+    day       INTEGER,
+    province  TEXT,
+    issuer    TEXT,
+    doc_type  TEXT,
+    number    TEXT,
+    subject   TEXT,
+    n_clauses INTEGER NOT NULL,
+    metadata  TEXT NOT NULL,      -- Letter.document_dict() as JSON
+    body      TEXT NOT NULL,      -- the normalised letter text
+    added     REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS letters_source ON letters(source);
+CREATE INDEX IF NOT EXISTS letters_year ON letters(year, month);
+CREATE TABLE IF NOT EXISTS clauses (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: derived indexes key on it
+    doc_id        TEXT NOT NULL REFERENCES letters(doc_id),
+    clause_id     TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    ord           INTEGER NOT NULL,
+    text          TEXT NOT NULL,
+    heading       TEXT,
+    themes        TEXT NOT NULL,  -- [{"id", "score"}]
+    lead          TEXT NOT NULL,  -- ["so_y_te", ...]
+    support       TEXT NOT NULL,
+    mentions      TEXT NOT NULL,
+    tokens        TEXT NOT NULL,  -- accented search tokens, space-separated
+    tokens_folded TEXT NOT NULL,  -- the same tokens without tones
+    embedding     BLOB NOT NULL   -- float32 little-endian, length dim
+);
+CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id);
+"""
+
+
+class DocumentNotFound(KeyError):
+    """No letter with this ``doc_id`` is stored (a ``KeyError`` whose message says which)."""
+
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(doc_id)
+        self.doc_id = doc_id
+
+    def __str__(self) -> str:
+        return f"no document with doc_id {self.doc_id!r} in this collection"
+
+
+@dataclass(frozen=True)
+class ClauseRow:
+    """What the store needs for one clause besides the parsed ``Clause``."""
+
+    clause: Clause
+    tokens: Sequence[str]
+    tokens_folded: Sequence[str]
+    embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class ClauseMetaRow:
+    """One live clause's filter metadata (read in bulk for the search snapshot)."""
+
+    id: int
+    doc_id: str
+    kind: str
+    themes: list[str]
+    lead: list[str]
+    support: list[str]
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _blob(vector: np.ndarray, dim: int) -> bytes:
+    vec = np.asarray(vector, dtype="<f4").reshape(-1)
+    if vec.shape[0] != dim:
+        raise ValueError(f"embedding has {vec.shape[0]} dimensions, the collection uses {dim}")
+    return vec.tobytes()
+
+
+class Store:
+    """SQLite access for one collection folder; safe to share between threads.
+
+    Each thread gets its own connection; writes are serialised by SQLite (and by the
+    collection's lock in-process).
+    """
+
+    def __init__(self, path: Path, *, encoder_name: str, dim: int) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self.dim = int(dim)
+        self.encoder_name = encoder_name
+        self._init_schema()
+
+    # ------------------------------------------------------------------ connections
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # safe against process crashes (kill -9) in WAL
+        conn.execute("PRAGMA busy_timeout=60000")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._conns_lock:
+            for conn in self._conns:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._conns.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction that bumps the generation on commit."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every SELECT inside sees the same committed state."""
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def _init_schema(self) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(stmt)
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            if not meta:
+                conn.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)",
+                    [("schema_version", str(SCHEMA_VERSION)), ("generation", "0"),
+                     ("encoder", self.encoder_name), ("dim", str(self.dim)),
+                     ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))],
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if not meta:
+            meta = {"schema_version": str(SCHEMA_VERSION), "encoder": self.encoder_name,
+                    "dim": str(self.dim)}
+        if int(meta.get("schema_version", -1)) != SCHEMA_VERSION:
+            raise ArtifactError(
+                f"{self.path} uses collection schema v{meta.get('schema_version')}, this version "
+                f"reads v{SCHEMA_VERSION}: re-ingest the letters into a new index folder.")
+        #: (name, dim) of the encoder the stored embeddings were made with.
+        self.stored_encoder: tuple[str, int] = (meta["encoder"], int(meta["dim"]))
+
+    def check_encoder(self) -> None:
+        """Refuse to mix embeddings of two encoders in one collection."""
+        name, dim = self.stored_encoder
+        if name != self.encoder_name or dim != self.dim:
+            raise ArtifactError(
+                f"{self.path} was embedded with {name!r} (dim {dim}), but the configured encoder "
+                f"is {self.encoder_name!r} (dim {self.dim}): set CONGVAN_MODEL back, or open it "
+                f"with Collection.open(..., reembed=True) to re-embed every clause.")
+
+    def reembed(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Overwrite every embedding (made with the configured encoder) and record that encoder."""
+        with self.write() as conn:
+            conn.executemany("UPDATE clauses SET embedding = ? WHERE id = ?",
+                             [(_blob(v, self.dim), int(i)) for i, v in zip(ids, vectors)])
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'encoder'", (self.encoder_name,))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'dim'", (str(self.dim),))
+        self.stored_encoder = (self.encoder_name, self.dim)
+
+    # ------------------------------------------------------------------ reads
+    def generation(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0])
+
+    def counts(self) -> tuple[int, int]:
+        """(letters, clauses)."""
+        conn = self.conn
+        docs = conn.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
+        clauses = conn.execute("SELECT COUNT(*) FROM clauses").fetchone()[0]
+        return int(docs), int(clauses)
+
+    def has_letter(self, doc_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM letters WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+
+    def doc_ids_for_source(self, source: str) -> list[str]:
+        rows = self.conn.execute("SELECT doc_id FROM letters WHERE source = ?", (source,)).fetchall()
+        return [r[0] for r in rows]
+
+    def clause_ids(self) -> np.ndarray:
+        """Row ids of all stored clauses, ascending (int64)."""
+        rows = self.conn.execute("SELECT id FROM clauses ORDER BY id").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def data_hash(self, conn: sqlite3.Connection | None = None) -> str:
+        """A digest of which clauses are stored (row ids) and which letters they belong to."""
+        import hashlib
+
+        conn = conn or self.conn
+        h = hashlib.sha256()
+        for (cid, doc) in conn.execute("SELECT id, doc_id FROM clauses ORDER BY id"):
+            h.update(f"{cid}:{doc};".encode())
+        return h.hexdigest()
+
+    def iter_tokens(self, conn: sqlite3.Connection | None = None) -> Iterator[tuple[int, str, str]]:
+        """(id, accented tokens, folded tokens) of every clause, ascending id."""
+        conn = conn or self.conn
+        yield from conn.execute("SELECT id, tokens, tokens_folded FROM clauses ORDER BY id")
+
+    def embeddings(self, ids: Sequence[int] | None = None,
+                   conn: sqlite3.Connection | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) for the given clause ids (all when None), ascending id."""
+        conn = conn or self.conn
+        if ids is None:
+            rows = conn.execute("SELECT id, embedding FROM clauses ORDER BY id").fetchall()
+        else:
+            rows = []
+            wanted = sorted(int(i) for i in ids)
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start:start + 900]
+                marks = ",".join("?" * len(chunk))
+                rows.extend(conn.execute(
+                    f"SELECT id, embedding FROM clauses WHERE id IN ({marks}) ORDER BY id", chunk))
+        out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vecs = np.empty((len(rows), self.dim), dtype=np.float32)
+        for i, (_, blob) in enumerate(rows):
+            vecs[i] = np.frombuffer(blob, dtype="<f4")
+        return out_ids, vecs
+
+    def clause_meta(self, conn: sqlite3.Connection | None = None) -> list[ClauseMetaRow]:
+        conn = conn or self.conn
+        out = []
+        for cid, doc, kind, themes, lead, support in conn.execute(
+                "SELECT id, doc_id, kind, themes, lead, support FROM clauses ORDER BY id"):
+            out.append(ClauseMetaRow(cid, doc, kind, [t["id"] for t in json.loads(themes)],
+                                     json.loads(lead), json.loads(support)))
+        return out
+
+    def letter_meta(self, conn: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
+        """Filter columns of every letter."""
+        conn = conn or self.conn
+        cols = ("doc_id", "year", "month", "day", "province", "issuer", "doc_type")
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM letters ORDER BY doc_id").fetchall()
+        return [dict(zip(cols, r)) for r in rows]
+
+    def clauses_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Clause + document fields for search hits, keyed by clause row id."""
+        if not ids:
+            return {}
+        out: dict[int, dict[str, Any]] = {}
+        wanted = [int(i) for i in ids]
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                    f"""SELECT c.id, c.doc_id, c.clause_id, c.path, c.kind, c.ord, c.text, c.heading,
+                               c.themes, c.lead, c.support, l.metadata
+                        FROM clauses c JOIN letters l ON l.doc_id = c.doc_id
+                        WHERE c.id IN ({marks})""", chunk):
+                (cid, doc, clause_id, path, kind, order, text, heading, themes, lead, support,
+                 metadata) = row
+                out[cid] = {
+                    "doc_id": doc, "clause_id": clause_id, "path": path, "kind": kind,
+                    "order": order, "text": text, "heading": heading,
+                    "themes": json.loads(themes), "lead": json.loads(lead),
+                    "support": json.loads(support), "document": json.loads(metadata),
+                }
+        return out
+
+    def get_letter(self, doc_id: str) -> dict[str, Any]:
+        """The stored letter: ``{"doc_id", "document", "clauses", "text"}`` (tag JSON + id)."""
+        with self.read() as conn:
+            row = conn.execute("SELECT metadata, body FROM letters WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is None:
+                raise DocumentNotFound(doc_id)
+            clauses = []
+            for (clause_id, path, kind, order, text, heading, themes, lead, support,
+                 mentions) in conn.execute(
+                    """SELECT clause_id, path, kind, ord, text, heading, themes, lead, support, mentions
+                       FROM clauses WHERE doc_id = ? ORDER BY ord, id""", (doc_id,)):
+                clauses.append({
+                    "clause_id": clause_id, "path": path, "kind": kind, "text": text,
+                    "themes": json.loads(themes),
+                    "agencies": {"lead": json.loads(lead), "support": json.loads(support)},
+                    "heading": heading, "mentions": json.loads(mentions), "order": order,
+                })
+        return {"doc_id": doc_id, "document": json.loads(row[0]), "clauses": clauses, "text": row[1]}
+
+    def list_letters(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT doc_id, source, subject, issuer, number, year, month, day, n_clauses "
+            "FROM letters ORDER BY added, doc_id").fetchall()
+        cols = ("doc_id", "source", "subject", "issuer", "number", "year", "month", "day", "clauses")
+        return [dict(zip(cols, r)) for r in rows]
+
+    # ------------------------------------------------------------------ writes
+    def put_letter(self, letter: Letter, rows: Sequence[ClauseRow]) -> list[str]:
+        """Store a letter and its clauses in one transaction; returns the doc ids it replaced.
+
+        A letter with the same ``doc_id`` (same content) or the same ``source`` (a changed
+        version of the same file) is replaced.
+        """
+        replaced: list[str] = []
+        with self.write() as conn:
+            old = {letter.doc_id}
+            if letter.source:
+                old.update(r[0] for r in conn.execute(
+                    "SELECT doc_id FROM letters WHERE source = ?", (letter.source,)))
+            for doc_id in sorted(old):
+                if self._delete(conn, doc_id):
+                    replaced.append(doc_id)
+            date = letter.date
+            conn.execute(
+                """INSERT INTO letters(doc_id, source, year, month, day, province, issuer, doc_type,
+                                       number, subject, n_clauses, metadata, body, added)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (letter.doc_id, letter.source, date.year, date.month, date.day, letter.province,
+                 letter.issuer, letter.doc_type, letter.number, letter.subject, len(rows),
+                 _json(letter.document_dict()), letter.text, time.time()))
+            conn.executemany(
+                """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
+                                       support, mentions, tokens, tokens_folded, embedding)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(letter.doc_id, r.clause.clause_id, r.clause.path, r.clause.kind, r.clause.order,
+                  r.clause.text, r.clause.heading, _json([asdict(t) for t in r.clause.themes]),
+                  _json(list(r.clause.agencies.lead)), _json(list(r.clause.agencies.support)),
+                  _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
+                  " ".join(r.tokens_folded), _blob(r.embedding, self.dim)) for r in rows])
+        return replaced
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, doc_id: str) -> bool:
+        cur = conn.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
+        conn.execute("DELETE FROM clauses WHERE doc_id = ?", (doc_id,))
+        return cur.rowcount > 0
+
+    def delete_letter(self, doc_id: str) -> None:
+        """Remove a letter and its clauses; ``DocumentNotFound`` if it is not stored."""
+        with self.write() as conn:
+            if not self._delete(conn, doc_id):
+                raise DocumentNotFound(doc_id)
+
+    def clause_texts(self) -> tuple[np.ndarray, list[str]]:
+        rows = self.conn.execute("SELECT id, text FROM clauses ORDER BY id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]

@@ -1,0 +1,69 @@
+"""Helpers for tests of the index mechanics (not for search quality: use the real encoder there).
+
+``HashingEncoder`` maps text to a deterministic bag-of-hashed-syllables vector, instantly and
+without a model, so store/index/crash tests run in seconds. ``make_letter`` builds a ``Letter``
+from plain tuples.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from letters.schema import AgencyRoles, Clause, DateParts, Letter, ThemeScore
+from letters.tokenize import syllable_tokens
+from letters.text import fold
+
+
+class HashingEncoder:
+    """Encoder interface (name, dim, encode_queries, encode_passages) over hashed syllables."""
+
+    def __init__(self, dim: int = 64, delay: float = 0.0, name: str = "test/hashing") -> None:
+        self.name = name
+        self.dim = dim
+        self.delay = delay  # seconds per passage, to make ingests slow enough to interrupt
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, np.float32)
+        for tok in syllable_tokens(text):
+            h = int.from_bytes(hashlib.blake2b(fold(tok).encode(), digest_size=8).digest(), "little")
+            vec[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        if norm == 0:
+            vec[0] = 1.0
+            return vec
+        return vec / norm
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("Pass a list of strings")
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([self._vector(t) for t in texts])
+
+    def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if self.delay:
+            time.sleep(self.delay * len(texts))
+        return self.encode_queries(texts)
+
+
+def make_letter(doc_id: str, clauses: Sequence[tuple], *, source: str | None = None,
+                province: str | None = None, issuer: str | None = None,
+                date: tuple[int | None, int | None, int | None] = (None, None, None),
+                subject: str | None = None, number: str | None = None,
+                doc_type: str | None = "Công văn") -> Letter:
+    """``clauses``: (path, kind, text[, themes[, lead[, support]]]) tuples."""
+    out = []
+    for i, spec in enumerate(clauses):
+        path, kind, text, *rest = spec
+        themes = rest[0] if len(rest) > 0 else []
+        lead = rest[1] if len(rest) > 1 else []
+        support = rest[2] if len(rest) > 2 else []
+        out.append(Clause(clause_id=f"{doc_id}:{path}", path=path, kind=kind, text=text, order=i,
+                          themes=[ThemeScore(t, 0.9) for t in themes],
+                          agencies=AgencyRoles(list(lead), list(support))))
+    return Letter(doc_id=doc_id, doc_type=doc_type, issuer=issuer, province=province,
+                  number=number, date=DateParts(*date), subject=subject, clauses=out,
+                  text="\n".join(c.text for c in out), source=source)

@@ -1,0 +1,271 @@
+"""Nearest-neighbour search over clause embeddings (inner product of L2-normalised vectors).
+
+Two implementations of one small protocol:
+
+- ``ExactIndex``: a NumPy matrix, brute force. The reference (tests compare FAISS against it).
+- ``FaissIndex``: ``IndexFlatIP`` below ``hnsw_threshold`` vectors, ``IndexHNSWFlat`` (inner
+  product) at or above it; which one is chosen is recorded in the derived folder's manifest.
+
+Positions are the order vectors were added in; ``ids[position]`` is the clause row id in SQLite.
+Stale positions (clauses deleted since) are filtered out by the caller through ``allowed``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from models.artifacts import ArtifactError
+
+IDS_FILE = "ids.npy"
+EXACT_FILE = "vectors.npy"
+FAISS_FILE = "faiss.index"
+
+
+@dataclass(frozen=True)
+class VectorOptions:
+    """How the vector index is built; defaults measured in ``benchmarks/bench_search.py``."""
+
+    #: Below this many vectors an exact ``IndexFlatIP``; at or above, HNSW.
+    hnsw_threshold: int = 20_000
+    hnsw_m: int = 32
+    ef_construction: int = 80
+    #: Search breadth; 96 gave recall@10 ≥ 0.98 against exact search on 100k real-text clauses.
+    ef_search: int = 96
+    #: Filtered searches that leave at most this many vectors are answered by brute force.
+    brute_force_max: int = 8192
+
+
+class VectorIndex(Protocol):
+    kind: str  # "exact" | "flat" | "hnsw"
+    dim: int
+    ids: np.ndarray  # int64, position → clause row id
+
+    def __len__(self) -> int: ...
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    def search(self, query: np.ndarray, k: int,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, positions) of the ``k`` best vectors, best first; ``allowed`` is a bool
+        mask over positions."""
+        ...
+
+    def scores_at(self, query: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Exact inner products of ``query`` with the vectors at ``positions``."""
+        ...
+
+    def count_above(self, query: np.ndarray, threshold: float,
+                    allowed: np.ndarray | None = None) -> np.ndarray:
+        """Positions whose score is ≥ ``threshold`` (approximate for HNSW)."""
+        ...
+
+    def copy(self) -> VectorIndex: ...
+
+    def save(self, folder: Path) -> dict: ...
+
+
+def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:
+    mat = np.ascontiguousarray(vectors, dtype=np.float32)
+    if mat.ndim != 2 or mat.shape[1] != dim:
+        raise ValueError(f"expected vectors of shape (n, {dim}), got {mat.shape}")
+    return mat
+
+
+def _top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, np.float32), np.zeros(0, np.int64)
+    part = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(scores.shape[0])
+    order = part[np.lexsort((part, -scores[part]))]
+    return scores[order].astype(np.float32), order.astype(np.int64)
+
+
+class ExactIndex:
+    """Brute-force inner product over a NumPy matrix."""
+
+    kind = "exact"
+
+    def __init__(self, dim: int) -> None:
+        self.dim = int(dim)
+        self.matrix = np.zeros((0, self.dim), np.float32)
+        self.ids = np.zeros(0, np.int64)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        mat = _as_matrix(vectors, self.dim)
+        self.matrix = np.concatenate([self.matrix, mat]) if len(self) else mat.copy()
+        self.ids = np.concatenate([self.ids, np.asarray(ids, np.int64)])
+
+    def search(self, query, k, allowed=None):
+        if not len(self):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = self.matrix @ np.asarray(query, np.float32)
+        if allowed is not None:
+            keep = np.flatnonzero(allowed)
+            s, order = _top(scores[keep], k)
+            return s, keep[order]
+        return _top(scores, k)
+
+    def scores_at(self, query, positions):
+        return self.matrix[np.asarray(positions, np.int64)] @ np.asarray(query, np.float32)
+
+    def count_above(self, query, threshold, allowed=None):
+        if not len(self):
+            return np.zeros(0, np.int64)
+        hit = (self.matrix @ np.asarray(query, np.float32)) >= threshold
+        if allowed is not None:
+            hit &= allowed
+        return np.flatnonzero(hit)
+
+    def copy(self) -> ExactIndex:
+        out = ExactIndex(self.dim)
+        out.matrix, out.ids = self.matrix, self.ids  # add() never mutates in place
+        return out
+
+    def save(self, folder: Path) -> dict:
+        np.save(Path(folder) / EXACT_FILE, self.matrix, allow_pickle=False)
+        np.save(Path(folder) / IDS_FILE, self.ids, allow_pickle=False)
+        return {"kind": self.kind, "dim": self.dim, "count": len(self)}
+
+    @classmethod
+    def load(cls, folder: Path, info: dict) -> ExactIndex:
+        out = cls(info["dim"])
+        out.matrix = np.load(Path(folder) / EXACT_FILE, allow_pickle=False)
+        out.ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False)
+        return out
+
+
+class FaissIndex:
+    """FAISS flat or HNSW index over inner product; the kind is fixed at construction."""
+
+    def __init__(self, dim: int, kind: str, options: VectorOptions | None = None, index=None) -> None:
+        import faiss
+
+        self.options = options or VectorOptions()
+        self.dim = int(dim)
+        if kind not in ("flat", "hnsw"):
+            raise ValueError(f"unknown FAISS index kind {kind!r}")
+        self.kind = kind
+        if index is None:
+            if kind == "flat":
+                index = faiss.IndexFlatIP(self.dim)
+            else:
+                index = faiss.IndexHNSWFlat(self.dim, self.options.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+                index.hnsw.efConstruction = self.options.ef_construction
+        if kind == "hnsw":
+            index.hnsw.efSearch = self.options.ef_search
+        self.index = index
+        self.ids = np.zeros(index.ntotal, np.int64)
+
+    @classmethod
+    def for_size(cls, dim: int, n: int, options: VectorOptions | None = None) -> FaissIndex:
+        """The kind suited to ``n`` vectors: flat below the threshold, HNSW from it."""
+        options = options or VectorOptions()
+        return cls(dim, "hnsw" if n >= options.hnsw_threshold else "flat", options)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        mat = _as_matrix(vectors, self.dim)
+        if mat.shape[0]:
+            self.index.add(mat)
+            self.ids = np.concatenate([self.ids, np.asarray(ids, np.int64)])
+
+    def _params(self, allowed: np.ndarray | None, k: int):
+        import faiss
+
+        if allowed is None:
+            bits, sel = None, None
+        else:
+            bits = np.packbits(allowed, bitorder="little")
+            sel = faiss.IDSelectorBitmap(len(self), faiss.swig_ptr(bits))
+        if self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=max(self.options.ef_search, k))
+        else:
+            params = faiss.SearchParameters()
+        if sel is not None:
+            params.sel = sel
+        return params, (bits, sel)  # keep the bitmap alive while FAISS reads it
+
+    def search(self, query, k, allowed=None):
+        n = len(self)
+        if not n or k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        q = np.asarray(query, np.float32).reshape(1, -1)
+        if allowed is not None:
+            keep = np.flatnonzero(allowed)
+            if keep.shape[0] <= max(self.options.brute_force_max, k):
+                s, order = _top(self.scores_at(q[0], keep), k)
+                return s, keep[order]
+        params, _alive = self._params(allowed, k)
+        scores, pos = self.index.search(q, min(k, n), params=params)
+        valid = pos[0] >= 0
+        return scores[0][valid].astype(np.float32), pos[0][valid].astype(np.int64)
+
+    def scores_at(self, query, positions):
+        positions = np.asarray(positions, np.int64)
+        if not positions.shape[0]:
+            return np.zeros(0, np.float32)
+        vecs = self.index.reconstruct_batch(positions)
+        return vecs @ np.asarray(query, np.float32)
+
+    def count_above(self, query, threshold, allowed=None):
+        if not len(self):
+            return np.zeros(0, np.int64)
+        params, _alive = self._params(allowed, 0)
+        lims, _scores, pos = self.index.range_search(
+            np.asarray(query, np.float32).reshape(1, -1), float(threshold), params=params)
+        return np.unique(pos[lims[0]:lims[1]].astype(np.int64))
+
+    def copy(self) -> FaissIndex:
+        import faiss
+
+        out = FaissIndex(self.dim, self.kind, self.options, faiss.clone_index(self.index))
+        out.ids = self.ids.copy()
+        return out
+
+    def save(self, folder: Path) -> dict:
+        import faiss
+
+        faiss.write_index(self.index, str(Path(folder) / FAISS_FILE))
+        np.save(Path(folder) / IDS_FILE, self.ids, allow_pickle=False)
+        info = {"kind": self.kind, "dim": self.dim, "count": len(self)}
+        if self.kind == "hnsw":
+            info.update(hnsw_m=self.options.hnsw_m, ef_construction=self.options.ef_construction,
+                        ef_search=self.options.ef_search)
+        return info
+
+    @classmethod
+    def load(cls, folder: Path, info: dict, options: VectorOptions | None = None) -> FaissIndex:
+        import faiss
+
+        index = faiss.read_index(str(Path(folder) / FAISS_FILE))
+        out = cls(info["dim"], info["kind"], options, index)
+        out.ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False)
+        if out.index.ntotal != out.ids.shape[0] or out.index.d != out.dim:
+            raise ArtifactError(f"{folder}: FAISS index holds {out.index.ntotal}×{out.index.d}, "
+                                f"ids say {out.ids.shape[0]}×{out.dim}; rebuild the index.")
+        return out
+
+
+def new_vector_index(kind: str, dim: int, n: int, options: VectorOptions | None = None) -> VectorIndex:
+    """``kind``: "auto" (FAISS flat/HNSW by size), "exact", "flat" or "hnsw"."""
+    if kind == "exact":
+        return ExactIndex(dim)
+    if kind == "auto":
+        return FaissIndex.for_size(dim, n, options)
+    return FaissIndex(dim, kind, options)
+
+
+def load_vector_index(folder: Path, info: dict, options: VectorOptions | None = None) -> VectorIndex:
+    if info.get("kind") == "exact":
+        return ExactIndex.load(folder, info)
+    if info.get("kind") in ("flat", "hnsw"):
+        return FaissIndex.load(folder, info, options)
+    raise ArtifactError(f"{folder}: unknown vector index kind {info.get('kind')!r}; rebuild the index.")

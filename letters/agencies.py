@@ -1,0 +1,352 @@
+"""Which bodies a clause names, and which of them it makes responsible (lead) or cooperating.
+
+Matching is accent-, case- and tone-placement-insensitive (on ``letters.text.fold`` text, which
+keeps offsets), longest alias wins and matches never overlap. Besides the taxonomy's agencies the
+matcher also knows *sources* (Bộ Y tế, Chính phủ, Tỉnh ủy …: cited issuers, never responsible) and
+*other bodies* (Công an tỉnh, Sở Tài chính …: local bodies with no id), so that "Ban Chỉ đạo Quốc
+gia" is not read as the provincial one and "Công an tỉnh chủ trì" is not given to someone else.
+
+Role rules (documented here because the tagger, the tests and reviewers rely on them):
+
+1. Names are grouped into *lists*: consecutive names joined only by commas, "và", "với",
+   "các cơ quan liên quan" … (and, in subject position, ";", "đề nghị", "yêu cầu", "lãnh đạo").
+2. A list in *subject position* — at the start of the clause or of a sentence/semicolon part,
+   possibly after "Giao", "Yêu cầu", "Đề nghị", "Đối với", "Các đồng chí", "Thủ trưởng" …, or right
+   after "giao"/"yêu cầu" anywhere — is **lead** ("Sở Y tế, UBND các huyện … có trách nhiệm",
+   "Giao X chủ trì", "Yêu cầu A, B; đề nghị C" → several leads). If the list is followed by
+   "phối hợp" it is **support** ("UBND các huyện phối hợp thực hiện"); if it is followed by
+   "giao/yêu cầu/đề nghị" + another list, it is the speaker ("UBND tỉnh giao Sở Y tế …") and
+   only a mention.
+3. A list right after "phối hợp (chặt chẽ) (với)" or "sự phối hợp của" is **support**.
+4. A list anywhere else followed by "chủ trì" ("do Sở Y tế chủ trì") is **lead**; followed by
+   "phối hợp" it is **support**; otherwise it is a **mention**. That covers objects of the
+   lead's action ("chỉ đạo các cơ quan báo chí", "báo cáo UBND tỉnh"), bodies one is
+   accountable to ("trước Tỉnh ủy, UBND tỉnh") and issuers of cited documents ("Kế hoạch số
+   37/KH-UBND … của UBND tỉnh"): consistently *mentions*, never lead or support.
+5. "X là thành viên Ban Chỉ đạo …": X is folded into the body it is a member of.
+6. Sources never get a role. A clause whose subject list holds only *other bodies* has its own
+   subject (it does not inherit), though that subject has no id.
+7. Inheritance: a clause that names no subject of its own takes its heading's lead and support
+   (``inherited``) and adds the support it names itself; one that names its own subject keeps
+   only its own roles ("- Chủ tịch UBND các huyện, thành phố chịu trách nhiệm …" under item 2
+   has lead ``ubnd_huyen`` only). The parser passes the letter's single addressee as
+   ``inherited`` for top-level items (see ``letters.parse``).
+8. A clause left with no lead at all (none of its own, none inherited) whose subject list was
+   told to "phối hợp" ("Đề nghị Ủy ban MTTQ tỉnh phối hợp vận động …") makes that list the lead:
+   it is the body the clause tells to act.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from letters.schema import AgencyMention, AgencyRoles
+from letters.taxonomy import Body, Taxonomy, load_taxonomy
+from letters.text import fold
+
+__all__ = ["Hit", "assign_roles", "find_bodies", "find_mentions"]
+
+Category = Literal["agency", "source", "other"]
+Role = Literal["lead", "support", "mention"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matched body name: ``agency`` is the taxonomy id (None for sources/other bodies)."""
+
+    start: int
+    end: int
+    text: str
+    agency: str | None
+    category: Category
+
+
+# --------------------------------------------------------------------------- matching
+def _alias_regex(alias: str) -> str:
+    """Folded alias → regex tolerant of spacing around '-', '&', '/' and ','."""
+    key = fold(alias)
+    words = re.findall(r"\w+", key)
+    seps = re.split(r"\w+", key)[1:-1]  # separators between consecutive words
+    out = [re.escape(words[0])]
+    for sep, word in zip(seps, words[1:]):
+        if "," in sep:
+            out.append(r"\s*,\s*")
+        elif re.search(r"[-–—&/]", sep):
+            out.append(r"\s*[-–—&/]?\s*")
+        else:
+            out.append(r"\s+")
+        out.append(re.escape(word))
+    return "".join(out)
+
+
+def _pattern_regex(pattern: str) -> str:
+    """A taxonomy pattern: a space in it matches any run of whitespace."""
+    return pattern.replace(" ", r"\s+")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    regex: re.Pattern[str]
+    agency: str | None
+    category: Category
+    proper: bool  # only counts with a capital initial in the original text
+
+
+# A run of capitalised words right after a unit word: the place name in "UBND huyện Cao Lộc",
+# "Ban Chỉ đạo … tỉnh Lạng Sơn"; absorbed into the hit so lists stay contiguous.
+_UNIT_END = re.compile(r"(?:tinh|huyen|quan|thi xa|thanh pho|xa|phuong|thi tran|tinh uy|huyen uy|thanh uy)$")
+_PLACE_NAME = re.compile(r"(?:[ \t]*-?[ \t]*[^\W\d_][^\W_]*){1,4}")
+
+
+class _Matcher:
+    def __init__(self, tax: Taxonomy) -> None:
+        self.entries: list[_Entry] = []
+        groups: list[tuple[Category, tuple[Body, ...]]] = [
+            ("agency", tax.agencies), ("source", tax.sources), ("other", tax.other_bodies)]
+        for category, bodies in groups:
+            for body in bodies:
+                agency = body.id if category == "agency" else None
+                for alias in body.aliases:
+                    self._add(_alias_regex(alias), agency, category, proper=False)
+                for alias in body.proper_aliases:
+                    self._add(_alias_regex(alias), agency, category, proper=True)
+                for pattern in body.patterns:
+                    self._add(_pattern_regex(pattern), agency, category, proper=False)
+
+    def _add(self, body: str, agency: str | None, category: Category, proper: bool) -> None:
+        regex = re.compile(rf"(?<!\w){body}(?!\w)")
+        self.entries.append(_Entry(regex, agency, category, proper))
+
+    def hits(self, text: str) -> list[Hit]:
+        folded = fold(text)
+        found: list[tuple[int, int, _Entry]] = []
+        for entry in self.entries:
+            for m in entry.regex.finditer(folded):
+                if m.end() == m.start():
+                    continue
+                if entry.proper and not text[m.start()].isupper():
+                    continue
+                found.append((m.start(), m.end(), entry))
+        # Longest first, then leftmost; keep only non-overlapping matches.
+        found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+        taken: list[tuple[int, int, _Entry]] = []
+        for start, end, entry in found:
+            if all(end <= s or start >= e for s, e, _ in taken):
+                taken.append((start, end, entry))
+        taken.sort(key=lambda f: f[0])
+        out: list[Hit] = []
+        for i, (start, end, entry) in enumerate(taken):
+            limit = taken[i + 1][0] if i + 1 < len(taken) else len(text)
+            end = _extend_place(text, folded, start, end, limit)
+            out.append(Hit(start, end, text[start:end], entry.agency, entry.category))
+        return out
+
+
+def _extend_place(text: str, folded: str, start: int, end: int, limit: int) -> int:
+    """Absorb a capitalised place name after a unit word ("tỉnh" + "Lạng Sơn")."""
+    if not _UNIT_END.search(folded[start:end]):
+        return end
+    m = _PLACE_NAME.match(text, end, limit)
+    if not m:
+        return end
+    # keep only the leading words that are capitalised (a proper name)
+    pos = end
+    for word in re.finditer(r"[ \t]*-?[ \t]*([^\W\d_][^\W_]*)", text[end:m.end()]):
+        if not word.group(1)[0].isupper():
+            break
+        pos = end + word.end()
+    return pos
+
+
+@lru_cache(maxsize=4)
+def _matcher(tax_path: str) -> _Matcher:
+    return _Matcher(load_taxonomy(tax_path))
+
+
+def find_bodies(text: str, taxonomy: Taxonomy | None = None) -> list[Hit]:
+    """Every body named in ``text`` (agencies, sources, other bodies), in order."""
+    tax = taxonomy or load_taxonomy()
+    return _matcher(tax.path).hits(text)
+
+
+def find_mentions(text: str, taxonomy: Taxonomy | None = None) -> list[AgencyMention]:
+    """Taxonomy agencies named in ``text`` (role "mention"; roles come from ``assign_roles``)."""
+    return [AgencyMention(h.agency, "mention", h.text, h.start)
+            for h in find_bodies(text, taxonomy) if h.agency]
+
+
+# --------------------------------------------------------------------------- role cues
+# What may sit between two names of one list (folded text).
+_GLUE_WORDS = (r"va|cung|voi|cac|tinh|cho|"
+               r"cac co quan(?:\s*,\s*don vi)?(?:\s+co)?\s+lien quan|cac don vi(?:\s+co)?\s+lien quan|"
+               r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan")
+# Extra glue in subject position: "Yêu cầu A, B; đề nghị C", "…Tỉnh ủy; lãnh đạo các sở …".
+_SUBJECT_GLUE_WORDS = (r"de nghi|kinh de nghi|yeu cau|giao|lanh dao|cac dong chi|dong chi|"
+                       r"thu truong|giam doc|chu tich|nguoi dung dau")
+_GLUE = re.compile(rf"^(?:[\s,()]|\b(?:{_GLUE_WORDS})\b)*$")
+_SUBJECT_GLUE = re.compile(rf"^(?:[\s,;()]|\b(?:{_GLUE_WORDS}|{_SUBJECT_GLUE_WORDS})\b)*$")
+# Words that may open a sentence before its subject list.
+_SUBJECT_PREFIX = re.compile(
+    rf"^(?:[\s,;:()\-–•+*]|\b(?:{_SUBJECT_GLUE_WORDS}|doi voi|rieng|cac|va|cho|dac biet)\b)*$")
+# "giao"/"yêu cầu" right before a list makes it the subject even mid-sentence.
+_TRIGGER = re.compile(r"\b(?:giao(?:\s+cho)?|yeu cau)\s*$")
+# Where a new sentence (or semicolon part) starts.
+_BOUNDARY = re.compile(r"(?:[.;:!?]|\n)\s+")
+# Right after "phối hợp (chặt chẽ, có hiệu quả) với" / "với sự phối hợp của".
+_SUPPORT_BEFORE = re.compile(
+    r"(?:\bphoi hop(?:\s+chat che|\s+thuong xuyen|\s+dong bo|\s+tot|\s*,?\s*co hieu qua)*"
+    r"(?:\s*,)?(?:\s+voi)?|\bsu\s+phoi hop(?:\s+chat che)?\s+cua|\bphoi hop\s+cua)[\s(]*$")
+# What follows a list: "(theo chức năng, nhiệm vụ) (có trách nhiệm) chủ trì" / "… phối hợp".
+_DUTY = r"[\s,:]*(?:theo\s+chuc\s+nang\s*,?\s*nhiem\s+vu(?:\s+duoc\s+giao)?[\s,]*)?(?:co\s+trach\s+nhiem\s+)?"
+_TAIL_LEAD = re.compile(rf"^{_DUTY}(?:lam\s+)?(?:la\s+co\s+quan\s+)?chu\s+tri")
+_TAIL_SUPPORT = re.compile(rf"^{_DUTY}(?:chu\s+dong\s+|tham\s+gia\s+|cung\s+)?phoi\s+hop")
+# "X là thành viên Ban Chỉ đạo …": X is one of Y's members.
+_MEMBER_GAP = re.compile(r"^\s*la\s*(?:(?:cac\s+)?(?:thanh vien|uy vien)(?:\s+cua)?\s*)?$")
+
+
+@dataclass
+class _List:
+    hits: list[Hit]
+    context: Literal["subject", "support", "other"]
+    members: set[int]  # indexes (into hits) folded into a later "thành viên" name
+    role: Role = "mention"
+    speaker: bool = False  # "UBND tỉnh giao …": the list that gives the order
+
+
+# The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế".
+_SPEAKER_GAP = re.compile(r"^\s*(?:giao(?:\s+cho)?|yeu\s+cau|(?:kinh\s+)?de\s+nghi|uy\s+quyen)\s*$")
+
+
+def _boundary_before(folded: str, pos: int) -> int:
+    start = 0
+    for m in _BOUNDARY.finditer(folded, 0, pos):
+        start = m.end()
+    return start
+
+
+def _context(folded: str, hit: Hit) -> Literal["subject", "support", "other"]:
+    before = folded[_boundary_before(folded, hit.start):hit.start]
+    if _SUPPORT_BEFORE.search(folded[:hit.start]):
+        return "support"
+    if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before):
+        return "subject"
+    return "other"
+
+
+def _group(folded: str, hits: list[Hit]) -> list[_List]:
+    """Cut the hits into lists (rule 1), each with the context of its first name."""
+    lists: list[_List] = []
+    i = 0
+    while i < len(hits):
+        context = _context(folded, hits[i])
+        if lists and _SPEAKER_GAP.match(folded[lists[-1].hits[-1].end:hits[i].start]):
+            lists[-1].speaker = True
+            context = "subject"
+        glue = _SUBJECT_GLUE if context == "subject" else _GLUE
+        group, members = [hits[i]], set()
+        j = i + 1
+        while j < len(hits):
+            gap = folded[hits[j - 1].end:hits[j].start]
+            if _SPEAKER_GAP.match(gap):
+                break
+            if glue.match(gap):
+                pass
+            elif context == "subject" and _MEMBER_GAP.match(gap):
+                members.add(len(group) - 1)
+            else:
+                break
+            group.append(hits[j])
+            j += 1
+        lists.append(_List(group, context, members))
+        i = j
+    return lists
+
+
+def _decide(folded: str, lists: list[_List]) -> None:
+    """Give each list its role (rules 2-4)."""
+    for lst in lists:
+        tail = folded[lst.hits[-1].end:]
+        if lst.speaker:
+            lst.role = "mention"
+        elif lst.context == "support":
+            lst.role = "support"
+        elif _TAIL_LEAD.match(tail):
+            lst.role = "lead"
+        elif _TAIL_SUPPORT.match(tail):
+            lst.role = "support"
+        elif lst.context == "subject":
+            lst.role = "lead"
+        else:
+            lst.role = "mention"
+
+
+def _promote_addressed_support(lists: list[_List], mentions: list[AgencyMention],
+                               lead: list[str], support: list[str]) -> None:
+    """Rule 8: "Đề nghị Ủy ban MTTQ tỉnh phối hợp vận động" with no lead anywhere: the body the
+    clause addresses is the one told to act, so it is the lead."""
+    promoted = {h.agency for lst in lists if lst.context == "subject" and lst.role == "support"
+                for h in lst.hits if h.agency}
+    if not promoted:
+        return
+    for m in mentions:
+        if m.agency in promoted and m.role == "support":
+            m.role = "lead"
+    lead.extend(a for a in dict.fromkeys(support) if a in promoted)
+    support[:] = [a for a in support if a not in promoted]
+
+
+def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
+    skip = set(exclude or [])
+    return [i for i in dict.fromkeys(ids) if i not in skip]
+
+
+def assign_roles(text: str, inherited: AgencyRoles | None = None,
+                 taxonomy: Taxonomy | None = None) -> tuple[AgencyRoles, list[AgencyMention]]:
+    """Lead/support agencies of one clause, plus every agency mention with its role.
+
+    ``inherited`` is the heading's roles (or the letter's addressee): used when the clause names
+    no subject of its own (module docstring, rule 7).
+    """
+    tax = taxonomy or load_taxonomy()
+    hits = find_bodies(text, tax)
+    folded = fold(text)
+    lists = _group(folded, hits)
+    _decide(folded, lists)
+
+    mentions: list[AgencyMention] = []
+    lead: list[str] = []
+    support: list[str] = []
+    own_subject = False
+    for lst in lists:
+        if lst.role == "lead" and any(h.category != "source" for h in lst.hits):
+            own_subject = True
+        for idx, hit in enumerate(lst.hits):
+            if hit.agency is None:
+                continue
+            role: Role = "mention" if idx in lst.members else lst.role
+            mentions.append(AgencyMention(hit.agency, role, hit.text, hit.start))
+            if role == "lead":
+                lead.append(hit.agency)
+            elif role == "support":
+                support.append(hit.agency)
+
+    if not lead and not (inherited and inherited.lead):
+        _promote_addressed_support(lists, mentions, lead, support)
+        own_subject = own_subject or bool(lead)
+    if own_subject or inherited is None:
+        roles = AgencyRoles(_unique(lead), _unique(support, lead))
+        return roles, mentions
+
+    roles = AgencyRoles(_unique(inherited.lead),
+                        _unique([*inherited.support, *support], inherited.lead))
+    names = tax.agency_names
+    taken = {(m.agency, m.role) for m in mentions}
+    for agency in roles.lead:
+        mentions.append(AgencyMention(agency, "lead", names.get(agency, agency), -1, inherited=True))
+    for agency in inherited.support:
+        if agency in roles.support and (agency, "support") not in taken:
+            mentions.append(AgencyMention(agency, "support", names.get(agency, agency), -1,
+                                          inherited=True))
+    return roles, mentions

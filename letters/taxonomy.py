@@ -1,0 +1,288 @@
+"""The tag taxonomy (themes, agencies, gazetteer) loaded from data, never hard-coded.
+
+Why a data file: a province adds its own aliases (or a new agency) without touching code, and the
+parser, the tagger, the model and the evaluation all read the same ids. ``load_taxonomy()`` reads
+``letters/data/taxonomy.json`` unless a path (or ``$CONGVAN_TAXONOMY``) names another file; such a
+file may say ``"extends": "builtin"`` (or a path) and then only lists what it adds: entries are
+merged by id, aliases/keywords/patterns appended.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "BUILTIN_PATH",
+    "Agency",
+    "Body",
+    "Province",
+    "Taxonomy",
+    "TaxonomyError",
+    "Theme",
+    "load_taxonomy",
+]
+
+BUILTIN_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
+ENV_VAR = "CONGVAN_TAXONOMY"
+# Ids are stable API values: lowercase ASCII snake case.
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_PROVINCE_SLOT = "{province}"
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is missing, not JSON, or breaks a rule (message names file and entry)."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Body:
+    """A named body: agencies (with an id), external sources, or local bodies without an id.
+
+    ``aliases`` are already expanded (``{province}`` filled in); ``patterns`` are regexes over
+    ``letters.text.fold`` text; ``proper_aliases`` only count with a capital initial.
+    """
+
+    id: str | None
+    name: str
+    aliases: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    proper_aliases: tuple[str, ...] = ()
+
+
+Agency = Body
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str
+    aliases: tuple[str, ...] = ()
+    city: bool = False  # centrally-run city ("thành phố Hà Nội" is a province-level unit)
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    version: int
+    themes: tuple[Theme, ...]
+    agencies: tuple[Body, ...]
+    sources: tuple[Body, ...] = ()
+    other_bodies: tuple[Body, ...] = ()
+    provinces: tuple[Province, ...] = ()
+    path: str = ""
+    _themes_by_id: dict[str, Theme] = field(default_factory=dict, repr=False, compare=False)
+    _agencies_by_id: dict[str, Body] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._themes_by_id.update({t.id: t for t in self.themes})
+        self._agencies_by_id.update({a.id: a for a in self.agencies if a.id})
+
+    @property
+    def theme_ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+    @property
+    def agency_ids(self) -> list[str]:
+        return [a.id for a in self.agencies if a.id]
+
+    @property
+    def theme_labels(self) -> dict[str, str]:
+        return {t.id: t.label for t in self.themes}
+
+    @property
+    def agency_names(self) -> dict[str, str]:
+        return {a.id: a.name for a in self.agencies if a.id}
+
+    def theme(self, theme_id: str) -> Theme:
+        try:
+            return self._themes_by_id[theme_id]
+        except KeyError:
+            raise KeyError(f"unknown theme id {theme_id!r}; known: {', '.join(self.theme_ids)}") from None
+
+    def agency(self, agency_id: str) -> Body:
+        try:
+            return self._agencies_by_id[agency_id]
+        except KeyError:
+            raise KeyError(f"unknown agency id {agency_id!r}; known: {', '.join(self.agency_ids)}") from None
+
+    def province_spellings(self) -> list[str]:
+        return [s for p in self.provinces for s in p.spellings]
+
+
+# --------------------------------------------------------------------------- loading
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """The taxonomy at ``path`` (else ``$CONGVAN_TAXONOMY``, else the built-in file), cached."""
+    chosen = path if path is not None else os.environ.get(ENV_VAR) or BUILTIN_PATH
+    return _load_cached(str(Path(chosen).resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str) -> Taxonomy:
+    return _build(_read_merged(Path(path), seen=()), path)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TaxonomyError(f"taxonomy file not found: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise TaxonomyError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{path}: the top level must be an object")
+    return data
+
+
+def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """Read ``path``, resolving ``extends`` (an extension file only lists additions)."""
+    if path in seen:
+        raise TaxonomyError(f"{path}: 'extends' loops back to itself")
+    data = _read_json(path)
+    parent_ref = data.get("extends")
+    if not parent_ref:
+        return data
+    parent_path = BUILTIN_PATH if parent_ref == "builtin" else (path.parent / str(parent_ref)).resolve()
+    return _merge(_read_merged(parent_path, (*seen, path)), data)
+
+
+_LIST_KEYS = ("aliases", "patterns", "proper_aliases", "keywords")
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Entries with a known id/name extend the base entry; others are appended."""
+    out = dict(base)
+    for section in ("themes", "agencies", "sources", "other_bodies", "provinces"):
+        merged = [dict(e) for e in base.get(section, [])]
+        index = {e.get("id") or e.get("name"): e for e in merged}
+        for entry in extra.get(section, []):
+            key = entry.get("id") or entry.get("name")
+            target = index.get(key)
+            if target is None:
+                merged.append(dict(entry))
+                index[key] = merged[-1]
+                continue
+            for k, v in entry.items():
+                if k in _LIST_KEYS:
+                    target[k] = [*target.get(k, []), *v]
+                else:
+                    target[k] = v
+        out[section] = merged
+    if "version" in extra:
+        out["version"] = extra["version"]
+    return out
+
+
+# --------------------------------------------------------------------------- validation
+def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise TaxonomyError(f"{where}: '{key}' must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _required_str(entry: dict[str, Any], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise TaxonomyError(f"{where}: missing or empty '{key}'")
+    return value.strip()
+
+
+def _check_id(value: str, where: str, seen: set[str], kind: str) -> None:
+    if not _ID_RE.match(value):
+        raise TaxonomyError(f"{where}: id {value!r} must be lowercase ASCII snake_case")
+    if value in seen:
+        raise TaxonomyError(f"{where}: duplicate {kind} id {value!r}")
+    seen.add(value)
+
+
+def _check_patterns(patterns: tuple[str, ...], where: str) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise TaxonomyError(f"{where}: bad pattern {pattern!r}: {exc}") from None
+
+
+def _expand(aliases: tuple[str, ...], provinces: tuple[Province, ...]) -> tuple[str, ...]:
+    """Fill ``{province}`` with every province spelling."""
+    out: list[str] = []
+    for alias in aliases:
+        if _PROVINCE_SLOT in alias:
+            out.extend(alias.replace(_PROVINCE_SLOT, s) for p in provinces for s in p.spellings)
+        else:
+            out.append(alias)
+    return tuple(dict.fromkeys(out))
+
+
+def _body(entry: Any, where: str, provinces: tuple[Province, ...], need_id: bool) -> Body:
+    if not isinstance(entry, dict):
+        raise TaxonomyError(f"{where}: each entry must be an object")
+    body_id = _required_str(entry, "id", where) if need_id else entry.get("id")
+    name = _required_str(entry, "name", where)
+    aliases = _strings(entry.get("aliases"), where, "aliases")
+    patterns = _strings(entry.get("patterns"), where, "patterns")
+    proper = _strings(entry.get("proper_aliases"), where, "proper_aliases")
+    _check_patterns(patterns, where)
+    return Body(body_id, name, _expand((name, *aliases), provinces), patterns, _expand(proper, provinces))
+
+
+def _provinces(raw: Any, path: str) -> tuple[Province, ...]:
+    out = []
+    for i, entry in enumerate(raw or []):
+        where = f"{path}: provinces[{i}]"
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{where}: each entry must be an object")
+        out.append(Province(_required_str(entry, "name", where),
+                            _strings(entry.get("aliases"), where, "aliases"), bool(entry.get("city"))))
+    return tuple(out)
+
+
+def _build(data: dict[str, Any], path: str) -> Taxonomy:
+    version = data.get("version")
+    if not isinstance(version, int):
+        raise TaxonomyError(f"{path}: 'version' must be an integer")
+    provinces = _provinces(data.get("provinces"), path)
+    themes: list[Theme] = []
+    seen: set[str] = set()
+    raw_themes = data.get("themes")
+    if not isinstance(raw_themes, list) or not raw_themes:
+        raise TaxonomyError(f"{path}: 'themes' must be a non-empty list")
+    for i, entry in enumerate(raw_themes):
+        where = f"{path}: themes[{i}]"
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{where}: each theme must be an object")
+        theme_id = _required_str(entry, "id", where)
+        _check_id(theme_id, f"{path}: theme {theme_id!r}", seen, "theme")
+        themes.append(Theme(theme_id, _required_str(entry, "label", where),
+                            str(entry.get("description") or ""),
+                            _strings(entry.get("keywords"), where, "keywords")))
+    raw_agencies = data.get("agencies")
+    if not isinstance(raw_agencies, list) or not raw_agencies:
+        raise TaxonomyError(f"{path}: 'agencies' must be a non-empty list")
+    agencies: list[Body] = []
+    seen_agencies: set[str] = set()
+    for i, entry in enumerate(raw_agencies):
+        body = _body(entry, f"{path}: agencies[{i}]", provinces, need_id=True)
+        assert body.id is not None
+        _check_id(body.id, f"{path}: agency {body.id!r}", seen_agencies, "agency")
+        agencies.append(body)
+    sources = tuple(_body(e, f"{path}: sources[{i}]", provinces, need_id=False)
+                    for i, e in enumerate(data.get("sources") or []))
+    others = tuple(_body(e, f"{path}: other_bodies[{i}]", provinces, need_id=False)
+                   for i, e in enumerate(data.get("other_bodies") or []))
+    return Taxonomy(version, tuple(themes), tuple(agencies), sources, others, provinces, path)

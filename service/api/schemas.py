@@ -1,0 +1,129 @@
+"""Request and response bodies of the HTTP API (kept apart from the library dataclasses).
+
+The JSON shapes are the ones of ``shared/spec/interface.md``; fields may be added, never renamed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TextLetter(BaseModel):
+    """A letter sent as JSON text instead of an uploaded file."""
+
+    text: str = Field(..., min_length=1, max_length=2_000_000, description="Toàn văn công văn (letter text)")
+    filename: str | None = Field(None, description="Optional name shown as the letter's source")
+
+
+class DateOut(BaseModel):
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+
+
+class SignerOut(BaseModel):
+    name: str | None = None
+    title: str | None = None
+
+
+class ReferenceOut(BaseModel):
+    type: str | None = None
+    number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+    text: str = ""
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    doc_id: str
+    doc_type: str | None = None
+    issuer: str | None = None
+    province: str | None = None
+    number: str | None = None
+    place: str | None = None
+    date: DateOut = DateOut()
+    subject: str | None = None
+    recipients: list[str] = []
+    signer: SignerOut = SignerOut()
+    references: list[ReferenceOut] = []
+
+
+class ThemeOut(BaseModel):
+    id: str
+    score: float
+
+
+class AgenciesOut(BaseModel):
+    lead: list[str] = []
+    support: list[str] = []
+
+
+class ClauseOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    clause_id: str
+    path: str
+    kind: str
+    text: str
+    themes: list[ThemeOut] = []
+    agencies: AgenciesOut = AgenciesOut()
+
+
+class TagResponse(BaseModel):
+    document: DocumentOut
+    clauses: list[ClauseOut]
+
+
+class StoredLetterResponse(TagResponse):
+    doc_id: str
+
+
+class HitDocumentOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    subject: str | None = None
+    issuer: str | None = None
+    province: str | None = None
+    number: str | None = None
+    date: DateOut = DateOut()
+
+
+class HitOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    doc_id: str
+    clause_id: str
+    path: str
+    kind: str
+    text: str
+    snippet: str
+    score: float
+    themes: list[str] = []
+    agencies: AgenciesOut = AgenciesOut()
+    document: HitDocumentOut
+
+
+class SearchResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    query: str
+    total: int
+    hits: list[HitOut]
+
+
+class HealthResponse(BaseModel):
+    status: str
+    documents: int
+    clauses: int
+    model: str
+
+
+class DeleteResponse(BaseModel):
+    deleted: str
+
+
+class ErrorResponse(BaseModel):
+    detail: Any

@@ -1,0 +1,182 @@
+"""``congvan ingest | search | serve | evaluate``: CLI commands over the index (see cli.py)."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from service.cli import EXIT_FAIL, EXIT_OK, _error, _print_json, _settings
+
+
+def _open_collection(settings: Any, show_progress: bool = False):
+    from index.collection import Collection
+    from models.encoder import load_encoder
+
+    return Collection.open(settings.index_dir, load_encoder(settings), show_progress=show_progress)
+
+
+# --------------------------------------------------------------------------- ingest
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from letters.pipeline import LetterReadError, iter_letter_files, letter_from_file
+    from service.tagging import tag_letter
+
+    settings = _settings(args)
+    files, problems = iter_letter_files(args.paths)
+    skipped = [{"path": str(p), "error": why} for p, why in problems]
+    letters, paths = [], []
+    quiet = args.json or not sys.stderr.isatty()
+    for path in tqdm(files, desc="đọc văn bản", unit="tệp", disable=quiet or len(files) < 5):
+        try:
+            letter = letter_from_file(path, max_bytes=settings.max_upload_bytes)
+        except LetterReadError as exc:
+            skipped.append({"path": str(path), "error": str(exc)})
+            continue
+        if not letter.clauses:
+            skipped.append({"path": str(path), "error": "Không tách được điều khoản nào (no clauses found)"})
+            continue
+        letter.source = str(path)
+        letters.append(tag_letter(letter, settings))
+        paths.append(path)
+    ingested = []
+    if letters:
+        with _open_collection(settings, show_progress=not quiet) as col:
+            for result in col.ingest_letters(letters, show_progress=not quiet):
+                ingested.append(result.to_dict())
+            stats = col.stats()
+    else:
+        stats = None
+    if args.json:
+        _print_json({"ingested": ingested, "skipped": skipped})
+    else:
+        for row in ingested:
+            print(f"{row['status']:>9}  {row['doc_id']}  {row['clauses']:>3} điều khoản  {row['path']}")
+        for row in skipped:
+            print(f"  bỏ qua  {row['path']}: {row['error']}", file=sys.stderr)
+        if stats:
+            print(f"Chỉ mục {settings.index_dir}: {stats['documents']} văn bản, {stats['clauses']} điều khoản "
+                  f"({stats['vector_index']})")
+    if not ingested and not skipped:
+        _error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
+        return EXIT_FAIL
+    return EXIT_FAIL if skipped else EXIT_OK
+
+
+# --------------------------------------------------------------------------- search
+def cmd_search(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    filters = {"year": args.year, "from": args.date_from, "to": args.date_to,
+               "province": args.province, "issuer": args.issuer, "theme": args.theme,
+               "agency": args.agency}
+    if not (settings.index_dir / "collection.sqlite3").exists():
+        _error(f"chưa có chỉ mục ở {settings.index_dir}: chạy `congvan ingest THƯ_MỤC` trước "
+               f"(no index yet: run congvan ingest first)")
+        return EXIT_FAIL
+    with _open_collection(settings) as col:
+        try:
+            result = col.search(args.query, top_k=args.top_k, offset=args.offset, filters=filters,
+                                mode=args.mode)
+        except ValueError as exc:
+            _error(str(exc))
+            return EXIT_FAIL
+    if args.json:
+        _print_json(result.to_dict())
+        return EXIT_OK
+    print(f"{result.total} điều khoản khớp với «{args.query}»")
+    for i, hit in enumerate(result.hits, start=args.offset + 1):
+        doc = hit.document
+        date = doc.get("date") or {}
+        when = "/".join(str(date[k]) for k in ("day", "month", "year") if date.get(k))
+        snippet = re.sub(r"</?mark>", "«", hit.snippet).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+        print(f"\n{i}. [{hit.score:.3f}] {doc.get('number') or '—'} {when} — {doc.get('issuer') or '—'}"
+              f"\n   {doc.get('subject') or ''}\n   Mục {hit.path}: {snippet}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- serve
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.api.app import create_app
+
+    settings = _settings(args)
+    print(f"congvan: http://{args.host}:{args.port}/  (API docs: /docs, index: {settings.index_dir})",
+          file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- evaluate
+def cmd_evaluate_search(args: argparse.Namespace) -> int:
+    from training.eval_search import evaluate
+
+    settings = _settings(args)
+    modes = [args.mode] if args.mode else ["bm25", "dense", "hybrid"]
+    rows = []
+    for mode in modes:
+        try:
+            rows.append(evaluate(args.benchmark, args.split, mode, settings=settings))
+        except FileNotFoundError as exc:
+            _error(str(exc))
+            return EXIT_FAIL
+    if args.json:
+        _print_json(rows[0] if len(rows) == 1 else rows)
+        return EXIT_OK
+    print(f"| benchmark | split | mode | queries | R@1 | R@10 | MRR@10 | nDCG@10 |\n|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['benchmark']} | {r['split']} | {r['mode']} | {r['queries']} | {r['recall@1']:.3f} | "
+              f"{r['recall@10']:.3f} | {r['mrr@10']:.3f} | {r['ndcg@10']:.3f} |")
+    return EXIT_OK
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    index_help = "index folder (default: CONGVAN_INDEX or CONGVAN_HOME/index)"
+
+    ingest = sub.add_parser("ingest", help="parse, tag and index letters",
+                            description="Index letter files or folders (walked recursively: .txt, .md, "
+                            ".docx, .pdf). Re-ingesting the same content changes nothing; a changed file "
+                            "replaces its old version. Unreadable files are reported and skipped; the "
+                            "exit code is 1 if any was skipped.")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--index", metavar="DIR", help=index_help)
+    ingest.add_argument("--json", action="store_true", help='print {"ingested": […], "skipped": […]}')
+    ingest.set_defaults(func=cmd_ingest)
+
+    search = sub.add_parser("search", help="search clauses (accented or tone-less)",
+                            description="Hybrid keyword + semantic search over indexed clauses.")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--index", metavar="DIR", help=index_help)
+    search.add_argument("--top-k", type=int, default=10, metavar="N", help="hits per page (default 10)")
+    search.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N hits")
+    search.add_argument("--json", action="store_true", help="print the search JSON of the contract")
+    search.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+    search.add_argument("--year", type=int, help="letters of this year")
+    search.add_argument("--from", dest="date_from", metavar="YYYY[-MM]", help="letters dated from")
+    search.add_argument("--to", dest="date_to", metavar="YYYY[-MM]", help="letters dated up to")
+    search.add_argument("--province", help='e.g. "Lạng Sơn" (accents optional)')
+    search.add_argument("--issuer", help="issuing body contains (accents optional)")
+    search.add_argument("--theme", action="append", help="theme id, e.g. vaccination (repeatable)")
+    search.add_argument("--agency", action="append", help="agency id, lead or support, e.g. so_y_te")
+    search.set_defaults(func=cmd_search)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API and the staff web page",
+                           description="Serve the API (OpenAPI at /docs) over the index.")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--index", metavar="DIR", help=index_help)
+    serve.set_defaults(func=cmd_serve)
+
+    evaluate = sub.add_parser("evaluate", help="evaluate search on public benchmarks")
+    ev_sub = evaluate.add_subparsers(dest="what", required=True, metavar="WHAT")
+    ev_search = ev_sub.add_parser("search", help="retrieval benchmark (alqac, vicov19qa)",
+                                  description="Recall@1/@10, MRR@10, nDCG@10 through the service's own "
+                                  "index and ranking code. Data: ../shared/benchmarks.")
+    ev_search.add_argument("--benchmark", required=True, choices=["alqac", "vicov19qa"])
+    ev_search.add_argument("--split", default="test", help="test (report) or train/val (tuning)")
+    ev_search.add_argument("--mode", choices=["hybrid", "bm25", "dense"],
+                           help="one mode (default: all three, as a table)")
+    ev_search.add_argument("--json", action="store_true")
+    ev_search.set_defaults(func=cmd_evaluate_search)

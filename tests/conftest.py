@@ -1,0 +1,17 @@
+"""Shared fixtures: the real encoder, converted once into a cache reused across test runs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TEST_HOME = Path(__file__).resolve().parents[1] / ".cache" / "test-home"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The bundled e5 encoder (first run converts it into ``.cache/test-home``: ~10 s)."""
+    from models.encoder import load_encoder
+    from service.config import BUNDLED_MODEL, Settings
+
+    return load_encoder(Settings(home=TEST_HOME, model=BUNDLED_MODEL))

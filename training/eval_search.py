@@ -1,0 +1,357 @@
+"""Retrieval benchmarks through the service's own index and ranking code.
+
+    .venv/bin/python -m training.eval_search evaluate --benchmark alqac --split test --mode hybrid
+    .venv/bin/python -m training.eval_search table            # bm25/dense/hybrid × both test splits
+    .venv/bin/python -m training.eval_search tune             # grid over RankingParams, tuning splits
+
+Benchmarks (read from ``../shared/benchmarks`` or ``$CONGVAN_BENCHMARKS_DIR``; never copied):
+
+- ``alqac``: corpus = every article of ``law.json`` (one letter per law, one clause per article);
+  split "test" = ``test_2023.json``, "train" = ``train_2023.json`` + ``extra_2025.json``;
+  questions citing a law absent from ``law.json`` are skipped.
+- ``vicov19qa``: corpus = every answer of the three CSVs, deduplicated; query = question,
+  relevant = its answer; splits train / val / test.
+
+The corpus is indexed once into ``<home>/bench-index/<name>-<hash>`` (hash of corpus, encoder and
+sequence length) with ``Collection.ingest_letters`` and reused; query embeddings are cached there
+too. Ranking goes through ``Collection.rank`` — the function ``Collection.search`` pages through.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import itertools
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.collection import Collection
+from index.keyword import analyze_query
+from index.ranking import DEFAULT_PARAMS, MODES, RankingParams
+from letters.schema import Clause, Letter
+from letters.text import nfc
+
+BENCHMARKS = ("alqac", "vicov19qa")
+SPLITS = {"alqac": ("train", "test"), "vicov19qa": ("train", "val", "test")}
+#: Splits used for tuning (never the test splits).
+TUNING_SPLITS = {"alqac": ("train",), "vicov19qa": ("train", "val")}
+K = 10
+VICOV_GROUP = 100  # answers per synthetic "letter"
+
+csv.field_size_limit(sys.maxsize)
+
+
+def benchmarks_dir(settings=None) -> Path:
+    """``$CONGVAN_BENCHMARKS_DIR``, a ``benchmarks_dir`` setting, or ``<repo>/../shared/benchmarks``."""
+    env = os.environ.get("CONGVAN_BENCHMARKS_DIR") or getattr(settings, "benchmarks_dir", None)
+    if env:
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+
+
+@dataclass
+class Benchmark:
+    name: str
+    split: str
+    letters: list[Letter]
+    queries: list[tuple[str, str, set[tuple[str, str]]]]  # (id, text, relevant (doc_id, path))
+
+
+def _doc_id(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def _alqac(data: Path, split: str) -> Benchmark:
+    laws = json.loads((data / "alqac" / "law.json").read_text(encoding="utf-8"))
+    letters, law_doc = [], {}
+    for law in laws:
+        clauses = [Clause(clause_id=f"{law['id']}#{a['id']}", path=str(a["id"]), kind="directive",
+                          text=nfc(a["text"]), order=i) for i, a in enumerate(law["articles"])]
+        doc_id = _doc_id("alqac", law["id"], *(c.text for c in clauses))
+        law_doc[law["id"]] = doc_id
+        letters.append(Letter(doc_id=doc_id, doc_type="Luật", subject=law["id"], clauses=clauses,
+                              source=f"alqac/{law['id']}"))
+    files = {"test": ["test_2023.json"], "train": ["train_2023.json", "extra_2025.json"]}[split]
+    queries = []
+    for name in files:
+        for q in json.loads((data / "alqac" / name).read_text(encoding="utf-8")):
+            rel = q["relevant_articles"]
+            if not rel or any(r["law_id"] not in law_doc for r in rel):
+                continue  # cites a law that law.json doesn't have
+            queries.append((f"{name}:{q['question_id']}", nfc(q["text"]),
+                            {(law_doc[r["law_id"]], str(r["article_id"])) for r in rel}))
+    return Benchmark("alqac", split, letters, queries)
+
+
+def _vicov_rows(data: Path, split: str) -> list[tuple[str, str, str]]:
+    path = data / "uit_vicov19qa" / f"UIT-ViCoV19QA_1ans_{split}.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="|")
+        header = next(reader)
+        if header[:3] != ["id", "Question", "Answer_1"]:
+            raise ValueError(f"{path}: unexpected header {header}")
+        return [(row[0], nfc(row[1]).strip(), nfc(row[2]).strip()) for row in reader if len(row) >= 3]
+
+
+def _answer_key(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _vicov(data: Path, split: str) -> Benchmark:
+    answers: dict[str, int] = {}
+    texts: list[str] = []
+    by_split = {}
+    for s in SPLITS["vicov19qa"]:
+        by_split[s] = _vicov_rows(data, s)
+        for _, _, answer in by_split[s]:
+            key = _answer_key(answer)
+            if key not in answers:
+                answers[key] = len(texts)
+                texts.append(answer)
+    letters, where = [], {}
+    for start in range(0, len(texts), VICOV_GROUP):
+        group = texts[start:start + VICOV_GROUP]
+        doc_id = _doc_id("vicov19qa", *group)
+        clauses = []
+        for i, text in enumerate(group):
+            path = f"a{start + i}"
+            clauses.append(Clause(clause_id=f"vicov-{start + i}", path=path, kind="directive",
+                                  text=text, order=i))
+            where[start + i] = (doc_id, path)
+        letters.append(Letter(doc_id=doc_id, doc_type="Hỏi đáp", subject="UIT-ViCoV19QA",
+                              clauses=clauses, source=f"vicov19qa/{start // VICOV_GROUP}"))
+    queries = [(f"{split}:{qid}", question, {where[answers[_answer_key(answer)]]})
+               for qid, question, answer in by_split[split] if question]
+    return Benchmark("vicov19qa", split, letters, queries)
+
+
+def load_benchmark(name: str, split: str, data: Path | None = None) -> Benchmark:
+    if name not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)}")
+    if split not in SPLITS[name]:
+        raise ValueError(f"{name} has splits {', '.join(SPLITS[name])}, not {split!r}")
+    data = Path(data) if data else benchmarks_dir()
+    if not data.is_dir():
+        raise FileNotFoundError(f"benchmark data not found at {data}; set CONGVAN_BENCHMARKS_DIR")
+    return _alqac(data, split) if name == "alqac" else _vicov(data, split)
+
+
+# ---------------------------------------------------------------------------- index + queries
+def _corpus_hash(bench: Benchmark, encoder) -> str:
+    h = hashlib.sha256()
+    h.update(f"{encoder.name}|{encoder.dim}|{getattr(encoder, 'max_seq_length', '')}".encode())
+    for letter in bench.letters:
+        h.update(letter.doc_id.encode())
+    return h.hexdigest()[:12]
+
+
+def bench_collection(bench: Benchmark, encoder, home: Path, show_progress: bool = False) -> Collection:
+    """The benchmark corpus indexed under ``home/bench-index``; built once (resumable), reused."""
+    folder = Path(home) / "bench-index" / f"{bench.name}-{_corpus_hash(bench, encoder)}"
+    col = Collection.open(folder, encoder)
+    want = sum(len(letter.clauses) for letter in bench.letters)
+    if col.stats()["clauses"] != want or len(col.snapshot) != want:
+        col.ingest_letters(bench.letters, show_progress=show_progress)
+    return col
+
+
+def query_vectors(col: Collection, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    """Query embeddings, cached next to the benchmark index (keyed by the query texts)."""
+    h = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
+    path = col.folder / f"queries-{h}.npy"
+    if path.is_file():
+        vecs = np.load(path, allow_pickle=False)
+        if vecs.shape == (len(texts), col.encoder.dim):
+            return vecs
+    vecs = np.zeros((0, col.encoder.dim), np.float32)
+    parts = []
+    step = 256
+    for start in range(0, len(texts), step):
+        parts.append(col.encoder.encode_queries(texts[start:start + step]))
+        if show_progress:
+            print(f"  queries {min(start + step, len(texts))}/{len(texts)}", file=sys.stderr, flush=True)
+    if parts:
+        vecs = np.concatenate(parts).astype(np.float32)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, vecs, allow_pickle=False)
+    os.replace(tmp, path)
+    return vecs
+
+
+# ---------------------------------------------------------------------------- metrics
+def _metrics(ranked: list[tuple[str, str]], relevant: set[tuple[str, str]]) -> dict[str, float]:
+    top = ranked[:K]
+    hits = [1.0 if key in relevant else 0.0 for key in top]
+    first = next((i for i, h in enumerate(hits) if h), None)
+    dcg = sum(h / math.log2(i + 2) for i, h in enumerate(hits))
+    idcg = sum(1.0 / math.log2(i + 2) for i in range(min(len(relevant), K)))
+    return {
+        "recall@1": sum(hits[:1]) / len(relevant),
+        "recall@10": sum(hits) / len(relevant),
+        "mrr@10": 1.0 / (first + 1) if first is not None else 0.0,
+        "ndcg@10": dcg / idcg if idcg else 0.0,
+    }
+
+
+@dataclass
+class _Prepared:
+    col: Collection
+    bench: Benchmark
+    terms: list
+    vectors: np.ndarray
+    keys: list[tuple[str, str]]
+
+
+def _prepare(name: str, split: str, settings=None, encoder=None, show_progress: bool = False) -> _Prepared:
+    from service.config import get_settings
+
+    settings = settings or get_settings()
+    if encoder is None:
+        from models.encoder import load_encoder
+
+        encoder = load_encoder(settings)
+    bench = load_benchmark(name, split, benchmarks_dir(settings))
+    col = bench_collection(bench, encoder, Path(settings.home), show_progress=show_progress)
+    texts = [q[1] for q in bench.queries]
+    vecs = query_vectors(col, texts, show_progress=show_progress)
+    terms = [analyze_query(t) for t in texts]
+    return _Prepared(col, bench, terms, vecs, col.slot_keys())
+
+
+def _score(prep: _Prepared, mode: str, params: RankingParams) -> dict[str, float]:
+    totals = {"recall@1": 0.0, "recall@10": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0}
+    for (_, _, relevant), terms, qv in zip(prep.bench.queries, prep.terms, prep.vectors):
+        ranked = prep.col.rank(terms, mode=mode, params=params, query_vector=qv)
+        m = _metrics([prep.keys[s] for s in ranked.slots[:K]], relevant)
+        for k, v in m.items():
+            totals[k] += v
+    n = max(len(prep.bench.queries), 1)
+    return {k: round(v / n, 4) for k, v in totals.items()}
+
+
+def evaluate(benchmark: str, split: str = "test", mode: str = "hybrid", *, settings=None,
+             encoder=None, params: RankingParams | None = None, show_progress: bool = False) -> dict[str, Any]:
+    """Recall@1/10, MRR@10 and nDCG@10 of ``mode`` on a benchmark split."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    prep = _prepare(benchmark, split, settings, encoder, show_progress)
+    try:
+        scores = _score(prep, mode, params or prep.col.params)
+    finally:
+        prep.col.close()
+    return {"benchmark": benchmark, "split": split, "mode": mode,
+            "queries": len(prep.bench.queries), **scores}
+
+
+# ---------------------------------------------------------------------------- tuning
+def tune_grid() -> list[RankingParams]:
+    grid = []
+    for fusion, w, a in itertools.product(("convex", "rrf"), (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+                                          (0.5, 0.7, 0.9)):
+        grid.append(DEFAULT_PARAMS.with_(fusion=fusion, dense_weight=w, accent_weight=a))
+    return grid
+
+
+def gold_cosines(prep: _Prepared) -> np.ndarray:
+    """Cosine between each tuning query and its relevant clause(s) (to calibrate dense_floor)."""
+    snap = prep.col.snapshot
+    slot_of = {key: i for i, key in enumerate(prep.keys)}
+    out = []
+    for (_, _, relevant), qv in zip(prep.bench.queries, prep.vectors):
+        slots = np.array([slot_of[r] for r in relevant], np.int64)
+        out.extend(snap.vectors.scores_at(qv, snap.slot_pos[slots]).tolist())
+    return np.array(out)
+
+
+def tune(settings=None, encoder=None, show_progress: bool = False,
+         grid: list[RankingParams] | None = None) -> dict[str, Any]:
+    """Score every grid point on the tuning splits; best = highest mean MRR@10 over the two."""
+    preps = []
+    for name in BENCHMARKS:
+        for split in TUNING_SPLITS[name]:
+            preps.append(_prepare(name, split, settings, encoder, show_progress))
+    cos = np.concatenate([gold_cosines(p) for p in preps])
+    floor = {f"p{q}": round(float(np.percentile(cos, q)), 4) for q in (1, 5, 10, 25, 50)}
+    rows = []
+    base = {}
+    for mode in ("bm25", "dense"):
+        base[mode] = {f"{p.bench.name}/{p.bench.split}": _score(p, mode, DEFAULT_PARAMS) for p in preps}
+    for params in grid or tune_grid():
+        t0 = time.time()
+        per = {f"{p.bench.name}/{p.bench.split}": _score(p, "hybrid", params) for p in preps}
+        by_bench: dict[str, list[float]] = {}
+        for key, m in per.items():
+            by_bench.setdefault(key.split("/")[0], []).append(m["mrr@10"] * len(
+                next(p for p in preps if f"{p.bench.name}/{p.bench.split}" == key).bench.queries))
+        objective = 0.0
+        for bench_name, parts in by_bench.items():
+            n = sum(len(p.bench.queries) for p in preps if p.bench.name == bench_name)
+            objective += sum(parts) / n / len(by_bench)
+        rows.append({"params": {"fusion": params.fusion, "dense_weight": params.dense_weight,
+                                "accent_weight": params.accent_weight},
+                     "objective": round(objective, 4), "scores": per})
+        if show_progress:
+            print(f"  {rows[-1]['params']} → {objective:.4f} ({time.time() - t0:.0f}s)",
+                  file=sys.stderr, flush=True)
+    for p in preps:
+        p.col.close()
+    rows.sort(key=lambda r: -r["objective"])
+    return {"best": rows[0], "grid": rows, "baselines": base, "gold_cosine_percentiles": floor,
+            "queries": {f"{p.bench.name}/{p.bench.split}": len(p.bench.queries) for p in preps}}
+
+
+# ---------------------------------------------------------------------------- CLI
+def _table(rows: list[dict[str, Any]]) -> str:
+    cols = ["benchmark", "split", "mode", "queries", "recall@1", "recall@10", "mrr@10", "ndcg@10"]
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        out.append("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.eval_search", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("evaluate", help="one benchmark split and mode")
+    ev.add_argument("--benchmark", required=True, choices=BENCHMARKS)
+    ev.add_argument("--split", default="test")
+    ev.add_argument("--mode", default="hybrid", choices=MODES)
+    ev.add_argument("--json", action="store_true")
+    tb = sub.add_parser("table", help="bm25/dense/hybrid on both benchmarks' test splits")
+    tb.add_argument("--split", default="test")
+    tb.add_argument("--json", action="store_true")
+    tn = sub.add_parser("tune", help="grid-search RankingParams on the tuning splits")
+    tn.add_argument("--out", type=Path, help="write the full grid as JSON here")
+    args = parser.parse_args(argv)
+    if args.command == "evaluate":
+        result = evaluate(args.benchmark, args.split, args.mode, show_progress=True)
+        print(json.dumps(result, ensure_ascii=False) if args.json else _table([result]))
+    elif args.command == "table":
+        rows = [evaluate(b, args.split, m, show_progress=True) for b in BENCHMARKS for m in MODES]
+        print(json.dumps(rows, ensure_ascii=False) if args.json else _table(rows))
+    else:
+        report = tune(show_progress=True)
+        if args.out:
+            args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(json.dumps({k: report[k] for k in ("best", "baselines", "gold_cosine_percentiles", "queries")},
+                         ensure_ascii=False, indent=2))
+        for row in report["grid"][:15]:
+            print(row["objective"], row["params"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
