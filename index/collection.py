@@ -249,6 +249,17 @@ class Collection:
                 self.store.reembed(ids, vectors)
             self._commit_snapshot(base_ok=False)
 
+    def reconfigure(self, options: IndexOptions, save: bool = False) -> None:
+        """Rebuild the derived structures from SQLite with other options (e.g. BM25 k1/b while
+        tuning; vectors are reused when their kind doesn't change). Saved only if ``save``."""
+        with self._write_lock():
+            self.options = options
+            base = self._snap.vectors if self._snap is not None else None
+            snap = build_snapshot(self.store, options, base)
+            if save:
+                save_snapshot(snap, self.derived_dir)
+            self._snap = snap
+
     # ------------------------------------------------------------------ reading
     @property
     def snapshot(self) -> Snapshot:

@@ -119,8 +119,8 @@ def _table(store: Store, conn) -> ClauseTable:
         agencies=[[*m.lead, *m.support] for m in meta], letters=store.letter_meta(conn))
 
 
-def _bm25(store: Store, conn, column: int, options: IndexOptions) -> BM25Index:
-    docs = [row[column].split() for row in store.iter_tokens(conn)]
+def _bm25(store: Store, conn, folded: bool, options: IndexOptions) -> BM25Index:
+    docs = list(store.iter_tokens(folded, conn))
     return BM25Index.build(docs, k1=options.bm25_k1, b=options.bm25_b)
 
 
@@ -137,8 +137,8 @@ def build_snapshot(store: Store, options: IndexOptions, base: VectorIndex | None
         generation = store.generation()
         data_hash = store.data_hash(conn)
         table = _table(store, conn)
-        accented = _bm25(store, conn, 1, options)
-        folded = _bm25(store, conn, 2, options)
+        accented = _bm25(store, conn, False, options)
+        folded = _bm25(store, conn, True, options)
         n = len(table)
         kind = _wanted_kind(options, n)
         vectors = None

@@ -9,11 +9,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from letters.text import canonical_abbreviations, fold, match_key
+from letters.text import ABBREVIATIONS, fold
 
 KINDS = ("preamble", "directive", "closing")
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$")
@@ -49,11 +50,26 @@ def province_key(name: str | None) -> str:
     return _PROVINCE_PREFIX.sub("", key)
 
 
+@lru_cache(maxsize=1)
+def _folded_abbreviations() -> list[tuple[re.Pattern[str], str]]:
+    """Tone-less full forms and abbreviations → one token ('uy ban nhan dan' → 'ubnd')."""
+    pairs = []
+    for abbr, fulls in ABBREVIATIONS.items():
+        token = re.sub(r"[^\w]", "", fold(abbr))
+        pairs.extend((fold(form), token) for form in (abbr, *fulls))
+    pairs.sort(key=lambda p: -len(p[0]))
+    return [(re.compile(r"(?<!\w)" + r"\s*".join(map(re.escape, form.split())) + r"(?!\w)"), token)
+            for form, token in pairs]
+
+
 def issuer_key(name: str | None) -> str:
     """Accent-insensitive issuer text with abbreviations made equal ('Ủy ban nhân dân' = 'UBND')."""
     if not name:
         return ""
-    return " ".join(fold(canonical_abbreviations(match_key(name))).split())
+    key = fold(name)
+    for pattern, token in _folded_abbreviations():
+        key = pattern.sub(token, key)
+    return " ".join(key.split())
 
 
 @dataclass(frozen=True)

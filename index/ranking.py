@@ -147,7 +147,7 @@ def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
     total = int(matched.sum())
     parts = []
     if mode != "dense":
-        parts.append(_top_slots(kw, depth))
+        parts.append(_top_slots(np.where(matched, kw, 0.0), depth))
     if mode != "bm25":
         parts.append(dense_top[0][:depth])
     if code_match is not None:

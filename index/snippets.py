@@ -52,9 +52,11 @@ def _query_terms(query: str) -> list[tuple[str, ...]]:
             for p in patterns:
                 words = p.sub(" ", words)
     groups.extend((w,) for w in _WORD.findall(words))
-    stop = _STOP if accented else _STOP_FOLDED
-    words = [g for g in groups if not (len(g) == 1 and g[0] in stop)]
-    return list(dict.fromkeys(words or groups))
+    return list(dict.fromkeys(groups))
+
+
+def _is_stop(group: tuple[str, ...], accented: bool) -> bool:
+    return len(group) == 1 and group[0] in (_STOP if accented else _STOP_FOLDED)
 
 
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
@@ -68,8 +70,13 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     accented = has_diacritics(query)
     key = match_key(text) if accented else ""
     folded = fold(text)
-    spans: list[tuple[int, int]] = []
-    for group in _query_terms(query):
+    groups = _query_terms(query)
+    content = [g for g in groups if not _is_stop(g, accented)]
+    stop = [g for g in groups if _is_stop(g, accented)]
+    if not content:  # a query of function words only: match them
+        content, stop = stop, []
+
+    def find(group: tuple[str, ...]) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
         if accented:
             for phrase in group:
@@ -77,8 +84,18 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
         if not found:
             for phrase in group:
                 found.extend(m.span() for m in _phrase_pattern(fold(phrase)).finditer(folded))
-        spans.extend(found)
-    return _merge(text, spans)
+        return found
+
+    spans = _merge(text, [span for g in content for span in find(g)])
+    # Function words of the query count only inside a highlighted phrase ("Ủy ban nhân dân các
+    # huyện"): between two matches, separated from both by spaces only.
+    bridges = []
+    for s, e in (span for g in stop for span in find(g)):
+        before = any(not text[pe:s].strip(" ") and pe <= s for _, pe in spans)
+        after = any(not text[e:ps].strip(" ") and ps >= e for ps, _ in spans)
+        if before and after:
+            bridges.append((s, e))
+    return _merge(text, spans + bridges) if bridges else spans
 
 
 def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

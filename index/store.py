@@ -262,10 +262,12 @@ class Store:
             h.update(f"{cid}:{doc};".encode())
         return h.hexdigest()
 
-    def iter_tokens(self, conn: sqlite3.Connection | None = None) -> Iterator[tuple[int, str, str]]:
-        """(id, accented tokens, folded tokens) of every clause, ascending id."""
+    def iter_tokens(self, folded: bool = False, conn: sqlite3.Connection | None = None) -> Iterator[list[str]]:
+        """Search tokens (accented, or folded) of every clause, ascending id."""
         conn = conn or self.conn
-        yield from conn.execute("SELECT id, tokens, tokens_folded FROM clauses ORDER BY id")
+        column = "tokens_folded" if folded else "tokens"
+        for (tokens,) in conn.execute(f"SELECT {column} FROM clauses ORDER BY id"):
+            yield tokens.split()
 
     def embeddings(self, ids: Sequence[int] | None = None,
                    conn: sqlite3.Connection | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -39,12 +39,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 from letters.schema import AgencyMention, AgencyRoles
 from letters.taxonomy import Body, Taxonomy, load_taxonomy
-from letters.text import fold
+from letters.text import fold, nfc
 
 __all__ = ["Hit", "assign_roles", "find_bodies", "find_mentions"]
 
@@ -81,6 +80,11 @@ def _alias_regex(alias: str) -> str:
     return "".join(out)
 
 
+def _first_word(alias: str) -> str | None:
+    words = re.findall(r"\w+", fold(alias))
+    return words[0] if words else None
+
+
 def _pattern_regex(pattern: str) -> str:
     """A taxonomy pattern: a space in it matches any run of whitespace."""
     return pattern.replace(" ", r"\s+")
@@ -92,12 +96,13 @@ class _Entry:
     agency: str | None
     category: Category
     proper: bool  # only counts with a capital initial in the original text
+    first_word: str | None  # an alias's first folded word: skip it when the text lacks that word
 
 
 # A run of capitalised words right after a unit word: the place name in "UBND huyện Cao Lộc",
 # "Ban Chỉ đạo … tỉnh Lạng Sơn"; absorbed into the hit so lists stay contiguous.
 _UNIT_END = re.compile(r"(?:tinh|huyen|quan|thi xa|thanh pho|xa|phuong|thi tran|tinh uy|huyen uy|thanh uy)$")
-_PLACE_NAME = re.compile(r"(?:[ \t]*-?[ \t]*[^\W\d_][^\W_]*){1,4}")
+_PLACE_WORD = re.compile(r"[ \t]*(?:-[ \t]*)?([^\W\d_][^\W_]*)")
 
 
 class _Matcher:
@@ -109,20 +114,27 @@ class _Matcher:
             for body in bodies:
                 agency = body.id if category == "agency" else None
                 for alias in body.aliases:
-                    self._add(_alias_regex(alias), agency, category, proper=False)
+                    if _first_word(alias):
+                        self._add(_alias_regex(alias), agency, category, False, _first_word(alias))
                 for alias in body.proper_aliases:
-                    self._add(_alias_regex(alias), agency, category, proper=True)
+                    if _first_word(alias):
+                        self._add(_alias_regex(alias), agency, category, True, _first_word(alias))
                 for pattern in body.patterns:
-                    self._add(_pattern_regex(pattern), agency, category, proper=False)
+                    self._add(_pattern_regex(pattern), agency, category, False, None)
 
-    def _add(self, body: str, agency: str | None, category: Category, proper: bool) -> None:
+    def _add(self, body: str, agency: str | None, category: Category, proper: bool,
+             first_word: str | None) -> None:
         regex = re.compile(rf"(?<!\w){body}(?!\w)")
-        self.entries.append(_Entry(regex, agency, category, proper))
+        self.entries.append(_Entry(regex, agency, category, proper, first_word))
 
     def hits(self, text: str) -> list[Hit]:
+        text = nfc(text)
         folded = fold(text)
+        words = set(re.findall(r"\w+", folded))
         found: list[tuple[int, int, _Entry]] = []
         for entry in self.entries:
+            if entry.first_word is not None and entry.first_word not in words:
+                continue
             for m in entry.regex.finditer(folded):
                 if m.end() == m.start():
                     continue
@@ -145,30 +157,33 @@ class _Matcher:
 
 
 def _extend_place(text: str, folded: str, start: int, end: int, limit: int) -> int:
-    """Absorb a capitalised place name after a unit word ("tỉnh" + "Lạng Sơn")."""
+    """Absorb a capitalised place name after a unit word ("tỉnh" + "Lạng Sơn"), up to 4 words."""
     if not _UNIT_END.search(folded[start:end]):
         return end
-    m = _PLACE_NAME.match(text, end, limit)
-    if not m:
-        return end
-    # keep only the leading words that are capitalised (a proper name)
     pos = end
-    for word in re.finditer(r"[ \t]*-?[ \t]*([^\W\d_][^\W_]*)", text[end:m.end()]):
-        if not word.group(1)[0].isupper():
+    for _ in range(4):
+        word = _PLACE_WORD.match(text, pos, limit)
+        if word is None or not word.group(1)[0].isupper():
             break
-        pos = end + word.end()
+        pos = word.end()
     return pos
 
 
-@lru_cache(maxsize=4)
-def _matcher(tax_path: str) -> _Matcher:
-    return _Matcher(load_taxonomy(tax_path))
+_MATCHERS: dict[int, tuple[Taxonomy, _Matcher]] = {}
+
+
+def _matcher(tax: Taxonomy) -> _Matcher:
+    """One compiled matcher per taxonomy object (the taxonomy is kept alive with it)."""
+    cached = _MATCHERS.get(id(tax))
+    if cached is None or cached[0] is not tax:
+        cached = _MATCHERS[id(tax)] = (tax, _Matcher(tax))
+    return cached[1]
 
 
 def find_bodies(text: str, taxonomy: Taxonomy | None = None) -> list[Hit]:
     """Every body named in ``text`` (agencies, sources, other bodies), in order."""
     tax = taxonomy or load_taxonomy()
-    return _matcher(tax.path).hits(text)
+    return _matcher(tax).hits(text)
 
 
 def find_mentions(text: str, taxonomy: Taxonomy | None = None) -> list[AgencyMention]:
@@ -183,8 +198,9 @@ _GLUE_WORDS = (r"va|cung|voi|cac|tinh|cho|"
                r"cac co quan(?:\s*,\s*don vi)?(?:\s+co)?\s+lien quan|cac don vi(?:\s+co)?\s+lien quan|"
                r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan")
 # Extra glue in subject position: "Yêu cầu A, B; đề nghị C", "…Tỉnh ủy; lãnh đạo các sở …".
-_SUBJECT_GLUE_WORDS = (r"de nghi|kinh de nghi|yeu cau|giao|lanh dao|cac dong chi|dong chi|"
-                       r"thu truong|giam doc|chu tich|nguoi dung dau")
+_SUBJECT_GLUE_WORDS = (r"de nghi|kinh de nghi|yeu cau|giao|lanh dao|cac dong chi|dong chi|nguoi dung dau|"
+                       r"(?:pho\s+)?(?:thu truong|giam doc|chu tich|cuc truong|truong ban|truong phong|"
+                       r"tong bien tap|chanh van phong|bi thu|hieu truong)")
 _GLUE = re.compile(rf"^(?:[\s,()]|\b(?:{_GLUE_WORDS})\b)*$")
 _SUBJECT_GLUE = re.compile(rf"^(?:[\s,;()]|\b(?:{_GLUE_WORDS}|{_SUBJECT_GLUE_WORDS})\b)*$")
 # Words that may open a sentence before its subject list.
@@ -310,6 +326,7 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
     no subject of its own (module docstring, rule 7).
     """
     tax = taxonomy or load_taxonomy()
+    text = nfc(text)
     hits = find_bodies(text, tax)
     folded = fold(text)
     lists = _group(folded, hits)

@@ -1,21 +1,39 @@
 """Letter text → ``Letter``: header metadata, references and clauses (shared/spec/interface.md).
 
 The input is text already extracted from .txt/.md/.docx/.pdf. Real letters arrive in many shapes
-(the two header columns interleaved, hard-wrapped PDF lines, page breaks inside a sentence, OCR
-slips such as "2.Giao", drafts with blank numbers and days, pasted excerpts with no header at all),
-so every step degrades gracefully: a field that is not there is None, never invented.
+(the two header columns interleaved or merged on one line, hard-wrapped PDF lines, page breaks
+inside a sentence, OCR slips such as "2.Giao" or stray '*', drafts with blank numbers and days,
+pasted excerpts with no header at all), so every step degrades gracefully: a field that is not
+there is None, never invented.
 
 Layout, top to bottom: *header* (issuer, motto, "Số:", place and date, "V/v" subject or a title
-such as "KẾ HOẠCH" with its subject lines), *recipients* ("Kính gửi:"), *body* (clauses), *footer*
-("Nơi nhận:" and the signature block). See ``_split_layout``.
+such as "KẾ HOẠCH" with its subject lines), *recipients* ("Kính gửi:", or "… điện:" in a công
+điện), *body* (clauses), *footer* ("Nơi nhận:" and the signature block). See ``_split_layout``.
+
+Metadata rules:
+- issuer: the last body named in the header ("TỈNH ỦY X / BAN CHỈ ĐẠO … TỈNH" → issuer "Ban Chỉ
+  đạo … tỉnh X", parent_body "Tỉnh ủy X"); a sub-body gets its parent's place ("Sở Y tế tỉnh X").
+- province: from the header, else from the place line, else (a letter with a header, e.g. from a
+  district) the province the text keeps naming; none for national bodies (Bộ, Chính phủ …) and
+  none for a bare excerpt.
+- signer: name = last name-like line of the footer; title = the signing capacity under the
+  TM./KT./TL. markers ("PHÓ CHỦ TỊCH"); a concurrent post printed above the name ("CHỦ TỊCH UBND
+  TỈNH" in a Ban Chỉ đạo letter) is not the title.
 
 Clause rules (interface.md): a clause is the smallest numbered (1., 1.1., I., "Điều 1."),
-lettered (a)) or bulleted (-, +, •, *) item; an item with several paragraphs gives one clause per
-paragraph (paths ``3``, ``3.2``, ``3.3``); bullets get ``1.-1``, ``1.-2``; "Điều 2" is ``Đ2``.
-Paragraphs before the first item are ``preamble``; the formula after the last item ("… yêu cầu
-… thực hiện nghiêm túc …/.") and decision formulas ("Quyết định này có hiệu lực …") are
-``closing``. Letters with no items: paragraphs get paths ``p1``, ``p2`` …; a body that is one long
-paragraph is cut into sentences ``s1``, ``s2`` ….
+lettered (a)) or bulleted (-, +, •, *) item; an item heading with text is a clause of its own
+("2" then "2.a"); an item with several paragraphs gives one clause per paragraph (paths ``3``,
+``3.2``, ``3.3``); bullets get ``1.-1``, ``1.-2``; "Điều 2" is ``Đ2``. An all-caps section
+caption ("I. MỤC ĐÍCH, YÊU CẦU") is structure, not a clause: it is its sub-items' ``heading``, and
+a paragraph right under it takes the section's own path ("III"). Paragraphs before the first item
+are ``preamble``; the formula after the last item ("… yêu cầu … thực hiện nghiêm túc …/.", "Trên
+đây là …") and decision formulas ("Quyết định này có hiệu lực …") are ``closing``. Letters with
+no items: paragraphs get paths ``p1``, ``p2`` …; a body that is one long paragraph is cut into
+sentences ``s1``, ``s2`` …. Paths are unique within a letter (a clash gets a "~2" suffix).
+
+Agencies (``letters.agencies``): directive clauses get lead/support from their own wording, else
+from their heading item; top-level items of a letter addressed to a single taxonomy body
+("Kính gửi: Các thành viên Ban Chỉ đạo … tỉnh") inherit that body as lead.
 """
 from __future__ import annotations
 
@@ -23,11 +41,12 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from letters.agencies import assign_roles, find_mentions
-from letters.schema import AgencyRoles, Clause, ClauseKind, DateParts, Letter, Reference, Signer
+from letters.schema import AgencyMention, AgencyRoles, Clause, ClauseKind, DateParts, Letter, Reference, Signer
 from letters.taxonomy import Taxonomy, load_taxonomy
-from letters.text import clean_text, fold
+from letters.text import clean_text, fold, match_key
 
 __all__ = ["doc_id_for", "parse_letter"]
 
@@ -71,9 +90,11 @@ _TYPE_CODES = {
     "QyĐ": "Quy định", "KL": "Kết luận", "NĐ": "Nghị định", "TT": "Thông tư", "PA": "Phương án",
     "GM": "Giấy mời", "TTLT": "Thông tư liên tịch",
 }
-_URGENCY = re.compile(r"^(?:khan|hoa toc|thuong khan|mat|toi mat|khan\s*!)$")
+# Stamps that are neither issuer nor title: urgency, secrecy, draft.
+_URGENCY = re.compile(r"^\(?(?:khan|hoa toc|thuong khan|mat|toi mat|khan\s*!|du thao|ban du thao)\)?$")
 _SEPARATOR = re.compile(r"^[-_=*.…~\s]{3,}$")
-_KINH_GUI = re.compile(r"^(?:đồng\s+)?kính\s*gửi\s*[:.]?\s*", re.IGNORECASE)
+# "Kính gửi:" — or, in a công điện, "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:".
+_KINH_GUI = re.compile(r"^(?:(?:đồng\s+)?kính\s*gửi\s*[:.]?|[^\n:]{3,80}\s+điện\s*:)\s*", re.IGNORECASE)
 _NOI_NHAN = re.compile(r"^n[ơo]i\s*nh[ậa]n\s*[:.]?", re.IGNORECASE)
 # Signature markers: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "TL.", "TUQ.", "Q. CHỦ TỊCH", "T/M".
 _SIGN_MARKER = re.compile(rf"^(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|TU\.Q|Q|QUYỀN)\s*[./]?\s+(?=[{_UP}])")
@@ -81,7 +102,7 @@ _SIGN_MARKER = re.compile(rf"^(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|TU\.Q|Q|QUY�
 _TITLE_HEAD = re.compile(
     r"^(?:pho\s+|quyen\s+)?(?:chu\s+tich|giam\s+doc|truong\s+ban|bi\s+thu|chanh\s+van\s+phong|"
     r"truong\s+phong|thu\s+truong|tong\s+giam\s+doc|cuc\s+truong|vien\s+truong|hieu\s+truong|"
-    r"chanh\s+thanh\s+tra|truong\s+|tong\s+bien\s+tap|ky\s+thay|bo\s+truong|thu\s+tuong)")
+    r"chanh\s+thanh\s+tra|truong\s+doan|tong\s+bien\s+tap|bo\s+truong|thu\s+tuong)\b")
 # A person's name: 2-6 capitalised syllables, nothing else.
 _NAME = re.compile(rf"^[{_UP}][^\W\d_]*(?:\s+[{_UP}][^\W\d_]*){{1,5}}$")
 _SIGNED_NOTE = re.compile(r"\((?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấu)[^)]*\)|\[[^\]]*\]", re.IGNORECASE)
@@ -148,7 +169,7 @@ _REF_ISSUER_START = re.compile(r"\s*,?\s*(?:của|do)\s+", re.IGNORECASE)
 _ISSUER_STOP = re.compile(
     r"\s+(?:về|v/v|ban\s+hành|hướng\s+dẫn|quy\s+định|triển\s+khai|tại|trong|nhằm|để|theo|đã|được"
     r"|cho|thực\s+hiện|với|và\s+(?=(?:" + "|".join(re.escape(t.lower()) for t in _REF_TYPES) + r")\b)"
-    r"|và\s+(?=[a-zđà-ỹ])|năm\s+\d|như\s+sau)\b|[;:()\n\"“”]|\.(?:\s|$)|,(?!\s*chống)|$", re.IGNORECASE)
+    r"|và\s+(?-i:(?![" + _UP + r"\d]))|năm\s+\d|như\s+sau)\b|[;:()\n\"“”]|\.(?:\s|$)|,(?!\s*chống)|$", re.IGNORECASE)
 # Issuers implied by a symbol when the letter does not name them ("2116/BYT-DP" → Bộ Y tế).
 _SYMBOL_ISSUERS = {"BYT": "Bộ Y tế", "CP": "Chính phủ", "TTg": "Thủ tướng Chính phủ",
                    "VPCP": "Văn phòng Chính phủ", "BGDĐT": "Bộ Giáo dục và Đào tạo",
@@ -162,14 +183,14 @@ _ABBREVIATIONS = {"ubnd": "UBND", "hdnd": "HĐND", "mttq": "MTTQ", "bcd": "BCĐ"
                   "tt&tt": "TT&TT", "gd&dt": "GD&ĐT", "ld-tb&xh": "LĐ-TB&XH", "ubmttq": "UBMTTQ",
                   "sars-cov-2": "SARS-CoV-2", "vn": "VN"}
 # Words that always take a capital ("Đảng", proper nouns of institutions).
-_ALWAYS_CAP = {"đảng", "việt", "nam", "nhà", "quốc"}
+_ALWAYS_CAP = {"đảng", "việt", "nam"}
 # Organisation heads: the word after them starts the proper part ("Sở Y tế", "Ban Chỉ đạo").
 _ORG_HEADS = ("ủy ban", "ban", "sở", "bộ", "phòng", "trung tâm", "văn phòng", "chi cục", "cục",
               "tổng cục", "bệnh viện", "hội đồng", "đảng bộ", "đảng ủy", "công an", "bộ chỉ huy",
               "kho bạc", "thanh tra", "đài", "báo", "viện", "trường", "hội", "liên đoàn", "đoàn",
               "mặt trận", "tỉnh ủy", "thành ủy", "huyện ủy", "quận ủy")
 _UNIT_WORD_SET = {"tỉnh", "thành", "phố", "huyện", "quận", "thị", "xã", "phường", "trấn"}
-_LOCATION = re.compile(r"\b(tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)\s+(?!ủy\b)(\S.*)$")
+_LOCATION = re.compile(r"\b(tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)\s+(?!ủy\b|hội\b)(\S.*)$")
 _PARTY_COMMITTEE = re.compile(r"^(tỉnh|thành|huyện|quận|thị)\s+ủy\s+(\S.*)$")
 
 
@@ -269,24 +290,50 @@ def _org_case(text: str) -> str:
         result = _cap(result)
     if place:
         result = f"{result} {_proper_name(place)}"
-    return result
+    return _known_casing(result)
+
+
+@lru_cache(maxsize=4)
+def _casing_table(tax_path: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """Proper names from the taxonomy ('Sở Thông tin và Truyền thông', 'Ủy ban Mặt trận Tổ quốc
+    Việt Nam tỉnh' …) as one regex over match_key text: they fix what generic casing gets wrong."""
+    tax = load_taxonomy(tax_path)
+    names = {a for group in (tax.agencies, tax.sources, tax.other_bodies) for body in group
+             for a in body.aliases if a[:1].isupper() and " " in a}
+    names |= {"Mặt trận Tổ quốc Việt Nam", "Ban Chỉ đạo", "Ban Cán sự Đảng", "Ban Thường vụ"}
+    by_key = {match_key(n): n for n in sorted(names, key=len)}
+    alternation = "|".join(re.escape(k) for k in sorted(by_key, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), by_key
+
+
+def _known_casing(text: str) -> str:
+    """Replace (case-insensitively) known proper names by their canonical casing."""
+    regex, by_key = _casing_table(load_taxonomy().path)
+    out, pos = [], 0
+    for m in regex.finditer(match_key(text)):  # match_key keeps offsets
+        out += [text[pos:m.start()], by_key[m.group(0)]]
+        pos = m.end()
+    return "".join(out) + text[pos:]
 
 
 def _title_case(text: str) -> str:
-    """'PHÓ TRƯỞNG BAN THƯỜNG TRỰC' → 'Phó Trưởng ban Thường trực', 'CHỦ TỊCH UBND TỈNH' →
-    'Chủ tịch UBND tỉnh' (capitalise the first syllable of each title word)."""
-    heads = {"phó", "quyền", "chủ", "giám", "trưởng", "thường", "bí", "chánh", "văn", "tổng",
-             "biên", "ủy", "uỷ", "thủ", "cục", "viện", "hiệu", "bộ"}
-    out = []
+    """'PHÓ TRƯỞNG BAN THƯỜNG TRỰC' → 'Phó Trưởng ban Thường trực', 'THỨ TRƯỞNG' → 'Thứ trưởng',
+    'CHÁNH VĂN PHÒNG' → 'Chánh Văn phòng', 'CHỦ TỊCH UBND TỈNH' → 'Chủ tịch UBND tỉnh'."""
+    out: list[str] = []
     for i, word in enumerate(_norm_space(text).split()):
-        key = fold(word)
-        if key in _ABBREVIATIONS:
-            out.append(_ABBREVIATIONS[key])
-        elif i == 0 or word.lower() in heads:
-            out.append(_cap(word.lower()))
+        low = word.lower()
+        if fold(word) in _ABBREVIATIONS:
+            out.append(_ABBREVIATIONS[fold(word)])
+        elif i == 0 or (out and out[-1] in ("Phó", "Quyền")) or low in _TITLE_CAPS:
+            out.append(_cap(low))
         else:
-            out.append(word.lower())
+            out.append(low)
     return " ".join(out)
+
+
+# Title words written with a capital inside a title: "… Thường trực", "Chánh Văn phòng",
+# "Tổng Biên tập"; "Phó"/"Quyền" capitalise the word after them ("Phó Chủ tịch").
+_TITLE_CAPS = {"thường", "văn", "biên"}
 
 
 # =========================================================================== layout
@@ -308,9 +355,24 @@ class _Layout:
     footer: list[str]
 
 
+# A run of 3+ spaces (or a tab) between two header columns — but not the blanks a draft leaves
+# for its number and day ("Số:      /UBND-VX", "ngày    tháng 7 năm 2024").
+_COLUMN_GAP = re.compile(r"\s{3,}|\t")
+_BLANK_BEFORE = re.compile(r"(?:S[ốo]\s*:?|ng[àa]y|th[áa]ng|n[ăa]m)$", re.IGNORECASE)
+_BLANK_AFTER = re.compile(r"(?:th[áa]ng|n[ăa]m)\b|[/-]", re.IGNORECASE)
+
+
 def _columns(line: str) -> list[str]:
     """Two header columns on one line ("ỦY BAN NHÂN DÂN      CỘNG HOÀ …") → separate cells."""
-    return [c.strip() for c in re.split(r"\s{3,}|\t", line) if c.strip()]
+    cells, start = [], 0
+    for gap in _COLUMN_GAP.finditer(line):
+        left, right = line[start:gap.start()].strip(), line[gap.end():]
+        if _BLANK_BEFORE.search(left) or _BLANK_AFTER.match(right):
+            continue
+        cells.append(left)
+        start = gap.end()
+    cells.append(line[start:].strip())
+    return [c for c in cells if c]
 
 
 def _without_motto(cell: str) -> str:
@@ -325,6 +387,8 @@ def _without_motto(cell: str) -> str:
 
 
 def _title_of(cell: str) -> str | None:
+    if cell.rstrip().endswith(":"):
+        return None  # "QUYẾT ĐỊNH:" opens the articles of a decision, it is not the title
     key = re.sub(r"[^\w\s]", "", fold(cell)).strip()
     key = re.sub(r"\s+", " ", key)
     return _TITLES.get(key) if _is_upper_line(cell) else None
@@ -342,12 +406,27 @@ def _number_of(cell: str) -> tuple[str, str] | None:
     return (number, cell[token.end():]) if number else None
 
 
-def _place_date_of(cell: str) -> tuple[str, DateParts] | None:
+# The place: capitalised words (and "TP.") right before ", ngày" — "Lạng Sơn", "TP. Hồ Chí Minh",
+# "Bà Rịa - Vũng Tàu"; what precedes it on the line is another header cell.
+_CAP_WORD = rf"[{_UP}][^\W\d_]*"
+_PLACE_WORDS = re.compile(
+    rf"(?<![\w/.&-])(?:(?:TP|Tp|tp|TX|Tx)\.?\s*)?{_CAP_WORD}(?:\s*-\s*{_CAP_WORD}|\s+{_CAP_WORD})*$")
+
+
+def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
+    """'Lạng Sơn, ngày   tháng 4 năm 2023' → ('Lạng Sơn', 2023-04, start of the place). The date
+    must end the cell (a subject citing 'ngày 12/8/2022 của …' is not a date line)."""
     m = _PLACE_DATE_NUMERIC.search(cell) or _PLACE_DATE.search(cell)
-    if not m or not (m.group("y") or m.group("m")):
+    if not m or not (m.group("y") or m.group("m")) or cell[m.end():].strip(" .,;"):
         return None
-    place = m.group("place").strip(" -–:")
-    return place, _date_parts(m.group("d"), m.group("m"), m.group("y"))
+    before = cell[:m.start("place")] + m.group("place").rstrip(" -–:")
+    place_match = _PLACE_WORDS.search(before.rstrip())
+    if place_match is None:
+        if before.strip():
+            return None
+        return None, _date_parts(m.group("d"), m.group("m"), m.group("y")), m.start("place")
+    return (place_match.group(0), _date_parts(m.group("d"), m.group("m"), m.group("y")),
+            place_match.start())
 
 
 class _HeaderScanner:
@@ -366,9 +445,23 @@ class _HeaderScanner:
             if not line.strip():
                 self.i += 1
                 continue
-            if not self._header_line(line):
+            if self._header_line(line):
+                continue
+            if self.i >= len(self.lines) or self.header.recipients or not self._strong_header_ahead():
                 break
+            self.i += 1  # an unrecognised line inside the header block: skip it
         return self.i
+
+    def _strong_header_ahead(self, window: int = 6) -> bool:
+        """Does an unmistakable header line (number, place/date, V/v, motto, Kính gửi, title)
+        follow within a few lines? Then the line at ``self.i`` is still header."""
+        line = self.lines[self.i].strip()
+        if len(line) > 120 or _marker(line) is not None or _BODY_CUE.match(line) \
+                or re.search(r"[.;:!?]$", line):
+            return False
+        ahead = [ln.strip() for ln in self.lines[self.i + 1:] if ln.strip()][:window]
+        return any(_number_of(ln) or _place_date_of(ln) or _SUBJECT_START.match(ln) or _KINH_GUI.match(ln)
+                   or _MOTTO.search(fold(ln)) or _title_of(ln) for ln in ahead)
 
     # one step per recognised line; False = the body starts here
     def _header_line(self, line: str) -> bool:
@@ -396,14 +489,15 @@ class _HeaderScanner:
         number = _number_of(cell)
         if number is not None and self.header.number is None:
             self.header.number, tail = number
-            pd = _place_date_of(tail)
-            if pd:
-                self.header.place, self.header.date = pd
+            if tail.strip():  # "Số: 12/UBND-VX   Lạng Sơn, ngày …" or "… V/v …" on the same line
+                self._header_cell(tail.strip())
             return True
         pd = _place_date_of(cell)
-        if pd and len(cell) < 90 and self.header.date.year is None and self.header.date.month is None:
-            self.header.place, self.header.date = pd
-            return True
+        if pd:
+            if not self._has_date():
+                self.header.place, self.header.date = pd[0], pd[1]
+            before = cell[:pd[2]].strip()
+            return self._header_cell(before) if before else True  # "V/v …    Lạng Sơn, ngày …"
         if _SUBJECT_START.match(cell) and self.header.subject is None:
             self._subject(cell)
             return True
@@ -419,24 +513,47 @@ class _HeaderScanner:
             return True
         if _is_upper_line(cell) and self.seen_title:
             return True  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …:" under a decision's title
+        if self._mixed_case_issuer(cell):
+            self.header.issuer_lines.append(cell)
+            return True
         return False
+
+    def _has_date(self) -> bool:
+        return self.header.date.year is not None or self.header.date.month is not None
+
+    def _mixed_case_issuer(self, cell: str) -> bool:
+        """'Ủy ban nhân dân' / 'tỉnh Lạng Sơn' typed in running case at the very top."""
+        if self.header.number or self.header.subject or self.seen_title or self.header.date.year:
+            return False
+        if len(cell.split()) > 8 or re.search(r"[,.;:!?]$", cell):
+            return False
+        return _is_org_head(cell) or bool(re.match(rf"(?i:{_UNIT_WORDS})\s+[{_UP}]", cell))
 
     def _continuation(self, prev: str, line: str) -> bool:
         """Is ``line`` the next line of a wrapped subject?"""
         s = line.strip()
-        if not s or _KINH_GUI.match(s) or _BODY_CUE.match(s) or _marker(s) is not None:
+        if not s or _KINH_GUI.match(s) or _marker(s) is not None:
             return False
         if _NUMBER_LINE.match(s) or _place_date_of(s) or _MOTTO.search(fold(s)):
             return False
         if s[0].islower() or s[0].isdigit():
-            return True
-        return not _SENTENCE_END.search(prev) and len(s) <= 60 and not _is_upper_line(s)
+            return True  # "… phòng, chống" / "dịch COVID-19", "theo Kế hoạch số …"
+        return not _BODY_CUE.match(s) and not _SENTENCE_END.search(prev) and len(s) <= 60 \
+            and not _is_upper_line(s)
 
     def _subject(self, first: str) -> None:
+        """'V/v …' and its wrapped lines (a date line merged into one of them is split off)."""
         parts = [first.strip()]
         j = self.i + 1
-        while j < len(self.lines) and len(parts) < 6 and self._continuation(parts[-1], self.lines[j]):
-            parts.append(self.lines[j].strip())
+        while j < len(self.lines) and len(parts) < 6:
+            line = self.lines[j].strip()
+            pd = _place_date_of(line)
+            candidate = line[:pd[2]].strip() if pd else line
+            if not candidate or not self._continuation(parts[-1], candidate):
+                break
+            parts.append(candidate)
+            if pd and not self._has_date():
+                self.header.place, self.header.date = pd[0], pd[1]
             j += 1
         self.header.subject = _norm_space(" ".join(parts))
         self.i = j - 1
@@ -450,7 +567,11 @@ class _HeaderScanner:
         upper_subject = False
         while j < len(self.lines) and len(parts) < 5:
             s = self.lines[j].strip()
-            if not s or _BODY_CUE.match(s) or _marker(s) is not None or _SEPARATOR.match(s):
+            if not s or _marker(s) is not None or _SEPARATOR.match(s):
+                break
+            # "Căn cứ …;" / "Thực hiện …, UBND tỉnh chỉ đạo như sau:" open the body, but a title
+            # may itself read "Thực hiện Nghị quyết số 128/NQ-CP …"
+            if _BODY_CUE.match(s) and (parts or re.search(r"[:;]$", s) or len(s) > 150):
                 break
             if parts and not self._continuation(parts[-1], s) and not (upper_subject and _is_upper_line(s)):
                 break
@@ -467,34 +588,27 @@ class _HeaderScanner:
             self.i = j - 1
 
     def _recipients(self) -> None:
-        """"Kính gửi: X" inline, and/or a bullet list under it."""
-        line = self.lines[self.i]
-        inline = _KINH_GUI.sub("", line, count=1).strip()
-        out: list[str] = []
-        last_raw = ""
-        if inline:
-            out.extend(p for p in (_clean_recipient(x) for x in inline.split(";")) if p)
-            last_raw = inline
+        """"Kính gửi: X; Y." inline, and/or a bullet list under it (wrapped lines rejoined)."""
+        inline = _KINH_GUI.sub("", self.lines[self.i], count=1).strip()
+        raws = [p for p in inline.split(";") if p.strip()] if inline else []
+        complete = bool(inline) and inline.rstrip().endswith(".")  # "Kính gửi: Sở Y tế."
         self.i += 1
-        while self.i < len(self.lines):
+        while self.i < len(self.lines) and not complete:
             s = self.lines[self.i].strip()
             if not s:
                 self.i += 1
                 continue
-            bullet = _M_BULLET.match(s)
-            if out and not bullet and s[0].islower() and not _SENTENCE_END.search(last_raw):
-                out[-1] = _clean_recipient(f"{last_raw} {s}")  # wrapped line
-                last_raw = f"{last_raw} {s}"
-            elif bullet or ((not out or last_raw.rstrip().endswith((";", ",")))
-                            and len(s) <= 150 and not _BODY_CUE.match(s) and _marker(s) is None):
-                cleaned = _clean_recipient(s)
-                if cleaned:
-                    out.append(cleaned)
-                last_raw = s
+            if raws and s[0].islower() and not _SENTENCE_END.search(raws[-1]) and _marker(s) is None:
+                raws[-1] = f"{raws[-1]} {s}"  # a wrapped recipient line
+            elif _M_BULLET.match(s) and len(s) <= 200:
+                raws.append(s)
+            elif (not raws or raws[-1].rstrip().endswith((";", ","))) and len(s) <= 150 \
+                    and not _BODY_CUE.match(s) and _marker(s) is None:
+                raws.append(s)  # one recipient per line, no bullets
             else:
                 break
             self.i += 1
-        self.header.recipients = out
+        self.header.recipients = [r for r in map(_clean_recipient, raws) if r]
 
 
 def _clean_recipient(text: str) -> str:
@@ -503,13 +617,23 @@ def _clean_recipient(text: str) -> str:
 
 
 def _is_footer_start(line: str) -> bool:
+    """'Nơi nhận:', a signature marker ('TM.', 'KT.' …) or a bare signer title ('CHỦ TỊCH')."""
     s = line.strip()
     if _NOI_NHAN.match(s):
         return True
     if _SIGN_MARKER.match(s) and _is_upper_line(s):
         return True
+    return _is_signer_title(s)
+
+
+def _is_signer_title(s: str) -> bool:
     return _is_upper_line(s) and len(s.split()) <= 10 and bool(_TITLE_HEAD.match(fold(s))) \
         and _marker(s) is None
+
+
+def _is_item_line(line: str) -> bool:
+    marker = _marker(line)
+    return marker is not None and not marker.kind.startswith("bullet:")
 
 
 def _split_layout(lines: list[str]) -> _Layout:
@@ -517,10 +641,28 @@ def _split_layout(lines: list[str]) -> _Layout:
     start = scanner.run()
     end = len(lines)
     for k in range(start, len(lines)):
-        if _is_footer_start(lines[k]):
-            end = k
-            break
+        if not _is_footer_start(lines[k]):
+            continue
+        # A bare title line only ends the body if no numbered item follows it.
+        if _is_signer_title(lines[k].strip()) and any(_is_item_line(ln) for ln in lines[k + 1:]):
+            continue
+        end = k
+        break
+    end = _trailing_name_start(lines, start, end)
     return _Layout(scanner.header, lines[start:end], lines[end:])
+
+
+def _trailing_name_start(lines: list[str], start: int, end: int) -> int:
+    """A letter that ends with the signer's name alone ("… ./." / "Nguyễn Văn A"), with no
+    'Nơi nhận' or title block: that last line belongs to the footer."""
+    k = end - 1
+    while k >= start and not lines[k].strip():
+        k -= 1
+    if k > start and _NAME.match(lines[k].strip()) and not _is_upper_line(lines[k]):
+        prev = next((ln.strip() for ln in reversed(lines[start:k]) if ln.strip()), "")
+        if _SENTENCE_END.search(prev) or not prev:
+            return k
+    return end
 
 
 # =========================================================================== issuer / province
@@ -551,7 +693,11 @@ def _issuer_units(lines: list[str]) -> list[str]:
             units[-1] = f"{units[-1]} {line}"
         else:
             units.append(line)
-    return [_norm_space(u) for u in units]
+    # the same body wrapped differently in a repeated header is still one body
+    distinct: dict[str, str] = {}
+    for unit in units:
+        distinct.setdefault(fold(_norm_space(unit)), _norm_space(unit))
+    return list(distinct.values())
 
 
 _UNIT_WORDS = r"tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn"
@@ -607,6 +753,15 @@ def _province_from_units(units: list[str], tax: Taxonomy) -> str | None:
     return None
 
 
+_CENTRAL = re.compile(r"^(?:bo\s|chinh phu|thu tuong|van phong chinh phu|quoc hoi|ban chi dao quoc gia"
+                      r"|ban chap hanh trung uong|ban bi thu|bo chinh tri|tong cuc\s|cuc\s(?!.*\btinh\b))")
+
+
+def _is_central(units: list[str]) -> bool:
+    """A national body (Bộ Y tế, Chính phủ, a Tổng cục …): it has no province."""
+    return bool(units) and bool(_CENTRAL.match(fold(units[0])))
+
+
 def _province_from_place(place: str | None, tax: Taxonomy) -> str | None:
     if not place:
         return None
@@ -614,15 +769,24 @@ def _province_from_place(place: str | None, tax: Taxonomy) -> str | None:
     return _canonical_province(name, tax)
 
 
+@lru_cache(maxsize=4)
+def _province_mention_re(tax_path: str) -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:
+    """One regex for 'tỉnh X' / 'thành phố X' (X a known province spelling, folded)."""
+    index = _province_index(load_taxonomy(tax_path))
+    alternation = "|".join(re.escape(n) for n in sorted(index, key=len, reverse=True))
+    return re.compile(rf"\b(tinh|thanh pho)\s+({alternation})\b"), index
+
+
 def _province_from_text(text: str, tax: Taxonomy) -> str | None:
-    """Most frequent 'tỉnh X' / 'thành phố X' (X a known province) in the text."""
-    folded = fold(text)
+    """Most frequent 'tỉnh X' (or 'thành phố X' for a centrally-run city) in the text."""
+    regex, index = _province_mention_re(tax.path)
     counts: Counter[str] = Counter()
-    for spelling, (canonical, city) in _province_index(tax).items():
-        unit = r"(?:tinh|thanh pho)" if city else r"tinh"
-        counts[canonical] += len(re.findall(rf"\b{unit}\s+{re.escape(spelling)}\b", folded))
+    for m in regex.finditer(fold(text)):
+        canonical, city = index[m.group(2)]
+        if m.group(1) == "tinh" or city:
+            counts[canonical] += 1
     best = counts.most_common(1)
-    return best[0][0] if best and best[0][1] > 0 else None
+    return best[0][0] if best else None
 
 
 # =========================================================================== doc type
@@ -659,8 +823,10 @@ def _signer(footer: list[str]) -> Signer:
     name_at = max((k for k, c in enumerate(cells) if _NAME.match(c) and not _is_upper_line(c)), default=None)
     name = cells[name_at] if name_at is not None else None
     block = cells[:name_at] if name_at is not None else cells
-    upper = [c for c in block if _is_upper_line(c)]
-    return Signer(name, _signer_title(upper))
+    title = _signer_title([c for c in block if _is_upper_line(c)])
+    if title is None and name_at is not None:  # title printed after the name
+        title = _signer_title([c for c in cells[name_at + 1:] if _is_upper_line(c)])
+    return Signer(name, title)
 
 
 def _signer_title(block: list[str]) -> str | None:
@@ -693,6 +859,15 @@ def _ref_issuer(text: str, pos: int) -> tuple[str | None, int]:
     return issuer, end
 
 
+# "… của Sở Y tế tại Tờ trình số 286/TTr-SYT": the issuer written before the citation.
+_ISSUER_BEFORE = re.compile(rf"(?:của|do)\s+([{_UP}][^;:.()\n]{{1,80}}?)\s+tại\s*$", re.IGNORECASE)
+
+
+def _issuer_before(text: str, start: int) -> str | None:
+    m = _ISSUER_BEFORE.search(text, max(0, start - 120), start)
+    return _norm_space(m.group(1)) if m else None
+
+
 def _symbol_issuer(number: str) -> str | None:
     tail = number.split("/")[-1]
     for part in reversed(tail.split("-")):
@@ -720,7 +895,7 @@ def _references(text: str) -> list[Reference]:
             date = parts.iso()
             end = dm.end()
         issuer, end = _ref_issuer(text, end)
-        issuer = issuer or _symbol_issuer(number)
+        issuer = issuer or _issuer_before(text, m.start()) or _symbol_issuer(number)
         ref = Reference(ref_type, number, date, issuer, _norm_space(text[m.start():end]))
         old = found.get(number)
         if old is None:
@@ -796,15 +971,20 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return _mend_page_breaks(paras)
 
 
+def _is_caption(line: str) -> bool:
+    """An all-caps line of a few words ("MỤC ĐÍCH, YÊU CẦU"), not a lone code like "COVID-19."."""
+    return _is_upper_line(line) and len(line.split()) >= 2
+
+
 def _starts_new_paragraph(prev: str, line: str, line_mode: bool, wrap_width: int) -> bool:
-    if _marker(line) is not None:
+    """Does ``line`` start a new paragraph after ``prev`` within one block of lines?"""
+    if _marker(line) is not None or _is_caption(prev) != _is_caption(line):
         return True
-    if not _SENTENCE_END.search(prev):
-        return False
     starts_upper = line[:1].isupper() or line[:1] in "\"“("
-    if line_mode:
-        return starts_upper
-    return starts_upper and len(prev) < 0.8 * wrap_width
+    if line_mode:  # one paragraph per line: only a lowercase start continues the previous one
+        return starts_upper or bool(_SENTENCE_END.search(prev))
+    # hard-wrapped: a short line ending a sentence closes its paragraph
+    return bool(_SENTENCE_END.search(prev)) and starts_upper and len(prev) < 0.8 * wrap_width
 
 
 def _mend_page_breaks(paras: list[str]) -> list[str]:
@@ -836,8 +1016,10 @@ class _Node:
 class _ClauseBuilder:
     """Turns body paragraphs into clauses, tracking the item hierarchy."""
 
-    def __init__(self, doc_id: str, addressee: AgencyRoles | None, tax: Taxonomy) -> None:
+    def __init__(self, doc_id: str, addressee: AgencyRoles | None, tax: Taxonomy,
+                 titles: bool = True) -> None:
         self.doc_id = doc_id
+        self.titles = titles  # treat all-caps item texts as bare section titles
         self.addressee = addressee
         self.tax = tax
         self.clauses: list[Clause] = []
@@ -854,10 +1036,11 @@ class _ClauseBuilder:
             return self.bullet_rank.setdefault(kind, 20 + len(self.bullet_rank))
         return _RANK[kind]
 
-    def _emit(self, path: str, kind: ClauseKind, text: str, heading: str | None,
+    def emit(self, path: str, kind: ClauseKind, text: str, heading: str | None,
               inherited: AgencyRoles | None) -> AgencyRoles:
         text = _norm_space(text)
-        roles, mentions = AgencyRoles(), []
+        roles: AgencyRoles = AgencyRoles()
+        mentions: list[AgencyMention] = []
         if kind == "directive":
             roles, mentions = assign_roles(text, inherited, self.tax)
         order = len(self.clauses)
@@ -865,7 +1048,7 @@ class _ClauseBuilder:
                                    heading=heading, mentions=mentions, order=order))
         return roles
 
-    def _plausible(self, marker: _Marker) -> bool:
+    def plausible(self, marker: _Marker) -> bool:
         """Reject a 'marker' that breaks the numbering ("… trong tháng" / "8. Hoàn thành")."""
         if marker.kind != "num1":
             return True
@@ -890,12 +1073,15 @@ class _ClauseBuilder:
         path = f"{parent.path}.{label}" if parent else label
         inherited = parent.roles if parent else self.addressee
         heading = parent.text if parent else None
-        text = marker.rest.strip()
+        text = _norm_space(marker.rest)
         kind: ClauseKind = "closing" if marker.kind == "dieu" and _DECISION_FORMULA.search(fold(text)) \
             else "directive"
-        roles = self._emit(path, kind, text, heading, inherited) if text else (inherited or AgencyRoles())
-        node = _Node(marker.kind, path, _norm_space(text), roles if text else (inherited or AgencyRoles()),
-                     parent, marker.value)
+        roles = inherited or AgencyRoles()
+        node = _Node(marker.kind, path, text, roles, parent, marker.value)
+        if text and not (self.titles and _is_section_title(text)):
+            node.roles = self.emit(path, kind, text, heading, inherited)
+        else:
+            node.paragraphs = 0  # a bare title: its first paragraph takes the item's own path
         if parent:
             parent.last_child[marker.kind] = marker.value
         else:
@@ -918,17 +1104,25 @@ class _ClauseBuilder:
     def extra(self, kind: ClauseKind, text: str) -> None:
         """A preamble or closing paragraph: paths 'preamble', 'preamble.2', 'closing' …"""
         n = sum(c.kind == kind for c in self.clauses) + 1
-        self._emit(kind if n == 1 else f"{kind}.{n}", kind, text, None, None)
+        self.emit(kind if n == 1 else f"{kind}.{n}", kind, text, None, None)
 
     def continuation(self, text: str) -> None:
         """An unmarked paragraph inside an item: path '3.2', '3.3' …"""
         node = self.stack[-1]
         node.paragraphs += 1
-        self._emit(f"{node.path}.{node.paragraphs}", "directive", text, node.text or None, node.roles)
+        path = node.path if node.paragraphs == 1 else f"{node.path}.{node.paragraphs}"
+        self.emit(path, "directive", text, node.text or None, node.roles)
+
+
+def _is_section_title(text: str) -> bool:
+    """'MỤC ĐÍCH, YÊU CẦU', 'TỔ CHỨC THỰC HIỆN': an all-caps caption is structure, not a clause
+    (its sub-items carry it as their ``heading``)."""
+    return _is_upper_line(text) and len(text.split()) <= 16
 
 
 def _is_closing(folded_para: str, length: int) -> bool:
-    return bool(_CLOSING_CUE.search(folded_para)) and length < 600 or \
+    """The formula after the last item: "… yêu cầu … thực hiện nghiêm túc …/.", "Trên đây là …"."""
+    return (bool(_CLOSING_CUE.search(folded_para)) and length < 600) or \
         (folded_para.rstrip().endswith("./.") and length < 300)
 
 
@@ -945,15 +1139,19 @@ def _split_sentences(text: str) -> list[str]:
 
 def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
                    tax: Taxonomy) -> list[Clause]:
-    paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
+    # All-caps captions ("QUYẾT ĐỊNH:", "MỤC ĐÍCH, YÊU CẦU") are structure, not clauses — unless
+    # the whole letter is typed in capitals (old-style công điện).
+    all_caps = sum(map(_is_upper_line, paras)) > len(paras) / 2
+    if not all_caps:
+        paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
     markers = [_marker(p) for p in paras]
     if not any(markers):
         return _unnumbered_clauses(paras, doc_id, addressee, tax)
-    builder = _ClauseBuilder(doc_id, addressee, tax)
+    builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps)
     last_item = max(k for k, m in enumerate(markers) if m)
     for k, (para, marker) in enumerate(zip(paras, markers)):
         folded = fold(para)
-        if marker is not None and builder._plausible(marker) and not builder.closing:
+        if marker is not None and builder.plausible(marker) and not builder.closing:
             builder.item(marker)
         elif not builder.seen_item:
             builder.extra("preamble", para)
@@ -989,7 +1187,7 @@ def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | 
             builder.extra("closing", unit)
             continue
         n += 1
-        builder._emit(f"{prefix}{n}", "directive", unit, None, addressee)
+        builder.emit(f"{prefix}{n}", "directive", unit, None, addressee)
     _unique_paths(builder.clauses)
     return builder.clauses
 
@@ -1026,8 +1224,13 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     units = _issuer_units(header.issuer_lines)
     issuer, parent = _issuer(units)
     body_text = "\n".join(layout.body)
-    province = (_province_from_units(units, tax) or _province_from_place(header.place, tax)
-                or _province_from_text(f"{header.subject or ''}\n{body_text}", tax))
+    province = _province_from_units(units, tax)
+    if province is None and not _is_central(units):  # a ministry in Hà Nội is not "Hà Nội"
+        province = _province_from_place(header.place, tax)
+    if province is None and not _is_central(units) and (units or header.number or header.place):
+        # e.g. "UBND HUYỆN CAO LỘC": the province is the one the letter keeps naming. A bare
+        # excerpt gets none: nothing is inferred for text with no header at all.
+        province = _province_from_text(f"{header.subject or ''}\n{body_text}", tax)
     doc_type = header.title or _type_from_number(header.number) or (
         "Công văn" if header.subject and _SUBJECT_START.match(header.subject) else None)
 

@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     from service import cli_index  # search/ingest/serve/evaluate live beside, same style
 
     cli_index.add_commands(sub)
+
+    from training import cli as training_cli  # train / export-corrections (tagger issue)
+
+    training_cli.add_commands(sub)
     return parser
 
 

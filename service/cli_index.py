@@ -169,7 +169,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--index", metavar="DIR", help=index_help)
     serve.set_defaults(func=cmd_serve)
 
-    evaluate = sub.add_parser("evaluate", help="evaluate search on public benchmarks")
+    evaluate = sub.add_parser("evaluate", help="evaluate search (public benchmarks) or the theme tagger")
     ev_sub = evaluate.add_subparsers(dest="what", required=True, metavar="WHAT")
     ev_search = ev_sub.add_parser("search", help="retrieval benchmark (alqac, vicov19qa)",
                                   description="Recall@1/@10, MRR@10, nDCG@10 through the service's own "
@@ -180,3 +180,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                            help="one mode (default: all three, as a table)")
     ev_search.add_argument("--json", action="store_true")
     ev_search.set_defaults(func=cmd_evaluate_search)
+
+    from training.cli import add_evaluate_tagger  # congvan evaluate tagger
+
+    add_evaluate_tagger(ev_sub)

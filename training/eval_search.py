@@ -8,7 +8,8 @@ Benchmarks (read from ``../shared/benchmarks`` or ``$CONGVAN_BENCHMARKS_DIR``; n
 
 - ``alqac``: corpus = every article of ``law.json`` (one letter per law, one clause per article);
   split "test" = ``test_2023.json``, "train" = ``train_2023.json`` + ``extra_2025.json``;
-  questions citing a law absent from ``law.json`` are skipped.
+  questions citing a law absent from ``law.json`` are skipped (and the one extra_2025 question
+  citing an article the law lacks).
 - ``vicov19qa``: corpus = every answer of the three CSVs, deduplicated; query = question,
   relevant = its answer; splits train / val / test.
 
@@ -75,12 +76,13 @@ def _doc_id(*parts: str) -> str:
 
 def _alqac(data: Path, split: str) -> Benchmark:
     laws = json.loads((data / "alqac" / "law.json").read_text(encoding="utf-8"))
-    letters, law_doc = [], {}
+    letters, law_doc, articles = [], {}, set()
     for law in laws:
         clauses = [Clause(clause_id=f"{law['id']}#{a['id']}", path=str(a["id"]), kind="directive",
                           text=nfc(a["text"]), order=i) for i, a in enumerate(law["articles"])]
         doc_id = _doc_id("alqac", law["id"], *(c.text for c in clauses))
         law_doc[law["id"]] = doc_id
+        articles.update((law["id"], c.path) for c in clauses)
         letters.append(Letter(doc_id=doc_id, doc_type="Luật", subject=law["id"], clauses=clauses,
                               source=f"alqac/{law['id']}"))
     files = {"test": ["test_2023.json"], "train": ["train_2023.json", "extra_2025.json"]}[split]
@@ -88,8 +90,8 @@ def _alqac(data: Path, split: str) -> Benchmark:
     for name in files:
         for q in json.loads((data / "alqac" / name).read_text(encoding="utf-8")):
             rel = q["relevant_articles"]
-            if not rel or any(r["law_id"] not in law_doc for r in rel):
-                continue  # cites a law that law.json doesn't have
+            if not rel or any((r["law_id"], str(r["article_id"])) not in articles for r in rel):
+                continue  # cites a law (or, once in extra_2025, an article) law.json doesn't have
             queries.append((f"{name}:{q['question_id']}", nfc(q["text"]),
                             {(law_doc[r["law_id"]], str(r["article_id"])) for r in rel}))
     return Benchmark("alqac", split, letters, queries)
@@ -256,12 +258,17 @@ def evaluate(benchmark: str, split: str = "test", mode: str = "hybrid", *, setti
 
 
 # ---------------------------------------------------------------------------- tuning
-def tune_grid() -> list[RankingParams]:
+def fusion_grid() -> list[RankingParams]:
     grid = []
-    for fusion, w, a in itertools.product(("convex", "rrf"), (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
-                                          (0.5, 0.7, 0.9)):
-        grid.append(DEFAULT_PARAMS.with_(fusion=fusion, dense_weight=w, accent_weight=a))
+    for w, a in itertools.product((0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95), (0.7, 0.9)):
+        grid.append(DEFAULT_PARAMS.with_(fusion="convex", dense_weight=w, accent_weight=a))
+    for w, k in itertools.product((0.4, 0.5, 0.6, 0.7), (20.0, 60.0)):
+        grid.append(DEFAULT_PARAMS.with_(fusion="rrf", dense_weight=w, rrf_k=k))
     return grid
+
+
+#: (k1, b) pairs tried for BM25 once the fusion is chosen.
+BM25_GRID = ((1.5, 0.75), (1.2, 0.75), (0.9, 0.4), (1.2, 0.5), (1.5, 0.9), (2.0, 0.75), (1.2, 0.3))
 
 
 def gold_cosines(prep: _Prepared) -> np.ndarray:
@@ -275,40 +282,62 @@ def gold_cosines(prep: _Prepared) -> np.ndarray:
     return np.array(out)
 
 
-def tune(settings=None, encoder=None, show_progress: bool = False,
-         grid: list[RankingParams] | None = None) -> dict[str, Any]:
-    """Score every grid point on the tuning splits; best = highest mean MRR@10 over the two."""
-    preps = []
+def _objective(preps: list[_Prepared], mode: str, params: RankingParams) -> tuple[float, dict]:
+    """Mean over the two benchmarks of the query-weighted MRR@10 of their tuning splits."""
+    per = {f"{p.bench.name}/{p.bench.split}": _score(p, mode, params) for p in preps}
+    by_bench = []
     for name in BENCHMARKS:
-        for split in TUNING_SPLITS[name]:
-            preps.append(_prepare(name, split, settings, encoder, show_progress))
-    cos = np.concatenate([gold_cosines(p) for p in preps])
-    floor = {f"p{q}": round(float(np.percentile(cos, q)), 4) for q in (1, 5, 10, 25, 50)}
-    rows = []
-    base = {}
-    for mode in ("bm25", "dense"):
-        base[mode] = {f"{p.bench.name}/{p.bench.split}": _score(p, mode, DEFAULT_PARAMS) for p in preps}
-    for params in grid or tune_grid():
-        t0 = time.time()
-        per = {f"{p.bench.name}/{p.bench.split}": _score(p, "hybrid", params) for p in preps}
-        by_bench: dict[str, list[float]] = {}
-        for key, m in per.items():
-            by_bench.setdefault(key.split("/")[0], []).append(m["mrr@10"] * len(
-                next(p for p in preps if f"{p.bench.name}/{p.bench.split}" == key).bench.queries))
-        objective = 0.0
-        for bench_name, parts in by_bench.items():
-            n = sum(len(p.bench.queries) for p in preps if p.bench.name == bench_name)
-            objective += sum(parts) / n / len(by_bench)
-        rows.append({"params": {"fusion": params.fusion, "dense_weight": params.dense_weight,
-                                "accent_weight": params.accent_weight},
-                     "objective": round(objective, 4), "scores": per})
+        parts = [p for p in preps if p.bench.name == name]
+        n = sum(len(p.bench.queries) for p in parts)
+        by_bench.append(sum(per[f"{name}/{p.bench.split}"]["mrr@10"] * len(p.bench.queries)
+                            for p in parts) / n)
+    return round(sum(by_bench) / len(by_bench), 4), per
+
+
+def tune(settings=None, encoder=None, show_progress: bool = False) -> dict[str, Any]:
+    """Tune on the tuning splits only: dense_floor (5th percentile of gold cosines), the fusion
+    (grid, best mean MRR@10 over the two benchmarks), then BM25 k1/b with that fusion."""
+    from index.derived import IndexOptions
+
+    def say(msg: str) -> None:
         if show_progress:
-            print(f"  {rows[-1]['params']} → {objective:.4f} ({time.time() - t0:.0f}s)",
-                  file=sys.stderr, flush=True)
+            print(msg, file=sys.stderr, flush=True)
+
+    preps = [_prepare(name, split, settings, encoder, show_progress)
+             for name in BENCHMARKS for split in TUNING_SPLITS[name]]
+    cos = np.concatenate([gold_cosines(p) for p in preps])
+    floor = round(float(np.percentile(cos, 5)), 2)
+    params0 = DEFAULT_PARAMS.with_(dense_floor=floor)
+    say(f"dense_floor = {floor} (5th percentile of {len(cos)} gold cosines)")
+    base = {mode: _objective(preps, mode, params0) for mode in ("bm25", "dense")}
+    rows = []
+    for params in fusion_grid():
+        params = params.with_(dense_floor=floor)
+        objective, per = _objective(preps, "hybrid", params)
+        rows.append({"params": {k: getattr(params, k) for k in ("fusion", "dense_weight", "accent_weight", "rrf_k")},
+                     "objective": objective, "scores": per})
+        say(f"  {rows[-1]['params']} → {objective:.4f}")
+    rows.sort(key=lambda r: -r["objective"])
+    best = params0.with_(**rows[0]["params"])
+    bm25_rows = []
+    for k1, b in BM25_GRID:
+        options = IndexOptions(bm25_k1=k1, bm25_b=b)
+        for p in preps:
+            p.col.reconfigure(options)
+        hybrid, per = _objective(preps, "hybrid", best)
+        plain, _ = _objective(preps, "bm25", best)
+        bm25_rows.append({"k1": k1, "b": b, "hybrid": hybrid, "bm25": plain, "scores": per})
+        say(f"  BM25 k1={k1} b={b}: hybrid {hybrid:.4f}, bm25 {plain:.4f}")
     for p in preps:
         p.col.close()
-    rows.sort(key=lambda r: -r["objective"])
-    return {"best": rows[0], "grid": rows, "baselines": base, "gold_cosine_percentiles": floor,
+    bm25_rows.sort(key=lambda r: -r["hybrid"])
+    return {"best": {"params": best.to_dict(), "objective": rows[0]["objective"],
+                     "bm25": {"k1": bm25_rows[0]["k1"], "b": bm25_rows[0]["b"]},
+                     "objective_with_bm25": bm25_rows[0]["hybrid"], "scores": rows[0]["scores"]},
+            "baselines": {m: {"objective": o, "scores": per} for m, (o, per) in base.items()},
+            "grid": rows, "bm25_grid": bm25_rows,
+            "gold_cosine_percentiles": {f"p{q}": round(float(np.percentile(cos, q)), 4)
+                                        for q in (1, 5, 10, 25, 50)},
             "queries": {f"{p.bench.name}/{p.bench.split}": len(p.bench.queries) for p in preps}}
 
 
@@ -348,8 +377,10 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         print(json.dumps({k: report[k] for k in ("best", "baselines", "gold_cosine_percentiles", "queries")},
                          ensure_ascii=False, indent=2))
-        for row in report["grid"][:15]:
+        for row in report["grid"][:10]:
             print(row["objective"], row["params"])
+        for row in report["bm25_grid"]:
+            print(row["hybrid"], row["bm25"], {"k1": row["k1"], "b": row["b"]})
     return 0
 
 

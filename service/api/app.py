@@ -4,12 +4,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from service.api.routers import health, letters, search
+from service.api.routers import corrections, health, letters, search
+from service.api.security import require_reader
 from service.config import Settings, get_settings
+from service.web import install_web
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -25,6 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         collection = Collection.open(cfg.index_dir, encoder)
         app.state.settings = cfg
         app.state.collection = collection
+        # The theme tagger, loaded once per process (trained first if this home has none yet).
+        from fastapi.concurrency import run_in_threadpool
+
+        from models.tagger import get_default_tagger
+
+        app.state.tagger = await run_in_threadpool(get_default_tagger, cfg)
         try:
             yield
         finally:
@@ -42,8 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Same {"detail": …} shape as every other error, with the field names kept.
         return JSONResponse(status_code=422, content={"detail": jsonable_errors(exc)})
 
-    for module in (health, letters, search):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    # Reading is open unless CONGVAN_PROTECT_SEARCH (with CONGVAN_API_KEY); writes carry their
+    # own require_writer dependency (see service/api/security.py for the rules).
+    for module in (letters, search):
+        app.include_router(module.router, dependencies=[Depends(require_reader)])
+    app.include_router(corrections.router)  # POST carries require_writer itself
+    install_web(app)
     return app
 
 

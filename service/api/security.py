@@ -1,0 +1,230 @@
+"""Optional API key, login sessions and CSRF protection, shared by the API and the staff page.
+
+The rules (the README repeats them for administrators):
+
+* **No ``CONGVAN_API_KEY``** (the default): everything is open, as on a single trusted machine.
+  Requests that come from another web site are still refused (see *origin check*), so a page on
+  the internet cannot make an office browser upload or delete letters.
+* **``CONGVAN_API_KEY`` set**: upload (``POST /api/documents``, ``POST /upload``), delete
+  (``DELETE /api/documents/{id}``) and label corrections (``POST /api/clauses/{id}/labels``)
+  need either the header ``X-API-Key: <key>`` (scripts, other services) or the session cookie
+  that the page's ``/login`` form sets after the key was typed in (staff in a browser).
+  Searching and reading stay open unless ``CONGVAN_PROTECT_SEARCH=true``, which puts the same
+  check on ``/``, ``/letters/…``, ``/api/search``, ``GET /api/documents/…`` and ``/api/tag``.
+* **CSRF** (double-submit token): every page sets the random cookie ``congvan_csrf`` and puts the
+  same value in the page (hidden form field ``csrf_token``, ``<meta name="csrf-token">``).
+  A state-changing request is checked — the submitted token must equal the cookie — when it is
+
+  - a form post of the page (``/login``, ``/logout``, ``/upload``): always;
+  - authenticated by the session cookie (key set, no ``X-API-Key``): token in ``X-CSRF-Token``;
+  - sent by the page's JavaScript: it always sends ``X-CSRF-Token``, and a header that is present
+    is always checked.
+
+  API clients that send ``X-API-Key``, or nothing at all on an open server, carry no cookies, so
+  they need no token: another site's page can neither add an ``X-API-Key`` header nor read the
+  CSRF cookie, and its form posts are refused by the origin check.
+* **Origin check**: a state-changing request whose ``Origin`` differs from the server's own
+  address, or that a browser marks ``Sec-Fetch-Site: cross-site``, gets 403.
+
+Sessions are stateless: ``<expiry>.<HMAC-SHA256(key, expiry)>``, so changing the key logs
+everyone out. Cookies are ``HttpOnly`` and ``SameSite=Lax`` (``Secure`` over HTTPS).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from service.config import Settings
+
+SESSION_COOKIE = "congvan_session"
+CSRF_COOKIE = "congvan_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+API_KEY_HEADER = "X-API-Key"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+MSG_LOGIN = ("Cần đăng nhập (trang /login) hoặc gửi khóa API trong tiêu đề X-API-Key "
+             "(login or X-API-Key header required)")
+MSG_BAD_KEY = "Khóa API không đúng (wrong X-API-Key)"
+MSG_CSRF = ("Phiên làm việc của trang đã hết hạn hoặc không hợp lệ; hãy tải lại trang rồi thử lại "
+            "(CSRF token missing or wrong)")
+MSG_ORIGIN = "Yêu cầu gửi từ trang web khác bị từ chối (cross-origin request refused)"
+
+
+# --------------------------------------------------------------------------- settings
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def configured_key(settings: Settings) -> str | None:
+    key = getattr(settings, "api_key", None)
+    if key is None:
+        return None
+    value = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
+    return value or None
+
+
+def key_matches(settings: Settings, candidate: str | None) -> bool:
+    key = configured_key(settings)
+    if not key or candidate is None:
+        return False
+    return hmac.compare_digest(candidate.encode(), key.encode())
+
+
+# --------------------------------------------------------------------------- sessions
+def _session_sig(key: str, expiry: int) -> str:
+    return hmac.new(key.encode(), f"congvan-session:{expiry}".encode(), hashlib.sha256).hexdigest()
+
+
+def make_session(settings: Settings, now: float | None = None) -> str:
+    key = configured_key(settings)
+    if not key:
+        raise ValueError("no API key configured: sessions are not needed")
+    expiry = int((now or time.time()) + settings.session_hours * 3600)
+    return f"{expiry}.{_session_sig(key, expiry)}"
+
+
+def session_valid(settings: Settings, value: str | None, now: float | None = None) -> bool:
+    key = configured_key(settings)
+    if not key or not value or "." not in value:
+        return False
+    raw_expiry, sig = value.split(".", 1)
+    if not raw_expiry.isdigit():
+        return False
+    expiry = int(raw_expiry)
+    if expiry < (now or time.time()):
+        return False
+    return hmac.compare_digest(sig, _session_sig(key, expiry))
+
+
+def has_session(request: Request) -> bool:
+    return session_valid(settings_of(request), request.cookies.get(SESSION_COOKIE))
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def set_session_cookie(request: Request, response: Response) -> None:
+    settings = settings_of(request)
+    response.set_cookie(SESSION_COOKIE, make_session(settings), max_age=int(settings.session_hours * 3600),
+                        httponly=True, samesite="lax", secure=_secure(request), path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+# --------------------------------------------------------------------------- who may do what
+def auth_required(settings: Settings) -> bool:
+    return configured_key(settings) is not None
+
+
+def can_write(request: Request) -> bool:
+    """May this request upload, delete or correct (ignoring CSRF)?"""
+    settings = settings_of(request)
+    if not auth_required(settings):
+        return True
+    return key_matches(settings, request.headers.get(API_KEY_HEADER)) or has_session(request)
+
+
+def can_read(request: Request) -> bool:
+    settings = settings_of(request)
+    if not (auth_required(settings) and settings.protect_search):
+        return True
+    return can_write(request)
+
+
+# --------------------------------------------------------------------------- CSRF and origin
+def csrf_token(request: Request) -> str:
+    """The page's CSRF token: the cookie's, or a new one (``remember_csrf`` sets the cookie)."""
+    token = getattr(request.state, "csrf_token", None)
+    if token:
+        return token
+    token = request.cookies.get(CSRF_COOKIE) or ""
+    if not (20 <= len(token) <= 128 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(32)
+        request.state.csrf_new = True
+    request.state.csrf_token = token
+    return token
+
+
+def remember_csrf(request: Request, response: Response) -> None:
+    """Set the CSRF cookie on ``response`` if this request created a new token."""
+    if getattr(request.state, "csrf_new", False):
+        response.set_cookie(CSRF_COOKIE, request.state.csrf_token, httponly=True, samesite="lax",
+                            secure=_secure(request), path="/")
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not submitted:
+        return False
+    return hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    if not csrf_ok(request, submitted):
+        raise HTTPException(403, MSG_CSRF)
+
+
+def same_origin(request: Request) -> bool:
+    """False when a browser says the request comes from another site."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return False
+    origin = request.headers.get("origin")
+    if not origin:
+        return True  # not a browser, or a same-origin GET
+    if origin == "null":
+        return False
+    parts = urlsplit(origin)
+    host = request.headers.get("host", "")
+    default = {"http": "80", "https": "443"}.get(parts.scheme, "")
+    origin_host = parts.netloc if parts.port else f"{parts.netloc}:{default}"
+    req_host = host if ":" in host.rsplit("]", 1)[-1] else f"{host}:{default}"
+    return origin_host.lower() == req_host.lower()
+
+
+def check_origin(request: Request) -> None:
+    if request.method not in SAFE_METHODS and not same_origin(request):
+        raise HTTPException(403, MSG_ORIGIN)
+
+
+# --------------------------------------------------------------------------- dependencies
+async def require_writer(request: Request) -> str:
+    """Dependency of every state-changing API endpoint; returns how the caller got in
+    (``"api-key"``, ``"session"`` or ``"open"``)."""
+    check_origin(request)
+    settings = settings_of(request)
+    sent_key = request.headers.get(API_KEY_HEADER)
+    if auth_required(settings):
+        if sent_key is not None:
+            if not key_matches(settings, sent_key):
+                raise HTTPException(401, MSG_BAD_KEY, headers={"WWW-Authenticate": API_KEY_HEADER})
+            how = "api-key"
+        elif has_session(request):
+            how = "session"
+        else:
+            raise HTTPException(401, MSG_LOGIN, headers={"WWW-Authenticate": API_KEY_HEADER})
+    else:
+        how = "open"
+    submitted = request.headers.get(CSRF_HEADER)
+    if how == "session" or submitted is not None:
+        check_csrf(request, submitted)
+    return how
+
+
+async def require_reader(request: Request) -> None:
+    """Dependency of the read endpoints: open unless CONGVAN_PROTECT_SEARCH (with a key)."""
+    if not can_read(request):
+        raise HTTPException(401, MSG_LOGIN, headers={"WWW-Authenticate": API_KEY_HEADER})
+
+
+WriteAccess = Annotated[str, Depends(require_writer)]

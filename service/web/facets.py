@@ -1,0 +1,137 @@
+"""Facet counts (year, province, issuer, theme, agency) for the current query and filters.
+
+Counts are of matching clauses, like the result total. Each facet is counted with every *other*
+filter applied but not its own ("disjunctive" facets), so the values of a facet you already
+picked stay visible with honest counts and picking a second theme or agency (which the search
+ORs) shows what it would add. The clauses matching the query come from ``Collection.rank``
+over the whole snapshot (no filter), intersected with the filter masks of
+``snapshot.table`` — the same masks ``Collection.search`` applies, so a single-valued facet's
+selected count equals the result total.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.filters import SearchFilters, issuer_key, province_key
+
+#: Facets are counted over at most this many best matches (the whole index below it).
+FACET_DEPTH = 50_000
+DIMENSIONS = ("year", "province", "issuer", "theme", "agency")
+TITLES = {"year": "Năm ban hành", "province": "Tỉnh, thành phố", "issuer": "Cơ quan ban hành",
+          "theme": "Chủ đề", "agency": "Cơ quan thực hiện"}
+MULTI = {"theme", "agency"}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    title: str
+    values: list[FacetValue]
+    multi: bool
+
+    @property
+    def selected(self) -> list[FacetValue]:
+        return [v for v in self.values if v.selected]
+
+
+def _dimension_filters(filters: dict[str, Any], dim: str) -> dict[str, Any]:
+    """The part of ``filters`` that belongs to one facet (the date range goes with every facet)."""
+    return {dim: filters.get(dim)}
+
+
+def matched_mask(collection, query: str, snapshot) -> np.ndarray:
+    """Bool mask over the snapshot's slots of clauses matching ``query`` (no filters)."""
+    n = len(snapshot)
+    if not query.strip() or n == 0:
+        return np.ones(n, bool)
+    ranked = collection.rank(query, filters=None, depth=min(n, FACET_DEPTH), snapshot=snapshot)
+    mask = np.zeros(n, bool)
+    mask[ranked.slots] = True
+    return mask
+
+
+def compute_facets(collection, query: str, filters: dict[str, Any], snapshot, directory,
+                   theme_labels: dict[str, str], agency_labels: dict[str, str],
+                   limit: int = 12) -> list[Facet]:
+    table = snapshot.table
+    n = len(snapshot)
+    base = matched_mask(collection, query, snapshot)
+    # Filters that are not facets (the date range) apply to every facet.
+    common = table.mask(SearchFilters.from_mapping({"from": filters.get("from"), "to": filters.get("to")}))
+    if common is not None:
+        base &= common
+    masks = {dim: table.mask(SearchFilters.from_mapping(_dimension_filters(filters, dim)))
+             for dim in DIMENSIONS if filters.get(dim)}
+
+    def scope(dim: str) -> np.ndarray:
+        m = base.copy()
+        for other, mk in masks.items():
+            if other != dim and mk is not None:
+                m &= mk
+        return m
+
+    doc_ids = table.doc_ids
+    out: list[Facet] = []
+    for dim in DIMENSIONS:
+        m = scope(dim)
+        wanted = filters.get(dim)
+        chosen = {str(v) for v in (wanted if isinstance(wanted, (list, tuple)) else [wanted])
+                  if v not in (None, "")}
+        values: list[FacetValue] = []
+        if dim in ("theme", "agency"):
+            slots = table.theme_slots if dim == "theme" else table.agency_slots
+            labels = theme_labels if dim == "theme" else agency_labels
+            for key, idx in slots.items():
+                count = int(m[idx].sum()) if n else 0
+                if count or key in chosen:
+                    values.append(FacetValue(key, labels.get(key, key), count, key in chosen))
+            for key in chosen - {v.value for v in values}:
+                values.append(FacetValue(key, labels.get(key, key), 0, True))
+        else:
+            per_doc = np.bincount(table.doc_index[m], minlength=len(doc_ids)) if n else np.zeros(0, int)
+            counts: Counter = Counter()
+            spellings: dict[str, Counter] = defaultdict(Counter)
+            for i in np.flatnonzero(per_doc):
+                info = directory.letters.get(doc_ids[i])
+                if dim == "year":
+                    year = int(table.year[i])
+                    if year < 0:
+                        continue
+                    key, label = str(year), str(year)
+                else:
+                    raw = getattr(info, dim, None) if info else None
+                    if not raw:
+                        continue
+                    key = province_key(raw) if dim == "province" else issuer_key(raw)
+                    label = raw
+                counts[key] += int(per_doc[i])
+                spellings[key][label] += int(per_doc[i])
+            chosen_keys = {province_key(c) if dim == "province" else issuer_key(c) if dim == "issuer" else c
+                           for c in chosen}
+            for key, count in counts.items():
+                label = spellings[key].most_common(1)[0][0]
+                values.append(FacetValue(label, label, count, key in chosen_keys))
+            for c in chosen:
+                ck = province_key(c) if dim == "province" else issuer_key(c) if dim == "issuer" else c
+                if ck not in counts:
+                    values.append(FacetValue(c, c, 0, True))
+        if dim == "year":
+            values.sort(key=lambda v: v.value, reverse=True)
+        else:
+            values.sort(key=lambda v: (-v.count, v.label))
+        # Keep the selected ones even past the limit.
+        shown = values[:limit] + [v for v in values[limit:] if v.selected]
+        out.append(Facet(dim, TITLES[dim], shown, dim in MULTI))
+    return out

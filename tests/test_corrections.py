@@ -1,0 +1,122 @@
+"""``POST /api/clauses/{clause_id}/labels`` through the real app: validation, 404, durable store,
+write protection, and the corrections reaching the training data."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.config import BUNDLED_MODEL, Settings
+from tests.tagger_toy import link_base_model
+
+LETTER = """ỦY BAN NHÂN DÂN
+TỈNH LAI CHÂU
+
+Số: 812/UBND-VX
+Lai Châu, ngày 05 tháng 9 năm 2022
+
+V/v đẩy mạnh tiêm vét vắc xin phòng COVID-19
+
+Kính gửi: Sở Y tế; UBND các huyện, thành phố.
+
+Thực hiện Công văn số 4968/BYT-DP ngày 16/9/2022 của Bộ Y tế, UBND tỉnh chỉ đạo như sau:
+
+1. Giao Sở Y tế chủ trì, phối hợp với UBND các huyện, thành phố tổ chức tiêm vét cho người chưa tiêm đủ liều, mở điểm tiêm lưu động tại các xã vùng cao.
+
+2. Sở Thông tin và Truyền thông chỉ đạo các cơ quan báo chí tuyên truyền lợi ích của tiêm vắc xin.
+
+UBND tỉnh yêu cầu các cơ quan liên quan thực hiện nghiêm túc./.
+"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, encoder) -> Path:  # encoder: the bundled model is converted once
+    home = tmp_path_factory.mktemp("corr-home")
+    link_base_model(home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def client(home: Path, tmp_path_factory):
+    settings = Settings(home=home, model=BUNDLED_MODEL, index=tmp_path_factory.mktemp("corr-index"), tagger="off")
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def doc(client: TestClient) -> dict:
+    resp = client.post("/api/documents", json={"text": LETTER, "filename": "812.txt"})
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def _clause(doc: dict, path: str) -> dict:
+    return next(c for c in doc["clauses"] if c["path"] == path)
+
+
+def test_a_correction_is_validated_stored_and_returned(client: TestClient, doc: dict, home: Path) -> None:
+    clause = _clause(doc, "2")
+    url = f"/api/clauses/{clause['clause_id']}/labels"
+    resp = client.post(url, json={"themes": ["communication", "vaccination"], "lead": ["so_tttt"],
+                                  "support": ["bao_chi"]})
+    assert resp.status_code == 200, resp.text
+    rec = resp.json()
+    assert rec["clause_id"] == clause["clause_id"] and rec["doc_id"] == doc["doc_id"]
+    assert rec["text"] == clause["text"] and rec["timestamp"].endswith("Z") and rec["id"]
+    assert rec["old"]["lead"] == clause["agencies"]["lead"]
+    assert rec["new"] == {"themes": ["communication", "vaccination"], "lead": ["so_tttt"], "support": ["bao_chi"]}
+    assert isinstance(rec["applied_to_index"], bool)
+    lines = (home / "corrections" / "corrections.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[-1]) == rec  # durable, exactly what was returned
+
+
+def test_a_field_left_out_keeps_its_value(client: TestClient, doc: dict) -> None:
+    clause = _clause(doc, "1")
+    rec = client.post(f"/api/clauses/{clause['clause_id']}/labels", json={"themes": ["vaccination"]}).json()
+    assert rec["new"]["lead"] == clause["agencies"]["lead"] == ["so_y_te"]
+    assert rec["new"]["support"] == clause["agencies"]["support"]
+
+
+@pytest.mark.parametrize("body", [{"themes": ["vaccinations"]}, {"lead": ["bo_y_te"]},
+                                  {"support": ["so_y_te"], "lead": ["so_y_te"]}, {"themes": "vaccination"},
+                                  {"themes": [], "extra": 1}])
+def test_unknown_ids_and_bad_bodies_are_422(client: TestClient, doc: dict, body: dict) -> None:
+    resp = client.post(f"/api/clauses/{_clause(doc, '1')['clause_id']}/labels", json=body)
+    assert resp.status_code == 422, resp.text
+    assert "detail" in resp.json()
+
+
+def test_unknown_clause_is_404(client: TestClient, doc: dict) -> None:
+    for cid in ("ffffffffffffffff-001", f"{doc['doc_id']}-999", "nonsense"):
+        resp = client.post(f"/api/clauses/{cid}/labels", json={"themes": ["vaccination"]})
+        assert resp.status_code == 404, resp.text
+
+
+def test_corrections_need_write_access_when_a_key_is_set(home: Path, tmp_path: Path) -> None:
+    settings = Settings(home=home, model=BUNDLED_MODEL, index=tmp_path / "idx", tagger="off", api_key="s3cret")
+    with TestClient(create_app(settings)) as c:
+        stored = c.post("/api/documents", json={"text": LETTER}, headers={"X-API-Key": "s3cret"})
+        assert stored.status_code == 200, stored.text
+        cid = stored.json()["clauses"][1]["clause_id"]
+        assert c.post(f"/api/clauses/{cid}/labels", json={"themes": ["vaccination"]}).status_code == 401
+        ok = c.post(f"/api/clauses/{cid}/labels", json={"themes": ["vaccination"]}, headers={"X-API-Key": "s3cret"})
+        assert ok.status_code == 200, ok.text
+
+
+def test_stored_corrections_become_training_data(client: TestClient, doc: dict, home: Path) -> None:
+    from training.corrections import CorrectionStore, merge_corrections, to_records
+    from training.dataset import Record
+
+    clause = _clause(doc, "2")
+    client.post(f"/api/clauses/{clause['clause_id']}/labels", json={"themes": ["communication"]})
+    latest = CorrectionStore(home / "corrections" / "corrections.jsonl").latest()
+    mine = [c for c in latest if c["clause_id"] == clause["clause_id"]]
+    assert len(mine) == 1 and mine[0]["new"]["themes"] == ["communication"]  # the later one won
+    records = to_records(latest)
+    assert all(r.source == "correction" and r.kind == "directive" for r in records)
+    train = [Record(id="t-1", letter_id="t", text=clause["text"], themes=["economy"])]
+    merged, info = merge_corrections(train, [], latest)
+    assert merged[0].themes == ["communication"] and info["overridden"] == 1

