@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -221,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             lat = measure_latency(col, qs)
             qvecs = encoder.encode_queries([q for q, _ in qs[:50]])
             row = {"clauses": stats["clauses"], "index": stats["vector_index"],
+                   "load_avg_1m": round(os.getloadavg()[0], 1),
                    "disk_mb": round(stats["disk_bytes"] / 2**20, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
                    "build_s": round(build_s, 1), **lat, "hnsw_recall@10": hnsw_recall(col, qvecs)}
             rows.append(row)
@@ -240,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"| {r['clauses']} | {r['index']} | {r['disk_mb']} | {r['peak_rss_mb']} | {r['build_s']} | "
               f"{r['p50_ms']} | {r['p95_ms']} | {r['embed_p50_ms']} | {r['hnsw_recall@10'] or '—'} |")
+    print(f"\nMachine load average during the latency runs: "
+          f"{', '.join(str(r['load_avg_1m']) for r in rows)} (2 cores; > 2 means CPU contention).")
     print(f"\n{len(qs)} distinct queries (¼ tone-less, ⅕ filtered), top_k=10, warm, in-process, query "
           f"embedding included. Vectors beyond the first {args.real} clauses are real vectors + "
           f"N(0, {args.noise}) noise, re-normalised.")

@@ -33,7 +33,7 @@ from index.keyword import QueryTerms, analyze_query, clause_tokens
 from index.ranking import DEFAULT_PARAMS, MODES, Ranked, RankingParams, keyword_scores, rank
 from index.results import Hit, IngestResult, SearchResult
 from index.snippets import make_snippet
-from index.store import DB_NAME, ClauseRow, DocumentNotFound, Store
+from index.store import DB_NAME, ClauseRow, DocumentNotFound, Store, letter_fingerprint
 from letters.schema import Letter
 from models.artifacts import ArtifactError
 
@@ -180,24 +180,35 @@ class Collection:
 
     # ------------------------------------------------------------------ writing
     def ingest_letters(self, letters: Iterable[Letter], show_progress: bool = False) -> list[IngestResult]:
-        """Index letters: new ones are embedded and committed one letter per transaction;
-        letters already stored with the same content are skipped ("unchanged"); a letter from
-        the same source file with changed content replaces the old one ("replaced").
-        The search indexes are updated once at the end of the batch."""
+        """Index letters, committing one letter per transaction.
+
+        - new content: embedded and stored ("added"); a changed version of an already indexed
+          source file replaces it ("replaced");
+        - the same content with the same tags: skipped ("unchanged"), so re-running an
+          interrupted ingest resumes where it stopped;
+        - the same content with other tags (a retrained tagger): stored again reusing the
+          stored embeddings ("updated").
+
+        The search indexes are updated once, at the end of the batch.
+        """
         letters = list(letters)
         results: list[IngestResult | None] = [None] * len(letters)
         with self._write_lock():
             todo: list[int] = []
             seen: set[str] = set()
             for i, letter in enumerate(letters):
-                if letter.doc_id in seen or self.store.has_letter(letter.doc_id):
+                stored = self.store.fingerprint(letter.doc_id)
+                if letter.doc_id in seen or (stored is not None and stored == letter_fingerprint(letter)):
                     results[i] = IngestResult(letter.doc_id, letter.source, len(letter.clauses), "unchanged")
                 else:
                     seen.add(letter.doc_id)
                     todo.append(i)
             if todo:
-                self._embed_and_store([(i, letters[i]) for i in todo], results, show_progress)
-                self._commit_snapshot()
+                try:
+                    self._embed_and_store([(i, letters[i]) for i in todo], results, show_progress)
+                finally:  # whatever was committed becomes searchable, even if a later letter failed
+                    if any(results[i] is not None for i in todo):
+                        self._commit_snapshot()
         return [r for r in results if r is not None]
 
     def _embed_and_store(self, items: list[tuple[int, Letter]], results: list, show_progress: bool) -> None:
@@ -212,21 +223,25 @@ class Collection:
                     chunk.append(item)
                     size += len(item[1].clauses)
                 if chunk and (item is None or size >= INGEST_CHUNK):
-                    texts = [c.text for _, letter in chunk for c in letter.clauses]
-                    tokens = [clause_tokens(t) for t in texts]
-                    vectors = (self.encoder.encode_passages(texts, show_progress=False)
-                               if texts else np.zeros((0, self.store.dim), np.float32))
-                    k = 0
-                    for i, letter in chunk:
-                        rows = []
-                        for clause in letter.clauses:
-                            rows.append(ClauseRow(clause, tokens[k][0], tokens[k][1], vectors[k]))
-                            k += 1
-                        replaced = [d for d in self.store.put_letter(letter, rows) if d != letter.doc_id]
-                        results[i] = IngestResult(letter.doc_id, letter.source, len(rows),
-                                                  "replaced" if replaced else "added", replaced)
-                    bar.update(len(texts))
+                    self._store_chunk(chunk, results)
+                    bar.update(sum(len(letter.clauses) for _, letter in chunk))
                     chunk, size = [], 0
+
+    def _store_chunk(self, chunk: list[tuple[int, Letter]], results: list) -> None:
+        """Embed the clauses of a few letters in one encoder call, then commit letter by letter."""
+        known: dict[str, np.ndarray] = {}
+        for _, letter in chunk:  # retagged letters: reuse their stored embeddings
+            known.update(self.store.embeddings_by_text(letter.doc_id))
+        texts = [c.text for _, letter in chunk for c in letter.clauses]
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, self.encoder.encode_passages(missing, show_progress=False)))
+        for i, letter in chunk:
+            existed = self.store.has_letter(letter.doc_id)
+            rows = [ClauseRow(c, *clause_tokens(c.text), known[c.text]) for c in letter.clauses]
+            replaced = [d for d in self.store.put_letter(letter, rows) if d != letter.doc_id]
+            status = "updated" if existed else ("replaced" if replaced else "added")
+            results[i] = IngestResult(letter.doc_id, letter.source, len(rows), status, replaced)
 
     def upsert_letter(self, letter: Letter) -> IngestResult:
         """Index one letter (same rules as ``ingest_letters``)."""
@@ -339,7 +354,7 @@ class Collection:
 
         return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
-                    params=params, mode=mode, depth=depth)
+                    params=params, mode=mode, depth=depth, n_terms=terms.n_syllables)
 
     @staticmethod
     def _match_tokens(snap: Snapshot, terms: QueryTerms, params: RankingParams) -> list[str]:

@@ -64,6 +64,11 @@ class QueryTerms:
     def empty(self) -> bool:
         return not self.accented
 
+    @property
+    def n_syllables(self) -> int:
+        """Query length in syllables (compound-word tokens not counted twice)."""
+        return sum("_" not in t for t in self.accented)
+
 
 def analyze_query(query: str) -> QueryTerms:
     accented = list(dict.fromkeys(search_tokens(query)))

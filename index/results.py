@@ -68,7 +68,8 @@ class IngestResult:
     doc_id: str
     source: str | None
     clauses: int
-    #: "added", "replaced" (a changed version of the same source), or "unchanged" (same content)
+    #: "added"; "replaced" (a changed version of the same source file); "updated" (same content,
+    #: new tags); "unchanged" (same content and tags: skipped)
     status: str
     replaced: list[str] = field(default_factory=list)
 

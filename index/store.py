@@ -10,6 +10,7 @@ next open (see :mod:`index.derived`). WAL mode lets searches read while an inges
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS letters (
     number    TEXT,
     subject   TEXT,
     n_clauses INTEGER NOT NULL,
+    fingerprint TEXT,             -- digest of the parsed + tagged letter (see letter_fingerprint)
     metadata  TEXT NOT NULL,      -- Letter.document_dict() as JSON
     body      TEXT NOT NULL,      -- the normalised letter text
     added     REAL NOT NULL
@@ -101,6 +103,14 @@ class ClauseMetaRow:
     themes: list[str]
     lead: list[str]
     support: list[str]
+
+
+def letter_fingerprint(letter: Letter) -> str:
+    """Digest of everything stored for a letter except its file name: same text and same tags
+    give the same fingerprint; a retagged letter (new tagger model) a different one."""
+    data = letter.to_dict()
+    data["document"].pop("source", None)
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 def _json(obj: Any) -> str:
@@ -188,6 +198,9 @@ class Store:
         try:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 conn.execute(stmt)
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(letters)")}
+            if "fingerprint" not in columns:  # files written before the column existed
+                conn.execute("ALTER TABLE letters ADD COLUMN fingerprint TEXT")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             if not meta:
                 conn.executemany(
@@ -243,6 +256,17 @@ class Store:
     def has_letter(self, doc_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM letters WHERE doc_id = ?", (doc_id,)).fetchone() is not None
 
+    def fingerprint(self, doc_id: str) -> str | None:
+        """The stored letter's fingerprint; None if not stored ('' if stored without one)."""
+        row = self.conn.execute("SELECT fingerprint FROM letters WHERE doc_id = ?", (doc_id,)).fetchone()
+        return None if row is None else (row[0] or "")
+
+    def embeddings_by_text(self, doc_id: str) -> dict[str, np.ndarray]:
+        """Stored embeddings of a letter's clauses keyed by clause text (to retag without
+        re-embedding)."""
+        rows = self.conn.execute("SELECT text, embedding FROM clauses WHERE doc_id = ?", (doc_id,))
+        return {text: np.frombuffer(blob, dtype="<f4").copy() for text, blob in rows}
+
     def doc_ids_for_source(self, source: str) -> list[str]:
         rows = self.conn.execute("SELECT doc_id FROM letters WHERE source = ?", (source,)).fetchall()
         return [r[0] for r in rows]
@@ -254,8 +278,6 @@ class Store:
 
     def data_hash(self, conn: sqlite3.Connection | None = None) -> str:
         """A digest of which clauses are stored (row ids) and which letters they belong to."""
-        import hashlib
-
         conn = conn or self.conn
         h = hashlib.sha256()
         for (cid, doc) in conn.execute("SELECT id, doc_id FROM clauses ORDER BY id"):
@@ -359,8 +381,8 @@ class Store:
     def put_letter(self, letter: Letter, rows: Sequence[ClauseRow]) -> list[str]:
         """Store a letter and its clauses in one transaction; returns the doc ids it replaced.
 
-        A letter with the same ``doc_id`` (same content) or the same ``source`` (a changed
-        version of the same file) is replaced.
+        A letter with the same ``doc_id`` (same content, possibly retagged) or the same
+        ``source`` (a changed version of the same file) is replaced.
         """
         replaced: list[str] = []
         with self.write() as conn:
@@ -374,11 +396,11 @@ class Store:
             date = letter.date
             conn.execute(
                 """INSERT INTO letters(doc_id, source, year, month, day, province, issuer, doc_type,
-                                       number, subject, n_clauses, metadata, body, added)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       number, subject, n_clauses, fingerprint, metadata, body, added)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (letter.doc_id, letter.source, date.year, date.month, date.day, letter.province,
                  letter.issuer, letter.doc_type, letter.number, letter.subject, len(rows),
-                 _json(letter.document_dict()), letter.text, time.time()))
+                 letter_fingerprint(letter), _json(letter.document_dict()), letter.text, time.time()))
             conn.executemany(
                 """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
                                        support, mentions, tokens, tokens_folded, embedding)

@@ -19,10 +19,12 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
    only a mention.
 3. A list right after "phối hợp (chặt chẽ) (với)" or "sự phối hợp của" is **support**.
 4. A list anywhere else followed by "chủ trì" ("do Sở Y tế chủ trì") is **lead**; followed by
-   "phối hợp" it is **support**; otherwise it is a **mention**. That covers objects of the
-   lead's action ("chỉ đạo các cơ quan báo chí", "báo cáo UBND tỉnh"), bodies one is
-   accountable to ("trước Tỉnh ủy, UBND tỉnh") and issuers of cited documents ("Kế hoạch số
-   37/KH-UBND … của UBND tỉnh"): consistently *mentions*, never lead or support.
+   "phối hợp" it is **support**. A list the lead *directs* to act — right after "chỉ đạo",
+   "hướng dẫn", "đôn đốc", "định hướng" ("chỉ đạo các cơ quan báo chí tuyên truyền") — is
+   **support**: those bodies carry the work out, and staff filtering by them expect the clause
+   (the annotated dataset follows the same rule). Otherwise it is a **mention**: bodies one
+   reports to ("báo cáo UBND tỉnh"), is accountable to ("trước Tỉnh ủy, UBND tỉnh") and issuers
+   of cited documents ("Kế hoạch số 37/KH-UBND … của UBND tỉnh") are never lead or support.
 5. "X là thành viên Ban Chỉ đạo …": X is folded into the body it is a member of.
 6. Sources never get a role. A clause whose subject list holds only *other bodies* has its own
    subject (it does not inherit), though that subject has no id.
@@ -242,9 +244,16 @@ def _boundary_before(folded: str, pos: int) -> int:
     return start
 
 
+# Right after the lead's directing verb: "chỉ đạo (cho) các cơ quan báo chí", "hướng dẫn, đôn đốc".
+_DIRECTED_BEFORE = re.compile(
+    r"\b(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong)"
+    r"(?:\s*(?:,|va)\s*(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong|kiem\s+tra))*"
+    r"(?:\s+(?:cho|toi|den))?[\s(]*$")
+
+
 def _context(folded: str, hit: Hit) -> Literal["subject", "support", "other"]:
     before = folded[_boundary_before(folded, hit.start):hit.start]
-    if _SUPPORT_BEFORE.search(folded[:hit.start]):
+    if _SUPPORT_BEFORE.search(folded[:hit.start]) or _DIRECTED_BEFORE.search(before):
         return "support"
     if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before):
         return "subject"

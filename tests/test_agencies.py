@@ -89,12 +89,14 @@ def test_giao_x_chu_tri_phoi_hop_voi_y() -> None:
         == (["so_y_te"], ["ubnd_huyen"])
 
 
-def test_object_of_the_leads_action_is_only_a_mention() -> None:
+def test_bodies_the_lead_directs_to_act_are_support() -> None:
     text = ("Giao Sở Thông tin và Truyền thông chủ trì, phối hợp với Sở Y tế, UBND các huyện, thành phố "
             "chỉ đạo các cơ quan truyền thông tiếp tục tăng cường tuyên truyền phòng bệnh")
     r, mentions = assign_roles(text, None)
-    assert (r.lead, r.support) == (["so_tttt"], ["so_y_te", "ubnd_huyen"])
-    assert [(m.agency, m.role) for m in mentions][-1] == ("bao_chi", "mention")
+    assert (r.lead, r.support) == (["so_tttt"], ["so_y_te", "ubnd_huyen", "bao_chi"])
+    assert [(m.agency, m.role) for m in mentions][-1] == ("bao_chi", "support")
+    r, _ = assign_roles("Sở Y tế hướng dẫn, đôn đốc Trung tâm Kiểm soát bệnh tật tỉnh giám sát ca bệnh", None)
+    assert (r.lead, r.support) == (["so_y_te"], ["cdc"])
 
 
 def test_several_bodies_addressed_are_several_leads() -> None:

@@ -85,7 +85,7 @@ def test_seed_000_agencies() -> None:
     assert roles(clauses["2"]) == (["so_y_te"], ["ubnd_huyen"])
     for path in ("2.a", "2.b", "2.c"):  # sub-items inherit the heading's roles
         assert roles(clauses[path]) == (["so_y_te"], ["ubnd_huyen"])
-    assert roles(clauses["3"]) == (["so_tttt"], ["so_y_te", "ubnd_huyen"])
+    assert roles(clauses["3"]) == (["so_tttt"], ["so_y_te", "ubnd_huyen", "bao_chi"])
     assert roles(clauses["preamble"]) == ([], []) and roles(clauses["closing"]) == ([], [])
     inherited = {(m.agency, m.role) for m in clauses["2.a"].mentions if m.inherited}
     assert inherited == {("so_y_te", "lead"), ("ubnd_huyen", "support")}
@@ -166,7 +166,7 @@ def test_seed_002_agencies() -> None:
     assert roles(clauses["2.-1"]) == (["so_y_te", "ubnd_huyen"], [])
     assert roles(clauses["2.-4"]) == (["ubnd_huyen"], [])  # the bullet names its own subject
     assert roles(clauses["3"]) == (["so_ldtbxh"], [])
-    assert roles(clauses["4"]) == (["so_tttt"], [])  # "chỉ đạo các cơ quan báo chí": a mention
+    assert roles(clauses["4"]) == (["so_tttt"], ["bao_chi"])  # "chỉ đạo các cơ quan báo chí": directed
     assert roles(clauses["5"]) == (["bao_chi"], ["so_y_te"])
     assert roles(clauses["6"]) == (["mttq", "ban_dan_van"], [])
     leads = {a for c in letter.clauses for a in c.agencies.lead}
@@ -510,7 +510,7 @@ Lò Văn Tiến
     assert clauses["I.1"].heading == "MỤC ĐÍCH, YÊU CẦU"  # an all-caps caption is a heading only
     assert clauses["II"].text == "Kinh phí thực hiện từ ngân sách tỉnh."
     assert roles(clauses["III.1.-1"]) == (["so_y_te"], [])
-    assert roles(clauses["III.2.+1"]) == (["so_tttt"], [])
+    assert roles(clauses["III.2.+1"]) == (["so_tttt"], ["bao_chi"])  # "Chỉ đạo các cơ quan báo chí"
 
 
 def test_decision_in_dieu_form() -> None:

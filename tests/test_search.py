@@ -217,6 +217,28 @@ def test_reingest_same_content_no_duplicates(fresh):
     assert _keys(fresh.search("2116/BYT-DP", top_k=50)).count(("ls-2023", "1")) == 1
 
 
+def test_retagged_letter_updates_without_reembedding(tmp_path):
+    class Counting(HashingEncoder):
+        passages = 0
+
+        def encode_passages(self, texts, show_progress=False):
+            Counting.passages += len(texts)
+            return super().encode_passages(texts, show_progress)
+
+    with Collection.open(tmp_path / "c", Counting()) as col:
+        col.ingest_letters([LANG_SON])
+        embedded = Counting.passages
+        assert embedded == len(LANG_SON.clauses)
+        retagged = make_letter(LANG_SON.doc_id, [(c.path, c.kind, c.text, ["leadership"]) for c in LANG_SON.clauses],
+                               source=LANG_SON.source, province="Lạng Sơn", date=(2023, 4, None))
+        assert [r.status for r in col.ingest_letters([retagged])] == ["updated"]
+        assert Counting.passages == embedded  # stored vectors reused
+        assert col.stats()["clauses"] == len(LANG_SON.clauses)
+        assert col.search("tiêm vét", filters={"theme": "leadership"}).total >= 1
+        assert col.search("tiêm vét", filters={"theme": "vaccination"}).total == 0
+        assert [r.status for r in col.ingest_letters([retagged])] == ["unchanged"]
+
+
 def test_changed_file_replaces_old_version(fresh):
     fresh.ingest_letters([LANG_SON])
     changed = make_letter("ls-2023-v2", [("1", "directive", "Tổ chức tiêm vét cho người cao tuổi.")],

@@ -80,6 +80,17 @@ def build_index(folder: Path, encoder) -> int:
     return len(letters)
 
 
+def scratch_home(folder: Path) -> Path:
+    """A CONGVAN_HOME of its own (corrections land here, not in the shared test cache) that
+    reuses the converted model of TEST_HOME."""
+    folder.mkdir(parents=True, exist_ok=True)
+    models = folder / "models"
+    if not models.exists():
+        (TEST_HOME / "models").mkdir(parents=True, exist_ok=True)
+        models.symlink_to(TEST_HOME / "models", target_is_directory=True)
+    return folder
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
     assert match, "page has no CSRF token"
@@ -90,7 +101,8 @@ def csrf_from(html: str) -> str:
 def app_client(tmp_path_factory, encoder):
     folder = tmp_path_factory.mktemp("web-index")
     build_index(folder, encoder)
-    settings = Settings(home=TEST_HOME, model=BUNDLED_MODEL, index=folder, max_upload_mb=2)
+    home = scratch_home(tmp_path_factory.mktemp("web-home"))
+    settings = Settings(home=home, model=BUNDLED_MODEL, index=folder, max_upload_mb=2)
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -132,6 +144,19 @@ def test_search_page_renders_results_with_tone_less_query(client: TestClient) ->
     assert resp.headers["x-content-type-options"] == "nosniff"
 
 
+def test_page_shows_the_same_hits_as_the_api(client: TestClient) -> None:
+    cases = [{"q": "tiêm vét"}, {"q": "phong chong dich", "province": "Lạng Sơn"},
+             {"q": "sốt xuất huyết", "page": 2}, {"q": "", "year": 2023}]
+    for params in cases:
+        html = client.get("/", params=params).text
+        shown = re.findall(r'class="hit-title"><a href="/letters/[^?"]+\?clause=([^&"#]+)', html)
+        api_params = {k: v for k, v in params.items() if k != "page"}
+        api_params["offset"] = (params.get("page", 1) - 1) * 10
+        api = client.get("/api/search", params=api_params).json()
+        assert shown == [h["clause_id"] for h in api["hits"]], params
+        assert f"{api['total']} điều khoản phù hợp" in html, params
+
+
 def test_landing_page_lists_letters_and_facets(client: TestClient) -> None:
     html = client.get("/").text
     assert "Văn bản mới cập nhật" in html
@@ -146,6 +171,18 @@ def test_no_results_suggests_removing_filters_and_checking_spelling(client: Test
     # bad filter values are dropped with a message, never a 422
     resp = client.get("/", params={"q": "tiêm", "year": "abc", "from": "2023-13x", "page": "x"})
     assert resp.status_code == 200 and "không phải là năm hợp lệ" in resp.text
+
+
+def test_static_files_are_versioned_and_bad_date_ranges_are_explained(client: TestClient) -> None:
+    html = client.get("/").text
+    for name in ("app.css", "app.js"):
+        url = re.search(rf'"(/static/{re.escape(name)}\?v=\w+)"', html).group(1)
+        resp = client.get(url)
+        assert resp.status_code == 200 and "immutable" in resp.headers["cache-control"]
+    resp = client.get("/", params={"q": "tiêm", "from": "2024-01", "to": "2020-01"})
+    assert resp.status_code == 200 and "Khoảng thời gian không hợp lệ" in resp.text
+    resp = client.get("/", params={"q": "tiêm", "from": "2023-01", "to": "2023-06"})
+    assert "Thời gian: tháng 1/2023 – tháng 6/2023" in resp.text
 
 
 def test_facet_counts_match_totals(client: TestClient, app_client: TestClient) -> None:
@@ -240,6 +277,24 @@ def test_no_js_upload_form_posts_one_file(client: TestClient) -> None:
     no_token = client.post("/upload", files={"file": ("byt.txt", BYT_LETTER.encode(), "text/plain")})
     assert no_token.status_code == 403 and "tải lại trang" in no_token.text
     assert client.delete(f"/api/documents/{doc_id}").status_code == 200
+
+
+def test_correction_shows_on_the_letter_view(client: TestClient) -> None:
+    hit = client.get("/api/search", params={"q": "sốt xuất huyết"}).json()["hits"][0]
+    url = f"/letters/{hit['doc_id']}"
+    html = client.get(url).text
+    assert f'data-url="/api/clauses/{hit["clause_id"]}/labels"' in html
+    token = csrf_from(html)
+    resp = client.post(f"/api/clauses/{hit['clause_id']}/labels", headers={"X-CSRF-Token": token},
+                       json={"themes": ["surveillance"], "lead": ["cdc"], "support": ["so_y_te"]})
+    assert resp.status_code == 200, resp.text
+    html = client.get(url).text
+    block = html.split(f'id="c-{hit["clause_id"]}"', 1)[1].split("</li>\n", 1)[0]
+    assert "Giám sát, phát hiện dịch" in block and "Trung tâm Kiểm soát bệnh tật tỉnh" in block
+    assert "sửa tay" in block
+    bad = client.post(f"/api/clauses/{hit['clause_id']}/labels", headers={"X-CSRF-Token": "x" * 40},
+                      json={"themes": ["surveillance"]})
+    assert bad.status_code == 403
 
 
 # --------------------------------------------------------------------------- security

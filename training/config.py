@@ -62,6 +62,11 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     #: Dropout on the pooled embedding before the head (``bce``).
     dropout: float = 0.1
+    #: ``probe``: the ``bce`` head starts as a logistic regression fitted on the embeddings before
+    #: fine-tuning (LP-FT: linear probe, then fine-tune); ``random``: a small random init.
+    head_init: Literal["probe", "random"] = "probe"
+    #: L2-normalise the pooled embedding before the ``bce`` head (as e5 embeddings are used).
+    head_normalize: bool = True
     #: Pairs drawn per training clause per epoch (``setfit``).
     setfit_pairs: int = 8
     #: Inverse regularisation of the logistic-regression heads (setfit themes, agencies).

@@ -182,10 +182,22 @@ def _fine_tune(net: TaggerNet, cache: list[Any], y: np.ndarray, start: int, conf
     groups: list[dict[str, Any]] = [{"params": params, "lr": config.learning_rate}]
     if config.method == "bce":
         head = torch.nn.Linear(net.dim, n_labels)
-        torch.nn.init.normal_(head.weight, std=0.02)
-        prior = np.clip(y.mean(axis=0), 0.01, 0.99)
         with torch.no_grad():
-            head.bias.copy_(torch.from_numpy(np.log(prior / (1 - prior)).astype(np.float32)))
+            if config.head_init == "probe":
+                # LP-FT: start from a logistic regression on the not-yet-tuned embeddings, so that
+                # fine-tuning starts at the frozen-probe quality instead of a random head
+                from training.baselines import fit_logreg
+
+                emb = _pooled(net, cache, start)
+                if config.head_normalize:
+                    emb = _normalize(emb)
+                w, b = fit_logreg(emb, y, c=config.head_c, seed=config.seed)
+                head.weight.copy_(torch.from_numpy(w))
+                head.bias.copy_(torch.from_numpy(b))
+            else:
+                torch.nn.init.normal_(head.weight, std=0.02)
+                prior = np.clip(y.mean(axis=0), 0.01, 0.99)
+                head.bias.copy_(torch.from_numpy(np.log(prior / (1 - prior)).astype(np.float32)))
         dropout = torch.nn.Dropout(config.dropout)
         groups.append({"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0})
     optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
@@ -203,6 +215,8 @@ def _fine_tune(net: TaggerNet, cache: list[Any], y: np.ndarray, start: int, conf
             hidden, mask = _pad_hidden([cache[i] for i in batch])
             pooled = net.pool_from(hidden, mask, start)
             if config.method == "bce":
+                if config.head_normalize:
+                    pooled = torch.nn.functional.normalize(pooled, dim=1)
                 logits = head(dropout(pooled))
                 loss = bce(logits, targets[batch])
             else:
@@ -222,6 +236,23 @@ def _fine_tune(net: TaggerNet, cache: list[Any], y: np.ndarray, start: int, conf
                     f"loss {running / max(1, seen):.4f} ({time.perf_counter() - t0:.0f} s)")
     encoder.eval()
     return head
+
+
+def _pooled(net: TaggerNet, cache: list[Any], start: int) -> np.ndarray:
+    """Mean-pooled embeddings of the cached training windows through the (current) top layers."""
+    import torch
+
+    out = np.zeros((len(cache), net.dim), np.float32)
+    order = sorted(range(len(cache)), key=lambda i: cache[i].shape[0])
+    was_training = net.encoder.training
+    net.encoder.eval()
+    with torch.no_grad():
+        for s in range(0, len(order), 32):
+            part = order[s:s + 32]
+            hidden, mask = _pad_hidden([cache[i] for i in part])
+            out[part] = net.pool_from(hidden, mask, start).numpy()
+    net.encoder.train(was_training)
+    return out
 
 
 def _pair_loss(pooled: Any, labels: np.ndarray) -> Any:
@@ -455,7 +486,8 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     served_net = TaggerNet(quantize(encoder)) if config.quantize else net
     quantized = served_net.encoder is not encoder
     if head is not None:
-        theme_head = Head(head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy(), False)
+        theme_head = Head(head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy(),
+                          config.head_normalize)
     else:
         from training.baselines import fit_logreg
 

@@ -51,23 +51,26 @@ def _dimension_filters(filters: dict[str, Any], dim: str) -> dict[str, Any]:
     return {dim: filters.get(dim)}
 
 
-def matched_mask(collection, query: str, snapshot) -> np.ndarray:
-    """Bool mask over the snapshot's slots of clauses matching ``query`` (no filters)."""
+def matched_mask(collection, query, snapshot, query_vector=None) -> np.ndarray:
+    """Bool mask over the snapshot's slots of clauses matching ``query`` (a string or
+    ``QueryTerms``; no filters). ``query_vector`` saves embedding the query again."""
     n = len(snapshot)
-    if not query.strip() or n == 0:
+    text = query if isinstance(query, str) else query.text
+    if not text.strip() or n == 0:
         return np.ones(n, bool)
-    ranked = collection.rank(query, filters=None, depth=min(n, FACET_DEPTH), snapshot=snapshot)
+    ranked = collection.rank(query, filters=None, depth=min(n, FACET_DEPTH), snapshot=snapshot,
+                             query_vector=query_vector)
     mask = np.zeros(n, bool)
     mask[ranked.slots] = True
     return mask
 
 
-def compute_facets(collection, query: str, filters: dict[str, Any], snapshot, directory,
+def compute_facets(collection, query, filters: dict[str, Any], snapshot, directory,
                    theme_labels: dict[str, str], agency_labels: dict[str, str],
-                   limit: int = 12) -> list[Facet]:
+                   limit: int = 12, query_vector=None) -> list[Facet]:
     table = snapshot.table
     n = len(snapshot)
-    base = matched_mask(collection, query, snapshot)
+    base = matched_mask(collection, query, snapshot, query_vector)
     # Filters that are not facets (the date range) apply to every facet.
     common = table.mask(SearchFilters.from_mapping({"from": filters.get("from"), "to": filters.get("to")}))
     if common is not None:

@@ -30,8 +30,10 @@ from service.api.security import (CSRF_FIELD, auth_required, can_read, can_write
                                   key_matches, remember_csrf, set_session_cookie)
 from service.api.uploads import letter_from_request
 from service.web import views
+from service.web.corrected import apply_correction, corrections_for
 from service.web.directory import letter_directory
-from service.web.facets import DIMENSIONS, compute_facets
+from service.web.facets import DIMENSIONS
+from service.web.searching import search_with_facets
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
@@ -148,6 +150,9 @@ def _search_state(request: Request) -> tuple[dict[str, Any], list[str]]:
             problems.append(f"{label} “{value}” cần có dạng NNNN-TT (ví dụ 2023-04) nên đã được bỏ qua.")
             value = ""
         dates[key] = value
+    if dates["from"] and dates["to"] and _month_key(dates["from"]) > _month_key(dates["to"], end=True):
+        problems.append("Khoảng thời gian không hợp lệ (tháng bắt đầu sau tháng kết thúc) nên đã được bỏ qua.")
+        dates = {"from": "", "to": ""}
     state = {
         "q": q, "page": page, "year": year, "from": dates["from"], "to": dates["to"],
         "province": qp.get("province", "").strip(), "issuer": qp.get("issuer", "").strip(),
@@ -155,6 +160,11 @@ def _search_state(request: Request) -> tuple[dict[str, Any], list[str]]:
         "agency": [v for v in dict.fromkeys(qp.getlist("agency")) if v.strip()],
     }
     return state, problems
+
+
+def _month_key(value: str, end: bool = False) -> tuple[int, int]:
+    year, _, month = value.partition("-")
+    return int(year), int(month) if month else (12 if end else 1)
 
 
 def _filters(state: dict[str, Any]) -> dict[str, Any]:
@@ -189,10 +199,9 @@ def _run_search(collection, state: dict[str, Any]) -> dict[str, Any]:
     tax, themes, agencies = _taxonomy()
     filters = _filters(state)
     offset = (state["page"] - 1) * PAGE_SIZE
-    result = collection.search(state["q"], top_k=PAGE_SIZE, offset=offset, filters=filters)
     directory = letter_directory(collection)
-    facets = compute_facets(collection, state["q"], filters, collection.snapshot, directory,
-                            themes, agencies, limit=15)
+    result, facets = search_with_facets(collection, state["q"], filters, top_k=PAGE_SIZE, offset=offset,
+                                        directory=directory, theme_labels=themes, agency_labels=agencies)
     return {"result": result, "facets": facets, "directory": directory,
             "hits": [_hit_view(h, state["q"], themes, agencies) for h in result.hits]}
 
@@ -278,9 +287,10 @@ async def search_page(request: Request, collection: CollectionDep) -> Response:
 
 
 # --------------------------------------------------------------------------- letter view
-def _letter_context(collection, doc_id: str, query: str, hit_clause: str) -> dict[str, Any]:
+def _letter_context(collection, settings, doc_id: str, query: str, hit_clause: str) -> dict[str, Any]:
     tax, themes, agencies = _taxonomy()
     stored = collection.get_letter(doc_id)
+    corrections = corrections_for(settings, doc_id)
     directory = letter_directory(collection)
     doc = stored.get("document") or {}
     references, links = [], []
@@ -299,6 +309,7 @@ def _letter_context(collection, doc_id: str, query: str, hit_clause: str) -> dic
                 for t in directory.cited_by(doc_id)]
     clauses = []
     for c in stored.get("clauses") or []:
+        c = apply_correction(c, corrections.get(c["clause_id"]))
         ids = views.theme_ids(c.get("themes"))
         ag = c.get("agencies") or {}
         clauses.append({
@@ -309,6 +320,7 @@ def _letter_context(collection, doc_id: str, query: str, hit_clause: str) -> dic
             "support": views.labelled(ag.get("support") or [], agencies),
             "theme_ids": ids, "lead_ids": list(ag.get("lead") or []), "support_ids": list(ag.get("support") or []),
             "is_hit": c["clause_id"] == hit_clause,
+            "corrected_at": views.format_iso((c.get("corrected_at") or "")[:10]),
         })
     date = views.format_date(doc.get("date"))
     signer = doc.get("signer") or {}
@@ -320,13 +332,14 @@ def _letter_context(collection, doc_id: str, query: str, hit_clause: str) -> dic
 
 
 @router.get("/letters/{doc_id}", response_class=HTMLResponse)
-async def letter_page(doc_id: str, request: Request, collection: CollectionDep) -> Response:
+async def letter_page(doc_id: str, request: Request, collection: CollectionDep,
+                      settings: SettingsDep) -> Response:
     if not can_read(request):
         return login_redirect(request)
     query = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
     hit = request.query_params.get("clause", "")
     try:
-        ctx = await run_in_threadpool(_letter_context, collection, doc_id, query, hit)
+        ctx = await run_in_threadpool(_letter_context, collection, settings, doc_id, query, hit)
     except DocumentNotFound:
         return error_page(request, 404, "Không tìm thấy văn bản",
                           f"Không có văn bản mã “{doc_id}” trong kho. Có thể văn bản đã bị xóa "

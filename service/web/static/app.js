@@ -46,10 +46,13 @@
     var panel = $(".facets-panel");
     if (!panel || !window.matchMedia) return;
     var narrow = window.matchMedia("(max-width: 820px)");
-    var apply = function () { panel.open = !narrow.matches; };
+    var summary = $("summary", panel);
+    var apply = function () {
+      panel.open = !narrow.matches;
+      summary.tabIndex = narrow.matches ? 0 : -1;  // on wide screens it is only a heading
+    };
     apply();
     if (narrow.addEventListener) narrow.addEventListener("change", apply);
-    var summary = $("summary", panel);
     summary.addEventListener("click", function (e) { if (!narrow.matches) e.preventDefault(); });
   }
 
@@ -136,7 +139,7 @@
             return;
           }
           var b = r.body || {};
-          var saved = b.clause || b;
+          var saved = b.new || b.clause || b;
           var ag = saved.agencies || {};
           var themes = saved.themes ? idsOf(saved.themes) : body.themes;
           var lead = ag.lead || saved.lead || body.lead;
