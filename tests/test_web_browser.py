@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright  # the [test] extra
 
 from service.config import BUNDLED_MODEL
 from tests.test_web_server import BYT_LETTER, SCRIPT_LETTER, build_index, scratch_home
@@ -34,8 +35,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(),
                        reason="/usr/bin/chromium is not installed (./run test installs Debian's chromium)"),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-expect = sync_api.expect
 
 VIETNAMESE = re.compile(r"[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]", re.I)
 
@@ -104,7 +103,7 @@ def server(tmp_path_factory, encoder) -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()

@@ -308,6 +308,9 @@ def test_open_server_checks_csrf_header_and_origin(client: TestClient) -> None:
     assert cross_site.status_code == 403
     same = upload(client, "a.txt", BYT_LETTER, Origin="http://testserver")
     assert same.status_code == 200
+    proxied = client.delete("/api/documents/khong-co", headers={"Origin": "https://congvan.office",
+                                                               "X-Forwarded-Host": "congvan.office"})
+    assert proxied.status_code == 404  # got past the origin check
     assert client.delete(f"/api/documents/{same.json()['doc_id']}").status_code == 200
 
 
@@ -348,6 +351,9 @@ def test_login_session_needs_csrf_for_writes(client: TestClient) -> None:
     again = client.post("/login", data={"key": KEY, "csrf_token": token, "next": "//evil.example/"},
                         follow_redirects=False)
     assert again.headers["location"] == "/"
+    tab = client.post("/login", data={"key": KEY, "csrf_token": token, "next": "/\t/evil.example/"},
+                      follow_redirects=False)
+    assert tab.headers["location"] == "/"
     out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303
     assert upload(client, "a.txt", BYT_LETTER, **{"X-CSRF-Token": token}).status_code == 401

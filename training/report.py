@@ -43,10 +43,6 @@ def render_report(metrics: dict[str, Any], manifest: dict[str, Any], labels: dic
     dev = metrics.get("dev", {})
     if dev.get("themes"):
         lines += _theme_table(dev["themes"], labels)
-    if dev.get("themes_fp32"):
-        d32, dq = dev["themes_fp32"], dev["themes"]
-        lines += ["", f"float32 vs served (int8) model on dev: micro-F1 {d32['micro']['f1']:.3f} vs "
-                      f"{dq['micro']['f1']:.3f}, macro-F1 {d32['macro_f1']:.3f} vs {dq['macro_f1']:.3f}"]
     if dev.get("baselines"):
         lines += ["", "| system (dev) | micro-F1 | macro-F1 |", "|---|---|---|"]
         lines.append(f"| fine-tuned tagger | {dev['themes']['micro']['f1']:.3f} | {dev['themes']['macro_f1']:.3f} |")

@@ -41,7 +41,7 @@ from models.tagger import (
     default_tagger_dir,
     load_base_encoder,
     pad_batch,
-    quantize,
+    quantize_lower_layers,
     resolve_base,
     runs_dir,
 )
@@ -467,6 +467,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     t_tune = time.perf_counter()
 
     start = net.n_layers - config.train_layers
+    n_quantized = quantize_lower_layers(encoder, start) if config.quantize else 0
     for p in encoder.parameters():
         p.requires_grad_(False)
     for block in encoder.encoder.layer[start:]:
@@ -483,8 +484,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     for p in encoder.parameters():
         p.requires_grad_(False)
 
-    served_net = TaggerNet(quantize(encoder)) if config.quantize else net
-    quantized = served_net.encoder is not encoder
+    served_net = net
     if head is not None:
         theme_head = Head(head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy(),
                           config.head_normalize)
@@ -516,9 +516,6 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     dev_metrics: dict[str, Any] = evaluate_tagger_on(tagger, dev, "dev")
     dev_summary: dict[str, Any] = {"themes": dev_metrics["themes"], "agencies": dev_metrics["agencies"],
                                    "agency_cutoff_curve": curve}
-    if quantized:
-        fp32 = make_tagger(net, theme_head, tagger.thresholds)
-        dev_summary["themes_fp32"] = evaluate_tagger_on(fp32, dev, "dev")["themes"]
 
     # ---- test
     test_metrics = evaluate_tagger_on(tagger, test, "test")
@@ -540,7 +537,8 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     manifest_fields = {
         "run": run, "config": cfg, "base_model": base_id, "theme_ids": theme_ids,
         "thresholds": {k: round(float(t), 3) for k, t in zip(theme_ids, tagger.thresholds)},
-        "agency_ids": agency_ids, "agency_cutoff": tagger.agency_cutoff, "quantized": quantized,
+        "agency_ids": agency_ids, "agency_cutoff": tagger.agency_cutoff,
+        "quantized": bool(n_quantized), "quantized_lower_layers": n_quantized,
         "trainable_layers": config.train_layers, "taxonomy_version": tax.version,
         "data": {"hash": data_hash, "records": len(train) + len(dev) + len(test),
                  "splits": {"train": len(train), "dev": len(dev), "test": len(test)},

@@ -185,11 +185,19 @@ def same_origin(request: Request) -> bool:
     if origin == "null":
         return False
     parts = urlsplit(origin)
-    host = request.headers.get("host", "")
     default = {"http": "80", "https": "443"}.get(parts.scheme, "")
-    origin_host = parts.netloc if parts.port else f"{parts.netloc}:{default}"
-    req_host = host if ":" in host.rsplit("]", 1)[-1] else f"{host}:{default}"
-    return origin_host.lower() == req_host.lower()
+
+    def with_port(host: str) -> str:
+        host = host.strip().lower()
+        return host if ":" in host.rsplit("]", 1)[-1] else f"{host}:{default}"
+
+    # Behind a reverse proxy that rewrites Host, X-Forwarded-Host names the public address
+    # (a page on another site cannot add that header to a browser's request).
+    hosts = {with_port(request.headers.get("host", ""))}
+    forwarded = request.headers.get("x-forwarded-host")
+    if forwarded:
+        hosts.add(with_port(forwarded.split(",")[0]))
+    return with_port(parts.netloc) in hosts
 
 
 def check_origin(request: Request) -> None:

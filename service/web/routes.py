@@ -419,7 +419,8 @@ async def upload_form(request: Request, settings: SettingsDep, collection: Colle
 
 # --------------------------------------------------------------------------- login
 def _safe_next(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(ch) < 33 for ch in target)):  # browsers drop tabs: "/\t/evil" → "//evil"
         return "/"
     return target
 

@@ -5,11 +5,14 @@ facet counts need a second ranking (without filters), so calling both would embe
 twice (~50 ms each on a 2-core office PC). Here the query is analysed and embedded once and
 both rankings use that vector through the public ``Collection.rank``; the page is then built
 exactly as ``Collection.search`` builds it (same depth, same snippets, same ``Hit`` objects), so
-the page shows what ``GET /api/search`` returns. An empty query (browsing by filters) goes
-through ``Collection.search`` unchanged.
+the page shows what ``GET /api/search`` returns. Recent query vectors are kept (LRU), so
+paging and facet clicks, which repeat the query, skip the encoder. An empty query (browsing by
+filters) goes through ``Collection.search`` unchanged.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -19,6 +22,30 @@ from index.keyword import analyze_query
 from index.results import Hit, SearchResult
 from index.snippets import make_snippet
 from service.web.facets import compute_facets
+
+
+#: Recent query vectors: paging and facet clicks repeat the query, so they skip the encoder.
+QUERY_CACHE_SIZE = 512
+_vectors: OrderedDict[tuple[int, str, str], np.ndarray] = OrderedDict()
+_vectors_lock = threading.Lock()
+
+
+def query_vector(collection, terms) -> np.ndarray:
+    """The embedding of ``terms.text`` (what ``Collection.rank`` would compute), cached."""
+    encoder = collection.encoder
+    key = (id(encoder), getattr(encoder, "name", ""), terms.text)
+    with _vectors_lock:
+        cached = _vectors.get(key)
+        if cached is not None:
+            _vectors.move_to_end(key)
+            return cached
+    vector = np.asarray(encoder.encode_queries([terms.text])[0], np.float32)
+    vector.setflags(write=False)
+    with _vectors_lock:
+        _vectors[key] = vector
+        while len(_vectors) > QUERY_CACHE_SIZE:
+            _vectors.popitem(last=False)
+    return vector
 
 
 def _refresh(collection) -> None:
@@ -42,7 +69,7 @@ def search_with_facets(collection, query: str, filters: dict[str, Any], *, top_k
     _refresh(collection)
     snap = collection.snapshot
     terms = analyze_query(query)
-    qv = np.asarray(collection.encoder.encode_queries([terms.text])[0], np.float32) if len(snap) else None
+    qv = query_vector(collection, terms) if len(snap) else None
     depth = max(collection.params.depth, offset + top_k)
     ranked = collection.rank(terms, filters=flt, depth=depth, query_vector=qv, snapshot=snap)
     page = ranked.slots[offset:offset + top_k]
