@@ -33,7 +33,7 @@ from index.keyword import QueryTerms, analyze_query, clause_tokens
 from index.ranking import DEFAULT_PARAMS, MODES, Ranked, RankingParams, keyword_scores, rank
 from index.results import Hit, IngestResult, SearchResult
 from index.snippets import make_snippet
-from index.store import DB_NAME, ClauseRow, DocumentNotFound, Store, letter_fingerprint
+from index.store import DB_NAME, ClauseNotFound, ClauseRow, DocumentNotFound, Store, letter_fingerprint
 from letters.schema import Letter
 from models.artifacts import ArtifactError
 
@@ -46,7 +46,7 @@ LOCK_FILE = "write.lock"
 INGEST_CHUNK = 64
 MAX_TOP_K = 1000
 
-__all__ = ["Collection", "DocumentNotFound", "SearchFilters", "SearchResult", "IngestResult"]
+__all__ = ["Collection", "ClauseNotFound", "DocumentNotFound", "SearchFilters", "SearchResult", "IngestResult"]
 
 
 class Collection:
@@ -252,6 +252,17 @@ class Collection:
         with self._write_lock():
             self.store.delete_letter(doc_id)
             self._commit_snapshot()
+
+    def update_clause_labels(self, clause_id: str, themes: list[str], lead: list[str],
+                             support: list[str]) -> dict[str, Any]:
+        """Apply a staff correction so search results and filters show it at once.
+
+        Returns the clause's ``doc_id``, ``text`` and previous labels (``ClauseNotFound`` if unknown).
+        """
+        with self._write_lock():
+            old = self.store.set_clause_labels(clause_id, themes, lead, support)
+            self._commit_snapshot()
+        return old
 
     def rebuild(self, reembed: bool = False, show_progress: bool = False) -> None:
         """Rebuild every derived structure from SQLite; ``reembed`` also recomputes embeddings

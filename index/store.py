@@ -72,6 +72,13 @@ CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id);
 """
 
 
+class ClauseNotFound(KeyError):
+    """No clause with this ``clause_id`` is stored."""
+
+    def __str__(self) -> str:
+        return f"no clause with clause_id {self.args[0]!r} in this index"
+
+
 class DocumentNotFound(KeyError):
     """No letter with this ``doc_id`` is stored (a ``KeyError`` whose message says which)."""
 
@@ -423,6 +430,23 @@ class Store:
         with self.write() as conn:
             if not self._delete(conn, doc_id):
                 raise DocumentNotFound(doc_id)
+
+    def set_clause_labels(self, clause_id: str, themes: Sequence[str], lead: Sequence[str],
+                          support: Sequence[str]) -> dict[str, Any]:
+        """Overwrite one clause's themes and agencies (a staff correction, score 1.0).
+
+        Returns the clause's ``doc_id``, ``text`` and previous labels; ``ClauseNotFound`` if unknown.
+        """
+        with self.write() as conn:
+            row = conn.execute("SELECT doc_id, text, themes, lead, support FROM clauses WHERE clause_id = ?",
+                               (clause_id,)).fetchone()
+            if row is None:
+                raise ClauseNotFound(clause_id)
+            conn.execute("UPDATE clauses SET themes = ?, lead = ?, support = ? WHERE clause_id = ?",
+                         (_json([{"id": t, "score": 1.0} for t in themes]), _json(list(lead)),
+                          _json(list(support)), clause_id))
+        return {"doc_id": row[0], "text": row[1], "themes": json.loads(row[2]),
+                "lead": json.loads(row[3]), "support": json.loads(row[4])}
 
     def clause_texts(self) -> tuple[np.ndarray, list[str]]:
         rows = self.conn.execute("SELECT id, text FROM clauses ORDER BY id").fetchall()

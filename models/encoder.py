@@ -48,6 +48,7 @@ class Encoder:
         self.query_prompt = settings.query_prompt
         self.passage_prompt = settings.passage_prompt
         self.batch_size = settings.batch_size
+        self.query_threads = settings.query_threads
         limit = model.max_seq_length
         # Never ask a model for more positions than it has (other models may stop at 128).
         self.max_seq_length = min(settings.max_seq_length, limit) if limit else settings.max_seq_length
@@ -65,7 +66,8 @@ class Encoder:
     def __repr__(self) -> str:
         return f"Encoder(name={self.name!r}, dim={self.dim}, max_seq_length={self.max_seq_length})"
 
-    def _encode(self, texts: list[str], prompt: str, batch_size: int, show_progress: bool) -> np.ndarray:
+    def _encode(self, texts: list[str], prompt: str, batch_size: int, show_progress: bool,
+                threads: int = 0) -> np.ndarray:
         if isinstance(texts, str):  # a bare string would be embedded character by character elsewhere
             raise TypeError("Pass a list of strings, e.g. encode_queries([text]).")
         if not texts:
@@ -76,14 +78,23 @@ class Encoder:
         # is set per call; the lock also keeps concurrent API requests from interleaving.
         with _lock, torch.inference_mode():
             self._model.max_seq_length = self.max_seq_length
-            out = self._model.encode(
-                list(texts), prompt=prompt, batch_size=batch_size, show_progress_bar=show_progress,
-                convert_to_numpy=True, normalize_embeddings=True)
+            before = torch.get_num_threads()
+            if threads > 0:
+                torch.set_num_threads(threads)
+            try:
+                out = self._model.encode(
+                    list(texts), prompt=prompt, batch_size=batch_size, show_progress_bar=show_progress,
+                    convert_to_numpy=True, normalize_embeddings=True)
+            finally:
+                if threads > 0:
+                    torch.set_num_threads(before)
         return np.ascontiguousarray(out, dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed search queries (``query: `` prefix), shape ``(len(texts), dim)``."""
-        return self._encode(texts, self.query_prompt, self.batch_size, False)
+        # One short query gains nothing from a second thread and stalls badly when the other
+        # core is busy (an ingest, another request): bench_search measured p95 600+ ms vs 35 ms.
+        return self._encode(texts, self.query_prompt, self.batch_size, False, self.query_threads)
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Embed clauses to index (``passage: `` prefix), batched by ``settings.batch_size``."""
@@ -127,7 +138,7 @@ def load_encoder(settings: Settings | None = None) -> Encoder:
     home = str(Path(settings.home).expanduser().resolve())
     model_key = (settings.model, home)
     enc_key = (*model_key, settings.query_prompt, settings.passage_prompt, settings.batch_size,
-               settings.max_seq_length, settings.num_threads)
+               settings.max_seq_length, settings.num_threads, settings.query_threads)
     with _lock:
         if enc_key in _encoders:
             return _encoders[enc_key]

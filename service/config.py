@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=16, ge=1, description="Encoder batch size.")
     max_seq_length: int = Field(default=256, ge=16, le=512, description="Tokens per clause fed to the encoder.")
     num_threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores.")
+    query_threads: int = Field(default=1, ge=0, description="torch threads for one search query; 0 = num_threads.")
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted letter file.")
     index: Path | None = Field(default=None, description="Index folder (default: HOME/index).")
     api_key: SecretStr | None = Field(

@@ -163,6 +163,21 @@ def test_thresholds_are_tuned_per_label_and_clamped() -> None:
     assert low[0] == pytest.approx(0.2)  # clamped
 
 
+def test_the_threshold_range_is_chosen_by_cross_validation_inside_dev() -> None:
+    from training.evaluate_tagger import CLAMPS, tune_dev_thresholds
+
+    rng = np.random.default_rng(0)
+    gold = (rng.random((80, 4)) < 0.3).astype(np.int8)
+    probs = np.clip(gold * 0.15 + rng.random((80, 4)) * 0.3, 0, 1)  # positives score higher, all low
+    groups = [f"letter{i // 4}" for i in range(80)]
+    th, info = tune_dev_thresholds(probs, gold, groups, preset("full"))
+    assert tuple(info["range"]) in CLAMPS and len(info["cv"]) == len(CLAMPS)
+    assert (th >= info["range"][0] - 1e-6).all() and (th <= info["range"][1] + 1e-6).all()
+    assert info["range"][0] < 0.4  # low scores: the narrow range around 0.5 would miss everything
+    fixed, info = tune_dev_thresholds(probs, gold, groups, preset("full", threshold_clamp="fixed"))
+    assert info["range"] == [0.4, 0.6] and info["cv"] == []
+
+
 def test_the_gate_refuses_a_model_more_than_one_point_worse() -> None:
     def metrics(macro: float) -> dict:
         return {"themes": {"per_label": {"a": {"f1": macro, "support": 3}}, "macro_f1": macro,

@@ -77,6 +77,10 @@ class TrainConfig:
     #: [0.4, 0.6] 0.846 — dev holds only 9-27 positives per theme, wide ranges overfit them.
     threshold_min: float = 0.4
     threshold_max: float = 0.6
+    #: ``cv``: pick the range among [.05, .95], [.2, .8], [.3, .7], [.4, .6] by that same
+    #: cross-validation inside dev, for the tagger and every baseline alike (fair comparison);
+    #: ``fixed``: use ``threshold_min``/``threshold_max``.
+    threshold_clamp: Literal["cv", "fixed"] = "cv"
     default_threshold: float = 0.5
     #: Agency fallback: trained on heading + text embeddings, used only when the rules find no
     #: lead; its single probability cut-off is tuned on dev (``1.01`` = never fill in).

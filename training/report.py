@@ -51,6 +51,11 @@ def render_report(metrics: dict[str, Any], manifest: dict[str, Any], labels: dic
     if dev.get("agency_cutoff_curve"):
         lines += ["", "Agency fallback cut-off on dev (lead micro-F1): " + ", ".join(
             f"{c}: {f:.3f}" for c, f in dev["agency_cutoff_curve"])]
+    rng = dev.get("thresholds", {})
+    if rng.get("cv"):
+        lines += ["", f"Threshold range {rng['range']} chosen by 2-fold letter cross-validation inside dev "
+                      "(mean of micro- and macro-F1 on the held-out half): " +
+                  ", ".join(f"{r['range']}: {r['cv_score']:.3f}" for r in rng["cv"])]
     thresholds = manifest.get("thresholds", {})
     if thresholds:
         lines += ["", "Per-theme thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in thresholds.items())]

@@ -63,7 +63,7 @@ from training.evaluate_tagger import (
     evaluate_tagger_on,
     label_matrix,
     theme_metrics,
-    tune_thresholds,
+    tune_dev_thresholds,
 )
 
 __all__ = ["TrainResult", "install", "run_training"]
@@ -336,8 +336,7 @@ def _baselines(config: TrainConfig, train: Sequence[Record], dev: Sequence[Recor
     def tuned(dev_probs: np.ndarray) -> np.ndarray:
         d_idx = [i for i, r in enumerate(dev) if r.kind == "directive"]
         gold = label_matrix([dev[i].themes for i in d_idx], theme_ids)
-        return tune_thresholds(dev_probs[d_idx], gold, lo=config.threshold_min, hi=config.threshold_max,
-                               default=config.default_threshold)
+        return tune_dev_thresholds(dev_probs[d_idx], gold, [dev[i].letter_id for i in d_idx], config)[0]
 
     dev_out, test_out = {}, {}
     half = np.full(len(theme_ids), 0.5, np.float32)
@@ -500,9 +499,11 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     d_idx = [i for i, r in enumerate(dev) if r.kind == "directive"]
     dev_gold = label_matrix([dev[i].themes for i in d_idx], theme_ids)
     dev_probs = tagger.theme_proba([dev[i].text for i in d_idx], [dev[i].heading for i in d_idx])
+    threshold_info: dict[str, Any] = {}
     if len(d_idx):
-        tagger.thresholds = tune_thresholds(dev_probs, dev_gold, lo=config.threshold_min,
-                                            hi=config.threshold_max, default=config.default_threshold)
+        tagger.thresholds, threshold_info = tune_dev_thresholds(
+            dev_probs, dev_gold, [dev[i].letter_id for i in d_idx], config)
+        log(f"thresholds: range {threshold_info['range']} (dev cross-validation {threshold_info['cv']})")
     else:
         tagger.thresholds = np.full(len(theme_ids), config.default_threshold, np.float32)
     if config.agency_fallback:
@@ -515,7 +516,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
 
     dev_metrics: dict[str, Any] = evaluate_tagger_on(tagger, dev, "dev")
     dev_summary: dict[str, Any] = {"themes": dev_metrics["themes"], "agencies": dev_metrics["agencies"],
-                                   "agency_cutoff_curve": curve}
+                                   "agency_cutoff_curve": curve, "thresholds": threshold_info}
 
     # ---- test
     test_metrics = evaluate_tagger_on(tagger, test, "test")
