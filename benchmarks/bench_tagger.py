@@ -4,7 +4,7 @@
 
 The letter is made of the first 20 directive clauses of the three real seed letters
 (``../shared/seeds``: long clauses, 20-220 tokens — harder than the average clause of 45 tokens)
-and, second, of 20 clauses of the dataset's test split. Prints the model load time and the median
+and, second, of the first 20 team-written directive clauses of the dataset's test split. Prints the model load time and the median
 and 90th-percentile wall time of ``Tagger.tag_letter`` (parsing excluded, then included).
 """
 from __future__ import annotations
@@ -36,7 +36,8 @@ def dataset_letter(n: int) -> str:
     from training.dataset import ensure_splits, load_records, select
 
     recs = load_records()
-    test = [r.text for r in select(recs, ensure_splits(recs, write=False), "test") if r.kind == "directive"]
+    test = [r.text for r in select(recs, ensure_splits(recs, write=False), "test")
+            if r.kind == "directive" and r.source != "seed"]
     return _as_letter(test[:n])
 
 

@@ -329,7 +329,7 @@ class Tagger:
         self.taxonomy = taxonomy
         self.windowing = Windowing(tokenizer, self.config.get("max_seq_length", 128),
                                    self.config.get("window_stride", 32))
-        self.batch_size = 32
+        self.batch_size = 8  # measured: 8 beats 4, 16 and 32 on 2 cores (less padding)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:

@@ -65,10 +65,10 @@ def test_referenced_issuers_are_not_responsible() -> None:
     assert lead_support(text, HEAD_2) == (["so_y_te"], ["ubnd_huyen"])
 
 
-def test_the_object_of_the_leads_action_is_not_a_lead() -> None:
+def test_the_object_of_the_leads_action_is_support_not_lead() -> None:
     text = ("Sở Thông tin và Truyền thông chủ trì, phối hợp các cơ quan liên quan chỉ đạo các cơ quan báo chí, "
             "truyền thông và hệ thống thông tin cơ sở tập trung triển khai công tác tuyên truyền.")
-    assert lead_support(text) == (["so_tttt"], [])
+    assert lead_support(text) == (["so_tttt"], ["bao_chi"])
 
 
 def test_rules_agree_with_the_hand_labels_of_the_real_letters() -> None:
