@@ -160,7 +160,7 @@ class Collection:
         save_snapshot(snap, self.derived_dir)
         self._snap = snap
 
-    def _maybe_refresh(self) -> None:
+    def refresh(self) -> None:
         """Pick up changes another process committed (or repair after its crash)."""
         snap = self._snap
         try:
@@ -379,7 +379,8 @@ class Collection:
 
     def search(self, query: str, top_k: int = 10, offset: int = 0,
                filters: Mapping[str, Any] | SearchFilters | None = None, mode: str = "hybrid",
-               params: RankingParams | None = None, snippet_width: int = 240) -> SearchResult:
+               params: RankingParams | None = None, snippet_width: int = 240,
+               query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None) -> SearchResult:
         """Search clauses. ``total`` counts every clause that matches the filters and the query
         (a keyword match, or a dense score above the calibrated floor); ``hits`` is the page
         ``[offset, offset + top_k)`` of them, best first."""
@@ -391,14 +392,15 @@ class Collection:
             raise ValueError("offset must be ≥ 0")
         top_k, offset = int(top_k), int(offset)
         flt = SearchFilters.from_mapping(filters)
-        self._maybe_refresh()
-        snap = self.snapshot
+        if snapshot is None:
+            self.refresh()
+        snap = snapshot or self.snapshot
         if not query.strip():  # browse: every clause the filters allow, in index order
             allowed = snap.table.mask(flt)
             slots = np.flatnonzero(allowed) if allowed is not None else np.arange(len(snap))
             page, scores, total = slots[offset:offset + top_k], np.zeros(top_k), int(slots.shape[0])
         else:
-            ranked = self.rank(query, filters=flt, mode=mode, params=params,
+            ranked = self.rank(query, filters=flt, mode=mode, params=params, query_vector=query_vector,
                                depth=max((params or self.params).depth, offset + top_k), snapshot=snap)
             page = ranked.slots[offset:offset + top_k]
             scores, total = ranked.scores[offset:offset + top_k], ranked.total
