@@ -118,7 +118,8 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, i
         lo = max(0, min(start - lead, len(text) - width))
         hi = lo + width
         covered = [(s, e) for s, e in spans if s >= lo and e <= hi]
-        distinct = len({text[s:e].lower() for s, e in covered})
+        # Distinct query words shown: a window with "tiêm vét" beats one with "tiêm" twice.
+        distinct = len({w for s, e in covered for w in text[s:e].lower().split()})
         score = distinct + 0.01 * sum(e - s for s, e in covered)
         if score > best_score:
             best, best_score = lo, score

@@ -293,3 +293,13 @@ def test_reopen_and_search_during_ingest(tmp_path):
     assert all(h.doc_id != "long-2021" for h in col2.search("Trung tâm Kiểm soát bệnh tật").hits)
     col2.close()
     col3.close()
+
+
+def test_snippet_window_prefers_more_distinct_query_words() -> None:
+    from index.snippets import make_snippet
+
+    text = ("Rà soát học sinh chưa tiêm đủ liều vắc xin phòng COVID-19 và lập danh sách gửi trạm y tế "
+            "xã, phường, thị trấn; sau khi tổng hợp đầy đủ, phối hợp với nhà trường để tổ chức tiêm vét "
+            "cho các em trong thời gian sớm nhất, bảo đảm an toàn.")
+    snippet = make_snippet(text, "bien phap tiem vet", width=80)
+    assert "<mark>tiêm vét</mark>" in snippet
