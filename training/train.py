@@ -206,7 +206,7 @@ def _fine_tune(net: TaggerNet, cache: list[Any], y: np.ndarray, start: int, conf
     total = max(1, steps_per_epoch * config.epochs)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total, config.warmup_ratio))
     targets = torch.from_numpy(y.astype(np.float32))
-    bce = torch.nn.BCEWithLogitsLoss()
+    bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.full((n_labels,), float(config.pos_weight)))
     encoder.train()
     step, t0 = 0, time.perf_counter()
     for epoch in range(config.epochs):
