@@ -101,6 +101,22 @@ def test_splits_are_by_letter_deterministic_and_keep_seeds_in_test(tmp_path: Pat
     assert sum(len(v) for v in stored["letters"].values()) == 26
 
 
+def test_a_frozen_split_takes_no_new_letters(tmp_path: Path) -> None:
+    write_toy_dataset(tmp_path, 20)
+    first = ensure_splits(load_records(tmp_path), tmp_path)
+    path = tmp_path / "splits.json"
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**stored, "frozen": ["test"]}), encoding="utf-8")
+    (tmp_path / "more.jsonl").write_text("\n".join(
+        json.dumps({**r, "id": "new-" + r["id"], "letter_id": "new-" + r["letter_id"]}, ensure_ascii=False)
+        for r in toy_records(12)), encoding="utf-8")
+    second = ensure_splits(load_records(tmp_path), tmp_path)
+    new = {k: v for k, v in second.items() if k not in first}
+    assert len(new) == 12 and "test" not in new.values() and set(new.values()) >= {"train"}
+    assert sorted(k for k, v in second.items() if v == "test") == sorted(k for k, v in first.items() if v == "test")
+    assert json.loads(path.read_text(encoding="utf-8"))["frozen"] == ["test"]
+
+
 def test_the_shipped_dataset_is_valid_and_complete() -> None:
     """training/data: seeds (real) + team clauses, every theme and agency ≥ 30 examples."""
     recs = load_records(DATA_DIR)  # raises on any schema problem

@@ -200,9 +200,11 @@ def _letter_labels(recs: list[Record]) -> Counter[str]:
 
 
 def make_splits(records: Sequence[Record], seed: int = 13,
-                fixed: dict[str, str] | None = None) -> dict[str, str]:
+                fixed: dict[str, str] | None = None,
+                frozen: Sequence[str] = ()) -> dict[str, str]:
     """letter_id → split. Seeds go to test; ``fixed`` letters keep their split; the rest are
-    placed greedily, rarest labels first, where their labels are most under target.
+    placed greedily, rarest labels first, where their labels are most under target. No new letter
+    enters a ``frozen`` split (test is frozen once written, so its figures stay comparable).
     """
     by_letter: dict[str, list[Record]] = {}
     for r in records:
@@ -244,7 +246,7 @@ def make_splits(records: Sequence[Record], seed: int = 13,
             over = have_size[split] + size > 1.1 * target and split != "train"
             return (-1e9 if over else label_need + size_need, -SPLITS.index(split))
 
-        split = max(SPLITS, key=need)
+        split = max((s for s in SPLITS if s not in frozen), key=need)
         assign[lid] = split
         have_labels[split].update(labels)
         have_size[split] += size
@@ -259,21 +261,25 @@ def ensure_splits(records: Sequence[Record], data_dir: Path | str | None = None,
     """
     path = Path(data_dir or DATA_DIR) / SPLITS_FILE
     fixed: dict[str, str] = {}
+    frozen: list[str] = []
     if path.is_file():
         stored = json.loads(path.read_text(encoding="utf-8"))
         for split, letters in stored.get("letters", {}).items():
             for lid in letters:
                 fixed[lid] = split
         seed = int(stored.get("seed", seed))
+        frozen = [s for s in stored.get("frozen", []) if s in SPLITS]
     letters_now = {r.letter_id for r in records}
-    assign = make_splits(records, seed=seed, fixed={k: v for k, v in fixed.items() if k in letters_now})
+    assign = make_splits(records, seed=seed, fixed={k: v for k, v in fixed.items() if k in letters_now},
+                         frozen=frozen)
     changed = set(assign) - set(fixed) or not path.is_file()
     if write and changed:
-        write_splits(path, assign, records, seed)
+        write_splits(path, assign, records, seed, frozen)
     return assign
 
 
-def write_splits(path: Path, assign: dict[str, str], records: Sequence[Record], seed: int) -> None:
+def write_splits(path: Path, assign: dict[str, str], records: Sequence[Record], seed: int,
+                 frozen: Sequence[str] = ()) -> None:
     from models.artifacts import write_json_atomic
 
     counts = {s: Counter() for s in SPLITS}
@@ -289,8 +295,10 @@ def write_splits(path: Path, assign: dict[str, str], records: Sequence[Record], 
         "seed": seed,
         "method": "by letter; seed letters (source 'seed', real) always in test; the other letters "
                   "placed greedily (rarest theme/lead label first) where their labels are most "
-                  "under the 70/15/15 target; letters already listed never move",
+                  "under the 70/15/15 target; letters already listed never move; no new letter "
+                  "enters a frozen split",
         "ratios": RATIOS,
+        "frozen": sorted(frozen),
         "counts": {s: dict(counts[s]) for s in SPLITS},
         "letters": letters,
     })
