@@ -15,12 +15,17 @@ find no lead at all — implicit wording such as an unnumbered paragraph of a le
 many bodies — a multi-label agency classifier (logistic regression on the fine-tuned embedding of
 heading + text) fills in the leads whose probability reaches one cut-off tuned on dev.
 
-**Folder** (``write_tagger_folder``; ``kind = "tagger"``, ``format_version`` 1)::
+**Blend.** The encoder's theme probabilities are averaged with those of a small lexical model
+(``models.lexical``: TF-IDF + logistic regression) with the weight ``blend`` chosen on dev; the
+thresholds are tuned on the blended probabilities. ``blend`` 1 (or a v1 folder) = encoder alone.
 
-    manifest.json          config, labels, thresholds, metrics, data hash, base model, versions
+**Folder** (``write_tagger_folder``; ``kind = "tagger"``, ``format_version`` 2; v1 still read)::
+
+    manifest.json          config, labels, thresholds, blend, metrics, data hash, base model, versions
     encoder_delta.safetensors   the encoder weights that training changed (the frozen word
                            embeddings are *not* copied: they are read from the base model)
     heads.safetensors      theme head and agency head (weight, bias)
+    lexical_vocab.json lexical.safetensors   the lexical model (when blend < 1)
     metrics.json report.md command.txt     written by ``congvan train``
 
 The promoted default lives in ``<CONGVAN_HOME>/models/tagger``; ``get_default_tagger`` loads it
@@ -46,6 +51,7 @@ from letters.agencies import assign_roles
 from letters.schema import AgencyRoles, Clause, Letter, ThemeScore
 from letters.taxonomy import Taxonomy, load_taxonomy
 from models.artifacts import ArtifactError, read_manifest
+from models.lexical import LexicalModel
 
 if TYPE_CHECKING:
     import torch
@@ -69,7 +75,9 @@ __all__ = [
 log = logging.getLogger("congvan.tagger")
 
 KIND = "tagger"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: v1 folders (no lexical model: encoder alone) are still read.
+READABLE_VERSIONS = (1, 2)
 DEFAULT_FOLDER = "tagger"
 RUNS_FOLDER = "tagger-runs"
 DELTA_FILE = "encoder_delta.safetensors"
@@ -314,7 +322,8 @@ class Tagger:
     def __init__(self, net: TaggerNet, tokenizer: Any, *, theme_ids: list[str], theme_head: Head,
                  thresholds: np.ndarray, agency_ids: list[str], agency_head: Head | None,
                  agency_cutoff: float, config: dict[str, Any], manifest: dict[str, Any] | None = None,
-                 folder: Path | None = None, taxonomy: Taxonomy | None = None) -> None:
+                 folder: Path | None = None, taxonomy: Taxonomy | None = None,
+                 lexical: LexicalModel | None = None, blend: float = 1.0) -> None:
         self.net = net
         self.tokenizer = tokenizer
         self.theme_ids = list(theme_ids)
@@ -327,6 +336,9 @@ class Tagger:
         self.manifest = manifest or {}
         self.folder = folder
         self.taxonomy = taxonomy
+        #: theme probability = blend · encoder + (1 − blend) · lexical (blend 1: encoder alone)
+        self.lexical = lexical
+        self.blend = float(blend) if lexical is not None else 1.0
         self.windowing = Windowing(tokenizer, self.config.get("max_seq_length", 128),
                                    self.config.get("window_stride", 32))
         self.batch_size = 8  # measured: 8 beats 4, 16 and 32 on 2 cores (less padding)
@@ -353,7 +365,15 @@ class Tagger:
         return out, np.asarray(owners, np.int64)
 
     def theme_proba(self, texts: Sequence[str], headings: Sequence[str | None] | None = None) -> np.ndarray:
-        """(n, themes) probabilities; long texts: each theme's best window."""
+        """(n, themes) probabilities: the encoder's (long texts: each theme's best window), blended
+        with the lexical model's when the tagger has one."""
+        out = self.encoder_theme_proba(texts, headings)
+        if self.lexical is not None and self.blend < 1.0:
+            out = self.blend * out + (1.0 - self.blend) * self.lexical.proba(list(texts))
+        return out.astype(np.float32)
+
+    def encoder_theme_proba(self, texts: Sequence[str], headings: Sequence[str | None] | None = None) -> np.ndarray:
+        """(n, themes) probabilities of the fine-tuned encoder's head alone."""
         headings = headings or [None] * len(texts)
         inputs = [clause_input(t, h, bool(self.config.get("theme_heading"))) for t, h in zip(texts, headings)]
         windows = self.config.get("long_text", "windows") == "windows"
@@ -424,7 +444,8 @@ class Tagger:
 
 # =========================================================================== saving / loading
 def write_tagger_folder(folder: Path, *, net: TaggerNet, trainable: Sequence[str], theme_head: Head,
-                        agency_head: Head | None, manifest_fields: dict[str, Any]) -> dict[str, Any]:
+                        agency_head: Head | None, manifest_fields: dict[str, Any],
+                        lexical: LexicalModel | None = None, blend: float = 1.0) -> dict[str, Any]:
     """Write weights and manifest into ``folder`` (normally an ``atomic_folder`` temp dir)."""
     import torch
     from safetensors.torch import save_file
@@ -445,11 +466,22 @@ def write_tagger_folder(folder: Path, *, net: TaggerNet, trainable: Sequence[str
         "torch", "transformers", "sentence-transformers", "tokenizers", "scikit-learn", "safetensors"))
     fields["files"] = {"delta": DELTA_FILE, "heads": HEADS_FILE}
     fields["theme_head_normalize"] = bool(theme_head.normalize)
+    if lexical is not None and blend < 1.0:
+        fields["lexical"] = {**lexical.save(folder), "blend": round(float(blend), 4)}
     return write_manifest(folder, kind=KIND, format_version=FORMAT_VERSION, **fields)
 
 
 def read_tagger_manifest(folder: Path) -> dict[str, Any]:
-    return read_manifest(Path(folder), kind=KIND, format_version=FORMAT_VERSION)
+    last: ArtifactError | None = None
+    for version in (FORMAT_VERSION, *READABLE_VERSIONS):
+        try:
+            return read_manifest(Path(folder), kind=KIND, format_version=version)
+        except ArtifactError as exc:
+            if "format v" not in str(exc):
+                raise
+            last = last or exc
+    assert last is not None
+    raise last
 
 
 def load_tagger(folder: Path | str, settings: Settings | None = None, quantized: bool | None = None) -> Tagger:
@@ -496,10 +528,20 @@ def load_tagger(folder: Path | str, settings: Settings | None = None, quantized:
         log.warning("tagger %s knows themes the taxonomy no longer has (%s): they are dropped", folder, unknown)
     thresholds = np.asarray([manifest["thresholds"][t] for t in theme_ids], np.float32)
     thresholds[[i for i, t in enumerate(theme_ids) if t in unknown]] = 2.0  # never given
+    lexical, blend = None, 1.0
+    if manifest.get("lexical"):
+        try:
+            lexical = LexicalModel.load(folder, manifest["lexical"])
+        except ValueError as exc:
+            raise ArtifactError(f"{folder}: {exc}; retrain with `congvan train`.") from exc
+        if lexical.n_labels != len(theme_ids):
+            raise ArtifactError(f"{folder}: the lexical model has {lexical.n_labels} themes, the head "
+                                f"{len(theme_ids)}; retrain with `congvan train`.")
+        blend = float(manifest["lexical"].get("blend", 1.0))
     return Tagger(TaggerNet(encoder), tokenizer, theme_ids=theme_ids, theme_head=theme_head,
                   thresholds=thresholds, agency_ids=manifest.get("agency_ids", []), agency_head=agency_head,
                   agency_cutoff=float(manifest.get("agency_cutoff", 1.01)), config=config,
-                  manifest=manifest, folder=folder, taxonomy=tax)
+                  manifest=manifest, folder=folder, taxonomy=tax, lexical=lexical, blend=blend)
 
 
 # =========================================================================== the default tagger

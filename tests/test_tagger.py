@@ -146,8 +146,18 @@ def test_save_load_round_trip_gives_the_same_predictions(run: dict, tmp_path: Pa
     tagger = load_tagger(run["folder"], settings)
     texts = ["Giao Sở Y tế chủ trì tổ chức tiêm vét vắc xin cho trẻ em chưa tiêm đủ liều.",
              "Đẩy mạnh tuyên truyền trên báo chí về phòng chống dịch sốt xuất huyết."]
+    if tagger.lexical is None:  # the smoke run's dev chose the encoder alone: blend one in anyway
+        from models.lexical import LexicalModel
+
+        y = np.zeros((4, len(tagger.theme_ids)), np.float32)
+        y[[0, 1], tagger.theme_ids.index("vaccination")] = 1
+        y[[2, 3], tagger.theme_ids.index("communication")] = 1
+        tagger.lexical = LexicalModel().fit(["tiêm vắc xin mũi 3", "tiêm vét cho trẻ", "tuyên truyền trên báo",
+                                             "thông tin cơ sở, loa phát thanh"], y)
+        tagger.blend = 0.7
     before = tagger.theme_proba(texts)
     assert before.shape == (2, len(load_taxonomy().theme_ids)) and ((before >= 0) & (before <= 1)).all()
+    assert not np.allclose(before, tagger.encoder_theme_proba(texts))  # the blend is applied
     manifest = json.loads((run["folder"] / "manifest.json").read_text(encoding="utf-8"))
     np.testing.assert_allclose(tagger.thresholds, [manifest["thresholds"][k] for k in tagger.theme_ids], atol=1e-6)
     # write it again from the loaded object, load that: same numbers
@@ -162,8 +172,10 @@ def test_save_load_round_trip_gives_the_same_predictions(run: dict, tmp_path: Pa
                             agency_head=tagger.agency_head,
                             manifest_fields={k: manifest[k] for k in ("config", "theme_ids", "thresholds",
                                                                       "agency_ids", "agency_cutoff", "base_model",
-                                                                      "quantized_lower_layers")})
+                                                                      "quantized_lower_layers")},
+                            lexical=tagger.lexical, blend=tagger.blend)
     again = load_tagger(tmp_path / "copy", settings)
+    assert again.blend == pytest.approx(tagger.blend) and again.lexical is not None
     np.testing.assert_allclose(again.theme_proba(texts), before, atol=1e-5)
     assert again.agency_cutoff == tagger.agency_cutoff
 
@@ -219,3 +231,22 @@ def test_first_use_trains_a_tagger_once_and_serves_it(tmp_path: Path, encoder, c
         assert all(t.score >= thresholds[t.id] - 1e-4 for t in clause.themes)
     assert letter.clauses[0].agencies.lead == ["so_y_te"]  # rules kept
     clear_tagger_cache()
+
+
+def test_lexical_model_round_trip_without_pickle(tmp_path: Path) -> None:
+    from models.lexical import LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE, LexicalModel
+
+    texts = ["Tổ chức tiêm vét vắc xin cho trẻ chưa tiêm đủ liều.", "Tăng cường tuyên truyền trên báo chí.",
+             "Rà soát đối tượng chưa tiêm mũi nhắc lại.", "Cung cấp thông tin chính thống cho người dân."]
+    y = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], np.float32)
+    model = LexicalModel().fit(texts, y)
+    probe = ["tiem vet vac xin", "Tuyên truyền, thông tin", ""]
+    before = model.proba(probe)
+    assert before[0, 0] > before[0, 1] and before[1, 1] > before[1, 0]  # accent-free query still read
+    entry = model.save(tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} == {LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE}
+    again = LexicalModel.load(tmp_path, entry)
+    np.testing.assert_allclose(again.proba(probe), before, atol=1e-6)
+    (tmp_path / LEXICAL_VOCAB_FILE).write_text("{}", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing"):
+        LexicalModel.load(tmp_path, entry)

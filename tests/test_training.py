@@ -246,7 +246,8 @@ def test_congvan_train_writes_a_complete_model_folder(run: dict) -> None:
     assert "Themes (fine-tuned tagger" in proc.stdout and "micro" in proc.stdout
     folder: Path = run["folder"]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["kind"] == "tagger" and manifest["format_version"] == 1
+    assert manifest["kind"] == "tagger" and manifest["format_version"] == 2
+    assert 0.0 < manifest["blend"] <= 1.0
     for key in ("config", "data", "library_versions", "metrics", "thresholds", "theme_ids", "agency_ids"):
         assert key in manifest, key
     assert len(manifest["data"]["hash"]) == 64

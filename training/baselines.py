@@ -3,7 +3,8 @@
 1. **keyword rules** — a theme is given when one of its taxonomy keywords occurs in the clause
    (accent-, case- and spacing-insensitive, whole words). No training, no thresholds.
 2. **TF-IDF + logistic regression** — word 1-2-grams and character 2-5-grams of the folded text,
-   one logistic regression per theme (scikit-learn), per-theme thresholds tuned on dev.
+   one class-balanced logistic regression per theme (``models.lexical.LexicalModel``, the lexical
+   half of the blended tagger, here alone), per-theme thresholds tuned on dev.
 3. **frozen e5 + logistic regression** — the *base* (not fine-tuned) e5 embeddings of
    ``"passage: " + clause``, one logistic regression per theme, thresholds tuned on dev (long
    clauses: best window, as for the tagger).
@@ -20,6 +21,7 @@ import numpy as np
 
 from letters.taxonomy import Taxonomy, load_taxonomy
 from letters.text import fold
+from models.lexical import LexicalModel
 
 __all__ = ["KeywordTagger", "fit_logreg", "fit_tfidf", "keyword_proba"]
 
@@ -83,42 +85,6 @@ def fit_logreg(x: np.ndarray, y: np.ndarray, c: float = 4.0, seed: int = 13,
     return weight, bias
 
 
-class TfidfLR:
-    """Baseline 2: TF-IDF (word + char n-grams of folded text) and a logistic regression per theme."""
-
-    def __init__(self, c: float = 10.0, seed: int = 13) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion
-
-        self.c = c
-        self.seed = seed
-        self.vectorizer = FeatureUnion([
-            ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
-        ])
-        self.models: list[object | float] = []
-
-    def fit(self, texts: Sequence[str], y: np.ndarray) -> TfidfLR:
-        from sklearn.linear_model import LogisticRegression
-
-        x = self.vectorizer.fit_transform([fold(t) for t in texts])
-        self.models = []
-        for j in range(y.shape[1]):
-            col = y[:, j]
-            if col.min() == col.max():
-                self.models.append(float(col.min()))
-                continue
-            self.models.append(LogisticRegression(C=self.c, max_iter=3000, random_state=self.seed,
-                                                  class_weight="balanced").fit(x, col))
-        return self
-
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        x = self.vectorizer.transform([fold(t) for t in texts])
-        out = np.zeros((len(texts), len(self.models)), np.float32)
-        for j, m in enumerate(self.models):
-            out[:, j] = m if isinstance(m, float) else m.predict_proba(x)[:, 1]
-        return out
-
-
-def fit_tfidf(texts: Sequence[str], y: np.ndarray, seed: int = 13) -> TfidfLR:
-    return TfidfLR(seed=seed).fit(texts, y)
+def fit_tfidf(texts: Sequence[str], y: np.ndarray, seed: int = 13) -> LexicalModel:
+    """Baseline 2 is the tagger's own lexical component, alone (``models.lexical``)."""
+    return LexicalModel(seed=seed).fit(texts, y)

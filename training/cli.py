@@ -79,7 +79,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = preset(args.preset, method=args.method, epochs=args.epochs, train_layers=args.train_layers,
                         max_seq_length=args.max_seq_length, seed=args.seed, learning_rate=args.lr,
                         batch_size=args.batch_size, baselines=False if args.no_baselines else None,
-                        pos_weight=args.pos_weight, theme_heading=True if args.theme_heading else None,
+                        pos_weight=args.pos_weight, blend=args.blend, theme_heading=True if args.theme_heading else None,
                         quantize=False if args.no_quantize else None, num_threads=args.threads)
     except (KeyError, TypeError) as exc:
         _error(str(exc).strip("'\""))
@@ -182,6 +182,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--lr", type=float, metavar="RATE", help="encoder learning rate")
     train.add_argument("--seed", type=int)
     train.add_argument("--pos-weight", type=float, metavar="W", help="BCE weight of positive labels")
+    train.add_argument("--blend", type=float, metavar="W", help="encoder weight in the encoder/lexical "
+                       "blend of theme scores (1 = encoder alone; default: chosen on dev)")
     train.add_argument("--theme-heading", action="store_true", help="prefix the item heading to the clause for themes")
     train.add_argument("--threads", type=int, metavar="N", help="torch threads (default: all cores)")
     train.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the shipped training/data)")

@@ -93,6 +93,13 @@ class TrainConfig:
     #: ``fixed``: use ``threshold_min``/``threshold_max``.
     threshold_clamp: Literal["cv", "fixed"] = "cv"
     default_threshold: float = 0.5
+    #: Blend of theme probabilities: ``blend · encoder + (1 − blend) · lexical`` (TF-IDF + logistic
+    #: regression, ``models.lexical``). ``None``: chosen among ``blend_grid`` by the same
+    #: cross-validation inside dev as the threshold range; ``1.0``: the encoder alone.
+    blend: float | None = None
+    blend_grid: tuple[float, ...] = (1.0, 0.8, 0.7, 0.6, 0.5)
+    #: Inverse regularisation of the lexical model's logistic regressions.
+    lexical_c: float = 10.0
     #: Agency fallback: trained on heading + text embeddings, used only when the rules find no
     #: lead; its single probability cut-off is tuned on dev (``1.01`` = never fill in).
     agency_fallback: bool = True
@@ -120,7 +127,10 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("blend_grid"), list):  # JSON has no tuples
+            values["blend_grid"] = tuple(values["blend_grid"])
+        return cls(**values)
 
     def with_overrides(self, **overrides: Any) -> TrainConfig:
         """A copy with the non-None ``overrides`` applied (unknown names raise ``TypeError``)."""

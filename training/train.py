@@ -45,6 +45,7 @@ from models.tagger import (
     resolve_base,
     runs_dir,
 )
+from models.lexical import LexicalModel
 from training.config import TrainConfig
 from training.dataset import (
     DatasetError,
@@ -57,6 +58,7 @@ from training.dataset import (
     text_key,
 )
 from training.evaluate_tagger import (
+    choose_clamp,
     compare,
     decide,
     evaluate_folder,
@@ -495,10 +497,25 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
         theme_head = Head(w, b, True)
     tagger = make_tagger(served_net, theme_head)
 
-    # ---- dev: thresholds, agency fallback
+    # ---- dev: blend with the lexical model, thresholds, agency fallback
     d_idx = [i for i, r in enumerate(dev) if r.kind == "directive"]
     dev_gold = label_matrix([dev[i].themes for i in d_idx], theme_ids)
-    dev_probs = tagger.theme_proba([dev[i].text for i in d_idx], [dev[i].heading for i in d_idx])
+    dev_probs = tagger.encoder_theme_proba([dev[i].text for i in d_idx], [dev[i].heading for i in d_idx])
+    encoder_dev_probs = dev_probs
+    blend_info: list[dict[str, Any]] = []
+    if len(d_idx) and config.blend != 1.0:
+        lexical = LexicalModel(c=config.lexical_c, seed=config.seed).fit([r.text for r in train], y_train)
+        lex_dev = lexical.proba([dev[i].text for i in d_idx])
+        grid = [config.blend] if config.blend is not None else list(config.blend_grid)
+        groups = [dev[i].letter_id for i in d_idx]
+        for w in grid:
+            _, table = choose_clamp(w * dev_probs + (1 - w) * lex_dev, dev_gold, groups, seed=config.seed)
+            blend_info.append({"blend": w, "cv_score": max((t["cv_score"] for t in table), default=0.0)})
+        best = max(blend_info, key=lambda b: (b["cv_score"], b["blend"]))["blend"]
+        if best < 1.0:
+            tagger.lexical, tagger.blend = lexical, float(best)
+            dev_probs = best * dev_probs + (1 - best) * lex_dev
+        log(f"blend encoder/lexical: {tagger.blend} (dev cross-validation {blend_info})")
     threshold_info: dict[str, Any] = {}
     if len(d_idx):
         tagger.thresholds, threshold_info = tune_dev_thresholds(
@@ -516,13 +533,24 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
 
     dev_metrics: dict[str, Any] = evaluate_tagger_on(tagger, dev, "dev")
     dev_summary: dict[str, Any] = {"themes": dev_metrics["themes"], "agencies": dev_metrics["agencies"],
-                                   "agency_cutoff_curve": curve, "thresholds": threshold_info}
+                                   "agency_cutoff_curve": curve, "thresholds": threshold_info,
+                                   "blend": {"chosen": tagger.blend, "cv": blend_info}}
 
     # ---- test
     test_metrics = evaluate_tagger_on(tagger, test, "test")
     if config.baselines:
         dev_summary["baselines"], test_metrics["baselines"] = _baselines(
             config, train, dev, test, theme_ids, base_emb, log)
+        if tagger.lexical is not None and len(d_idx):
+            # the blend's two halves alone, each with its own dev-tuned thresholds (transparency)
+            enc_th, _ = tune_dev_thresholds(encoder_dev_probs, dev_gold, [dev[i].letter_id for i in d_idx], config)
+            t_idx = [i for i, r in enumerate(test) if r.kind == "directive"]
+            enc_test = np.zeros((len(test), len(theme_ids)), np.float32)
+            if t_idx:
+                enc_test[t_idx] = tagger.encoder_theme_proba([test[i].text for i in t_idx],
+                                                             [test[i].heading for i in t_idx])
+            test_metrics["baselines"]["fine-tuned encoder alone (no blend)"] = theme_metrics(
+                [r.themes for r in test], decide(enc_test, enc_th, theme_ids), theme_ids)
     total_s = time.perf_counter() - t_start
     timing = {"train_s": round(train_s, 1), "frozen_baseline_embeddings_s": round(t_tune - t_train, 1),
               "total_s": round(total_s, 1), "threads": torch.get_num_threads()}
@@ -538,6 +566,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     manifest_fields = {
         "run": run, "config": cfg, "base_model": base_id, "theme_ids": theme_ids,
         "thresholds": {k: round(float(t), 3) for k, t in zip(theme_ids, tagger.thresholds)},
+        "blend": tagger.blend,
         "agency_ids": agency_ids, "agency_cutoff": tagger.agency_cutoff,
         "quantized": bool(n_quantized), "quantized_lower_layers": n_quantized,
         "trainable_layers": config.train_layers, "taxonomy_version": tax.version,
@@ -562,7 +591,8 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
 
     with atomic_folder(folder) as tmp:
         manifest = write_tagger_folder(tmp, net=net, trainable=trainable, theme_head=theme_head,
-                                       agency_head=tagger.agency_head, manifest_fields=manifest_fields)
+                                       agency_head=tagger.agency_head, manifest_fields=manifest_fields,
+                                       lexical=tagger.lexical, blend=tagger.blend)
         write_json_atomic(tmp / "metrics.json", metrics)
         labels = tax.theme_labels
         write_bytes_atomic(tmp / "report.md", render_report(metrics, manifest, labels, command).encode("utf-8"))
