@@ -25,7 +25,8 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
    (the annotated dataset follows the same rule). Otherwise it is a **mention**: bodies one
    reports to ("báo cáo UBND tỉnh"), is accountable to ("trước Tỉnh ủy, UBND tỉnh") and issuers
    of cited documents ("Kế hoạch số 37/KH-UBND … của UBND tỉnh") are never lead or support.
-5. "X là thành viên Ban Chỉ đạo …": X is folded into the body it is a member of.
+5. "X là thành viên Ban Chỉ đạo …": X is folded into the body it is a member of; in "Sở Y tế -
+   Cơ quan thường trực Ban Chỉ đạo tỉnh chủ trì" the Ban Chỉ đạo is only a mention.
 6. Sources never get a role. A clause whose subject list holds only *other bodies* has its own
    subject (it does not inherit), though that subject has no id.
 7. Inheritance: a clause that names no subject of its own takes its heading's lead and support
@@ -36,6 +37,11 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
 8. A clause left with no lead at all (none of its own, none inherited) whose subject list was
    told to "phối hợp" ("Đề nghị Ủy ban MTTQ tỉnh phối hợp vận động …") makes that list the lead:
    it is the body the clause tells to act.
+9. A party body's clause left with no lead ("Ban cán sự đảng UBND tỉnh lãnh đạo, chỉ đạo UBND
+   tỉnh: …", "Đảng đoàn HĐND tỉnh … lãnh đạo HĐND, UBND tỉnh …"): the party body has no id, the
+   government bodies it steers are the lead.
+10. An opening adverbial phrase does not hide the subject: "Để người dân …, Sở TT&TT …" and
+   "Theo địa bàn được phân công, các đồng chí thành viên Ban Chỉ đạo …" name their subject.
 """
 from __future__ import annotations
 
@@ -222,6 +228,8 @@ _TAIL_LEAD = re.compile(rf"^{_DUTY}(?:lam\s+)?(?:la\s+co\s+quan\s+)?chu\s+tri")
 _TAIL_SUPPORT = re.compile(rf"^{_DUTY}(?:chu\s+dong\s+|tham\s+gia\s+|cung\s+)?phoi\s+hop")
 # "X là thành viên Ban Chỉ đạo …": X is one of Y's members.
 _MEMBER_GAP = re.compile(r"^\s*la\s*(?:(?:cac\s+)?(?:thanh vien|uy vien)(?:\s+cua)?\s*)?$")
+# "Sở Y tế - Cơ quan thường trực Ban Chỉ đạo tỉnh": the second name only describes the first.
+_APPOSITIVE_GAP = re.compile(r"^\s*(?:[-–,(]|la)\s*(?:co\s+quan\s+)?thuong\s+truc(?:\s+cua)?\s*$")
 
 
 @dataclass
@@ -251,13 +259,28 @@ _DIRECTED_BEFORE = re.compile(
     r"(?:\s+(?:cho|toi|den))?[\s(]*$")
 
 
+# An opening adverbial phrase before the subject: "Để người dân …, Sở TT&TT …", "Theo địa bàn
+# được phân công, các đồng chí thành viên Ban Chỉ đạo …".
+_INTRO = re.compile(r"^\s*(?:de|theo|trong|tren co so|can cu|nham|truoc|sau khi|khi|ngay khi|tu nay)\b[^;:]*,")
+
+
 def _context(folded: str, hit: Hit) -> Literal["subject", "support", "other"]:
     before = folded[_boundary_before(folded, hit.start):hit.start]
     if _SUPPORT_BEFORE.search(folded[:hit.start]) or _DIRECTED_BEFORE.search(before):
         return "support"
     if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before):
         return "subject"
+    if _INTRO.match(before) and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]):
+        return "subject"
     return "other"
+
+
+# A party body that "lãnh đạo, chỉ đạo" a government body: "Ban cán sự đảng UBND tỉnh lãnh đạo,
+# chỉ đạo UBND tỉnh: …" — the party body has no id; the body it steers is the one that acts.
+_PARTY_SUBJECT = re.compile(
+    r"^[\s\-–•+*\d.)(]*(?:dang doan|ban can su dang|ban thuong vu|cac cap uy|cap uy|tinh uy|thanh uy|"
+    r"huyen uy|dang uy)\b")
+_STEERED_BEFORE = re.compile(r"\b(?:lanh\s+dao|chi\s+dao)(?:\s*(?:,|va)\s*chi\s+dao)?[\s(]*$")
 
 
 def _group(folded: str, hits: list[Hit]) -> list[_List]:
@@ -280,6 +303,8 @@ def _group(folded: str, hits: list[Hit]) -> list[_List]:
                 pass
             elif context == "subject" and _MEMBER_GAP.match(gap):
                 members.add(len(group) - 1)
+            elif context == "subject" and _APPOSITIVE_GAP.match(gap):
+                members.add(len(group))
             else:
                 break
             group.append(hits[j])
@@ -322,6 +347,24 @@ def _promote_addressed_support(lists: list[_List], mentions: list[AgencyMention]
     support[:] = [a for a in support if a not in promoted]
 
 
+def _promote_steered(folded: str, lists: list[_List], mentions: list[AgencyMention],
+                     lead: list[str], support: list[str]) -> None:
+    """Rule 9: a party body's clause with no lead ("Ban cán sự đảng UBND tỉnh lãnh đạo, chỉ đạo
+    UBND tỉnh: …"): the government bodies it steers are the lead."""
+    if not _PARTY_SUBJECT.match(folded):
+        return
+    steered = {h.agency for lst in lists for h in lst.hits[:1]
+               if h.agency and _STEERED_BEFORE.search(folded[:h.start])}
+    steered |= {h.agency for lst in lists if lst.hits[0].agency in steered for h in lst.hits if h.agency}
+    if not steered:
+        return
+    for m in mentions:
+        if m.agency in steered and m.role in ("support", "mention"):
+            m.role = "lead"
+    lead.extend(a for a in dict.fromkeys(m.agency for m in mentions if m.agency in steered))
+    support[:] = [a for a in support if a not in steered]
+
+
 def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
     skip = set(exclude or [])
     return [i for i in dict.fromkeys(ids) if i not in skip]
@@ -360,6 +403,8 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
 
     if not lead and not (inherited and inherited.lead):
         _promote_addressed_support(lists, mentions, lead, support)
+        if not lead:
+            _promote_steered(folded, lists, mentions, lead, support)
         own_subject = own_subject or bool(lead)
     if own_subject or inherited is None:
         roles = AgencyRoles(_unique(lead), _unique(support, lead))

@@ -186,3 +186,33 @@ def test_bodies_reported_to_or_answered_to_are_mentions() -> None:
 
 def test_no_agency_no_roles() -> None:
     assert roles("Các nhà trường bố trí phòng cách ly tạm thời.") == ([], [])
+
+
+def test_a_party_body_steering_the_government_makes_it_the_lead() -> None:
+    assert roles("Ban cán sự đảng UBND tỉnh lãnh đạo, chỉ đạo UBND tỉnh tập trung các nội dung:") == (
+        ["ubnd_tinh"], [])
+    assert roles("Đảng đoàn HĐND tỉnh, Ban cán sự đảng Ủy ban nhân dân tỉnh lãnh đạo, chỉ đạo "
+                 "Ủy ban nhân dân tỉnh bố trí nguồn lực cho phòng, chống dịch.")[0] == ["ubnd_tinh"]
+    # a government lead keeps directed bodies as support (rule 4), party rule does not apply
+    assert roles("Sở TT&TT chủ trì, chỉ đạo các cơ quan báo chí tuyên truyền.") == (["so_tttt"], ["bao_chi"])
+
+
+def test_an_opening_phrase_does_not_hide_the_subject() -> None:
+    assert roles("Để người dân chủ động đăng ký trước khi về, Sở Thông tin và Truyền thông phối hợp với "
+                 "Sở Y tế hướng dẫn các cơ quan báo chí thông báo rộng rãi quy trình.") == (
+        ["so_tttt"], ["so_y_te", "bao_chi"])
+    assert roles("Theo địa bàn được phân công, các đồng chí thành viên Ban Chỉ đạo phòng, chống dịch "
+                 "COVID-19 tỉnh kiểm tra, đôn đốc việc tổ chức các hoạt động vui Xuân.")[0] == ["bcd_tinh"]
+
+
+def test_lists_of_sectors_and_localities() -> None:
+    assert roles("Sở Y tế chủ trì, phối hợp với các sở, ngành, địa phương:") == (
+        ["so_y_te"], ["cac_so_nganh", "ubnd_huyen"])
+    assert roles("Sở Y tế phối hợp với các quận, huyện điều tra dịch tễ.")[1] == ["ubnd_huyen"]
+    # the district health centres are not the district governments
+    assert roles("Trung tâm Y tế các huyện, thị xã, thành phố lập danh sách F0.") == ([], [])
+
+
+def test_a_standing_body_description_is_not_a_second_lead() -> None:
+    assert roles("Sở Y tế - Cơ quan thường trực Ban Chỉ đạo tỉnh chủ trì, phối hợp với UBND các huyện, "
+                 "thị xã, thành phố:") == (["so_y_te"], ["ubnd_huyen"])
