@@ -213,9 +213,10 @@ _GLUE = re.compile(rf"^(?:[\s,()]|\b(?:{_GLUE_WORDS})\b)*$")
 _SUBJECT_GLUE = re.compile(rf"^(?:[\s,;()]|\b(?:{_GLUE_WORDS}|{_SUBJECT_GLUE_WORDS})\b)*$")
 # Words that may open a sentence before its subject list.
 _SUBJECT_PREFIX = re.compile(
-    rf"^(?:[\s,;:()\-–•+*]|\b(?:{_SUBJECT_GLUE_WORDS}|doi voi|rieng|cac|va|cho|dac biet)\b)*$")
+    rf"^(?:[\s,;:()\-–•+*]|\b(?:{_SUBJECT_GLUE_WORDS}|doi voi|rieng|cac|va|cho|dac biet|moi|"
+    rf"(?:cac\s+)?cap uy(?:\s+dang)?|(?:cac\s+)?to chuc dang)\b)*$")
 # "giao"/"yêu cầu" right before a list makes it the subject even mid-sentence.
-_TRIGGER = re.compile(r"\b(?:giao(?:\s+cho)?|yeu cau)\s*$")
+_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau)\s*$")  # not "đã giao cho"
 # Where a new sentence (or semicolon part) starts.
 _BOUNDARY = re.compile(r"(?:[.;:!?]|\n)\s+")
 # Right after "phối hợp (chặt chẽ, có hiệu quả) với" / "với sự phối hợp của".
@@ -278,7 +279,7 @@ def _context(folded: str, hit: Hit) -> Literal["subject", "support", "other"]:
 # A party body that "lãnh đạo, chỉ đạo" a government body: "Ban cán sự đảng UBND tỉnh lãnh đạo,
 # chỉ đạo UBND tỉnh: …" — the party body has no id; the body it steers is the one that acts.
 _PARTY_SUBJECT = re.compile(
-    r"^[\s\-–•+*\d.)(]*(?:dang doan|ban can su dang|ban thuong vu|cac cap uy|cap uy|tinh uy|thanh uy|"
+    r"^[\s\-–•+*\d.)(]*(?:(?:giao|yeu cau|de nghi)\s+)?(?:dang doan|ban can su dang|ban thuong vu|cac cap uy|cap uy|tinh uy|thanh uy|"
     r"huyen uy|dang uy)\b")
 _STEERED_BEFORE = re.compile(r"\b(?:lanh\s+dao|chi\s+dao)(?:\s*(?:,|va)\s*chi\s+dao)?[\s(]*$")
 

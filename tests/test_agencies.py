@@ -216,3 +216,18 @@ def test_lists_of_sectors_and_localities() -> None:
 def test_a_standing_body_description_is_not_a_second_lead() -> None:
     assert roles("Sở Y tế - Cơ quan thường trực Ban Chỉ đạo tỉnh chủ trì, phối hợp với UBND các huyện, "
                  "thị xã, thành phố:") == (["so_y_te"], ["ubnd_huyen"])
+
+
+def test_party_committees_and_mass_organisations_in_subject_position() -> None:
+    assert roles("Giao Ban cán sự đảng UBND tỉnh lãnh đạo, chỉ đạo UBND tỉnh thực hiện tốt việc chuyển "
+                 "trạng thái, trong đó:")[0] == ["ubnd_tinh"]
+    lead, _ = roles("Yêu cầu cấp ủy, tổ chức đảng, chính quyền các cấp, Mặt trận Tổ quốc và các đoàn thể "
+                    "chính trị - xã hội quán triệt phương châm phòng dịch.")
+    assert set(lead) == {"ubnd_huyen", "mttq"}
+
+
+def test_district_offices_and_past_assignments_are_not_agencies() -> None:
+    assert roles("Phòng Giáo dục và Đào tạo các huyện, thị xã, thành phố rà soát học sinh thiếu thiết bị.") == ([], [])
+    assert roles("Sở Tài chính bảo đảm kinh phí diễn tập từ nguồn đã giao cho Sở Y tế.") == ([], [])
+    assert roles("Sở Du lịch chủ trì, phối hợp với Sở Y tế, UBND các địa phương ban hành bộ tiêu chí.") == (
+        [], ["so_y_te", "ubnd_huyen"])
