@@ -105,6 +105,7 @@ class _Entry:
     category: Category
     proper: bool  # only counts with a capital initial in the original text
     first_word: str | None  # an alias's first folded word: skip it when the text lacks that word
+    place: bool = False  # only counts when a capitalised place name (not a big city) follows
 
 
 # A run of capitalised words right after a unit word: the place name in "UBND huyện Cao Lộc",
@@ -129,11 +130,23 @@ class _Matcher:
                         self._add(_alias_regex(alias), agency, category, True, _first_word(alias))
                 for pattern in body.patterns:
                     self._add(_pattern_regex(pattern), agency, category, False, None)
+                for pattern in body.place_patterns:
+                    self._add(_pattern_regex(pattern), agency, category, False, None, place=True)
+        self.cities = tuple(sorted({fold(s) for p in tax.provinces if p.city for s in p.spellings},
+                                   key=len, reverse=True))
 
     def _add(self, body: str, agency: str | None, category: Category, proper: bool,
-             first_word: str | None) -> None:
+             first_word: str | None, place: bool = False) -> None:
         regex = re.compile(rf"(?<!\w){body}(?!\w)")
-        self.entries.append(_Entry(regex, agency, category, proper, first_word))
+        self.entries.append(_Entry(regex, agency, category, proper, first_word, place))
+
+    def _place_follows(self, text: str, folded: str, end: int) -> bool:
+        word = _PLACE_WORD.match(text, end)
+        if word is None or not word.group(1)[0].isupper():
+            return False
+        rest = folded[word.start(1):]
+        return not any(rest.startswith(city) and not rest[len(city):len(city) + 1].isalnum()
+                       for city in self.cities)
 
     def hits(self, text: str) -> list[Hit]:
         text = nfc(text)
@@ -147,6 +160,8 @@ class _Matcher:
                 if m.end() == m.start():
                     continue
                 if entry.proper and not text[m.start()].isupper():
+                    continue
+                if entry.place and not self._place_follows(text, folded, m.end()):
                     continue
                 found.append((m.start(), m.end(), entry))
         # Longest first, then leftmost; keep only non-overlapping matches.

@@ -51,7 +51,9 @@ class Body:
     """A named body: agencies (with an id), external sources, or local bodies without an id.
 
     ``aliases`` are already expanded (``{province}`` filled in); ``patterns`` are regexes over
-    ``letters.text.fold`` text; ``proper_aliases`` only count with a capital initial.
+    ``letters.text.fold`` text; ``proper_aliases`` only count with a capital initial;
+    ``place_patterns`` only count when a capitalised place name follows that is not a centrally-run
+    city ("UBND thành phố Vinh" is a district-level body, "UBND thành phố Hà Nội" is not).
     """
 
     id: str | None
@@ -59,6 +61,7 @@ class Body:
     aliases: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     proper_aliases: tuple[str, ...] = ()
+    place_patterns: tuple[str, ...] = ()
 
 
 Agency = Body
@@ -159,7 +162,7 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     return _merge(_read_merged(parent_path, (*seen, path)), data)
 
 
-_LIST_KEYS = ("aliases", "patterns", "proper_aliases", "keywords")
+_LIST_KEYS = ("aliases", "patterns", "proper_aliases", "place_patterns", "keywords")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -237,8 +240,9 @@ def _body(entry: Any, where: str, provinces: tuple[Province, ...], need_id: bool
     aliases = _strings(entry.get("aliases"), where, "aliases")
     patterns = _strings(entry.get("patterns"), where, "patterns")
     proper = _strings(entry.get("proper_aliases"), where, "proper_aliases")
-    _check_patterns(patterns, where)
-    return Body(body_id, name, _expand((name, *aliases), provinces), patterns, _expand(proper, provinces))
+    place = _strings(entry.get("place_patterns"), where, "place_patterns")
+    _check_patterns(patterns + place, where)
+    return Body(body_id, name, _expand((name, *aliases), provinces), patterns, _expand(proper, provinces), place)
 
 
 def _provinces(raw: Any, path: str) -> tuple[Province, ...]:

@@ -231,3 +231,13 @@ def test_district_offices_and_past_assignments_are_not_agencies() -> None:
     assert roles("Sở Tài chính bảo đảm kinh phí diễn tập từ nguồn đã giao cho Sở Y tế.") == ([], [])
     assert roles("Sở Du lịch chủ trì, phối hợp với Sở Y tế, UBND các địa phương ban hành bộ tiêu chí.") == (
         [], ["so_y_te", "ubnd_huyen"])
+
+
+def test_a_named_district_level_city_is_a_district_government() -> None:
+    assert roles("UBND thành phố Chí Linh, huyện Kinh Môn phối hợp với Sở Y tế bố trí điểm lấy mẫu.") == (
+        ["ubnd_huyen"], ["so_y_te"])
+    assert roles("Sở Công Thương phối hợp với UBND thành phố Tuyên Quang tháo gỡ khó khăn.") == (
+        ["so_cong_thuong"], ["ubnd_huyen"])
+    # a centrally-run city's committee, or "UBND Thành phố" with no name, is not a district body
+    assert "ubnd_huyen" not in ids("UBND thành phố Hà Nội ban hành kế hoạch.")
+    assert "ubnd_huyen" not in ids("UBND Thành phố chỉ đạo tiếp tục tiêm vắc xin.")
