@@ -280,6 +280,7 @@ def test_congvan_evaluate_tagger_prints_the_tables(run: dict) -> None:
     js = congvan(run["env"], "evaluate", "tagger", "--data", str(run["data"]), "--split", "dev", "--json")
     body = json.loads(js.stdout)
     assert body["split"] == "dev" and "per_label" in body["themes"] and "lead" in body["agencies"]
+    assert sum(m["directive"] for m in body["themes_by_source"].values()) == body["directive"]
 
 
 def test_evaluate_compare_refuses_a_worse_model(run: dict, tmp_path: Path) -> None:

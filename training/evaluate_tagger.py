@@ -271,6 +271,15 @@ def format_tables(metrics: dict[str, Any], labels: dict[str, str] | None = None)
         for name, m in rows:
             mi = m["micro"]
             out.append(f"| {name} | {mi['precision']:.3f} | {mi['recall']:.3f} | {mi['f1']:.3f} | {m['macro_f1']:.3f} |")
+    by_source = metrics.get("themes_by_source") or {}
+    if len(by_source) > 1:
+        out.append("")
+        out.append("Themes by source (seed = real letters, team = written by the team):")
+        out.append("| source | directive clauses | micro-P | micro-R | micro-F1 |")
+        out.append("|---|---|---|---|---|")
+        for source, m in by_source.items():
+            mi = m["micro"]
+            out.append(f"| {source} | {m['directive']} | {mi['precision']:.3f} | {mi['recall']:.3f} | {mi['f1']:.3f} |")
     ag = metrics.get("agencies")
     if ag:
         out.append("")
@@ -337,8 +346,16 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
         "support_rules": agency_metrics([records[i].support for i in directive], support_rules, agency_ids),
         "fallback_used": sum(1 for i in directive if not rules[i] and combined[i]),
     }
+    # real letters vs team-written ones: the real ones are the best evidence of generalisation
+    by_source = {}
+    for source in sorted({getattr(r, "source", "team") for r in records}):
+        idx = [i for i in directive if getattr(records[i], "source", "team") == source]
+        if idx:
+            m = theme_metrics([gold[i] for i in idx], [preds[i] for i in idx], labels)
+            by_source[source] = {"directive": len(idx), "micro": m["micro"], "macro_f1": m["macro_f1"]}
     return {
         "split": split, "directive": len(directive), "themes": themes, "agencies": agencies,
+        "themes_by_source": by_source,
         "confusion_pairs": confusion_pairs(gold, preds),
         "worst_errors": worst_errors(texts, [r.id for r in records], gold, preds, full, labels),
     }
