@@ -125,7 +125,7 @@ class TrainConfig:
     #: torch threads (0 = torch's default: all cores).
     num_threads: int = 0
     #: Expected wall time of a full run on the reference 2-core CPU (shown before first-run training).
-    expected_minutes: float = field(default=10.0, compare=False)
+    expected_minutes: float = field(default=8.0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
