@@ -19,7 +19,7 @@ SAMPLES = ROOT / "samples" / "letters"
 SEEDS = ROOT.parent / "shared" / "seeds"
 KEY = "khoa-thu-nghiem-123"
 
-#: A letter whose number is cited by the Lạng Sơn seed (Công văn số 2116/BYT-DP ngày 12/4/2023).
+#: A letter whose number is cited by the Lạng Sơn letters (Công văn số 2116/BYT-DP ngày 12/4/2023).
 BYT_LETTER = """BỘ Y TẾ
 
 Số: 2116/BYT-DP
@@ -56,8 +56,13 @@ UBND tỉnh yêu cầu thực hiện nghiêm túc./.
 """
 
 
+#: Team-written letters of the web tests (a Lạng Sơn letter citing 2116/BYT-DP among them), so the
+#: tests hold on a clone without ``../shared``; the real seeds are added when present.
+WEB_LETTERS = ROOT / "tests" / "data" / "web"
+
+
 def letter_paths() -> list[Path]:
-    paths = sorted(SAMPLES.glob("*.txt"))
+    paths = sorted(SAMPLES.glob("*.txt")) + sorted(WEB_LETTERS.glob("*.txt"))
     if SEEDS.is_dir():
         paths += sorted(SEEDS.glob("*.txt"))
     return paths
