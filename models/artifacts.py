@@ -128,8 +128,11 @@ def write_manifest(folder: Path, kind: str, format_version: int, **fields: Any) 
     return manifest
 
 
-def read_manifest(folder: Path, kind: str, format_version: int) -> dict[str, Any]:
-    """Load and check a manifest; raise ``ArtifactError`` saying how to repair on mismatch."""
+def read_manifest(folder: Path, kind: str, format_version: int | tuple[int, ...]) -> dict[str, Any]:
+    """Load and check a manifest; raise ``ArtifactError`` saying how to repair on mismatch.
+
+    ``format_version``: the version this code writes, or every version it can still read.
+    """
     path = Path(folder) / MANIFEST
     if not path.is_file():
         raise ArtifactError(f"{folder} has no {MANIFEST}: it is not a congvan {kind} folder "
@@ -140,9 +143,11 @@ def read_manifest(folder: Path, kind: str, format_version: int) -> dict[str, Any
         raise ArtifactError(f"{path} is unreadable ({exc}); delete {folder} and rebuild it.") from exc
     if manifest.get("kind") != kind:
         raise ArtifactError(f"{folder} holds a {manifest.get('kind')!r}, expected a {kind!r}.")
-    if manifest.get("format_version") != format_version:
+    readable = format_version if isinstance(format_version, tuple) else (format_version,)
+    if manifest.get("format_version") not in readable:
         raise ArtifactError(
             f"{folder} was written in {kind} format v{manifest.get('format_version')}, this version "
-            f"reads v{format_version}: delete the folder and rebuild it with this version of congvan."
+            f"reads v{'/v'.join(map(str, readable))}: delete the folder and rebuild it with this version "
+            f"of congvan."
         )
     return manifest

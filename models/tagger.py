@@ -472,16 +472,7 @@ def write_tagger_folder(folder: Path, *, net: TaggerNet, trainable: Sequence[str
 
 
 def read_tagger_manifest(folder: Path) -> dict[str, Any]:
-    last: ArtifactError | None = None
-    for version in (FORMAT_VERSION, *READABLE_VERSIONS):
-        try:
-            return read_manifest(Path(folder), kind=KIND, format_version=version)
-        except ArtifactError as exc:
-            if "format v" not in str(exc):
-                raise
-            last = last or exc
-    assert last is not None
-    raise last
+    return read_manifest(Path(folder), kind=KIND, format_version=READABLE_VERSIONS)
 
 
 def load_tagger(folder: Path | str, settings: Settings | None = None, quantized: bool | None = None) -> Tagger:

@@ -8,7 +8,9 @@ One run, start to end (``run_training``):
    cache their output once (the frozen part is never recomputed);
 3. fine-tune (``bce``: linear head + BCE end-to-end; ``setfit``: in-batch contrastive pairs with
    Jaccard targets, then a logistic-regression head);
-4. on dev: tune one threshold per theme, fit the agency classifier on train and tune its cut-off;
+4. fit the lexical model (TF-IDF + logistic regression) on train; on dev: choose the blend weight
+   of encoder and lexical scores, tune one threshold per theme, fit the agency classifier on
+   train and tune its cut-off;
 5. on test: the tagger, the three baselines (``training.baselines``) and lead-agency F1;
 6. write the model folder atomically (manifest, weights, ``metrics.json``, ``report.md``,
    ``command.txt``) under ``<CONGVAN_HOME>/models/tagger-runs/`` (or ``--out``);
