@@ -85,6 +85,6 @@ def fit_logreg(x: np.ndarray, y: np.ndarray, c: float = 4.0, seed: int = 13,
     return weight, bias
 
 
-def fit_tfidf(texts: Sequence[str], y: np.ndarray, seed: int = 13) -> LexicalModel:
+def fit_tfidf(texts: Sequence[str], y: np.ndarray, seed: int = 13, c: float = 10.0) -> LexicalModel:
     """Baseline 2 is the tagger's own lexical component, alone (``models.lexical``)."""
-    return LexicalModel(seed=seed).fit(texts, y)
+    return LexicalModel(c=c, seed=seed).fit(texts, y)

@@ -322,8 +322,10 @@ def _tune_agency_cutoff(tagger: Tagger, dev: Sequence[Record], agency_ids: list[
 
 # --------------------------------------------------------------------------- baselines
 def _baselines(config: TrainConfig, train: Sequence[Record], dev: Sequence[Record], test: Sequence[Record],
-               theme_ids: list[str], base_emb: dict[str, Any] | None, log: Log) -> tuple[dict, dict]:
-    """(dev metrics, test metrics) of the three baselines."""
+               theme_ids: list[str], base_emb: dict[str, Any] | None, log: Log,
+               lexical: LexicalModel | None = None) -> tuple[dict, dict]:
+    """(dev metrics, test metrics) of the three baselines. ``lexical``: the blend's lexical model,
+    already fitted on the same train texts (reused as the TF-IDF baseline when inputs match)."""
     from training.baselines import fit_logreg, fit_tfidf, keyword_proba
 
     def directive_probs(records: Sequence[Record], fn: Callable[[list[Record]], np.ndarray]) -> np.ndarray:
@@ -350,7 +352,11 @@ def _baselines(config: TrainConfig, train: Sequence[Record], dev: Sequence[Recor
     log("  baseline: keyword rules done")
 
     y = label_matrix([r.themes for r in train], theme_ids)
-    tfidf = fit_tfidf([clause_input(r.text, r.heading, config.theme_heading) for r in train], y, seed=config.seed)
+    if lexical is not None and not config.theme_heading:
+        tfidf = lexical
+    else:
+        tfidf = fit_tfidf([clause_input(r.text, r.heading, config.theme_heading) for r in train], y,
+                          seed=config.seed, c=config.lexical_c)
     tf = lambda recs: tfidf.proba([clause_input(r.text, r.heading, config.theme_heading) for r in recs])  # noqa: E731
     dprobs = directive_probs(dev, tf)
     th = tuned(dprobs)
@@ -505,6 +511,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     dev_probs = tagger.encoder_theme_proba([dev[i].text for i in d_idx], [dev[i].heading for i in d_idx])
     encoder_dev_probs = dev_probs
     blend_info: list[dict[str, Any]] = []
+    lexical: LexicalModel | None = None
     if len(d_idx) and config.blend != 1.0:
         lexical = LexicalModel(c=config.lexical_c, seed=config.seed).fit([r.text for r in train], y_train)
         lex_dev = lexical.proba([dev[i].text for i in d_idx])
@@ -542,7 +549,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     test_metrics = evaluate_tagger_on(tagger, test, "test")
     if config.baselines:
         dev_summary["baselines"], test_metrics["baselines"] = _baselines(
-            config, train, dev, test, theme_ids, base_emb, log)
+            config, train, dev, test, theme_ids, base_emb, log, lexical)
         if tagger.lexical is not None and len(d_idx):
             # the blend's two halves alone, each with its own dev-tuned thresholds (transparency)
             enc_th, _ = tune_dev_thresholds(encoder_dev_probs, dev_gold, [dev[i].letter_id for i in d_idx], config)
