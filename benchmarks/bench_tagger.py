@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from letters.parse import parse_letter  # noqa: E402
-from letters.schema import Letter  # noqa: E402
+from congvan.letters.parse import parse_letter  # noqa: E402
+from congvan.letters.schema import Letter  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 
@@ -33,7 +32,7 @@ def seed_letter(n: int) -> str:
 
 
 def dataset_letter(n: int) -> str:
-    from training.dataset import ensure_splits, load_records, select
+    from congvan.training.dataset import ensure_splits, load_records, select
 
     recs = load_records()
     test = [r.text for r in select(recs, ensure_splits(recs, write=False), "test")
@@ -67,8 +66,9 @@ def main() -> int:
 
     import torch
 
-    from models.tagger import configured_tagger_dir, load_tagger
-    from service.config import get_settings
+    from congvan.models.tagger import load_tagger
+    from congvan.service.config import get_settings
+    from congvan.service.tagging import configured_tagger_dir
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -78,7 +78,7 @@ def main() -> int:
         print(f"no tagger at {folder}: run `congvan train` first (or pass --model)", file=sys.stderr)
         return 1
     start = time.perf_counter()
-    tagger = load_tagger(folder, settings)
+    tagger = load_tagger(folder, settings.models_dir, num_threads=settings.num_threads)
     load_s = time.perf_counter() - start
     print(f"tagger {folder} (int8: {tagger.manifest.get('quantized')}), loaded in {load_s:.1f} s, "
           f"{torch.get_num_threads()} torch threads")

@@ -26,16 +26,38 @@ from typing import Any
 
 import numpy as np
 
-from index.derived import (IndexOptions, Snapshot, StaleIndex, build_snapshot, load_snapshot,
-                           load_vectors, read_derived_manifest, save_snapshot)
-from index.filters import SearchFilters
-from index.keyword import QueryTerms, analyze_query, clause_tokens
-from index.ranking import DEFAULT_PARAMS, MODES, Ranked, RankingParams, keyword_scores, rank
-from index.results import Hit, IngestResult, SearchResult
-from index.snippets import make_snippet
-from index.store import DB_NAME, ClauseNotFound, ClauseRow, DocumentNotFound, Store, letter_fingerprint
-from letters.schema import Letter
-from models.artifacts import ArtifactError
+from congvan.index.derived import (
+    IndexOptions,
+    Snapshot,
+    StaleIndex,
+    build_snapshot,
+    load_snapshot,
+    load_vectors,
+    read_derived_manifest,
+    save_snapshot,
+)
+from congvan.index.filters import SearchFilters
+from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens
+from congvan.index.ranking import (
+    DEFAULT_PARAMS,
+    MODES,
+    Ranked,
+    RankingParams,
+    keyword_scores,
+    rank,
+)
+from congvan.index.results import Hit, IngestResult, SearchResult
+from congvan.index.snippets import make_snippet
+from congvan.index.store import (
+    DB_NAME,
+    ClauseNotFound,
+    ClauseRow,
+    DocumentNotFound,
+    Store,
+    letter_fingerprint,
+)
+from congvan.letters.schema import Letter
+from congvan.models.artifacts import ArtifactError
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
-from index.filters import ClauseTable
-from index.keyword import BM25Index
-from index.store import Store
-from index.vectors import VectorIndex, VectorOptions, load_vector_index, new_vector_index
-from models.artifacts import ArtifactError, atomic_folder, library_versions, read_manifest, write_manifest
+from congvan.index.filters import ClauseTable
+from congvan.index.keyword import BM25Index
+from congvan.index.store import Store
+from congvan.index.vectors import (
+    VectorIndex,
+    VectorOptions,
+    load_vector_index,
+    new_vector_index,
+)
+from congvan.models.artifacts import (
+    ArtifactError,
+    atomic_folder,
+    library_versions,
+    read_manifest,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
 

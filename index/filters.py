@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from letters.text import ABBREVIATIONS, fold
+from congvan.letters.text import ABBREVIATIONS, fold
 
 KINDS = ("preamble", "directive", "closing")
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$")

@@ -17,8 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from letters.text import canonical_abbreviations, fold, has_diacritics, match_key
-from letters.tokenize import find_codes, search_tokens
+from congvan.letters.text import (
+    canonical_abbreviations,
+    fold,
+    has_diacritics,
+    match_key,
+)
+from congvan.letters.tokenize import find_codes, search_tokens
 
 PARAMS_FILE = "bm25.json"
 

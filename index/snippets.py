@@ -10,8 +10,8 @@ import html
 import re
 from functools import lru_cache
 
-from letters.text import ABBREVIATIONS, fold, has_diacritics, match_key, nfc
-from letters.tokenize import find_codes
+from congvan.letters.text import ABBREVIATIONS, fold, has_diacritics, match_key, nfc
+from congvan.letters.tokenize import find_codes
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
 #: Function words: matched only when the query has nothing else (never pick the window).

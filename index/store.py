@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from letters.schema import Clause, Letter
-from models.artifacts import ArtifactError
+from congvan.letters.schema import Clause, Letter
+from congvan.models.artifacts import ArtifactError
 
 #: Bump when the table layout changes; an older file is refused with a rebuild hint.
 SCHEMA_VERSION = 1

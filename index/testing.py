@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from letters.schema import AgencyRoles, Clause, DateParts, Letter, ThemeScore
-from letters.tokenize import syllable_tokens
-from letters.text import fold
+from congvan.letters.schema import AgencyRoles, Clause, DateParts, Letter, ThemeScore
+from congvan.letters.text import fold
+from congvan.letters.tokenize import syllable_tokens
 
 
 class HashingEncoder:

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from models.artifacts import ArtifactError
+from congvan.models.artifacts import ArtifactError
 
 IDS_FILE = "ids.npy"
 EXACT_FILE = "vectors.npy"

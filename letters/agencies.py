@@ -49,9 +49,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from letters.schema import AgencyMention, AgencyRoles
-from letters.taxonomy import Body, Taxonomy, load_taxonomy
-from letters.text import fold, nfc
+from congvan.letters.schema import AgencyMention, AgencyRoles
+from congvan.letters.taxonomy import Body, Taxonomy, load_taxonomy
+from congvan.letters.text import fold, nfc
 
 __all__ = ["Hit", "assign_roles", "find_bodies", "find_mentions"]
 

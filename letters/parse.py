@@ -43,10 +43,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from letters.agencies import assign_roles, find_mentions
-from letters.schema import AgencyMention, AgencyRoles, Clause, ClauseKind, DateParts, Letter, Reference, Signer
-from letters.taxonomy import Taxonomy, load_taxonomy
-from letters.text import clean_text, fold, match_key
+from congvan.letters.agencies import assign_roles, find_mentions
+from congvan.letters.schema import (
+    AgencyMention,
+    AgencyRoles,
+    Clause,
+    ClauseKind,
+    DateParts,
+    Letter,
+    Reference,
+    Signer,
+)
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.text import clean_text, fold, match_key
 
 __all__ = ["doc_id_for", "parse_letter"]
 

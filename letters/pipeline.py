@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from letters.parse import parse_letter
-from letters.readers import LetterReadError, read_letter_bytes, read_letter_file
-from letters.schema import Letter
+from congvan.letters.parse import parse_letter
+from congvan.letters.readers import LetterReadError, read_letter_bytes, read_letter_file
+from congvan.letters.schema import Letter
 
 __all__ = ["LetterReadError", "letter_from_bytes", "letter_from_file", "letter_from_text"]
 
 
 def letter_from_text(text: str, source: str | None = None) -> Letter:
     """Parse already-decoded text (a pasted excerpt, a JSON ``{"text": …}`` body)."""
-    from letters.text import clean_text
+    from congvan.letters.text import clean_text
 
     cleaned = clean_text(text)
     if not any(ch.isalpha() for ch in cleaned):
@@ -37,7 +37,7 @@ def iter_letter_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, s
     suffix named explicitly, is a problem to report; unsupported files found while walking a
     folder are silently passed over (folders hold other things too).
     """
-    from letters.readers import SUPPORTED_SUFFIXES
+    from congvan.letters.readers import SUPPORTED_SUFFIXES
 
     files: list[Path] = []
     problems: list[tuple[Path, str]] = []

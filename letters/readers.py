@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from letters.text import clean_text
+from congvan.letters.text import clean_text
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

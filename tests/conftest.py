@@ -11,7 +11,7 @@ TEST_HOME = Path(__file__).resolve().parents[1] / ".cache" / "test-home"
 @pytest.fixture(scope="session")
 def encoder():
     """The bundled e5 encoder (first run converts it into ``.cache/test-home``: ~10 s)."""
-    from models.encoder import load_encoder
-    from service.config import BUNDLED_MODEL, Settings
+    from congvan.models.encoder import load_encoder
+    from congvan.service.config import BUNDLED_MODEL, Settings
 
     return load_encoder(Settings(home=TEST_HOME, model=BUNDLED_MODEL))

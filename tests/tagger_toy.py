@@ -93,7 +93,7 @@ def smoke_run(root: Path) -> dict:
     link_base_model(home)
     out = home / "models" / "tagger-runs" / "smoke"
     env = {**os.environ, "CONGVAN_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-m", "service.cli", "train", "--preset", "smoke", "--data", str(data),
+    proc = subprocess.run([sys.executable, "-m", "congvan.service.cli", "train", "--preset", "smoke", "--data", str(data),
                            "--out", str(out), "--promote"], capture_output=True, text=True, env=env, timeout=900,
                           cwd=Path(__file__).resolve().parents[1])
     _RUNS["run"] = {"home": home, "data": data, "folder": out, "proc": proc, "env": env}

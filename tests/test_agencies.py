@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from letters.agencies import assign_roles, find_bodies, find_mentions
-from letters.schema import AgencyRoles
+from congvan.letters.agencies import assign_roles, find_bodies, find_mentions
+from congvan.letters.schema import AgencyRoles
 
 
 def ids(text: str) -> list[str]:

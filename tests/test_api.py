@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
-from service.config import BUNDLED_MODEL, Settings
+from congvan.service.app import create_app
+from congvan.service.config import BUNDLED_MODEL, Settings
 from tests.conftest import TEST_HOME
 from tests.inline_letters import LAI_CHAU_LETTER as LETTER
 

@@ -20,7 +20,7 @@ def congvan(*args: str, stdin: str | None = None, index: Path | None = None) -> 
     env = {**os.environ, "CONGVAN_HOME": str(TEST_HOME)}
     if index is not None:
         env["CONGVAN_INDEX"] = str(index)
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "congvan.service.cli", *args], capture_output=True, text=True,
                           env=env, input=stdin, timeout=600, cwd=ROOT)
 
 

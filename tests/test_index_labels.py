@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.collection import ClauseNotFound, Collection
-from index.testing import HashingEncoder, make_letter
+from congvan.index.collection import ClauseNotFound, Collection
+from congvan.index.testing import HashingEncoder, make_letter
 
 
 def test_update_clause_labels_changes_hits_and_filters(tmp_path) -> None:

@@ -6,15 +6,22 @@ import json
 import numpy as np
 import pytest
 
-from index.collection import Collection
-from index.derived import (ACCENTED_DIR, FOLDED_DIR, IndexOptions, build_snapshot, load_snapshot,
-                           read_derived_manifest, save_snapshot)
-from index.keyword import BM25Index, analyze_query, clause_tokens, code_tokens
-from index.store import DB_NAME, ClauseRow, DocumentNotFound, Store
-from index.testing import HashingEncoder, make_letter
-from index.vectors import ExactIndex, FaissIndex, VectorOptions
-from letters.tokenize import search_tokens
-from models.artifacts import MANIFEST, ArtifactError
+from congvan.index.collection import Collection
+from congvan.index.derived import (
+    ACCENTED_DIR,
+    FOLDED_DIR,
+    IndexOptions,
+    build_snapshot,
+    load_snapshot,
+    read_derived_manifest,
+    save_snapshot,
+)
+from congvan.index.keyword import BM25Index, analyze_query, clause_tokens, code_tokens
+from congvan.index.store import DB_NAME, ClauseRow, DocumentNotFound, Store
+from congvan.index.testing import HashingEncoder, make_letter
+from congvan.index.vectors import ExactIndex, FaissIndex, VectorOptions
+from congvan.letters.tokenize import search_tokens
+from congvan.models.artifacts import MANIFEST, ArtifactError
 
 CLAUSES = [
     "Giao Sở Y tế chủ trì, phối hợp với UBND các huyện, thành phố đẩy nhanh tiến độ tiêm vắc xin.",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from letters.parse import parse_letter
-from letters.schema import Clause, Letter
+from congvan.letters.parse import parse_letter
+from congvan.letters.schema import Clause, Letter
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from letters import readers
-from letters.readers import (
+from congvan.letters import readers
+from congvan.letters.readers import (
     SUPPORTED_SUFFIXES,
     TCVN3_TO_UNICODE,
     LetterReadError,
     read_letter_bytes,
     read_letter_file,
 )
-from letters.text import _split_tone, has_diacritics
+from congvan.letters.text import _split_tone, has_diacritics
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

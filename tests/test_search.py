@@ -11,9 +11,9 @@ import threading
 
 import pytest
 
-from index import Collection, DocumentNotFound
-from index.snippets import highlight_spans, make_snippet
-from index.testing import HashingEncoder, make_letter
+from congvan.index import Collection, DocumentNotFound
+from congvan.index.snippets import highlight_spans, make_snippet
+from congvan.index.testing import HashingEncoder, make_letter
 
 LANG_SON = make_letter(
     "ls-2023", [
@@ -296,7 +296,7 @@ def test_reopen_and_search_during_ingest(tmp_path):
 
 
 def test_snippet_window_prefers_more_distinct_query_words() -> None:
-    from index.snippets import make_snippet
+    from congvan.index.snippets import make_snippet
 
     text = ("Rà soát học sinh chưa tiêm đủ liều vắc xin phòng COVID-19 và lập danh sách gửi trạm y tế "
             "xã, phường, thị trấn; sau khi tổng hợp đầy đủ, phối hợp với nhà trường để tổ chức tiêm vét "

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from index import Collection
-from index.testing import make_letter
+from congvan.index import Collection
+from congvan.index.testing import make_letter
 
 pytestmark = pytest.mark.slow
 
@@ -67,11 +67,11 @@ def test_hybrid_with_real_encoder(real_col, encoder):
 
 
 def test_seed_letters_end_to_end(tmp_path, encoder):
-    parse = pytest.importorskip("letters.parse")
+    parse = pytest.importorskip("congvan.letters.parse")
     seeds = sorted(SEEDS.glob("*.txt"))
     if not seeds:
         pytest.skip("no seed letters in ../shared/seeds")
-    from letters.text import clean_text
+    from congvan.letters.text import clean_text
 
     letters = [parse.parse_letter(clean_text(p.read_text(encoding="utf-8")), source=p.name) for p in seeds]
     with Collection.open(tmp_path / "seeds", encoder) as col:

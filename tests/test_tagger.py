@@ -10,22 +10,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from letters.schema import AgencyRoles, Clause, Letter
-from letters.taxonomy import load_taxonomy
-from models.tagger import (
-    Head,
+from congvan.letters.schema import AgencyRoles, Clause, Letter
+from congvan.letters.taxonomy import load_taxonomy
+from congvan.models.tagger import (
     Tagger,
     TaggerNet,
     Windowing,
     clause_input,
-    clear_tagger_cache,
-    default_tagger_dir,
-    get_default_tagger,
     load_base_encoder,
     load_tagger,
     write_tagger_folder,
 )
-from service.config import BUNDLED_MODEL, Settings
+from congvan.models.tagger import default_tagger_dir as _default_tagger_dir
+from congvan.service.config import BUNDLED_MODEL, Settings
+from congvan.service.tagging import clear_tagger_cache, get_default_tagger
 from tests.conftest import TEST_HOME
 from tests.tagger_toy import link_base_model, smoke_run, write_toy_dataset
 
@@ -55,7 +53,7 @@ def test_everything_reads_the_taxonomy_file() -> None:
     assert tax.agency_ids == [a["id"] for a in raw["agencies"]]
     assert len(tax.theme_ids) == 14 and "vaccination" in tax.theme_ids
     assert all(t.keywords for t in tax.themes)  # the keyword baseline needs them
-    from training.baselines import KeywordTagger
+    from congvan.training.baselines import KeywordTagger
 
     assert KeywordTagger(tax).ids == tax.theme_ids
     assert KeywordTagger(tax).proba(["Tổ chức tiêm vét vắc xin cho trẻ"])[0, tax.theme_ids.index("vaccination")] == 1
@@ -87,7 +85,7 @@ def test_training_from_cached_frozen_layers_equals_the_full_forward(base) -> Non
     net, tokenizer = base
     win = Windowing(tokenizer, max_len=64, stride=16)
     ids, _ = win.encode(["Giao Sở Y tế chủ trì tổ chức tiêm vét.", "Tăng cường tuyên truyền."])
-    from models.tagger import pad_batch
+    from congvan.models.tagger import pad_batch
 
     input_ids, mask = pad_batch(ids, win.pad)
     with torch.no_grad():
@@ -143,11 +141,11 @@ def test_the_agency_model_only_fills_in_when_the_rules_find_no_lead() -> None:
 def test_save_load_round_trip_gives_the_same_predictions(run: dict, tmp_path: Path) -> None:
     assert run["proc"].returncode == 0, run["proc"].stderr[-3000:]
     settings = Settings(home=run["home"], model=BUNDLED_MODEL)
-    tagger = load_tagger(run["folder"], settings)
+    tagger = load_tagger(run["folder"], settings.models_dir)
     texts = ["Giao Sở Y tế chủ trì tổ chức tiêm vét vắc xin cho trẻ em chưa tiêm đủ liều.",
              "Đẩy mạnh tuyên truyền trên báo chí về phòng chống dịch sốt xuất huyết."]
     if tagger.lexical is None:  # the smoke run's dev chose the encoder alone: blend one in anyway
-        from models.lexical import LexicalModel
+        from congvan.models.lexical import LexicalModel
 
         y = np.zeros((4, len(tagger.theme_ids)), np.float32)
         y[[0, 1], tagger.theme_ids.index("vaccination")] = 1
@@ -161,7 +159,7 @@ def test_save_load_round_trip_gives_the_same_predictions(run: dict, tmp_path: Pa
     manifest = json.loads((run["folder"] / "manifest.json").read_text(encoding="utf-8"))
     np.testing.assert_allclose(tagger.thresholds, [manifest["thresholds"][k] for k in tagger.theme_ids], atol=1e-6)
     # write it again from the loaded object, load that: same numbers
-    from models.artifacts import atomic_folder
+    from congvan.models.artifacts import atomic_folder
 
     n_q = manifest["quantized_lower_layers"]  # the smoke run quantises its frozen lower layers
     assert n_q == 12 - manifest["config"]["train_layers"]
@@ -174,40 +172,40 @@ def test_save_load_round_trip_gives_the_same_predictions(run: dict, tmp_path: Pa
                                                                       "agency_ids", "agency_cutoff", "base_model",
                                                                       "quantized_lower_layers")},
                             lexical=tagger.lexical, blend=tagger.blend)
-    again = load_tagger(tmp_path / "copy", settings)
+    again = load_tagger(tmp_path / "copy", settings.models_dir)
     assert again.blend == pytest.approx(tagger.blend) and again.lexical is not None
     np.testing.assert_allclose(again.theme_proba(texts), before, atol=1e-5)
     assert again.agency_cutoff == tagger.agency_cutoff
 
 
 def test_a_broken_or_foreign_folder_is_refused_with_a_fix(tmp_path: Path, run: dict) -> None:
-    from models.artifacts import ArtifactError
+    from congvan.models.artifacts import ArtifactError
 
     settings = Settings(home=run["home"], model=BUNDLED_MODEL)
     with pytest.raises(ArtifactError, match="manifest"):
-        load_tagger(tmp_path, settings)
+        load_tagger(tmp_path, settings.models_dir)
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "tagger", "format_version": 99}), encoding="utf-8")
     with pytest.raises(ArtifactError, match="rebuild"):
-        load_tagger(tmp_path, settings)
+        load_tagger(tmp_path, settings.models_dir)
 
 
 # --------------------------------------------------------------------------- serving
 def test_tagger_off_gives_no_themes(tmp_path: Path) -> None:
-    from service.tagging import tag_letter
+    from congvan.service.tagging import tag_letter
 
     settings = Settings(home=tmp_path, model=BUNDLED_MODEL, tagger="off")
     assert get_default_tagger(settings) is None
     letter = Letter("x", clauses=[Clause("x-001", "1", "directive", "Tổ chức tiêm vét vắc xin.")])
     assert tag_letter(letter, settings).clauses[0].themes == []
-    assert not default_tagger_dir(settings).exists()  # nothing trained
+    assert not _default_tagger_dir(settings.models_dir).exists()  # nothing trained
 
 
 def test_first_use_trains_a_tagger_once_and_serves_it(tmp_path: Path, encoder, caplog, monkeypatch) -> None:
     """No tagger in a fresh home: the first tag_letter trains one (smoke preset here), installs
     it as the default and keeps it loaded; the next call reuses it."""
-    import training.dataset as dataset_mod
-    from letters.parse import parse_letter
-    from service.tagging import tag_letter
+    import congvan.training.dataset as dataset_mod
+    from congvan.letters.parse import parse_letter
+    from congvan.service.tagging import tag_letter
 
     data = write_toy_dataset(tmp_path / "data")
     monkeypatch.setattr(dataset_mod, "DATA_DIR", data)  # the "shipped" dataset of this test
@@ -220,7 +218,7 @@ def test_first_use_trains_a_tagger_once_and_serves_it(tmp_path: Path, encoder, c
     with caplog.at_level(logging.INFO, logger="congvan.tagger"):
         tag_letter(letter, settings)
     assert "training one now" in caplog.text and "preset 'smoke'" in caplog.text
-    assert (default_tagger_dir(settings) / "manifest.json").is_file()
+    assert (_default_tagger_dir(settings.models_dir) / "manifest.json").is_file()
     assert not (data / "splits.json").exists()  # first-run training never writes into the dataset
     first = get_default_tagger(settings)
     assert get_default_tagger(settings) is first  # loaded once per process
@@ -234,7 +232,7 @@ def test_first_use_trains_a_tagger_once_and_serves_it(tmp_path: Path, encoder, c
 
 
 def test_lexical_model_round_trip_without_pickle(tmp_path: Path) -> None:
-    from models.lexical import LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE, LexicalModel
+    from congvan.models.lexical import LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE, LexicalModel
 
     texts = ["Tổ chức tiêm vét vắc xin cho trẻ chưa tiêm đủ liều.", "Tăng cường tuyên truyền trên báo chí.",
              "Rà soát đối tượng chưa tiêm mũi nhắc lại.", "Cung cấp thông tin chính thống cho người dân."]

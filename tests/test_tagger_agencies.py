@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from letters.taxonomy import load_taxonomy
-from models.tagger import rule_roles
-from training.dataset import DATA_DIR, load_records
-from training.evaluate_tagger import agency_metrics
+from congvan.letters.taxonomy import load_taxonomy
+from congvan.models.tagger import rule_roles
+from congvan.training.dataset import DATA_DIR, load_records
+from congvan.training.evaluate_tagger import agency_metrics
 
 os.environ.setdefault("CONGVAN_TAGGER_PRESET", "smoke")
 
@@ -84,10 +84,9 @@ def test_rules_agree_with_the_hand_labels_of_the_real_letters() -> None:
 def test_tag_a_seed_letter_end_to_end(encoder) -> None:  # encoder: model converted in the test home
     if not SEEDS.is_dir():
         pytest.skip("shared seeds not found")
-    from letters.pipeline import letter_from_file
-    from service.config import BUNDLED_MODEL, Settings
-    from service.tagging import tag_letter
-
+    from congvan.letters.pipeline import letter_from_file
+    from congvan.service.config import BUNDLED_MODEL, Settings
+    from congvan.service.tagging import tag_letter
     from tests.conftest import TEST_HOME
 
     letter = tag_letter(letter_from_file(SEEDS / "000_c27e4899c8171dca.txt"),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from letters.agencies import find_mentions
-from letters.taxonomy import BUILTIN_PATH, TaxonomyError, load_taxonomy
+from congvan.letters.agencies import find_mentions
+from congvan.letters.taxonomy import BUILTIN_PATH, TaxonomyError, load_taxonomy
 
 SPEC_THEMES = ["vaccination", "surveillance", "testing", "treatment", "quarantine",
                "prevention_measures", "communication", "supplies", "social_welfare", "education",

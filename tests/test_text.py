@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from letters.text import (
+from congvan.letters.text import (
     abbreviation_variants,
     canonical_abbreviations,
     clean_text,
@@ -13,7 +13,7 @@ from letters.text import (
     has_diacritics,
     match_key,
 )
-from letters.tokenize import find_codes, search_tokens, segment, syllable_tokens, word_tokens
+from congvan.letters.tokenize import find_codes, search_tokens, segment, syllable_tokens, word_tokens
 
 
 @pytest.mark.parametrize(

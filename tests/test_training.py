@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from letters.taxonomy import load_taxonomy
-from tests.tagger_toy import smoke_run, toy_records, write_toy_dataset
-from training.config import PRESETS, preset
-from training.corrections import merge_corrections
-from training.dataset import (
+from congvan.letters.taxonomy import load_taxonomy
+from congvan.training.config import PRESETS, preset
+from congvan.training.corrections import merge_corrections
+from congvan.training.dataset import (
     DATA_DIR,
     DatasetError,
     Record,
@@ -25,7 +24,8 @@ from training.dataset import (
     make_splits,
     select,
 )
-from training.evaluate_tagger import compare, confusion_pairs, theme_metrics, tune_thresholds, worst_errors
+from congvan.training.evaluate_tagger import compare, confusion_pairs, theme_metrics, tune_thresholds, worst_errors
+from tests.tagger_toy import smoke_run, toy_records, write_toy_dataset
 
 # Tests never start a full training: the service's first-run training uses the smoke preset.
 os.environ.setdefault("CONGVAN_TAGGER_PRESET", "smoke")
@@ -70,7 +70,7 @@ def test_a_torn_last_line_of_a_file_being_written_is_skipped(tmp_path: Path) -> 
 
 
 def test_non_directive_clauses_take_no_labels() -> None:
-    from training.dataset import validate
+    from congvan.training.dataset import validate
 
     rows = toy_records(1)
     rows[0]["themes"] = ["vaccination"]  # the preamble
@@ -141,7 +141,7 @@ def test_the_shipped_dataset_is_valid_and_complete() -> None:
 
 
 def test_seed_labels_cover_every_clause_of_the_three_letters() -> None:
-    from letters.parse import parse_letter
+    from congvan.letters.parse import parse_letter
 
     seeds_dir = ROOT.parent / "shared" / "seeds"
     if not seeds_dir.is_dir():
@@ -180,7 +180,7 @@ def test_thresholds_are_tuned_per_label_and_clamped() -> None:
 
 
 def test_the_threshold_range_is_chosen_by_cross_validation_inside_dev() -> None:
-    from training.evaluate_tagger import CLAMPS, tune_dev_thresholds
+    from congvan.training.evaluate_tagger import CLAMPS, tune_dev_thresholds
 
     rng = np.random.default_rng(0)
     gold = (rng.random((80, 4)) < 0.3).astype(np.int8)
@@ -236,7 +236,7 @@ def run(tmp_path_factory, encoder) -> dict:  # encoder: the base model is conver
 
 
 def congvan(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "congvan.service.cli", *args], capture_output=True, text=True,
                           env=env, timeout=600, cwd=ROOT)
 
 
@@ -306,7 +306,7 @@ def test_evaluate_compare_refuses_a_worse_model(run: dict, tmp_path: Path) -> No
 
 
 def test_export_corrections_writes_dataset_records(run: dict) -> None:
-    from training.corrections import CorrectionStore
+    from congvan.training.corrections import CorrectionStore
 
     store = CorrectionStore(run["home"] / "corrections" / "corrections.jsonl")
     store.append({"clause_id": "abc-001", "doc_id": "abc", "text": "Tổ chức tiêm vét vắc xin.", "heading": None,

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright  # the [test] extra
 
-from service.config import BUNDLED_MODEL
+from congvan.service.config import BUNDLED_MODEL
 from tests.test_web_server import BYT_LETTER, SCRIPT_LETTER, build_index, scratch_home
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -73,7 +73,7 @@ def server(tmp_path_factory, encoder) -> str:
     home = scratch_home(tmp_path_factory.mktemp("browser-home"))  # corrections land here
     env.update(CONGVAN_HOME=str(home), CONGVAN_MODEL=BUNDLED_MODEL, CONGVAN_MAX_UPLOAD_MB="2")
     log = (folder / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "congvan.service.cli", "serve", "--host", "127.0.0.1",
                              "--port", str(port), "--index", str(folder)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -337,7 +337,7 @@ def test_script_in_letter_is_shown_as_text_and_never_runs(page, server: str) -> 
 
 # --------------------------------------------------------------------------- corrections
 def _labels_endpoint_exists() -> bool:
-    from service.api.app import create_app
+    from congvan.service.app import create_app
 
     return "/api/clauses/{clause_id}/labels" in create_app().openapi().get("paths", {})
 

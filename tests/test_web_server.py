@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
-from service.config import BUNDLED_MODEL, Settings
-from service.web import views
-from service.web.directory import number_key
+from congvan.service.app import create_app
+from congvan.service.config import BUNDLED_MODEL, Settings
+from congvan.service.web import views
+from congvan.service.web.directory import number_key
 from tests.conftest import TEST_HOME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,9 +70,9 @@ def letter_paths() -> list[Path]:
 
 def build_index(folder: Path, encoder) -> int:
     """Ingest the sample letters and the shared seeds into ``folder``; returns the letter count."""
-    from index.collection import Collection
-    from letters.pipeline import letter_from_file
-    from service.tagging import tag_letter
+    from congvan.index.collection import Collection
+    from congvan.letters.pipeline import letter_from_file
+    from congvan.service.tagging import tag_letter
 
     settings = Settings(home=TEST_HOME, model=BUNDLED_MODEL, index=folder)
     letters = []
@@ -191,8 +191,8 @@ def test_static_files_are_versioned_and_bad_date_ranges_are_explained(client: Te
 
 
 def test_facet_counts_match_totals(client: TestClient, app_client: TestClient) -> None:
-    from service.web.directory import letter_directory
-    from service.web.facets import compute_facets
+    from congvan.service.web.directory import letter_directory
+    from congvan.service.web.facets import compute_facets
 
     collection = app_client.app.state.collection
     directory = letter_directory(collection)
@@ -375,7 +375,7 @@ def test_protect_search_requires_login_for_reading(client: TestClient) -> None:
 
 
 def test_session_tokens_expire_and_depend_on_the_key() -> None:
-    from service.api.security import make_session, session_valid
+    from congvan.service.http.security import make_session, session_valid
 
     settings = Settings(home=TEST_HOME, api_key=KEY, session_hours=1)
     token = make_session(settings, now=1_000_000)

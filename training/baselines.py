@@ -19,9 +19,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from letters.taxonomy import Taxonomy, load_taxonomy
-from letters.text import fold
-from models.lexical import LexicalModel
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.text import fold
+from congvan.models.lexical import LexicalModel
 
 __all__ = ["KeywordTagger", "fit_logreg", "fit_tfidf", "keyword_proba"]
 

@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from training.dataset import Record, norm_text, read_jsonl, text_key
+from congvan.training.dataset import Record, norm_text, read_jsonl, text_key
 
 __all__ = ["CorrectionStore", "corrections_path", "merge_corrections", "to_records"]
 
@@ -37,8 +37,9 @@ FOLDER = "corrections"
 FILE = "corrections.jsonl"
 
 
-def corrections_path(settings: Any) -> Path:
-    return Path(settings.home) / FOLDER / FILE
+def corrections_path(home: Path) -> Path:
+    """The corrections file under a data folder: ``<home>/corrections/corrections.jsonl``."""
+    return Path(home) / FOLDER / FILE
 
 
 class CorrectionStore:
@@ -47,13 +48,9 @@ class CorrectionStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
-    @classmethod
-    def for_settings(cls, settings: Any) -> CorrectionStore:
-        return cls(corrections_path(settings))
-
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Add ``record`` (an ``id`` and ``timestamp`` are filled in) durably; return it."""
-        from models.artifacts import fsync_dir
+        from congvan.models.artifacts import fsync_dir
 
         record = {"id": uuid.uuid4().hex,
                   "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}
@@ -124,7 +121,7 @@ def to_records(corrections: Sequence[dict[str, Any]]) -> list[Record]:
 
 def export_jsonl(corrections: Sequence[dict[str, Any]], out: Path) -> int:
     """Write the latest corrections in the dataset schema; returns how many."""
-    from models.artifacts import write_bytes_atomic
+    from congvan.models.artifacts import write_bytes_atomic
 
     records = to_records(corrections)
     data = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in records)
@@ -135,7 +132,7 @@ def export_jsonl(corrections: Sequence[dict[str, Any]], out: Path) -> int:
 def merge_corrections(train: Sequence[Record], held_out: Sequence[Record],
                       corrections: Sequence[dict[str, Any]]) -> tuple[list[Record], dict[str, int]]:
     """Train records with corrections applied (see module docstring) and what happened."""
-    from letters.taxonomy import load_taxonomy
+    from congvan.letters.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
     themes, agencies = set(tax.theme_ids), set(tax.agency_ids)

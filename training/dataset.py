@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letters.taxonomy import Taxonomy, load_taxonomy
-from letters.text import fold
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.text import fold
 
 __all__ = [
     "DATA_DIR",
@@ -280,7 +280,7 @@ def ensure_splits(records: Sequence[Record], data_dir: Path | str | None = None,
 
 def write_splits(path: Path, assign: dict[str, str], records: Sequence[Record], seed: int,
                  frozen: Sequence[str] = ()) -> None:
-    from models.artifacts import write_json_atomic
+    from congvan.models.artifacts import write_json_atomic
 
     counts = {s: Counter() for s in SPLITS}
     for r in records:

@@ -1,10 +1,11 @@
 """Retrieval benchmarks through the service's own index and ranking code.
 
-    .venv/bin/python -m training.eval_search evaluate --benchmark alqac --split test --mode hybrid
-    .venv/bin/python -m training.eval_search table            # bm25/dense/hybrid × both test splits
-    .venv/bin/python -m training.eval_search tune             # grid over RankingParams, tuning splits
+    congvan evaluate search --benchmark alqac --split test --mode hybrid
+    congvan evaluate search --benchmark all          # bm25/dense/hybrid × every benchmark's test split
+    congvan evaluate search --tune [--out FILE]      # grid over RankingParams, tuning splits only
 
-Benchmarks (read from ``../shared/benchmarks`` or ``$CONGVAN_BENCHMARKS_DIR``; never copied):
+Benchmarks (read from the ``benchmarks_dir`` setting: ``$CONGVAN_BENCHMARKS_DIR`` or
+``$CONGVAN_SHARED_DIR/benchmarks``, default ``../shared/benchmarks``; never copied):
 
 - ``alqac``: corpus = every article of ``law.json`` (one letter per law, one clause per article);
   split "test" = ``test_2023.json``, "train" = ``train_2023.json`` + ``extra_2025.json``;
@@ -13,13 +14,12 @@ Benchmarks (read from ``../shared/benchmarks`` or ``$CONGVAN_BENCHMARKS_DIR``; n
 - ``vicov19qa``: corpus = every answer of the three CSVs, deduplicated; query = question,
   relevant = its answer; splits train / val / test.
 
-The corpus is indexed once into ``<home>/bench-index/<name>-<hash>`` (hash of corpus, encoder and
+The corpus is indexed once into ``<work_dir>/bench-index/<name>-<hash>`` (hash of corpus, encoder and
 sequence length) with ``Collection.ingest_letters`` and reused; query embeddings are cached there
 too. Ranking goes through ``Collection.rank`` — the function ``Collection.search`` pages through.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import itertools
@@ -33,11 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from index.collection import Collection
-from index.keyword import analyze_query
-from index.ranking import DEFAULT_PARAMS, MODES, RankingParams
-from letters.schema import Clause, Letter
-from letters.text import nfc
+from congvan.index.collection import Collection
+from congvan.index.keyword import analyze_query
+from congvan.index.ranking import DEFAULT_PARAMS, MODES, RankingParams
+from congvan.letters.schema import Clause, Letter
+from congvan.letters.text import nfc
 
 BENCHMARKS = ("alqac", "vicov19qa")
 SPLITS = {"alqac": ("train", "test"), "vicov19qa": ("train", "val", "test")}
@@ -47,14 +47,6 @@ K = 10
 VICOV_GROUP = 100  # answers per synthetic "letter"
 
 csv.field_size_limit(sys.maxsize)
-
-
-def benchmarks_dir(settings=None) -> Path:
-    """``$CONGVAN_BENCHMARKS_DIR``, a ``benchmarks_dir`` setting, or ``<repo>/../shared/benchmarks``."""
-    env = os.environ.get("CONGVAN_BENCHMARKS_DIR") or getattr(settings, "benchmarks_dir", None)
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 
 
 @dataclass
@@ -138,14 +130,15 @@ def _vicov(data: Path, split: str) -> Benchmark:
     return Benchmark("vicov19qa", split, letters, queries)
 
 
-def load_benchmark(name: str, split: str, data: Path | None = None) -> Benchmark:
+def load_benchmark(name: str, split: str, data: Path) -> Benchmark:
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)}")
     if split not in SPLITS[name]:
         raise ValueError(f"{name} has splits {', '.join(SPLITS[name])}, not {split!r}")
-    data = Path(data) if data else benchmarks_dir()
+    data = Path(data)
     if not data.is_dir():
-        raise FileNotFoundError(f"benchmark data not found at {data}; set CONGVAN_BENCHMARKS_DIR")
+        raise FileNotFoundError(f"benchmark data not found at {data}; set CONGVAN_SHARED_DIR (the folder holding "
+                                f"benchmarks/) or CONGVAN_BENCHMARKS_DIR")
     return _alqac(data, split) if name == "alqac" else _vicov(data, split)
 
 
@@ -215,16 +208,10 @@ class _Prepared:
     keys: list[tuple[str, str]]
 
 
-def _prepare(name: str, split: str, settings=None, encoder=None, show_progress: bool = False) -> _Prepared:
-    from service.config import get_settings
-
-    settings = settings or get_settings()
-    if encoder is None:
-        from models.encoder import load_encoder
-
-        encoder = load_encoder(settings)
-    bench = load_benchmark(name, split, benchmarks_dir(settings))
-    col = bench_collection(bench, encoder, Path(settings.home), show_progress=show_progress)
+def _prepare(name: str, split: str, *, encoder: Any, benchmarks: Path, work_dir: Path,
+             show_progress: bool = False) -> _Prepared:
+    bench = load_benchmark(name, split, Path(benchmarks))
+    col = bench_collection(bench, encoder, Path(work_dir), show_progress=show_progress)
     texts = [q[1] for q in bench.queries]
     vecs = query_vectors(col, texts, show_progress=show_progress)
     terms = [analyze_query(t) for t in texts]
@@ -242,12 +229,13 @@ def _score(prep: _Prepared, mode: str, params: RankingParams) -> dict[str, float
     return {k: round(v / n, 4) for k, v in totals.items()}
 
 
-def evaluate(benchmark: str, split: str = "test", mode: str = "hybrid", *, settings=None,
-             encoder=None, params: RankingParams | None = None, show_progress: bool = False) -> dict[str, Any]:
+def evaluate(benchmark: str, split: str = "test", mode: str = "hybrid", *, encoder: Any, benchmarks: Path,
+             work_dir: Path, params: RankingParams | None = None, show_progress: bool = False) -> dict[str, Any]:
     """Recall@1/10, MRR@10 and nDCG@10 of ``mode`` on a benchmark split."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-    prep = _prepare(benchmark, split, settings, encoder, show_progress)
+    prep = _prepare(benchmark, split, encoder=encoder, benchmarks=benchmarks, work_dir=work_dir,
+                    show_progress=show_progress)
     try:
         scores = _score(prep, mode, params or prep.col.params)
     finally:
@@ -293,16 +281,17 @@ def _objective(preps: list[_Prepared], mode: str, params: RankingParams) -> tupl
     return round(sum(by_bench) / len(by_bench), 4), per
 
 
-def tune(settings=None, encoder=None, show_progress: bool = False) -> dict[str, Any]:
+def tune(*, encoder: Any, benchmarks: Path, work_dir: Path, show_progress: bool = False) -> dict[str, Any]:
     """Tune on the tuning splits only: dense_floor (5th percentile of gold cosines), the fusion
     (grid, best mean MRR@10 over the two benchmarks), then BM25 k1/b with that fusion."""
-    from index.derived import IndexOptions
+    from congvan.index.derived import IndexOptions
 
     def say(msg: str) -> None:
         if show_progress:
             print(msg, file=sys.stderr, flush=True)
 
-    preps = [_prepare(name, split, settings, encoder, show_progress)
+    preps = [_prepare(name, split, encoder=encoder, benchmarks=benchmarks, work_dir=work_dir,
+                      show_progress=show_progress)
              for name in BENCHMARKS for split in TUNING_SPLITS[name]]
     cos = np.concatenate([gold_cosines(p) for p in preps])
     floor = round(float(np.percentile(cos, 5)), 2)
@@ -338,50 +327,3 @@ def tune(settings=None, encoder=None, show_progress: bool = False) -> dict[str, 
             "gold_cosine_percentiles": {f"p{q}": round(float(np.percentile(cos, q)), 4)
                                         for q in (1, 5, 10, 25, 50)},
             "queries": {f"{p.bench.name}/{p.bench.split}": len(p.bench.queries) for p in preps}}
-
-
-# ---------------------------------------------------------------------------- CLI
-def _table(rows: list[dict[str, Any]]) -> str:
-    cols = ["benchmark", "split", "mode", "queries", "recall@1", "recall@10", "mrr@10", "ndcg@10"]
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in rows:
-        out.append("| " + " | ".join(str(r[c]) for c in cols) + " |")
-    return "\n".join(out)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.eval_search", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    ev = sub.add_parser("evaluate", help="one benchmark split and mode")
-    ev.add_argument("--benchmark", required=True, choices=BENCHMARKS)
-    ev.add_argument("--split", default="test")
-    ev.add_argument("--mode", default="hybrid", choices=MODES)
-    ev.add_argument("--json", action="store_true")
-    tb = sub.add_parser("table", help="bm25/dense/hybrid on both benchmarks' test splits")
-    tb.add_argument("--split", default="test")
-    tb.add_argument("--json", action="store_true")
-    tn = sub.add_parser("tune", help="grid-search RankingParams on the tuning splits")
-    tn.add_argument("--out", type=Path, help="write the full grid as JSON here")
-    args = parser.parse_args(argv)
-    if args.command == "evaluate":
-        result = evaluate(args.benchmark, args.split, args.mode, show_progress=True)
-        print(json.dumps(result, ensure_ascii=False) if args.json else _table([result]))
-    elif args.command == "table":
-        rows = [evaluate(b, args.split, m, show_progress=True) for b in BENCHMARKS for m in MODES]
-        print(json.dumps(rows, ensure_ascii=False) if args.json else _table(rows))
-    else:
-        report = tune(show_progress=True)
-        if args.out:
-            args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-        print(json.dumps({k: report[k] for k in ("best", "baselines", "gold_cosine_percentiles", "queries")},
-                         ensure_ascii=False, indent=2))
-        for row in report["grid"][:10]:
-            print(row["objective"], row["params"])
-        for row in report["bm25_grid"]:
-            print(row["hybrid"], row["bm25"], {"k1": row["k1"], "b": row["b"]})
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

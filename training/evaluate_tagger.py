@@ -318,7 +318,7 @@ def predict_records(tagger: Any, records: Sequence[Any]) -> tuple[np.ndarray, li
 def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: Sequence[str] | None = None,
                        agency_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """Theme and agency metrics of a loaded tagger on ``records``."""
-    from letters.taxonomy import load_taxonomy
+    from congvan.letters.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
     labels = list(labels or tax.theme_ids)
@@ -337,7 +337,7 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
     rules = tagger.predict_leads(texts, headings, kinds, use_model=False)
     combined = tagger.predict_leads(texts, headings, kinds, use_model=True)
     directive = [i for i, r in enumerate(records) if r.kind == "directive"]
-    from models.tagger import rule_roles
+    from congvan.models.tagger import rule_roles
 
     support_rules = [rule_roles(records[i].text, records[i].heading, tax).support for i in directive]
     agencies = {
@@ -361,16 +361,16 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
     }
 
 
-def evaluate_folder(folder: Path | str, settings: Any, split: str = "test",
+def evaluate_folder(folder: Path | str, models_dir: Path, split: str = "test",
                     data_dir: Path | str | None = None) -> dict[str, Any]:
     """Load a tagger folder and evaluate it on a split of the dataset (as stored in splits.json)."""
-    from models.tagger import load_tagger
-    from training.dataset import ensure_splits, load_records, select
+    from congvan.models.tagger import load_tagger
+    from congvan.training.dataset import ensure_splits, load_records, select
 
     records = load_records(data_dir)
     assign = ensure_splits(records, data_dir, write=False)
     chosen = select(records, assign, split)
-    tagger = load_tagger(folder, settings)
+    tagger = load_tagger(folder, models_dir)
     metrics = evaluate_tagger_on(tagger, chosen, split)
     metrics["model"] = str(folder)
     return metrics

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from training.evaluate_tagger import _theme_table, format_tables
+from congvan.training.evaluate_tagger import _theme_table, format_tables
 
 __all__ = ["render_report"]
 

@@ -32,9 +32,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from letters.taxonomy import load_taxonomy
-from models.artifacts import atomic_folder, write_bytes_atomic, write_json_atomic
-from models.tagger import (
+from congvan.letters.taxonomy import load_taxonomy
+from congvan.models.artifacts import (
+    atomic_folder,
+    write_bytes_atomic,
+    write_json_atomic,
+)
+from congvan.models.lexical import LexicalModel
+from congvan.models.tagger import (
     Head,
     Tagger,
     TaggerNet,
@@ -47,9 +52,8 @@ from models.tagger import (
     resolve_base,
     runs_dir,
 )
-from models.lexical import LexicalModel
-from training.config import TrainConfig
-from training.dataset import (
+from congvan.training.config import TrainConfig
+from congvan.training.dataset import (
     DatasetError,
     Record,
     dataset_hash,
@@ -59,7 +63,7 @@ from training.dataset import (
     select,
     text_key,
 )
-from training.evaluate_tagger import (
+from congvan.training.evaluate_tagger import (
     choose_clamp,
     compare,
     decide,
@@ -190,7 +194,7 @@ def _fine_tune(net: TaggerNet, cache: list[Any], y: np.ndarray, start: int, conf
             if config.head_init == "probe":
                 # LP-FT: start from a logistic regression on the not-yet-tuned embeddings, so that
                 # fine-tuning starts at the frozen-probe quality instead of a random head
-                from training.baselines import fit_logreg
+                from congvan.training.baselines import fit_logreg
 
                 emb = _pooled(net, cache, start)
                 if config.head_normalize:
@@ -287,7 +291,7 @@ def _pair_loss(pooled: Any, labels: np.ndarray) -> Any:
 
 # --------------------------------------------------------------------------- agencies
 def _fit_agency_head(tagger: Tagger, train: Sequence[Record], agency_ids: list[str], config: TrainConfig) -> Head:
-    from training.baselines import fit_logreg
+    from congvan.training.baselines import fit_logreg
 
     recs = [r for r in train if r.kind == "directive"]
     emb, _ = tagger.embed([clause_input(r.text, r.heading, True) for r in recs], windows=False)
@@ -298,7 +302,7 @@ def _fit_agency_head(tagger: Tagger, train: Sequence[Record], agency_ids: list[s
 
 def _tune_agency_cutoff(tagger: Tagger, dev: Sequence[Record], agency_ids: list[str]) -> tuple[float, list]:
     """The cut-off maximising dev lead micro-F1 of rules + fallback (ties: closest to 0.5)."""
-    from training.evaluate_tagger import agency_metrics
+    from congvan.training.evaluate_tagger import agency_metrics
 
     recs = [r for r in dev if r.kind == "directive"]
     if not recs or tagger.agency_head is None:
@@ -326,7 +330,7 @@ def _baselines(config: TrainConfig, train: Sequence[Record], dev: Sequence[Recor
                lexical: LexicalModel | None = None) -> tuple[dict, dict]:
     """(dev metrics, test metrics) of the three baselines. ``lexical``: the blend's lexical model,
     already fitted on the same train texts (reused as the TF-IDF baseline when inputs match)."""
-    from training.baselines import fit_logreg, fit_tfidf, keyword_proba
+    from congvan.training.baselines import fit_logreg, fit_tfidf, keyword_proba
 
     def directive_probs(records: Sequence[Record], fn: Callable[[list[Record]], np.ndarray]) -> np.ndarray:
         out = np.zeros((len(records), len(theme_ids)), np.float32)
@@ -403,7 +407,8 @@ def install(folder: Path, target: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- the run
-def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | None = None,
+def run_training(config: TrainConfig, models_dir: Path, *, corrections_file: Path | None = None,
+                 num_threads: int = 0, data_dir: Path | str | None = None,
                  out: Path | str | None = None, promote: bool | Literal["force"] = False,
                  command: str | None = None, log: Log = _stderr, use_corrections: bool = True,
                  write_splits: bool = True) -> TrainResult:
@@ -413,8 +418,8 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     t_start = time.perf_counter()
     if config.num_threads > 0:
         torch.set_num_threads(config.num_threads)
-    elif getattr(settings, "num_threads", 0) > 0:
-        torch.set_num_threads(settings.num_threads)
+    elif num_threads > 0:
+        torch.set_num_threads(num_threads)
     _seed_everything(config.seed)
     tax = load_taxonomy()
     theme_ids, agency_ids = tax.theme_ids, tax.agency_ids
@@ -430,10 +435,10 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
     leaked = [r for r in train if text_key(r.text) in held_keys]
     train = [r for r in train if text_key(r.text) not in held_keys]
     corr_info: dict[str, int] = {"corrections": 0}
-    if use_corrections:
-        from training.corrections import CorrectionStore, merge_corrections
+    if use_corrections and corrections_file is not None:
+        from congvan.training.corrections import CorrectionStore, merge_corrections
 
-        latest = CorrectionStore.for_settings(settings).latest()
+        latest = CorrectionStore(corrections_file).latest()
         if latest:
             train, corr_info = merge_corrections(train, [*dev, *test], latest)
             log(f"corrections: {corr_info}")
@@ -449,7 +454,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
 
     # ---- model
     t_train = time.perf_counter()
-    base_folder, base_id = resolve_base(config.base_model, settings)
+    base_folder, base_id = resolve_base(config.base_model, models_dir)
     encoder, tokenizer = load_base_encoder(base_folder)
     net = TaggerNet(encoder)
     if not 1 <= config.train_layers <= net.n_layers:
@@ -498,7 +503,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
         theme_head = Head(head.weight.detach().numpy().copy(), head.bias.detach().numpy().copy(),
                           config.head_normalize)
     else:
-        from training.baselines import fit_logreg
+        from congvan.training.baselines import fit_logreg
 
         emb, _ = make_tagger(served_net, dummy).embed(train_inputs, windows=False)
         w, b = fit_logreg(_normalize(emb), y_train, c=config.head_c, seed=config.seed)
@@ -569,7 +574,7 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
 
     # ---- save
     run = f"{time.strftime('%Y%m%d-%H%M%S')}-{config.preset}-{config.method}"
-    folder = Path(out) if out else runs_dir(settings) / run
+    folder = Path(out) if out else runs_dir(models_dir) / run
     counts = label_counts([*train, *dev, *test])
     command = command or "congvan " + " ".join(sys.argv[1:])
     manifest_fields = {
@@ -595,8 +600,8 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
                     "lead_micro_f1": dev_summary["agencies"]["lead"]["micro"]["f1"]}},
         "timing": timing, "command": command,
     }
-    from models.tagger import write_tagger_folder
-    from training.report import render_report
+    from congvan.models.tagger import write_tagger_folder
+    from congvan.training.report import render_report
 
     with atomic_folder(folder) as tmp:
         manifest = write_tagger_folder(tmp, net=net, trainable=trainable, theme_head=theme_head,
@@ -611,15 +616,15 @@ def run_training(config: TrainConfig, settings: Any, *, data_dir: Path | str | N
 
     # ---- promote
     if promote:
-        target = default_tagger_dir(settings)
+        target = default_tagger_dir(models_dir)
         if promote != "force" and (target / "manifest.json").is_file():
             try:
-                old = evaluate_folder(target, settings, "test", data_dir)
+                old = evaluate_folder(target, models_dir, "test", data_dir)
             except Exception as exc:  # noqa: BLE001 - an unreadable old model must not block
                 log(f"current default tagger unreadable ({exc}): replacing it")
                 old = None
             if old is not None:
-                new = test_metrics if not config.max_eval_examples else evaluate_folder(folder, settings, "test", data_dir)
+                new = test_metrics if not config.max_eval_examples else evaluate_folder(folder, models_dir, "test", data_dir)
                 result.gate = compare(old, new)
         if promote == "force" or result.gate is None or result.gate["ok"]:
             result.installed = install(folder, target)

@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 def install_web(app: FastAPI) -> None:
     """Add the page's routes and its ``/static`` files to ``app``."""
-    from service.web.routes import STATIC_DIR, router
+    from congvan.service.web.routes import STATIC_DIR, router
 
     app.include_router(router)
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")

@@ -18,10 +18,10 @@ _CACHE: dict[str, tuple[tuple[int, int], dict[str, dict[str, dict[str, Any]]]]] 
 
 def _store_path(settings) -> Path | None:
     try:
-        from training.corrections import corrections_path
+        from congvan.training.corrections import corrections_path
     except ImportError:  # the corrections feature is not installed
         return None
-    return corrections_path(settings)
+    return corrections_path(settings.home)
 
 
 def corrections_for(settings, doc_id: str) -> dict[str, dict[str, Any]]:
@@ -38,7 +38,7 @@ def corrections_for(settings, doc_id: str) -> dict[str, dict[str, Any]]:
     with _LOCK:
         cached = _CACHE.get(key)
     if cached is None or cached[0] != version:
-        from training.corrections import CorrectionStore
+        from congvan.training.corrections import CorrectionStore
 
         by_doc: dict[str, dict[str, dict[str, Any]]] = {}
         for record in CorrectionStore(path).read():  # oldest first: later ones overwrite

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from index.filters import SearchFilters, issuer_key, province_key
+from congvan.index.filters import SearchFilters, issuer_key, province_key
 
 #: Facets are counted over at most this many best matches (the whole index below it).
 FACET_DEPTH = 50_000

@@ -1,7 +1,7 @@
 """The staff web page: search (``/``), letter view (``/letters/{doc_id}``), upload, login.
 
 Server-rendered Jinja2 (autoescaped) plus one small vanilla JS file; basic search, reading and
-a single-file upload work without JavaScript. Security rules: :mod:`service.api.security`.
+a single-file upload work without JavaScript. Security rules: :mod:`service.http.security`.
 """
 from __future__ import annotations
 
@@ -22,18 +22,29 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.templating import Jinja2Templates
 
-from index.store import DocumentNotFound
-from letters.taxonomy import load_taxonomy
-from service.api.deps import CollectionDep, SettingsDep
-from service.api.security import (CSRF_FIELD, auth_required, can_read, can_write, check_csrf,
-                                  check_origin, clear_session_cookie, csrf_token, has_session,
-                                  key_matches, remember_csrf, set_session_cookie)
-from service.api.uploads import letter_from_request
-from service.web import views
-from service.web.corrected import apply_correction, corrections_for
-from service.web.directory import letter_directory
-from service.web.facets import DIMENSIONS
-from service.web.searching import search_with_facets
+from congvan.index.store import DocumentNotFound
+from congvan.letters.taxonomy import load_taxonomy
+from congvan.service.http.deps import CollectionDep, SettingsDep
+from congvan.service.http.security import (
+    CSRF_FIELD,
+    auth_required,
+    can_read,
+    can_write,
+    check_csrf,
+    check_origin,
+    clear_session_cookie,
+    csrf_token,
+    has_session,
+    key_matches,
+    remember_csrf,
+    set_session_cookie,
+)
+from congvan.service.http.uploads import letter_from_request
+from congvan.service.web import views
+from congvan.service.web.corrected import apply_correction, corrections_for
+from congvan.service.web.directory import letter_directory
+from congvan.service.web.facets import DIMENSIONS
+from congvan.service.web.searching import search_with_facets
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"

@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from index.filters import SearchFilters
-from index.keyword import analyze_query
-from index.results import SearchResult
-from service.web.facets import compute_facets
-
+from congvan.index.filters import SearchFilters
+from congvan.index.keyword import analyze_query
+from congvan.index.results import SearchResult
+from congvan.service.web.facets import compute_facets
 
 #: Recent query vectors: paging and facet clicks repeat the query, so they skip the encoder.
 QUERY_CACHE_SIZE = 512

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
-from index.snippets import highlight_spans
+from congvan.index.snippets import highlight_spans
 
 KIND_LABELS = {"preamble": "Phần mở đầu", "directive": "Nội dung chỉ đạo", "closing": "Phần kết"}
 

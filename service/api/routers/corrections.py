@@ -9,7 +9,7 @@ into its train split; ``congvan export-corrections`` writes them out as training
 When the index offers ``Collection.update_clause_labels(clause_id, themes, lead, support)`` the
 stored clause (and so the search filters) is updated at once (``applied_to_index: true``);
 otherwise the correction is recorded and shows in search after the letter is re-ingested.
-Writing needs the same rights as uploading (``service.api.security``: API key / login, CSRF,
+Writing needs the same rights as uploading (``service.http.security``: API key / login, CSRF,
 same origin).
 """
 from __future__ import annotations
@@ -20,13 +20,13 @@ from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.store import DocumentNotFound
-from letters.taxonomy import load_taxonomy
-from service.api.deps import CollectionDep, SettingsDep
-from service.api.schemas import ErrorResponse
+from congvan.index.store import DocumentNotFound
+from congvan.letters.taxonomy import load_taxonomy
+from congvan.service.api.schemas import ErrorResponse
+from congvan.service.http.deps import CollectionDep, SettingsDep
 
 try:  # the web engineer's write protection (API key / session, CSRF, origin)
-    from service.api.security import WriteAccess
+    from congvan.service.http.security import WriteAccess
 except ImportError:  # pragma: no cover - older checkouts without it
     WriteAccess = None  # type: ignore[assignment,misc]
 
@@ -104,7 +104,7 @@ def _unique(values: list[str] | None) -> list[str] | None:
 
 
 async def _save_correction(clause_id: str, body: LabelsIn, settings: Any, collection: Any) -> dict[str, Any]:
-    from training.corrections import CorrectionStore
+    from congvan.training.corrections import CorrectionStore, corrections_path
 
     _check_ids(body)
     doc_id, clause = _find_clause(collection, clause_id)
@@ -123,7 +123,7 @@ async def _save_correction(clause_id: str, body: LabelsIn, settings: Any, collec
     record = {"clause_id": clause_id, "doc_id": doc_id, "path": clause.get("path"),
               "kind": clause.get("kind"), "text": clause.get("text", ""), "heading": clause.get("heading"),
               "old": old, "new": new, "applied_to_index": applied}
-    return await run_in_threadpool(CorrectionStore.for_settings(settings).append, record)
+    return await run_in_threadpool(CorrectionStore(corrections_path(settings.home)).append, record)
 
 
 if WriteAccess is not None:

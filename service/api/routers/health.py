@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.deps import CollectionDep
-from service.api.schemas import HealthResponse
+from congvan.service.api.schemas import HealthResponse
+from congvan.service.http.deps import CollectionDep
 
 router = APIRouter(tags=["health"])
 

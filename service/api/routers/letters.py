@@ -4,11 +4,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from index.store import DocumentNotFound
-from service.api.deps import CollectionDep, SettingsDep
-from service.api.schemas import DeleteResponse, ErrorResponse, StoredLetterResponse, TagResponse
-from service.api.security import require_writer
-from service.api.uploads import LETTER_BODY, letter_from_request
+from congvan.index.store import DocumentNotFound
+from congvan.service.api.schemas import (
+    DeleteResponse,
+    ErrorResponse,
+    StoredLetterResponse,
+    TagResponse,
+)
+from congvan.service.http.deps import CollectionDep, SettingsDep
+from congvan.service.http.security import require_writer
+from congvan.service.http.uploads import LETTER_BODY, letter_from_request
 
 router = APIRouter(prefix="/api", tags=["letters"])
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422)}

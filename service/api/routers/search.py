@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from index.ranking import MODES
-from service.api.deps import CollectionDep
-from service.api.schemas import ErrorResponse, SearchResponse
+from congvan.index.ranking import MODES
+from congvan.service.api.schemas import ErrorResponse, SearchResponse
+from congvan.service.http.deps import CollectionDep
 
 router = APIRouter(prefix="/api", tags=["search"])
 MAX_QUERY_CHARS = 1000

@@ -1,30 +1,33 @@
-"""``congvan ingest | search | serve | evaluate``: CLI commands over the index (see cli.py)."""
+"""``congvan ingest | search | serve | evaluate search``: commands over the index."""
 from __future__ import annotations
 
 import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
-from service.cli import EXIT_FAIL, EXIT_OK, _error, _print_json, _settings
-
-
-def _open_collection(settings: Any, show_progress: bool = False):
-    from index.collection import Collection
-    from models.encoder import load_encoder
-
-    return Collection.open(settings.index_dir, load_encoder(settings), show_progress=show_progress)
+from congvan.service.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    error,
+    open_collection,
+    print_json,
+    settings_from,
+)
 
 
 # --------------------------------------------------------------------------- ingest
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from letters.pipeline import LetterReadError, iter_letter_files, letter_from_file
-    from service.tagging import tag_letter
+    from congvan.letters.pipeline import (
+        LetterReadError,
+        iter_letter_files,
+        letter_from_file,
+    )
+    from congvan.service.tagging import tag_letter
 
-    settings = _settings(args)
+    settings = settings_from(args)
     files, problems = iter_letter_files(args.paths)
     skipped = [{"path": str(p), "error": why} for p, why in problems]
     letters, paths = [], []
@@ -43,14 +46,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         paths.append(path)
     ingested = []
     if letters:
-        with _open_collection(settings, show_progress=not quiet) as col:
+        with open_collection(settings, show_progress=not quiet) as col:
             for result in col.ingest_letters(letters, show_progress=not quiet):
                 ingested.append(result.to_dict())
             stats = col.stats()
     else:
         stats = None
     if args.json:
-        _print_json({"ingested": ingested, "skipped": skipped})
+        print_json({"ingested": ingested, "skipped": skipped})
     else:
         for row in ingested:
             print(f"{row['status']:>9}  {row['doc_id']}  {row['clauses']:>3} điều khoản  {row['path']}")
@@ -60,30 +63,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"Chỉ mục {settings.index_dir}: {stats['documents']} văn bản, {stats['clauses']} điều khoản "
                   f"({stats['vector_index']})")
     if not ingested and not skipped:
-        _error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
+        error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
         return EXIT_FAIL
     return EXIT_FAIL if skipped else EXIT_OK
 
 
 # --------------------------------------------------------------------------- search
 def cmd_search(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from(args)
     filters = {"year": args.year, "from": args.date_from, "to": args.date_to,
                "province": args.province, "issuer": args.issuer, "theme": args.theme,
                "agency": args.agency}
     if not (settings.index_dir / "collection.sqlite3").exists():
-        _error(f"chưa có chỉ mục ở {settings.index_dir}: chạy `congvan ingest THƯ_MỤC` trước "
+        error(f"chưa có chỉ mục ở {settings.index_dir}: chạy `congvan ingest THƯ_MỤC` trước "
                f"(no index yet: run congvan ingest first)")
         return EXIT_FAIL
-    with _open_collection(settings) as col:
+    with open_collection(settings) as col:
         try:
             result = col.search(args.query, top_k=args.top_k, offset=args.offset, filters=filters,
                                 mode=args.mode)
         except ValueError as exc:
-            _error(str(exc))
+            error(str(exc))
             return EXIT_FAIL
     if args.json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return EXIT_OK
     print(f"{result.total} điều khoản khớp với «{args.query}»")
     for i, hit in enumerate(result.hits, start=args.offset + 1):
@@ -100,9 +103,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.api.app import create_app
+    from congvan.service.app import create_app
 
-    settings = _settings(args)
+    settings = settings_from(args)
     print(f"congvan: http://{args.host}:{args.port}/  (API docs: /docs, index: {settings.index_dir})",
           file=sys.stderr)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
@@ -111,21 +114,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- evaluate
 def cmd_evaluate_search(args: argparse.Namespace) -> int:
-    from training.eval_search import evaluate
+    import json
 
-    settings = _settings(args)
-    modes = [args.mode] if args.mode else ["bm25", "dense", "hybrid"]
-    rows = []
-    for mode in modes:
-        try:
-            rows.append(evaluate(args.benchmark, args.split, mode, settings=settings))
-        except FileNotFoundError as exc:
-            _error(str(exc))
+    from congvan.models.encoder import load_encoder
+    from congvan.training.eval_search import BENCHMARKS, evaluate, tune
+
+    settings = settings_from(args)
+    where = {"benchmarks": settings.benchmarks_path, "work_dir": settings.home}
+    try:
+        encoder = load_encoder(settings)
+        if args.tune:
+            report = tune(encoder=encoder, show_progress=True, **where)
+            if args.out:
+                args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            print_json({k: report[k] for k in ("best", "baselines", "gold_cosine_percentiles", "queries")})
+            return EXIT_OK
+        if not args.benchmark:
+            error("--benchmark NAME is required (or --tune)")
             return EXIT_FAIL
+        names = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
+        modes = [args.mode] if args.mode else ["bm25", "dense", "hybrid"]
+        rows = [evaluate(name, args.split, mode, encoder=encoder, show_progress=not args.json, **where)
+                for name in names for mode in modes]
+    except (FileNotFoundError, ValueError) as exc:
+        error(str(exc))
+        return EXIT_FAIL
     if args.json:
-        _print_json(rows[0] if len(rows) == 1 else rows)
+        print_json(rows[0] if len(rows) == 1 else rows)
         return EXIT_OK
-    print(f"| benchmark | split | mode | queries | R@1 | R@10 | MRR@10 | nDCG@10 |\n|---|---|---|---|---|---|---|---|")
+    print("| benchmark | split | mode | queries | R@1 | R@10 | MRR@10 | nDCG@10 |\n|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['benchmark']} | {r['split']} | {r['mode']} | {r['queries']} | {r['recall@1']:.3f} | "
               f"{r['recall@10']:.3f} | {r['mrr@10']:.3f} | {r['ndcg@10']:.3f} |")
@@ -173,14 +190,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     ev_sub = evaluate.add_subparsers(dest="what", required=True, metavar="WHAT")
     ev_search = ev_sub.add_parser("search", help="retrieval benchmark (alqac, vicov19qa)",
                                   description="Recall@1/@10, MRR@10, nDCG@10 through the service's own "
-                                  "index and ranking code. Data: ../shared/benchmarks.")
-    ev_search.add_argument("--benchmark", required=True, choices=["alqac", "vicov19qa"])
+                                  "index and ranking code. Data: CONGVAN_SHARED_DIR/benchmarks "
+                                  "(default ../shared/benchmarks).")
+    ev_search.add_argument("--benchmark", choices=["alqac", "vicov19qa", "all"],
+                           help="benchmark to run (all: every one, as a table)")
     ev_search.add_argument("--split", default="test", help="test (report) or train/val (tuning)")
     ev_search.add_argument("--mode", choices=["hybrid", "bm25", "dense"],
                            help="one mode (default: all three, as a table)")
     ev_search.add_argument("--json", action="store_true")
+    ev_search.add_argument("--tune", action="store_true",
+                           help="grid-search the ranking parameters on the tuning splits only")
+    ev_search.add_argument("--out", type=Path, metavar="FILE", help="with --tune: write the whole grid as JSON")
     ev_search.set_defaults(func=cmd_evaluate_search)
 
-    from training.cli import add_evaluate_tagger  # congvan evaluate tagger
+    from congvan.service.cli.training import add_evaluate_tagger
 
     add_evaluate_tagger(ev_sub)

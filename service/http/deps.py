@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from index.collection import Collection
-from service.config import Settings
+from congvan.index.collection import Collection
+from congvan.service.config import Settings
 
 
 def get_settings_dep(request: Request) -> Settings:

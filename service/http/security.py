@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from service.config import Settings
+from congvan.service.config import Settings
 
 SESSION_COOKIE = "congvan_session"
 CSRF_COOKIE = "congvan_csrf"

@@ -12,31 +12,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAIL = 0, 1
-
-
-def _error(message: str) -> None:
-    sys.stderr.write(f"congvan: {message}\n")
-
-
-def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+from congvan.service.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    command_line,
+    error,
+    print_json,
+    settings_from,
+)
 
 
 def _settings() -> Any:
-    from service.config import get_settings
-
-    return get_settings()
-
-
-def _command_line() -> str:
-    import shlex
-
-    return "congvan " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return settings_from(argparse.Namespace())
 
 
 def _labels() -> dict[str, str]:
-    from letters.taxonomy import load_taxonomy
+    from congvan.letters.taxonomy import load_taxonomy
 
     return load_taxonomy().theme_labels
 
@@ -44,12 +35,12 @@ def _labels() -> dict[str, str]:
 def resolve_model(name: str | None, settings: Any) -> Path:
     """``default`` (or None): the promoted tagger, else the newest run; ``latest``: the newest run;
     anything else: a folder path."""
-    from models.tagger import default_tagger_dir, runs_dir
+    from congvan.models.tagger import default_tagger_dir, runs_dir
 
-    runs = sorted((p for p in runs_dir(settings).glob("*") if (p / "manifest.json").is_file()),
+    runs = sorted((p for p in runs_dir(settings.models_dir).glob("*") if (p / "manifest.json").is_file()),
                   key=lambda p: (p / "manifest.json").stat().st_mtime)
     if name in (None, "default"):
-        target = default_tagger_dir(settings)
+        target = default_tagger_dir(settings.models_dir)
         if (target / "manifest.json").is_file():
             return target
         if runs:
@@ -58,7 +49,7 @@ def resolve_model(name: str | None, settings: Any) -> Path:
     if name == "latest":
         if runs:
             return runs[-1]
-        raise FileNotFoundError(f"no training run in {runs_dir(settings)}: run `congvan train` first")
+        raise FileNotFoundError(f"no training run in {runs_dir(settings.models_dir)}: run `congvan train` first")
     path = Path(name).expanduser()
     if not (path / "manifest.json").is_file():
         raise FileNotFoundError(f"{path}: not a tagger folder (no manifest.json)")
@@ -67,12 +58,14 @@ def resolve_model(name: str | None, settings: Any) -> Path:
 
 # --------------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
-    from models.artifacts import ArtifactError
-    from models.tagger import clear_tagger_cache, default_tagger_dir
-    from training.config import preset
-    from training.dataset import DatasetError
-    from training.evaluate_tagger import format_compare, format_tables
-    from training.train import run_training
+    from congvan.models.artifacts import ArtifactError
+    from congvan.models.tagger import default_tagger_dir
+    from congvan.service.tagging import clear_tagger_cache
+    from congvan.training.config import preset
+    from congvan.training.corrections import corrections_path
+    from congvan.training.dataset import DatasetError
+    from congvan.training.evaluate_tagger import format_compare, format_tables
+    from congvan.training.train import run_training
 
     settings = _settings()
     try:
@@ -82,22 +75,23 @@ def cmd_train(args: argparse.Namespace) -> int:
                         pos_weight=args.pos_weight, blend=args.blend, theme_heading=True if args.theme_heading else None,
                         quantize=False if args.no_quantize else None, num_threads=args.threads)
     except (KeyError, TypeError) as exc:
-        _error(str(exc).strip("'\""))
+        error(str(exc).strip("'\""))
         return 2
-    first = not (default_tagger_dir(settings) / "manifest.json").is_file()
+    first = not (default_tagger_dir(settings.models_dir) / "manifest.json").is_file()
     promote: bool = bool(args.promote or first)
     if first and not args.promote:
-        print(f"(no default tagger yet in {default_tagger_dir(settings)}: this run is installed as the default)",
+        print(f"(no default tagger yet in {default_tagger_dir(settings.models_dir)}: this run is installed as the default)",
               file=sys.stderr)
     try:
-        result = run_training(config, settings, data_dir=args.data, out=args.out, promote=promote,
-                              command=_command_line(), use_corrections=not args.no_corrections)
+        result = run_training(config, settings.models_dir, corrections_file=corrections_path(settings.home),
+                              num_threads=settings.num_threads, data_dir=args.data, out=args.out, promote=promote,
+                              command=command_line(), use_corrections=not args.no_corrections)
     except (DatasetError, ArtifactError, ValueError, FileNotFoundError) as exc:
-        _error(str(exc))
+        error(str(exc))
         return EXIT_FAIL
     clear_tagger_cache()
     if args.json:
-        _print_json({"folder": str(result.folder), "promoted": result.promoted, "gate": result.gate,
+        print_json({"folder": str(result.folder), "promoted": result.promoted, "gate": result.gate,
                      "metrics": result.metrics})
     else:
         print(format_tables({**result.metrics["test"], "model": str(result.folder)}, _labels()))
@@ -116,30 +110,35 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- evaluate tagger
 def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
-    from models.artifacts import ArtifactError
-    from training.dataset import DatasetError
-    from training.evaluate_tagger import compare, evaluate_folder, format_compare, format_tables
+    from congvan.models.artifacts import ArtifactError
+    from congvan.training.dataset import DatasetError
+    from congvan.training.evaluate_tagger import (
+        compare,
+        evaluate_folder,
+        format_compare,
+        format_tables,
+    )
 
     settings = _settings()
     try:
         if args.compare:
             old_dir, new_dir = (resolve_model(n, settings) for n in args.compare)
-            old = evaluate_folder(old_dir, settings, args.split, args.data)
-            new = evaluate_folder(new_dir, settings, args.split, args.data)
+            old = evaluate_folder(old_dir, settings.models_dir, args.split, args.data)
+            new = evaluate_folder(new_dir, settings.models_dir, args.split, args.data)
             cmp = compare(old, new, tolerance=args.tolerance / 100.0)
             if args.json:
-                _print_json({"old": str(old_dir), "new": str(new_dir), "split": args.split, **cmp})
+                print_json({"old": str(old_dir), "new": str(new_dir), "split": args.split, **cmp})
             else:
                 print(f"OLD = {old_dir}\nNEW = {new_dir}\nsplit: {args.split}\n")
                 print(format_compare(cmp))
             return EXIT_OK if cmp["ok"] else EXIT_FAIL
         folder = resolve_model(args.model, settings)
-        metrics = evaluate_folder(folder, settings, args.split, args.data)
+        metrics = evaluate_folder(folder, settings.models_dir, args.split, args.data)
     except (FileNotFoundError, ArtifactError, DatasetError, ValueError) as exc:
-        _error(str(exc))
+        error(str(exc))
         return EXIT_FAIL
     if args.json:
-        _print_json(metrics)
+        print_json(metrics)
     else:
         print(format_tables(metrics, _labels()))
         stored = folder / "metrics.json"
@@ -153,9 +152,13 @@ def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- corrections
 def cmd_export_corrections(args: argparse.Namespace) -> int:
-    from training.corrections import CorrectionStore, export_jsonl
+    from congvan.training.corrections import (
+        CorrectionStore,
+        corrections_path,
+        export_jsonl,
+    )
 
-    store = CorrectionStore.for_settings(_settings())
+    store = CorrectionStore(corrections_path(_settings().home))
     latest = store.latest() if not args.all else store.read()
     n = export_jsonl(latest, Path(args.out))
     print(f"{n} correction(s) written to {args.out} (from {store.path})", file=sys.stderr)

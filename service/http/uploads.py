@@ -12,11 +12,15 @@ from fastapi import HTTPException, Request, UploadFile
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from letters.pipeline import LetterReadError, letter_from_bytes, letter_from_text
-from letters.schema import Letter
-from service.api.schemas import TextLetter
-from service.config import Settings
-from service.tagging import tag_letter
+from congvan.letters.pipeline import (
+    LetterReadError,
+    letter_from_bytes,
+    letter_from_text,
+)
+from congvan.letters.schema import Letter
+from congvan.service.api.schemas import TextLetter
+from congvan.service.config import Settings
+from congvan.service.tagging import tag_letter
 
 #: OpenAPI description of the two accepted request bodies.
 LETTER_BODY = {

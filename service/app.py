@@ -8,10 +8,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from service.api.routers import corrections, health, letters, search
-from service.api.security import require_reader
-from service.config import Settings, get_settings
-from service.web import install_web
+from congvan.service.api.routers import corrections, health, letters, search
+from congvan.service.config import Settings, get_settings
+from congvan.service.http.security import require_reader
+from congvan.service.web import install_web
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,8 +19,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from index.collection import Collection
-        from models.encoder import load_encoder
+        from congvan.index.collection import Collection
+        from congvan.models.encoder import load_encoder
 
         cfg = settings or get_settings()
         encoder = load_encoder(cfg)
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The theme tagger, loaded once per process (trained first if this home has none yet).
         from fastapi.concurrency import run_in_threadpool
 
-        from models.tagger import get_default_tagger
+        from congvan.service.tagging import get_default_tagger
 
         app.state.tagger = await run_in_threadpool(get_default_tagger, cfg)
         try:
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     # Reading is open unless CONGVAN_PROTECT_SEARCH (with CONGVAN_API_KEY); writes carry their
-    # own require_writer dependency (see service/api/security.py for the rules).
+    # own require_writer dependency (see service/http/security.py for the rules).
     for module in (letters, search):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(corrections.router)  # POST carries require_writer itself
