@@ -106,6 +106,8 @@ class Letter:
     clauses: list[Clause] = field(default_factory=list)
     text: str = ""  # the normalised full text the clauses were cut from
     source: str | None = None  # file name it came from, if any
+    issuer_header: str | None = None  # the issuing-body header as printed ("UBND … / SỞ …")
+    central: bool = False  # a national body (ministry, Government, central party): no province
 
     def document_dict(self) -> dict[str, Any]:
         """The ``document`` object of the tag JSON."""
@@ -123,6 +125,8 @@ class Letter:
             "signer": asdict(self.signer),
             "references": [asdict(r) for r in self.references],
             "source": self.source,
+            "issuer_header": self.issuer_header,
+            "central": self.central,
         }
 
     def to_dict(self) -> dict[str, Any]:

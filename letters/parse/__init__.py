@@ -1,0 +1,96 @@
+"""Letter text → ``Letter``: header metadata, references and clauses (shared/spec/interface.md).
+
+The package splits the work along its seams: ``layout`` (normalise web tables, markdown, wrapped
+header cells), ``header`` (fields by what they are), ``issuer``, ``signer``, ``references``,
+``markers``, ``paragraphs`` and ``clauses``; ``casing`` and ``common`` are shared.
+
+The input is text already extracted from .txt/.md/.docx/.pdf. Real letters arrive in many shapes
+(the two header columns interleaved or merged on one line, hard-wrapped PDF lines, page breaks
+inside a sentence, OCR slips such as "2.Giao" or stray '*', drafts with blank numbers and days,
+pasted excerpts with no header at all), so every step degrades gracefully: a field that is not
+there is None, never invented.
+
+Layout, top to bottom: *header* (issuer, motto, "Số:", place and date, "V/v" subject or a title
+such as "KẾ HOẠCH" with its subject lines), *recipients* ("Kính gửi:", or "… điện:" in a công
+điện), *body* (clauses), *footer* ("Nơi nhận:" and the signature block). See ``_split_layout``.
+
+Metadata rules:
+- issuer: the last body named in the header ("TỈNH ỦY X / BAN CHỈ ĐẠO … TỈNH" → issuer "Ban Chỉ
+  đạo … tỉnh X", parent_body "Tỉnh ủy X"); a sub-body gets its parent's place ("Sở Y tế tỉnh X").
+- province: from the header, else from the place line, else (a letter with a header, e.g. from a
+  district) the province the text keeps naming; none for national bodies (Bộ, Chính phủ …) and
+  none for a bare excerpt.
+- signer: name = last name-like line of the footer; title = the signing capacity under the
+  TM./KT./TL. markers ("PHÓ CHỦ TỊCH"); a concurrent post printed above the name ("CHỦ TỊCH UBND
+  TỈNH" in a Ban Chỉ đạo letter) is not the title.
+
+Clause rules (interface.md): a clause is the smallest numbered (1., 1.1., I., "Điều 1."),
+lettered (a)) or bulleted (-, +, •, *) item; an item heading with text is a clause of its own
+("2" then "2.a"); an item with several paragraphs gives one clause per paragraph (paths ``3``,
+``3.2``, ``3.3``); bullets get ``1.-1``, ``1.-2``; "Điều 2" is ``Đ2``. An all-caps section
+caption ("I. MỤC ĐÍCH, YÊU CẦU") is structure, not a clause: it is its sub-items' ``heading``, and
+a paragraph right under it takes the section's own path ("III"). Paragraphs before the first item
+are ``preamble``; the formula after the last item ("… yêu cầu … thực hiện nghiêm túc …/.", "Trên
+đây là …") and decision formulas ("Quyết định này có hiệu lực …") are ``closing``. Letters with
+no items: paragraphs get paths ``p1``, ``p2`` …; a body that is one long paragraph is cut into
+sentences ``s1``, ``s2`` …. Paths are unique within a letter (a clash gets a "~2" suffix).
+
+Agencies (``letters.agencies``): directive clauses get lead/support from their own wording, else
+from their heading item; top-level items of a letter addressed to a single taxonomy body
+("Kính gửi: Các thành viên Ban Chỉ đạo … tỉnh") inherit that body as lead.
+"""
+from __future__ import annotations
+
+from congvan.letters.parse.clauses import _addressee_roles, _build_clauses
+from congvan.letters.parse.common import _SUBJECT_START, _norm_space, _strip_stray_stars, doc_id_for
+from congvan.letters.parse.header import _split_layout, _type_from_number
+from congvan.letters.parse.issuer import (
+    _is_central,
+    _issuer,
+    _issuer_units,
+    _province_from_place,
+    _province_from_text,
+    _province_from_units,
+)
+from congvan.letters.parse.paragraphs import _paragraphs
+from congvan.letters.parse.references import _references
+from congvan.letters.parse.signer import _signer
+from congvan.letters.schema import Letter
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.text import clean_text
+
+__all__ = ["doc_id_for", "parse_letter"]
+
+
+def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None = None) -> Letter:
+    """Parse one letter's extracted text. Never raises for unusual but valid input."""
+    tax = taxonomy or load_taxonomy()
+    cleaned = clean_text(text)
+    doc_id = doc_id_for(cleaned)
+    lines = [_strip_stray_stars(ln) for ln in cleaned.split("\n")]
+    layout = _split_layout(lines)
+    header = layout.header
+
+    units = _issuer_units(header.issuer_lines)
+    issuer, parent = _issuer(units)
+    body_text = "\n".join(layout.body)
+    province = _province_from_units(units, tax)
+    if province is None and not _is_central(units):  # a ministry in Hà Nội is not "Hà Nội"
+        province = _province_from_place(header.place, tax)
+    if province is None and not _is_central(units) and (units or header.number or header.place):
+        # e.g. "UBND HUYỆN CAO LỘC": the province is the one the letter keeps naming. A bare
+        # excerpt gets none: nothing is inferred for text with no header at all.
+        province = _province_from_text(f"{header.subject or ''}\n{body_text}", tax)
+    doc_type = header.title or _type_from_number(header.number) or (
+        "Công văn" if header.subject and _SUBJECT_START.match(header.subject) else None)
+
+    paras = _paragraphs(layout.body)
+    clauses = _build_clauses(paras, doc_id, _addressee_roles(header.recipients, tax), tax)
+    references = _references("\n".join(filter(None, [header.subject, *paras])))
+
+    return Letter(
+        doc_id=doc_id, doc_type=doc_type, issuer=issuer, parent_body=parent, province=province,
+        number=header.number, place=header.place, date=header.date, subject=header.subject,
+        recipients=header.recipients, signer=_signer(layout.footer), references=references,
+        clauses=clauses, text=cleaned, source=source,
+        issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(units))

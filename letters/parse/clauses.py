@@ -1,0 +1,242 @@
+"""Paragraphs to clauses: the item hierarchy, paths, preamble/directive/closing kinds, agencies."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from congvan.letters.agencies import assign_roles, find_mentions
+from congvan.letters.parse.common import _UP, _is_upper_line, _norm_space
+from congvan.letters.parse.markers import _RANK, _Marker, _marker
+from congvan.letters.schema import (
+    AgencyMention,
+    AgencyRoles,
+    Clause,
+    ClauseKind,
+)
+from congvan.letters.taxonomy import Taxonomy
+from congvan.letters.text import fold
+
+# ----------------------------------------------------------------------- kinds
+_PREAMBLE_CUE = re.compile(
+    r"^(?:thuc hien|can cu|truoc tinh hinh|theo de nghi|xet de nghi|tiep theo|thoi gian qua|"
+    r"trong thoi gian qua|ngay \d)|nhu sau\s*:?\s*$")
+_CLOSING_CUE = re.compile(
+    r"(?:yeu cau|de nghi|giao)\b.{0,250}\b(?:thuc hien|trien khai|quan tam|nghiem tuc)"
+    r"|^tren day la|^nhan duoc (?:cong van|van ban)|neu co (?:kho khan|vuong mac)"
+    r"|co hieu luc(?: thi hanh)?(?: ke)? tu ngay|chiu trach nhiem thi hanh (?:quyet dinh|chi thi) nay"
+    r"|(?:quyet dinh|chi thi) nay co hieu luc")
+_DECISION_FORMULA = re.compile(
+    r"co hieu luc(?: thi hanh)?(?: ke)? tu ngay|chiu trach nhiem thi hanh (?:quyet dinh|chi thi) nay"
+    r"|(?:quyet dinh|chi thi|quy che|quy dinh) nay co hieu luc|bai bo (?:quyet dinh|cac quy dinh)")
+
+# =========================================================================== clauses
+@dataclass
+class _Node:
+    kind: str
+    path: str
+    text: str
+    roles: AgencyRoles
+    parent: _Node | None
+    value: int = 0
+    paragraphs: int = 1
+    children: Counter[str] = field(default_factory=Counter)
+    last_child: dict[str, int] = field(default_factory=dict)
+
+
+class _ClauseBuilder:
+    """Turns body paragraphs into clauses, tracking the item hierarchy."""
+
+    def __init__(self, doc_id: str, addressee: AgencyRoles | None, tax: Taxonomy,
+                 titles: bool = True) -> None:
+        self.doc_id = doc_id
+        self.titles = titles  # treat all-caps item texts as bare section titles
+        self.addressee = addressee
+        self.tax = tax
+        self.clauses: list[Clause] = []
+        self.stack: list[_Node] = []
+        self.bullet_rank: dict[str, int] = {}
+        self.top_children: Counter[str] = Counter()
+        self.top_last: dict[str, int] = {}
+        self.seen_item = False
+        self.closing = False
+
+    # ---- helpers
+    def _rank(self, kind: str) -> int:
+        if kind.startswith("bullet:"):
+            return self.bullet_rank.setdefault(kind, 20 + len(self.bullet_rank))
+        return _RANK[kind]
+
+    def emit(self, path: str, kind: ClauseKind, text: str, heading: str | None,
+              inherited: AgencyRoles | None) -> AgencyRoles:
+        text = _norm_space(text)
+        roles: AgencyRoles = AgencyRoles()
+        mentions: list[AgencyMention] = []
+        if kind == "directive":
+            roles, mentions = assign_roles(text, inherited, self.tax)
+        order = len(self.clauses)
+        self.clauses.append(Clause(f"{self.doc_id}-{order:03d}", path, kind, text, roles,
+                                   heading=heading, mentions=mentions, order=order))
+        return roles
+
+    def plausible(self, marker: _Marker) -> bool:
+        """Reject a 'marker' that breaks the numbering ("… trong tháng" / "8. Hoàn thành")."""
+        if marker.kind != "num1":
+            return True
+        for node in reversed(self.stack):
+            if node.kind == "num1":
+                return marker.value in (node.value + 1, node.value + 2, node.value, 1)
+        last = self.top_last.get("num1") if not self.stack else self.stack[-1].last_child.get("num1")
+        return last is None or marker.value in (last + 1, last + 2, 1)
+
+    # ---- items
+    def item(self, marker: _Marker) -> None:
+        rank = self._rank(marker.kind)
+        if any(n.kind == marker.kind for n in self.stack):
+            while self.stack[-1].kind != marker.kind:
+                self.stack.pop()
+            self.stack.pop()
+        else:
+            while self.stack and self._rank(self.stack[-1].kind) >= rank:
+                self.stack.pop()
+        parent = self.stack[-1] if self.stack else None
+        label = self._label(marker, parent)
+        path = f"{parent.path}.{label}" if parent else label
+        inherited = parent.roles if parent else self.addressee
+        heading = parent.text if parent else None
+        text = _norm_space(marker.rest)
+        kind: ClauseKind = "closing" if marker.kind == "dieu" and _DECISION_FORMULA.search(fold(text)) \
+            else "directive"
+        roles = inherited or AgencyRoles()
+        node = _Node(marker.kind, path, text, roles, parent, marker.value)
+        if text and not (self.titles and _is_section_title(text)):
+            node.roles = self.emit(path, kind, text, heading, inherited)
+        else:
+            node.paragraphs = 0  # a bare title: its first paragraph takes the item's own path
+        if parent:
+            parent.last_child[marker.kind] = marker.value
+        else:
+            self.top_last[marker.kind] = marker.value
+        self.stack.append(node)
+        self.seen_item = True
+
+    def _label(self, marker: _Marker, parent: _Node | None) -> str:
+        counter = parent.children if parent else self.top_children
+        counter[marker.kind] += 1
+        if marker.kind.startswith("bullet:"):
+            return f"{marker.label}{counter[marker.kind]}"
+        if "." in marker.label:  # dotted "1.2": drop the part the parent already carries
+            head, _, last = marker.label.rpartition(".")
+            if parent and parent.path.split(".")[-1] == head.split(".")[-1]:
+                return last
+            return marker.label
+        return marker.label
+
+    def extra(self, kind: ClauseKind, text: str) -> None:
+        """A preamble or closing paragraph: paths 'preamble', 'preamble.2', 'closing' …"""
+        n = sum(c.kind == kind for c in self.clauses) + 1
+        self.emit(kind if n == 1 else f"{kind}.{n}", kind, text, None, None)
+
+    def continuation(self, text: str) -> None:
+        """An unmarked paragraph inside an item: path '3.2', '3.3' …"""
+        node = self.stack[-1]
+        node.paragraphs += 1
+        path = node.path if node.paragraphs == 1 else f"{node.path}.{node.paragraphs}"
+        self.emit(path, "directive", text, node.text or None, node.roles)
+
+
+def _is_section_title(text: str) -> bool:
+    """'MỤC ĐÍCH, YÊU CẦU', 'TỔ CHỨC THỰC HIỆN': an all-caps caption is structure, not a clause
+    (its sub-items carry it as their ``heading``)."""
+    return _is_upper_line(text) and len(text.split()) <= 16
+
+
+def _is_closing(folded_para: str, length: int) -> bool:
+    """The formula after the last item: "… yêu cầu … thực hiện nghiêm túc …/.", "Trên đây là …"."""
+    return (bool(_CLOSING_CUE.search(folded_para)) and length < 600) or \
+        (folded_para.rstrip().endswith("./.") and length < 300)
+
+
+def _split_sentences(text: str) -> list[str]:
+    """A long single paragraph → sentences (abbreviations such as 'TP.' do not end one)."""
+    out: list[str] = []
+    for piece in re.split(rf"(?<=[.!?:])\s+(?=[{_UP}\"“])", text):
+        if out and re.search(r"\b(?:TP|Tp|TX|ThS|TS|BS|PGS|GS|Q|P)\.$", out[-1]):
+            out[-1] += " " + piece  # "TP. Hồ Chí Minh" is not a sentence end
+        else:
+            out.append(piece)
+    return [p.strip() for p in out if p.strip()]
+
+
+def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
+                   tax: Taxonomy) -> list[Clause]:
+    # All-caps captions ("QUYẾT ĐỊNH:", "MỤC ĐÍCH, YÊU CẦU") are structure, not clauses — unless
+    # the whole letter is typed in capitals (old-style công điện).
+    all_caps = sum(map(_is_upper_line, paras)) > len(paras) / 2
+    if not all_caps:
+        paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
+    markers = [_marker(p) for p in paras]
+    if not any(markers):
+        return _unnumbered_clauses(paras, doc_id, addressee, tax)
+    builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps)
+    last_item = max(k for k, m in enumerate(markers) if m)
+    for k, (para, marker) in enumerate(zip(paras, markers)):
+        folded = fold(para)
+        if marker is not None and builder.plausible(marker) and not builder.closing:
+            builder.item(marker)
+        elif not builder.seen_item:
+            builder.extra("preamble", para)
+        elif builder.closing or (k > last_item and _is_closing(folded, len(para))):
+            builder.closing = True
+            builder.extra("closing", para)
+        else:  # an unmarked paragraph, or a number that breaks the sequence: item text
+            builder.continuation(para)
+    _unique_paths(builder.clauses)
+    return builder.clauses
+
+
+def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
+                        tax: Taxonomy) -> list[Clause]:
+    """No item markers: preamble paragraphs, then ``p1``, ``p2`` …, then the closing."""
+    builder = _ClauseBuilder(doc_id, addressee, tax)
+    if len(paras) == 1 and len(paras[0]) > 300:
+        units, prefix = _split_sentences(paras[0]), "s"
+    else:
+        units, prefix = paras, "p"
+    n = 0
+    preamble_open = True
+    for k, unit in enumerate(units):
+        folded = fold(unit)
+        if preamble_open and _PREAMBLE_CUE.search(folded) and k < len(units) - 1:
+            builder.extra("preamble", unit)
+            if re.search(r"nhu sau\s*:?\s*$", folded):
+                preamble_open = False
+            continue
+        preamble_open = False
+        if k > 0 and (builder.closing or (k == len(units) - 1 and _is_closing(folded, len(unit)))):
+            builder.closing = True
+            builder.extra("closing", unit)
+            continue
+        n += 1
+        builder.emit(f"{prefix}{n}", "directive", unit, None, addressee)
+    _unique_paths(builder.clauses)
+    return builder.clauses
+
+
+def _unique_paths(clauses: list[Clause]) -> None:
+    """Paths are unique within a letter: a repeated one (e.g. two preamble paragraphs, or '3.2'
+    both as item 3's 2nd paragraph and as a numbered item 3.2) gets a '~2' suffix."""
+    seen: Counter[str] = Counter()
+    for clause in clauses:
+        seen[clause.path] += 1
+        if seen[clause.path] > 1:
+            clause.path = f"{clause.path}~{seen[clause.path]}"
+
+
+# =========================================================================== addressee
+def _addressee_roles(recipients: list[str], tax: Taxonomy) -> AgencyRoles | None:
+    """A letter sent to a single body makes that body the lead of items that name no one."""
+    if len(recipients) != 1:
+        return None
+    ids = list(dict.fromkeys(m.agency for m in find_mentions(recipients[0], tax)))
+    return AgencyRoles(lead=ids) if len(ids) == 1 else None

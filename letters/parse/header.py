@@ -1,0 +1,376 @@
+"""Header fields found by what they are: issuer lines, "Số:", place and date, title, V/v, recipients; header/body/footer split."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from congvan.letters.parse.common import (
+    _BODY_CUE,
+    _KINH_GUI,
+    _MOTTO,
+    _NAME,
+    _NOI_NHAN,
+    _NUMBER_LINE,
+    _NUMBER_TOKEN,
+    _PLACE_DATE,
+    _PLACE_DATE_NUMERIC,
+    _SENTENCE_END,
+    _SEPARATOR,
+    _SIGN_MARKER,
+    _SUBJECT_START,
+    _TITLE_HEAD,
+    _TITLES,
+    _TYPE_CODES,
+    _UP,
+    _URGENCY,
+    _date_parts,
+    _is_upper_line,
+    _norm_space,
+)
+from congvan.letters.parse.issuer import _UNIT_WORDS, _is_org_head
+from congvan.letters.parse.markers import _M_BULLET, _marker
+from congvan.letters.schema import (
+    DateParts,
+)
+from congvan.letters.text import fold
+
+
+# =========================================================================== layout
+@dataclass
+class _Header:
+    issuer_lines: list[str] = field(default_factory=list)
+    number: str | None = None
+    place: str | None = None
+    date: DateParts = field(default_factory=DateParts)
+    subject: str | None = None
+    title: str | None = None  # doc type from a title line ("KẾ HOẠCH")
+    recipients: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Layout:
+    header: _Header
+    body: list[str]
+    footer: list[str]
+
+
+# A run of 3+ spaces (or a tab) between two header columns — but not the blanks a draft leaves
+# for its number and day ("Số:      /UBND-VX", "ngày    tháng 7 năm 2024").
+_COLUMN_GAP = re.compile(r"\s{3,}|\t")
+_BLANK_BEFORE = re.compile(r"(?:S[ốo]\s*:?|ng[àa]y|th[áa]ng|n[ăa]m)$", re.IGNORECASE)
+_BLANK_AFTER = re.compile(r"(?:th[áa]ng|n[ăa]m)\b|[/-]", re.IGNORECASE)
+
+
+def _columns(line: str) -> list[str]:
+    """Two header columns on one line ("ỦY BAN NHÂN DÂN      CỘNG HOÀ …") → separate cells."""
+    cells, start = [], 0
+    for gap in _COLUMN_GAP.finditer(line):
+        left, right = line[start:gap.start()].strip(), line[gap.end():]
+        if _BLANK_BEFORE.search(left) or _BLANK_AFTER.match(right):
+            continue
+        cells.append(left)
+        start = gap.end()
+    cells.append(line[start:].strip())
+    return [c for c in cells if c]
+
+
+def _without_motto(cell: str) -> str:
+    """Remove the motto / party banner from a header cell; what is left may be the issuer."""
+    folded = fold(cell)
+    pieces, pos = [], 0
+    for m in _MOTTO.finditer(folded):
+        pieces.append(cell[pos:m.start()])
+        pos = m.end()
+    pieces.append(cell[pos:])
+    return _norm_space(" ".join(pieces)).strip(" -–")
+
+
+def _title_of(cell: str) -> str | None:
+    if cell.rstrip().endswith(":"):
+        return None  # "QUYẾT ĐỊNH:" opens the articles of a decision, it is not the title
+    key = re.sub(r"[^\w\s]", "", fold(cell)).strip()
+    key = re.sub(r"\s+", " ", key)
+    return _TITLES.get(key) if _is_upper_line(cell) else None
+
+
+def _number_of(cell: str) -> tuple[str, str] | None:
+    """'Số: 337/UBND-KGVX   Lạng Sơn, ngày …' → ('337/UBND-KGVX', what follows it)."""
+    m = _NUMBER_LINE.match(cell)
+    if not m:
+        return None
+    token = _NUMBER_TOKEN.match(cell, m.end())
+    if not token:
+        return None
+    number = re.sub(r"\s*/\s*", "/", token.group(0)).strip(" .,;")
+    return (number, cell[token.end():]) if number else None
+
+
+# The place: capitalised words (and "TP.") right before ", ngày" — "Lạng Sơn", "TP. Hồ Chí Minh",
+# "Bà Rịa - Vũng Tàu"; what precedes it on the line is another header cell.
+_CAP_WORD = rf"[{_UP}][^\W\d_]*"
+_PLACE_WORDS = re.compile(
+    rf"(?<![\w/.&-])(?:(?:TP|Tp|tp|TX|Tx)\.?\s*)?{_CAP_WORD}(?:\s*-\s*{_CAP_WORD}|\s+{_CAP_WORD})*$")
+
+
+def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
+    """'Lạng Sơn, ngày   tháng 4 năm 2023' → ('Lạng Sơn', 2023-04, start of the place). The date
+    must end the cell (a subject citing 'ngày 12/8/2022 của …' is not a date line)."""
+    m = _PLACE_DATE_NUMERIC.search(cell) or _PLACE_DATE.search(cell)
+    if not m or not (m.group("y") or m.group("m")) or cell[m.end():].strip(" .,;"):
+        return None
+    before = cell[:m.start("place")] + m.group("place").rstrip(" -–:")
+    place_match = _PLACE_WORDS.search(before.rstrip())
+    if place_match is None:
+        if before.strip():
+            return None
+        return None, _date_parts(m.group("d"), m.group("m"), m.group("y")), m.start("place")
+    return (place_match.group(0), _date_parts(m.group("d"), m.group("m"), m.group("y")),
+            place_match.start())
+
+
+class _HeaderScanner:
+    """Walks the lines from the top while they still look like header material."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.header = _Header()
+        self.i = 0
+        self.seen_title = False
+
+    def run(self) -> int:
+        """Consume header lines; return the index of the first body line."""
+        while self.i < len(self.lines):
+            line = self.lines[self.i]
+            if not line.strip():
+                self.i += 1
+                continue
+            if self._header_line(line):
+                continue
+            if self.i >= len(self.lines) or self.header.recipients or not self._strong_header_ahead():
+                break
+            self.i += 1  # an unrecognised line inside the header block: skip it
+        return self.i
+
+    def _strong_header_ahead(self, window: int = 6) -> bool:
+        """Does an unmistakable header line (number, place/date, V/v, motto, Kính gửi, title)
+        follow within a few lines? Then the line at ``self.i`` is still header."""
+        line = self.lines[self.i].strip()
+        if len(line) > 120 or _marker(line) is not None or _BODY_CUE.match(line) \
+                or re.search(r"[.;:!?]$", line):
+            return False
+        ahead = [ln.strip() for ln in self.lines[self.i + 1:] if ln.strip()][:window]
+        return any(_number_of(ln) or _place_date_of(ln) or _SUBJECT_START.match(ln) or _KINH_GUI.match(ln)
+                   or _MOTTO.search(fold(ln)) or _title_of(ln) for ln in ahead)
+
+    # one step per recognised line; False = the body starts here
+    def _header_line(self, line: str) -> bool:
+        if _KINH_GUI.match(line):
+            self._recipients()
+            return False  # the body follows the recipients
+        if _marker(line) is not None:
+            return False  # an item: "1. …", "I. MỤC ĐÍCH", "- …"
+        cells = _columns(line)
+        # all cells are looked at (no short-circuit): two columns may share a line
+        if not all([self._header_cell(c) for c in cells]):
+            return False
+        self.i += 1
+        return True
+
+    def _header_cell(self, cell: str) -> bool:
+        folded = fold(cell).strip(" .:!")
+        rest = _without_motto(cell)
+        if rest != _norm_space(cell):
+            if rest:
+                self._header_cell(rest)
+            return True
+        if _SEPARATOR.match(cell) or _URGENCY.match(folded):
+            return True
+        number = _number_of(cell)
+        if number is not None and self.header.number is None:
+            self.header.number, tail = number
+            if tail.strip():  # "Số: 12/UBND-VX   Lạng Sơn, ngày …" or "… V/v …" on the same line
+                self._header_cell(tail.strip())
+            return True
+        pd = _place_date_of(cell)
+        if pd:
+            if not self._has_date():
+                self.header.place, self.header.date = pd[0], pd[1]
+            before = cell[:pd[2]].strip()
+            return self._header_cell(before) if before else True  # "V/v …    Lạng Sơn, ngày …"
+        if _SUBJECT_START.match(cell) and self.header.subject is None:
+            self._subject(cell)
+            return True
+        title = _title_of(cell)
+        if title and not self.seen_title:
+            self.seen_title = True
+            self.header.title = title
+            self._title_subject()
+            return True
+        if _is_upper_line(cell) and len(cell.split()) <= 16 and not cell.rstrip().endswith(":"):
+            if not self.seen_title and self.header.subject is None:
+                self.header.issuer_lines.append(cell)
+            return True
+        if _is_upper_line(cell) and self.seen_title:
+            return True  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …:" under a decision's title
+        if self._mixed_case_issuer(cell):
+            self.header.issuer_lines.append(cell)
+            return True
+        return False
+
+    def _has_date(self) -> bool:
+        return self.header.date.year is not None or self.header.date.month is not None
+
+    def _mixed_case_issuer(self, cell: str) -> bool:
+        """'Ủy ban nhân dân' / 'tỉnh Lạng Sơn' typed in running case at the very top."""
+        if self.header.number or self.header.subject or self.seen_title or self.header.date.year:
+            return False
+        if len(cell.split()) > 8 or re.search(r"[,.;:!?]$", cell):
+            return False
+        return _is_org_head(cell) or bool(re.match(rf"(?i:{_UNIT_WORDS})\s+[{_UP}]", cell))
+
+    def _continuation(self, prev: str, line: str) -> bool:
+        """Is ``line`` the next line of a wrapped subject?"""
+        s = line.strip()
+        if not s or _KINH_GUI.match(s) or _marker(s) is not None:
+            return False
+        if _NUMBER_LINE.match(s) or _place_date_of(s) or _MOTTO.search(fold(s)):
+            return False
+        if s[0].islower() or s[0].isdigit():
+            return True  # "… phòng, chống" / "dịch COVID-19", "theo Kế hoạch số …"
+        return not _BODY_CUE.match(s) and not _SENTENCE_END.search(prev) and len(s) <= 60 \
+            and not _is_upper_line(s)
+
+    def _subject(self, first: str) -> None:
+        """'V/v …' and its wrapped lines (a date line merged into one of them is split off)."""
+        parts = [first.strip()]
+        j = self.i + 1
+        while j < len(self.lines) and len(parts) < 6:
+            line = self.lines[j].strip()
+            pd = _place_date_of(line)
+            candidate = line[:pd[2]].strip() if pd else line
+            if not candidate or not self._continuation(parts[-1], candidate):
+                break
+            parts.append(candidate)
+            if pd and not self._has_date():
+                self.header.place, self.header.date = pd[0], pd[1]
+            j += 1
+        self.header.subject = _norm_space(" ".join(parts))
+        self.i = j - 1
+
+    def _title_subject(self) -> None:
+        """Subject lines under a title ("KẾ HOẠCH" / "Triển khai … năm 2023")."""
+        j = self.i + 1
+        while j < len(self.lines) and not self.lines[j].strip():
+            j += 1
+        parts: list[str] = []
+        upper_subject = False
+        while j < len(self.lines) and len(parts) < 5:
+            s = self.lines[j].strip()
+            if not s or _marker(s) is not None or _SEPARATOR.match(s):
+                break
+            # "Căn cứ …;" / "Thực hiện …, UBND tỉnh chỉ đạo như sau:" open the body, but a title
+            # may itself read "Thực hiện Nghị quyết số 128/NQ-CP …"
+            if _BODY_CUE.match(s) and (parts or re.search(r"[:;]$", s) or len(s) > 150):
+                break
+            if parts and not self._continuation(parts[-1], s) and not (upper_subject and _is_upper_line(s)):
+                break
+            if not parts:
+                if _is_upper_line(s) and _TITLE_HEAD.match(fold(s)):
+                    break  # straight to "CHỦ TỊCH UBND TỈNH …" (no subject)
+                upper_subject = _is_upper_line(s)
+            elif _is_upper_line(s) and _TITLE_HEAD.match(fold(s)):
+                break
+            parts.append(s)
+            j += 1
+        if parts:
+            self.header.subject = _norm_space(" ".join(parts))
+            self.i = j - 1
+
+    def _recipients(self) -> None:
+        """"Kính gửi: X; Y." inline, and/or a bullet list under it (wrapped lines rejoined)."""
+        inline = _KINH_GUI.sub("", self.lines[self.i], count=1).strip()
+        raws = [p for p in inline.split(";") if p.strip()] if inline else []
+        complete = bool(inline) and inline.rstrip().endswith(".")  # "Kính gửi: Sở Y tế."
+        self.i += 1
+        while self.i < len(self.lines) and not complete:
+            s = self.lines[self.i].strip()
+            if not s:
+                self.i += 1
+                continue
+            if raws and s[0].islower() and not _SENTENCE_END.search(raws[-1]) and _marker(s) is None:
+                raws[-1] = f"{raws[-1]} {s}"  # a wrapped recipient line
+            elif _M_BULLET.match(s) and len(s) <= 200:
+                raws.append(s)
+            elif (not raws or raws[-1].rstrip().endswith((";", ","))) and len(s) <= 150 \
+                    and not _BODY_CUE.match(s) and _marker(s) is None:
+                raws.append(s)  # one recipient per line, no bullets
+            else:
+                break
+            self.i += 1
+        self.header.recipients = [r for r in map(_clean_recipient, raws) if r]
+
+
+def _clean_recipient(text: str) -> str:
+    text = _M_BULLET.sub("", text.strip(), count=1)
+    return _norm_space(text).strip(" ;,.")
+
+
+def _is_footer_start(line: str) -> bool:
+    """'Nơi nhận:', a signature marker ('TM.', 'KT.' …) or a bare signer title ('CHỦ TỊCH')."""
+    s = line.strip()
+    if _NOI_NHAN.match(s):
+        return True
+    if _SIGN_MARKER.match(s) and _is_upper_line(s):
+        return True
+    return _is_signer_title(s)
+
+
+def _is_signer_title(s: str) -> bool:
+    return _is_upper_line(s) and len(s.split()) <= 10 and bool(_TITLE_HEAD.match(fold(s))) \
+        and _marker(s) is None
+
+
+def _is_item_line(line: str) -> bool:
+    marker = _marker(line)
+    return marker is not None and not marker.kind.startswith("bullet:")
+
+
+def _split_layout(lines: list[str]) -> _Layout:
+    scanner = _HeaderScanner(lines)
+    start = scanner.run()
+    end = len(lines)
+    for k in range(start, len(lines)):
+        if not _is_footer_start(lines[k]):
+            continue
+        # A bare title line only ends the body if no numbered item follows it.
+        if _is_signer_title(lines[k].strip()) and any(_is_item_line(ln) for ln in lines[k + 1:]):
+            continue
+        end = k
+        break
+    end = _trailing_name_start(lines, start, end)
+    return _Layout(scanner.header, lines[start:end], lines[end:])
+
+
+def _trailing_name_start(lines: list[str], start: int, end: int) -> int:
+    """A letter that ends with the signer's name alone ("… ./." / "Nguyễn Văn A"), with no
+    'Nơi nhận' or title block: that last line belongs to the footer."""
+    k = end - 1
+    while k >= start and not lines[k].strip():
+        k -= 1
+    if k > start and _NAME.match(lines[k].strip()) and not _is_upper_line(lines[k]):
+        prev = next((ln.strip() for ln in reversed(lines[start:k]) if ln.strip()), "")
+        if _SENTENCE_END.search(prev) or not prev:
+            return k
+    return end
+
+
+# =========================================================================== doc type
+def _type_from_number(number: str | None) -> str | None:
+    if not number or "/" not in number:
+        return None
+    for part in re.split(r"[/\-]", number):
+        part = part.strip(" .")
+        if not part or part.isdigit():
+            continue
+        return _TYPE_CODES.get(part, "Công văn")
+    return None

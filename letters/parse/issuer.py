@@ -1,0 +1,135 @@
+"""The issuing body and its province from the header units (and the text, for districts)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from congvan.letters.parse.casing import _LOCATION, _ORG_HEADS, _PARTY_COMMITTEE, _org_case, _proper_name
+from congvan.letters.parse.common import _UP, _canonical_province, _norm_space, _province_index
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.text import fold
+
+
+# =========================================================================== issuer / province
+def _is_org_head(line: str) -> bool:
+    low = line.lower()
+    return any(low == h or low.startswith(h + " ") for h in _ORG_HEADS) or low.startswith(("ubnd", "đảng bộ"))
+
+
+def _is_complete_body(unit: str) -> bool:
+    """Does a header unit already name a whole body ("UBND TỈNH LẠNG SƠN", "TỈNH ỦY X")?"""
+    low = unit.lower()
+    return bool(_LOCATION.search(low) or _PARTY_COMMITTEE.match(low)
+                or low.startswith(("bộ ", "chính phủ")))
+
+
+def _issuer_units(lines: list[str]) -> list[str]:
+    """Header issuer lines → bodies, top-down: wrapped lines joined, parent and sub-body split."""
+    seen: set[str] = set()
+    unique: list[str] = []
+    for line in lines:  # the same header may be repeated (page header, two copies)
+        key = fold(line)
+        if key not in seen:
+            seen.add(key)
+            unique.append(line)
+    units: list[str] = []
+    for line in unique:
+        if units and not (_is_org_head(line) and _is_complete_body(units[-1])):
+            units[-1] = f"{units[-1]} {line}"
+        else:
+            units.append(line)
+    # the same body wrapped differently in a repeated header is still one body
+    distinct: dict[str, str] = {}
+    for unit in units:
+        distinct.setdefault(fold(_norm_space(unit)), _norm_space(unit))
+    return list(distinct.values())
+
+
+_UNIT_WORDS = r"tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn"
+
+
+def _location_of(unit_cased: str) -> tuple[str, str] | None:
+    """'UBND tỉnh Lạng Sơn' → ('tỉnh', 'Lạng Sơn'); 'Tỉnh ủy Lạng Sơn' → ('tỉnh', 'Lạng Sơn')."""
+    m = re.search(rf"\b({_UNIT_WORDS})\s+(?!ủy\b)([{_UP}].*)$", unit_cased)
+    if m:
+        return m.group(1), m.group(2)
+    m = re.match(r"^(Tỉnh|Thành|Huyện|Quận)\s+ủy\s+(.+)$", unit_cased)
+    if m:
+        kind = {"Tỉnh": "tỉnh", "Thành": "thành phố", "Huyện": "huyện", "Quận": "quận"}[m.group(1)]
+        return kind, m.group(2)
+    return None
+
+
+def _issuer(units: list[str]) -> tuple[str | None, str | None]:
+    """(issuer, parent body) from the header units: the last unit issues, the one above it is
+    its parent. A sub-body without a place gets the parent's: 'Sở Y tế' under 'UBND tỉnh Lào
+    Cai' → 'Sở Y tế tỉnh Lào Cai'; 'Ban Chỉ đạo … tỉnh' → '… tỉnh Lạng Sơn'; under a party
+    committee (or a 'Văn phòng') the parent's whole name: 'Ban Tuyên giáo Tỉnh ủy X'."""
+    if not units:
+        return None, None
+    cased = [_org_case(u) for u in units]
+    if len(cased) == 1:
+        return cased[0], None
+    parent, sub = cased[-2], cased[-1]
+    location = _location_of(parent)
+    if _location_of(sub) or not location:
+        return sub, parent
+    kind, name = location
+    if re.search(rf"\b(?:{_UNIT_WORDS})$", sub):
+        return f"{sub} {name}", parent
+    if _PARTY_COMMITTEE.match(parent.lower()) or sub.lower().startswith("văn phòng"):
+        return f"{sub} {parent}", parent
+    return f"{sub} {kind} {name}", parent
+
+
+def _province_from_units(units: list[str], tax: Taxonomy) -> str | None:
+    index = _province_index(tax)
+    for unit in units:
+        key = fold(_norm_space(unit))
+        m = re.search(r"\b(?:tinh(?: uy)?|thanh uy)\s+(.+)$", key) or re.search(r"\bthanh pho\s+(.+)$", key)
+        if not m:
+            continue
+        name = m.group(1).strip()
+        hit = index.get(name) or index.get(name.replace("-", " - "))
+        if hit and (hit[1] or "thanh pho" not in key[:m.start(1)] or "tinh" in key[:m.start(1)]):
+            return hit[0]
+        if "tinh" in key[:m.start(1)] and name:
+            return _proper_name(unit[-len(name):])
+    return None
+
+
+_CENTRAL = re.compile(r"^(?:bo\s|chinh phu|thu tuong|van phong chinh phu|quoc hoi|ban chi dao quoc gia"
+                      r"|ban chap hanh trung uong|ban bi thu|bo chinh tri|tong cuc\s|cuc\s(?!.*\btinh\b))")
+
+
+def _is_central(units: list[str]) -> bool:
+    """A national body (Bộ Y tế, Chính phủ, a Tổng cục …): it has no province."""
+    return bool(units) and bool(_CENTRAL.match(fold(units[0])))
+
+
+def _province_from_place(place: str | None, tax: Taxonomy) -> str | None:
+    if not place:
+        return None
+    name = re.sub(r"^(?:tp\.?|thành phố|tỉnh)\s*", "", place.strip(), flags=re.IGNORECASE)
+    return _canonical_province(name, tax)
+
+
+@lru_cache(maxsize=4)
+def _province_mention_re(tax_path: str) -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:
+    """One regex for 'tỉnh X' / 'thành phố X' (X a known province spelling, folded)."""
+    index = _province_index(load_taxonomy(tax_path))
+    alternation = "|".join(re.escape(n) for n in sorted(index, key=len, reverse=True))
+    return re.compile(rf"\b(tinh|thanh pho)\s+({alternation})\b"), index
+
+
+def _province_from_text(text: str, tax: Taxonomy) -> str | None:
+    """Most frequent 'tỉnh X' (or 'thành phố X' for a centrally-run city) in the text."""
+    regex, index = _province_mention_re(tax.path)
+    counts: Counter[str] = Counter()
+    for m in regex.finditer(fold(text)):
+        canonical, city = index[m.group(2)]
+        if m.group(1) == "tinh" or city:
+            counts[canonical] += 1
+    best = counts.most_common(1)
+    return best[0][0] if best else None

@@ -1,0 +1,64 @@
+"""Body lines to paragraphs: wrapped lines joined, items split, page breaks mended."""
+from __future__ import annotations
+
+from congvan.letters.parse.common import _PAGE_NUMBER, _SENTENCE_END, _is_upper_line
+from congvan.letters.parse.markers import _marker
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Body lines → paragraphs: hard-wrapped lines joined, items split, page breaks mended."""
+    lines = [ln for ln in lines if not _PAGE_NUMBER.match(ln)]
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            blocks[-1].append(line.strip())
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [b for b in blocks if b]
+    nonblank = [ln for b in blocks for ln in b]
+    if not nonblank:
+        return []
+    # One paragraph per line (docx-like) vs hard-wrapped lines (pdf-like).
+    ending = sum(bool(_SENTENCE_END.search(ln)) for ln in nonblank) / len(nonblank)
+    widths = sorted(len(ln) for ln in nonblank)
+    wrap_width = widths[int(0.9 * (len(widths) - 1))]
+    line_mode = ending >= 0.6
+    paras: list[str] = []
+    for block in blocks:
+        current = block[0]
+        for prev, line in zip(block, block[1:]):
+            if _starts_new_paragraph(prev, line, line_mode, wrap_width):
+                paras.append(current)
+                current = line
+            else:
+                current = f"{current} {line}"
+        paras.append(current)
+    return _mend_page_breaks(paras)
+
+
+def _is_caption(line: str) -> bool:
+    """An all-caps line of a few words ("MỤC ĐÍCH, YÊU CẦU"), not a lone code like "COVID-19."."""
+    return _is_upper_line(line) and len(line.split()) >= 2
+
+
+def _starts_new_paragraph(prev: str, line: str, line_mode: bool, wrap_width: int) -> bool:
+    """Does ``line`` start a new paragraph after ``prev`` within one block of lines?"""
+    if _marker(line) is not None or _is_caption(prev) != _is_caption(line):
+        return True
+    starts_upper = line[:1].isupper() or line[:1] in "\"“("
+    if line_mode:  # one paragraph per line: only a lowercase start continues the previous one
+        return starts_upper or bool(_SENTENCE_END.search(prev))
+    # hard-wrapped: a short line ending a sentence closes its paragraph
+    return bool(_SENTENCE_END.search(prev)) and starts_upper and len(prev) < 0.8 * wrap_width
+
+
+def _mend_page_breaks(paras: list[str]) -> list[str]:
+    """'… năng lực cấp' + 'cứu, hồi sức …' → one paragraph (a sentence cut by a page break)."""
+    out: list[str] = []
+    for para in paras:
+        if (out and not _SENTENCE_END.search(out[-1]) and _marker(para) is None
+                and (para[:1].islower() or para[:1] in ",;)")):
+            out[-1] = f"{out[-1]} {para}"
+        else:
+            out.append(para)
+    return out
