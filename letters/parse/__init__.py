@@ -42,8 +42,9 @@ from their heading item; top-level items of a letter addressed to a single taxon
 from __future__ import annotations
 
 from congvan.letters.parse.clauses import _addressee_roles, _build_clauses
-from congvan.letters.parse.common import _SUBJECT_START, _norm_space, _strip_stray_stars, doc_id_for
+from congvan.letters.parse.common import _SUBJECT_START, _norm_space, doc_id_for
 from congvan.letters.parse.header import _split_layout, _type_from_number
+from congvan.letters.parse.layout import normalise_layout
 from congvan.letters.parse.issuer import (
     _is_central,
     _issuer,
@@ -67,7 +68,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     tax = taxonomy or load_taxonomy()
     cleaned = clean_text(text)
     doc_id = doc_id_for(cleaned)
-    lines = [_strip_stray_stars(ln) for ln in cleaned.split("\n")]
+    lines = normalise_layout(cleaned)
     layout = _split_layout(lines)
     header = layout.header
 
@@ -81,8 +82,11 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         # e.g. "UBND HUYỆN CAO LỘC": the province is the one the letter keeps naming. A bare
         # excerpt gets none: nothing is inferred for text with no header at all.
         province = _province_from_text(f"{header.subject or ''}\n{body_text}", tax)
-    doc_type = header.title or _type_from_number(header.number) or (
-        "Công văn" if header.subject and _SUBJECT_START.match(header.subject) else None)
+    # a "V/v" subject with no title is a công văn whatever the number's codes say ("…/CT-CS" is
+    # Cục Thuế, not a chỉ thị)
+    doc_type = header.title or (
+        "Công văn" if header.subject and _SUBJECT_START.match(header.subject) else None) \
+        or _type_from_number(header.number)
 
     paras = _paragraphs(layout.body)
     clauses = _build_clauses(paras, doc_id, _addressee_roles(header.recipients, tax), tax)

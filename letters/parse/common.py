@@ -17,11 +17,13 @@ _UP = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾ�
 
 # National motto and party banner lines (folded) are never the issuer.
 _MOTTO = re.compile(
-    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+viet\s+nam|doc\s+lap\s*[-–,]\s*tu\s+do\s*[-–,]\s*hanh\s+phuc"
+    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+(?:viet|\S{2,5})\s+nam|doc\s+lap\s*[-–,]\s*tu\s+do\s*[-–,]\s*hanh\s+phuc"
     r"|dang\s+cong\s+san\s+viet\s+nam")
 # "Số: 123/UBND-KGVX", "Số: /UBND-KGVX", "Số: -CV/BCĐ", "Số 01/2023/QĐ-UBND" (folded "so").
 _NUMBER_LINE = re.compile(r"^s[oố]\s*(?::|\.|(?=\s*[\w/-]*/))\s*", re.IGNORECASE)
-_NUMBER_TOKEN = re.compile(r"[\w.\-&]*(?:\s*/\s*[\w.\-&]+)+|\d[\w.\-]*")
+_NUMBER_TOKEN = re.compile(
+    r"(?:\d\s){2,9}\d?\s*/\s*[\w.&]+(?:\s*-\s*[\w.&]+)*"  # OCR-spaced digits: "1 0 9 4 3 /BYT-MT"
+    r"|[\w.\-&]*(?:\s*/\s*[\w.&]+(?:\s*-\s*[\w.&]+)*)+|\d[\w.\-]*")
 # "Lạng Sơn, ngày 12 tháng 4 năm 2023" — day/month may be blank or dotted in drafts.
 _FILL = r"[\s.…_]*"
 _PLACE_DATE = re.compile(

@@ -102,6 +102,10 @@ def _number_of(cell: str) -> tuple[str, str] | None:
     if not token:
         return None
     number = re.sub(r"\s*/\s*", "/", token.group(0)).strip(" .,;")
+    number = re.sub(r"(?<=\w)\s+-\s*(?=\w)|(?<=\w)\s*-\s+(?=\w)", "-", number)  # "VPCP - KGVX"
+    if re.match(r"^(?:\d\s)+\d?/", number):  # OCR-spaced digits "1 0 9 4 3/BYT-MT"
+        head, _, tail = number.partition("/")
+        number = f"{head.replace(' ', '')}/{tail}"
     return (number, cell[token.end():]) if number else None
 
 
@@ -207,8 +211,14 @@ class _HeaderScanner:
             self._title_subject()
             return True
         if _is_upper_line(cell) and len(cell.split()) <= 16 and not cell.rstrip().endswith(":"):
-            if not self.seen_title and self.header.subject is None:
-                self.header.issuer_lines.append(cell)
+            if self.seen_title or self.header.subject is not None:
+                return True
+            if self.header.number and self._has_date() and self.header.issuer_lines:
+                # under the number and date the issuer is over: a web copy that dropped the title
+                # ("KẾ HOẠCH") leaves its subject line here
+                self.header.subject = _norm_space(cell)
+                return True
+            self.header.issuer_lines.append(cell)
             return True
         if _is_upper_line(cell) and self.seen_title:
             return True  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …:" under a decision's title

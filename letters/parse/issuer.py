@@ -21,7 +21,7 @@ def _is_complete_body(unit: str) -> bool:
     """Does a header unit already name a whole body ("UBND TỈNH LẠNG SƠN", "TỈNH ỦY X")?"""
     low = unit.lower()
     return bool(_LOCATION.search(low) or _PARTY_COMMITTEE.match(low)
-                or low.startswith(("bộ ", "chính phủ")))
+                or low.startswith(("bộ ", "chính phủ")) or low.endswith("trung ương"))
 
 
 def _issuer_units(lines: list[str]) -> list[str]:

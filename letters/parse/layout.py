@@ -1,0 +1,135 @@
+"""Layout normalising before parsing: real copies put the same letter in many shapes.
+
+Why a step of its own: the header and clause rules should see one shape, whatever the source.
+Web copies (legal-document sites) flatten the two-column header into a table whose cells are
+separated by lines holding only "|" (or "cell | cell |" rows) and wrap each cell's text at odd
+places ("CỘNG HÒA XÃ⏎HỘI CHỦ NGHĨA VIỆT NAM", "Hà Nội, ngày 21⏎tháng 11 năm 2025", "Số:⏎3104/QĐ-UBND");
+markdown adds ``**``, ``*…*`` and escapes (``\\*``); PDF/OCR output adds "--- PAGE BREAK ---",
+"# Page 0" and glued words ("PHÓ CHỦ NHIỆMNguyễn Khắc Định"). This module turns all of that
+into plain lines: one header field per line, table cells as separate blank-separated blocks.
+"""
+from __future__ import annotations
+
+import re
+
+from congvan.letters.parse.common import _MOTTO, _UP, _norm_space
+from congvan.letters.text import fold
+
+__all__ = ["normalise_layout"]
+
+_PIPE_ONLY = re.compile(r"^[\s|]*\|[\s|]*$")
+_PAGE_ARTEFACT = re.compile(r"^\s*(?:-{2,}\s*page\s*break\s*-{2,}|#+\s*page\s*\d+|\[?\s*page\s*\d+\s*\]?)\s*$",
+                            re.IGNORECASE)
+_HEADING = re.compile(r"^#{1,6}\s+")
+# An upper-case run glued to a capitalised name: "PHÓ CHỦ NHIỆMNguyễn Khắc Định".
+_GLUED_NAME = re.compile(rf"([{_UP}]{{2,}})([{_UP}][a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+"
+                         rf"(?:\s+[{_UP}][^\W\d_]*){{1,4}})\s*$")
+_HEADER_WINDOW = 60
+_NUMBER_ALONE = re.compile(r"^s[ốo]\s*:?\s*$", re.IGNORECASE)
+_DATE_OPEN = re.compile(r"(?:,\s*ng[àa]y\b[^\n]*|,\s*)$", re.IGNORECASE)
+_YEAR_DONE = re.compile(r"n[ăa]m\s*\d{4}", re.IGNORECASE)
+_DATE_REST = re.compile(r"^(?:ng[àa]y\b|th[áa]ng\b|n[ăa]m\b|\d{1,2}\s+th[áa]ng\b)", re.IGNORECASE)
+
+
+def _markdown(line: str) -> str:
+    """Markdown emphasis and escapes out; '* ' bullets and '- ' items kept."""
+    line = line.replace("\\*", " ").replace("\\-", "-").replace("\\.", ".").replace("\\_", "_")
+    line = _HEADING.sub("", line)
+    if re.match(r"^\s*\*\s+\S", line):  # a '* ' bullet
+        return "* " + line.lstrip()[1:].replace("*", "").strip()
+    if "*" in line:
+        line = line.replace("*", "")
+    return line.rstrip()
+
+
+def _cells(line: str) -> list[str]:
+    """'A | B |' → ['A', 'B']; a pipe-only line → []; a line without pipes → [line]."""
+    if "|" not in line:
+        return [line]
+    if _PIPE_ONLY.match(line):
+        return []
+    return [c.strip() for c in line.split("|") if c.strip()]
+
+
+def _unglue(line: str) -> list[str]:
+    """'PHÓ CHỦ NHIỆMNguyễn Khắc Định' → ['PHÓ CHỦ NHIỆM', 'Nguyễn Khắc Định']."""
+    m = _GLUED_NAME.search(line)
+    if m and line[:m.start(2)].strip() and line[:m.start(2)].upper() == line[:m.start(2)]:
+        return [line[:m.start(2)].rstrip(), m.group(2)]
+    return [line]
+
+
+def _motto_span(lines: list[str], i: int) -> int:
+    """How many lines from ``i`` the motto or party banner spans when wrapped (1 = not wrapped)."""
+    if _MOTTO.search(fold(lines[i])):
+        return 1
+    joined = lines[i]
+    for k in range(1, 4):
+        if i + k >= len(lines) or not lines[i + k].strip():
+            return 1
+        joined = f"{joined} {lines[i + k].strip()}"
+        m = _MOTTO.search(fold(joined))
+        if m and m.start() < len(lines[i]):
+            return k + 1
+    return 1
+
+
+def _mend_header(lines: list[str]) -> list[str]:
+    """Join header fields a web copy wrapped: motto, "Số:⏎…", "<place>, ngày …⏎tháng … năm …"."""
+    out: list[str] = []
+    i = 0
+    limit = min(len(lines), _HEADER_WINDOW)
+    while i < len(lines):
+        line = lines[i]
+        if i >= limit or not line.strip():
+            out.append(line)
+            i += 1
+            continue
+        span = _motto_span(lines, i)
+        if span > 1:
+            out.append(_norm_space(" ".join(lines[i:i + span])))
+            i += span
+            continue
+        nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), None)
+        if nxt is not None and _NUMBER_ALONE.match(line.strip()):
+            out.append(f"{line.strip()} {lines[nxt].strip()}")
+            i = nxt + 1
+            continue
+        if _DATE_OPEN.search(line) and not _YEAR_DONE.search(line) and len(line) < 80:
+            joined, j = line.strip(), i + 1
+            while j < len(lines) and j <= i + 3 and lines[j].strip() and not _YEAR_DONE.search(joined):
+                if not (_DATE_REST.match(lines[j].strip()) or re.match(r"^\d", lines[j].strip())
+                        or re.search(r"ng[àa]y\b", joined)):
+                    break
+                joined = f"{joined} {lines[j].strip()}"
+                j += 1
+            if _YEAR_DONE.search(joined) and re.search(r",\s*ng[àa]y", joined, re.IGNORECASE):
+                out.append(joined)
+                i = j
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
+# OCR-spaced digits in a date: "ngày 2 4 tháng 12" → "ngày 24 tháng 12".
+_SPACED_DAY = re.compile(r"(?i)(ng[àa]y|th[áa]ng)\s+(\d)\s(\d)(?=\s+(?:th[áa]ng|n[ăa]m)\b)")
+
+
+def normalise_layout(text: str) -> list[str]:
+    """Cleaned letter text → plain lines (see the module docstring)."""
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        raw = _SPACED_DAY.sub(r"\1 \2\3", raw)
+        if _PAGE_ARTEFACT.match(raw):
+            lines.append("")
+            continue
+        cells = _cells(_markdown(raw))
+        if not cells:
+            lines.append("")
+            continue
+        for k, cell in enumerate(cells):
+            if k:
+                lines.append("")
+            lines.extend(_unglue(cell))
+    return _mend_header(lines)
