@@ -41,10 +41,9 @@ from their heading item; top-level items of a letter addressed to a single taxon
 """
 from __future__ import annotations
 
-from congvan.letters.parse.clauses import _addressee_roles, _build_clauses
+from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _unique_paths, _unnumbered_clauses
 from congvan.letters.parse.common import _SUBJECT_START, _norm_space, doc_id_for
-from congvan.letters.parse.header import _split_layout, _type_from_number
-from congvan.letters.parse.layout import normalise_layout
+from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
 from congvan.letters.parse.issuer import (
     _is_central,
     _issuer,
@@ -53,10 +52,11 @@ from congvan.letters.parse.issuer import (
     _province_from_text,
     _province_from_units,
 )
+from congvan.letters.parse.layout import normalise_layout
 from congvan.letters.parse.paragraphs import _paragraphs
 from congvan.letters.parse.references import _references
 from congvan.letters.parse.signer import _signer
-from congvan.letters.schema import Letter
+from congvan.letters.schema import Clause, Letter
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import clean_text
 
@@ -89,12 +89,29 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         or _type_from_number(header.number)
 
     paras = _paragraphs(layout.body)
-    clauses = _build_clauses(paras, doc_id, _addressee_roles(header.recipients, tax), tax)
+    addressee = _addressee_roles(header.recipients, tax)
+    clauses = _build_clauses(paras, doc_id, addressee, tax)
+    footer, attached = _attachment_split(layout.footer)
+    if attached:  # a plan, list or appendix printed after the signature: its items are directives
+        att_paras = _paragraphs(attached)
+        extra = _build_clauses(att_paras, doc_id, None, tax)
+        for clause in extra:
+            clause.path = f"PL.{clause.path}"
+        clauses += extra
+        paras += att_paras
+    if not clauses and cleaned.strip():
+        # any non-empty text ingests (interface v2): no recognisable structure → one clause per
+        # paragraph (per sentence for one long paragraph), header and footer lines included
+        clauses = _unnumbered_clauses(_paragraphs(lines), doc_id, addressee, tax) or [
+            Clause(f"{doc_id}-000", "p1", "directive", _norm_space(cleaned))]
+    for order, clause in enumerate(clauses):
+        clause.order, clause.clause_id = order, f"{doc_id}-{order:03d}"
+    _unique_paths(clauses)
     references = _references("\n".join(filter(None, [header.subject, *paras])))
 
     return Letter(
         doc_id=doc_id, doc_type=doc_type, issuer=issuer, parent_body=parent, province=province,
         number=header.number, place=header.place, date=header.date, subject=header.subject,
-        recipients=header.recipients, signer=_signer(layout.footer), references=references,
+        recipients=header.recipients, signer=_signer(footer), references=references,
         clauses=clauses, text=cleaned, source=source,
         issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(units))

@@ -384,3 +384,29 @@ def _type_from_number(number: str | None) -> str | None:
             continue
         return _TYPE_CODES.get(part, "Công văn")
     return None
+
+
+# Titles of what is printed after the signature: "PHỤ LỤC", "KẾ HOẠCH", "QUY CHẾ", "DANH MỤC" …
+_ATTACHMENT_TITLE = re.compile(
+    r"^(?:phu\s+luc|ke\s+hoach|quy\s+che|quy\s+dinh|danh\s+muc|huong\s+dan|chuong\s+trinh|"
+    r"phuong\s+an|de\s+an|bang\s+phan\s+cong|bieu\s+mau|mau\s+so)\b")
+
+
+def _attachment_split(footer: list[str]) -> tuple[list[str], list[str]]:
+    """(signature block, attachment): a quyết định's plan, a kế hoạch's task list or an appendix
+    printed after the signer's name is body text again, not footer."""
+    name_at = next((k for k, ln in enumerate(footer)
+                    if _NAME.match(ln.strip()) and not _is_upper_line(ln) and len(ln.split()) <= 6
+                    and any(_is_upper_line(p) for p in footer[:k])), None)
+    if name_at is None:
+        return footer, []
+    for k in range(name_at + 1, len(footer)):
+        s = footer[k].strip()
+        if not s or _NOI_NHAN.match(s):
+            continue
+        if _is_upper_line(s) and _ATTACHMENT_TITLE.match(fold(s)):
+            rest = footer[k:]
+            if sum(bool(ln.strip()) for ln in rest) >= 3:
+                return footer[:k], rest
+            break
+    return footer, []

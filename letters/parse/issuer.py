@@ -21,7 +21,8 @@ def _is_complete_body(unit: str) -> bool:
     """Does a header unit already name a whole body ("UBND TỈNH LẠNG SƠN", "TỈNH ỦY X")?"""
     low = unit.lower()
     return bool(_LOCATION.search(low) or _PARTY_COMMITTEE.match(low)
-                or low.startswith(("bộ ", "chính phủ")) or low.endswith("trung ương"))
+                or low.startswith(("bộ ", "chính phủ")) or low.endswith("trung ương")
+                or bool(re.search(r"\b(?:tinh|thanh pho|huyen|quan|thi xa)\s+\w", fold(low))))
 
 
 def _issuer_units(lines: list[str]) -> list[str]:
