@@ -186,7 +186,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--index", metavar="DIR", help=index_help)
     serve.set_defaults(func=cmd_serve)
 
-    evaluate = sub.add_parser("evaluate", help="evaluate search (public benchmarks) or the theme tagger")
+    evaluate = sub.add_parser("evaluate", help="evaluate search (public benchmarks), the theme tagger or the letter parser")
     ev_sub = evaluate.add_subparsers(dest="what", required=True, metavar="WHAT")
     ev_search = ev_sub.add_parser("search", help="retrieval benchmark (alqac, vicov19qa)",
                                   description="Recall@1/@10, MRR@10, nDCG@10 through the service's own "
@@ -206,3 +206,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     from congvan.service.cli.training import add_evaluate_tagger
 
     add_evaluate_tagger(ev_sub)
+
+    from congvan.service.cli.letters import add_evaluate_parser
+
+    add_evaluate_parser(ev_sub)
