@@ -13,7 +13,7 @@ from pathlib import Path
 
 from congvan.letters.parse import parse_letter
 from congvan.letters.text import clean_text
-from congvan.training.clause_keys import clause_keys
+from congvan.training.clause_keys import clause_key, clause_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,12 @@ def main() -> None:
     total = found = 0
     for file, keys in sorted(wanted.items()):
         text = clean_text((args.shared / file).read_text(encoding="utf-8"))
-        emitted = {k for c in parse_letter(text, source=file).clauses for k in clause_keys(c.text)}
+        emitted: set[str] = set()
+        for c in parse_letter(text, source=file).clauses:
+            emitted.update(clause_keys(c.text))
+            # annotators kept a "(1)" / "(a)" marker in the text they keyed; the parser drops it
+            last = c.path.split(".")[-1].split("~")[0]
+            emitted.add(clause_key(f"({last}) {c.text}"))
         hit = len(keys & emitted)
         total += len(keys)
         found += hit

@@ -142,7 +142,10 @@ class _ClauseBuilder:
         node = self.stack[-1]
         node.paragraphs += 1
         path = node.path if node.paragraphs == 1 else f"{node.path}.{node.paragraphs}"
-        self.emit(path, "directive", text, node.text or None, node.roles)
+        # "Điều 2." on a line of its own, then "Quyết định này có hiệu lực …": still closing
+        kind: ClauseKind = "closing" if node.kind == "dieu" and not node.text \
+            and _DECISION_FORMULA.search(fold(text)) else "directive"
+        self.emit(path, kind, text, node.text or None, node.roles)
 
 
 def _is_section_title(text: str) -> bool:

@@ -296,26 +296,42 @@ class _HeaderScanner:
             self.header.subject = _norm_space(" ".join(parts))
             self.i = j - 1
 
+    def _bullet_ahead(self) -> bool:
+        nxt = next((ln.strip() for ln in self.lines[self.i + 1:] if ln.strip()), "")
+        return bool(_M_BULLET.match(nxt))
+
     def _recipients(self) -> None:
         """"Kính gửi: X; Y." inline, and/or a bullet list under it (wrapped lines rejoined)."""
         inline = _KINH_GUI.sub("", self.lines[self.i], count=1).strip()
         raws = [p for p in inline.split(";") if p.strip()] if inline else []
         complete = bool(inline) and inline.rstrip().endswith(".")  # "Kính gửi: Sở Y tế."
+        if complete and self._bullet_ahead():
+            complete = False  # "Kính gửi: Bộ Y tế." then "- Bộ Công an;" …
         self.i += 1
+        blank = False  # a blank line (or table pipe) since the last recipient line
+        bullets = False
         while self.i < len(self.lines) and not complete:
             s = self.lines[self.i].strip()
             if not s:
+                blank = True
                 self.i += 1
                 continue
-            if raws and s[0].islower() and not _SENTENCE_END.search(raws[-1]) and _marker(s) is None:
-                raws[-1] = f"{raws[-1]} {s}"  # a wrapped recipient line
+            last = raws[-1].rstrip() if raws else ""
+            if re.search(r"(?<!\.)\.$", last) and not _M_BULLET.match(s):
+                break  # "…; - Bộ Y tế." then a line that is no bullet: the body
+            if raws and _marker(s) is None and (
+                    (s[0].islower() and not _SENTENCE_END.search(last)) or last.endswith(":")
+                    or (not blank and not re.search(r"[.;,:!?]$", last))):
+                raws[-1] = f"{last} {s}"  # a wrapped recipient line: "… Công⏎Thương, …"
             elif _M_BULLET.match(s) and len(s) <= 200:
                 raws.append(s)
-            elif (not raws or raws[-1].rstrip().endswith((";", ","))) and len(s) <= 150 \
+                bullets = True
+            elif (not raws or last.endswith((";", ","))) and len(s) <= 150 and not (blank and bullets) \
                     and not _BODY_CUE.match(s) and _marker(s) is None:
                 raws.append(s)  # one recipient per line, no bullets
             else:
                 break
+            blank = False
             self.i += 1
         self.header.recipients = [r for r in map(_clean_recipient, raws) if r]
 

@@ -35,6 +35,8 @@ def _markdown(line: str) -> str:
     """Markdown emphasis and escapes out; '* ' bullets and '- ' items kept."""
     line = line.replace("\\*", " ").replace("\\-", "-").replace("\\.", ".").replace("\\_", "_")
     line = _HEADING.sub("", line)
+    if not line.replace("*", "").strip():
+        return ""
     if re.match(r"^\s*\*\s+\S", line):  # a '* ' bullet
         return "* " + line.lstrip()[1:].replace("*", "").strip()
     if "*" in line:

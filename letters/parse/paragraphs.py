@@ -1,6 +1,8 @@
 """Body lines to paragraphs: wrapped lines joined, items split, page breaks mended."""
 from __future__ import annotations
 
+import re
+
 from congvan.letters.parse.common import _PAGE_NUMBER, _SENTENCE_END, _is_upper_line
 from congvan.letters.parse.markers import _marker
 
@@ -41,13 +43,40 @@ def _is_caption(line: str) -> bool:
     return _is_upper_line(line) and len(line.split()) >= 2
 
 
+# Words that expect a number after them: a line wrapped after "số", "cấp độ", "khoản" … that
+# starts with "16/CV-…", "1. Cấp …" or "2 Nghị quyết …" goes on with the same sentence.
+_EXPECTS_NUMBER = re.compile(
+    r"(?:\b[sS]ố|cấp\s+độ|[đĐ]iều|[kK]hoản|[mM]ục|[pP]hụ\s+lục|tháng|năm|ngày|lần|đợt|giai\s+đoạn"
+    r"|nhóm|loại)$")  # lower case: "Quảng Nam" is a name, not "năm"
+
+# Openers of a new paragraph even after a long wrapped line: "Căn cứ …;" one per paragraph.
+_OPENER = re.compile(r"^(?:Căn\s+cứ|Theo\s+đề\s+nghị|Xét\s+đề\s+nghị|Thực\s+hiện|Trên\s+cơ\s+sở)\b")
+
+
+def _wrapped_marker(prev: str, line: str) -> bool:
+    """A line that only looks like an item: a wrap inside a sentence ("số⏎16/CV-…", "cấp độ⏎1.
+    Cấp …", "Điều⏎2 Nghị quyết", "chính trị⏎- xã hội")."""
+    marker = _marker(line)
+    if marker is None or re.search(r"[.;:!?]$|\./\.$", prev):
+        return False
+    if _EXPECTS_NUMBER.search(prev):
+        return True
+    if marker.kind == "dieu" and not re.match(r"^Điều\s+\d+\s*[.:]", line):
+        return True  # "… khoản 1⏎Điều 2 Nghị quyết số …" (an article heading has "Điều 2.")
+    return marker.kind.startswith("bullet:") and marker.rest[:1].islower() and not prev.endswith(",")
+
+
 def _starts_new_paragraph(prev: str, line: str, line_mode: bool, wrap_width: int) -> bool:
     """Does ``line`` start a new paragraph after ``prev`` within one block of lines?"""
+    if _wrapped_marker(prev, line):
+        return False
     if _marker(line) is not None or _is_caption(prev) != _is_caption(line):
         return True
     starts_upper = line[:1].isupper() or line[:1] in "\"“("
     if line_mode:  # one paragraph per line: only a lowercase start continues the previous one
         return starts_upper or bool(_SENTENCE_END.search(prev))
+    if _OPENER.match(line) and re.search(r"[.;:]$", prev):
+        return True
     # hard-wrapped: a short line ending a sentence closes its paragraph
     return bool(_SENTENCE_END.search(prev)) and starts_upper and len(prev) < 0.8 * wrap_width
 
