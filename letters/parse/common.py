@@ -63,7 +63,7 @@ _SIGN_MARKER = re.compile(rf"^(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|TU\.Q|Q|QUY�
 _TITLE_HEAD = re.compile(
     r"^(?:pho\s+|quyen\s+)?(?:chu\s+tich|giam\s+doc|truong\s+ban|bi\s+thu|chanh\s+van\s+phong|"
     r"truong\s+phong|thu\s+truong|tong\s+giam\s+doc|cuc\s+truong|vien\s+truong|hieu\s+truong|"
-    r"chanh\s+thanh\s+tra|truong\s+doan|tong\s+bien\s+tap|bo\s+truong|thu\s+tuong)\b")
+    r"chanh\s+thanh\s+tra|truong\s+doan|tong\s+bien\s+tap|bo\s+truong|thu\s+tuong|chu\s+nhiem|tong\s+bi\s+thu)\b")
 # A person's name: 2-6 capitalised syllables, nothing else.
 _NAME = re.compile(rf"^[{_UP}][^\W\d_]*(?:\s+[{_UP}][^\W\d_]*){{1,5}}$")
 _SIGNED_NOTE = re.compile(r"\((?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấu)[^)]*\)|\[[^\]]*\]", re.IGNORECASE)

@@ -296,6 +296,13 @@ class _HeaderScanner:
             self.header.subject = _norm_space(" ".join(parts))
             self.i = j - 1
 
+    def _ends_recipient(self) -> bool:
+        """Is the line at ``self.i`` the end of a recipient wrapped in a table cell ("Công⏎Thương,
+        Y tế;"), not the first line of the body ("Triển khai việc …")?"""
+        s = self.lines[self.i].strip()
+        nxt = self.lines[self.i + 1].strip() if self.i + 1 < len(self.lines) else ""
+        return bool(re.search(r"[.;,:]$", s)) or not nxt or bool(_M_BULLET.match(nxt))
+
     def _bullet_ahead(self) -> bool:
         nxt = next((ln.strip() for ln in self.lines[self.i + 1:] if ln.strip()), "")
         return bool(_M_BULLET.match(nxt))
@@ -321,7 +328,7 @@ class _HeaderScanner:
                 break  # "…; - Bộ Y tế." then a line that is no bullet: the body
             if raws and _marker(s) is None and (
                     (s[0].islower() and not _SENTENCE_END.search(last)) or last.endswith(":")
-                    or (not blank and not re.search(r"[.;,:!?]$", last))):
+                    or (not blank and not re.search(r"[.;,:!?]$", last) and self._ends_recipient())):
                 raws[-1] = f"{last} {s}"  # a wrapped recipient line: "… Công⏎Thương, …"
             elif _M_BULLET.match(s) and len(s) <= 200:
                 raws.append(s)

@@ -134,4 +134,16 @@ def normalise_layout(text: str) -> list[str]:
             if k:
                 lines.append("")
             lines.extend(_unglue(cell))
-    return _mend_header(lines)
+    return _mend_footer(_mend_header(lines))
+
+
+def _mend_footer(lines: list[str]) -> list[str]:
+    """'Nơi⏎nhận:' wrapped by a narrow table cell → 'Nơi nhận:'."""
+    out: list[str] = []
+    for line in lines:
+        if out and re.match(r"^nh[ậa]n\s*:", line.strip(), re.IGNORECASE) \
+                and re.match(r"^n[ơo]i$", out[-1].strip(), re.IGNORECASE):
+            out[-1] = f"{out[-1].strip()} {line.strip()}"
+        else:
+            out.append(line)
+    return out
