@@ -134,7 +134,35 @@ def normalise_layout(text: str) -> list[str]:
             if k:
                 lines.append("")
             lines.extend(_unglue(cell))
-    return _mend_footer(_mend_header(lines))
+    return _mend_footer(_lone_markers(_mend_header(lines)))
+
+
+# A marker wrapped away from its text: "I." ⏎ "ĐÁNH GIÁ TÌNH HÌNH", "Điều 2." ⏎ "Quyết định này …".
+_LONE_MARKER = re.compile(r"^(?:(?:[IVXL]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3}|[a-zđ])\s*[.)]|Điều\s+\d{1,3}\s*[.:]?)$")
+
+
+def _lone_markers(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    pending: str | None = None
+    for line in lines:
+        s = line.strip()
+        if pending is not None:
+            if not s:
+                continue  # the marker's text may follow a blank line (a table cell)
+            if _LONE_MARKER.match(s):
+                out.append(pending)
+                pending = s
+                continue
+            out.append(f"{pending} {s}")
+            pending = None
+            continue
+        if _LONE_MARKER.match(s):
+            pending = s
+            continue
+        out.append(line)
+    if pending is not None:
+        out.append(pending)
+    return out
 
 
 def _mend_footer(lines: list[str]) -> list[str]:

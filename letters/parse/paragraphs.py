@@ -78,8 +78,8 @@ def _starts_new_paragraph(prev: str, line: str, line_mode: bool, wrap_width: int
     if _OPENER.match(line) and re.search(r"[.;:]$", prev):
         return True
     head = _marker(prev)
-    if head is not None and prev.endswith(":") and len(head.rest.split()) <= 10 \
-            and not head.kind.startswith("bullet:") and not _is_caption(prev):
+    if head is not None and prev.endswith(":") and not _is_caption(prev) \
+            and len(head.rest.split()) <= (6 if head.kind.startswith("bullet:") else 10):
         return False  # "4. Các cơ sở nuôi trồng thủy sản:" ⏎ its text: one clause
     # hard-wrapped: a short line ending a sentence closes its paragraph
     return bool(_SENTENCE_END.search(prev)) and starts_upper and len(prev) < 0.8 * wrap_width
