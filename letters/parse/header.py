@@ -284,6 +284,8 @@ class _HeaderScanner:
                 break
             if parts and not self._continuation(parts[-1], s) and not (upper_subject and _is_upper_line(s)):
                 break
+            if parts and upper_subject and not _is_upper_line(s):
+                break  # a subject in capitals ends where running text begins
             if not parts:
                 if _is_upper_line(s) and _TITLE_HEAD.match(fold(s)):
                     break  # straight to "CHỦ TỊCH UBND TỈNH …" (no subject)

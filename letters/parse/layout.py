@@ -138,7 +138,8 @@ def normalise_layout(text: str) -> list[str]:
 
 
 # A marker wrapped away from its text: "I." ⏎ "ĐÁNH GIÁ TÌNH HÌNH", "Điều 2." ⏎ "Quyết định này …".
-_LONE_MARKER = re.compile(r"^(?:(?:[IVXL]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3}|[a-zđ])\s*[.)]|Điều\s+\d{1,3}\s*[.:]?)$")
+_LONE_MARKER = re.compile(
+    r"^(?:(?:[IVXL]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3}|[a-zđ])\s*[.)]|Điều\s+\d{1,3}\s*[.:]?|[-–+•])$")
 
 
 def _lone_markers(lines: list[str]) -> list[str]:
@@ -165,13 +166,18 @@ def _lone_markers(lines: list[str]) -> list[str]:
     return out
 
 
+_SIGN_WRAP = re.compile(r"^(?:T\.?M|K\.?T|T\.?L|TUQ)\s*[./]?\s+.*,$")
+
+
 def _mend_footer(lines: list[str]) -> list[str]:
-    """'Nơi⏎nhận:' wrapped by a narrow table cell → 'Nơi nhận:'."""
+    """'Nơi⏎nhận:' and 'KT. BỘ TRƯỞNG,⏎CHỦ NHIỆM' wrapped by a narrow table cell, joined."""
     out: list[str] = []
     for line in lines:
         if out and re.match(r"^nh[ậa]n\s*:", line.strip(), re.IGNORECASE) \
                 and re.match(r"^n[ơo]i$", out[-1].strip(), re.IGNORECASE):
             out[-1] = f"{out[-1].strip()} {line.strip()}"
+        elif out and _SIGN_WRAP.match(out[-1].strip()) and line.strip() and line.strip().isupper():
+            out[-1] = f"{out[-1].strip()} {line.strip()}"  # "KT. BỘ TRƯỞNG," ⏎ "CHỦ NHIỆM"
         else:
             out.append(line)
     return out
