@@ -33,7 +33,7 @@ _PLACE_DATE_NUMERIC = re.compile(
     r"(?P<place>[^\W\d_][^,\n]{0,40}?)\s*,\s*ng[àa]y\s*(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})",
     re.IGNORECASE)
 # "V/v …" / "Về việc …" starts the subject of a công văn.
-_SUBJECT_START = re.compile(r"^(?:V/v|V/V|v/v|Vv|V\.v)\b\.?\s*|^Về\s+việc\b", re.IGNORECASE)
+_SUBJECT_START = re.compile(r"^(?:V/v|V/V|v/v|Vv|V\.v)\b\.?\s*|^Về\s+việc\b|^Về\s+(?=[a-zđà-ỹ])", re.IGNORECASE)
 # Title words of documents that carry a title instead of "V/v" (folded, whole line).
 _TITLES = {
     "chi thi": "Chỉ thị", "ke hoach": "Kế hoạch", "quyet dinh": "Quyết định",

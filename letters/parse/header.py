@@ -132,6 +132,12 @@ def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
             place_match.start())
 
 
+# The enacting body printed between a decision's subject and "QUYẾT ĐỊNH:".
+_ENACTING = re.compile(r"^(?:uy ban nhan dan|ubnd|hoi dong nhan dan|ban chap hanh|ban thuong vu)\b")
+# A subject line that cannot end there: "… NGÀY 15 THÁNG 8 NĂM 2024 CỦA" ⏎ "THỦ TƯỚNG …".
+_OPEN_END = re.compile(r"\b(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thuoc)$")
+
+
 class _HeaderScanner:
     """Walks the lines from the top while they still look like header material."""
 
@@ -209,6 +215,11 @@ class _HeaderScanner:
             self.seen_title = True
             self.header.title = title
             self._title_subject()
+            return True
+        if _is_upper_line(cell) and not cell.rstrip().endswith(":") and not self.seen_title \
+                and self.header.subject is None and self.header.number and self._has_date() \
+                and self.header.issuer_lines and len(cell.split()) > 16:
+            self.header.subject = _norm_space(cell)  # a long title line left by a web copy
             return True
         if _is_upper_line(cell) and len(cell.split()) <= 16 and not cell.rstrip().endswith(":"):
             if self.seen_title or self.header.subject is not None:
@@ -290,8 +301,9 @@ class _HeaderScanner:
                 if _is_upper_line(s) and _TITLE_HEAD.match(fold(s)):
                     break  # straight to "CHỦ TỊCH UBND TỈNH …" (no subject)
                 upper_subject = _is_upper_line(s)
-            elif _is_upper_line(s) and _TITLE_HEAD.match(fold(s)):
-                break
+            elif _is_upper_line(s) and (_TITLE_HEAD.match(fold(s)) or _ENACTING.match(fold(s))) \
+                    and not _OPEN_END.search(fold(parts[-1])):
+                break  # "CHỦ TỊCH …" / "ỦY BAN NHÂN DÂN TỈNH …" enacting a decision, not subject
             parts.append(s)
             j += 1
         if parts:

@@ -93,6 +93,11 @@ def _mend_header(lines: list[str]) -> list[str]:
             i += span
             continue
         nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), None)
+        if nxt == i + 1 and len(line.split()) <= 3 and line.strip().isupper() \
+                and re.search(r"\sđiện\s*:$", lines[nxt].strip()):
+            out.append(f"{line.strip()} {lines[nxt].strip()}")  # "THỦ" ⏎ "TƯỚNG CHÍNH PHỦ điện:"
+            i = nxt + 1
+            continue
         if nxt is not None and _NUMBER_ALONE.match(line.strip()):
             out.append(f"{line.strip()} {lines[nxt].strip()}")
             i = nxt + 1
