@@ -163,3 +163,47 @@ def test_evaluate_parser_cli_json() -> None:
     data = json.loads(out.stdout)
     assert data["letters"] == 69 and data["accuracy"]["province"] >= FLOORS["province"]
     assert {w["file"] for w in data["wrong"]} <= {"texts/011_cong-van-5619-syt-nvy-thanh-pho-ho-chi-minh-2020.txt"}
+
+
+def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
+    text = ("Ngày 4/8/2023, Ủy ban nhân dân tỉnh ban hành Công văn số 1187/UBND-VX về việc "
+            "phòng, chống bệnh sốt xuất huyết trên địa bàn tỉnh Bình Phước.\n\n"
+            "Theo đó, Sở Y tế chủ trì tổ chức chiến dịch diệt lăng quăng tại các xã trọng điểm.\n\n"
+            "UBND các huyện, thị xã, thành phố tổ chức tổng vệ sinh môi trường.")
+    letter = parse_letter(text)
+    assert letter.number == "1187/UBND-VX"
+    assert (letter.date.year, letter.date.month, letter.date.day) == (2023, 8, 4)
+    assert letter.issuer and letter.issuer.startswith("Ủy ban nhân dân tỉnh")
+    assert letter.province == "Bình Phước" and letter.doc_type == "Công văn"
+    # a letter whose body merely cites another one later on keeps its own (absent) number
+    assert parse_letter("Sở Y tế tổ chức tiêm vét.\n\nThực hiện Công văn số 9/BYT-DP ngày 2/1/2022 "
+                        "của Bộ Y tế.").number is None
+
+
+def test_wrapped_codes_and_lowercase_bullets_are_not_items() -> None:
+    body = ("1. Sở Nông nghiệp và Môi trường hướng dẫn thực hiện Quy chế phối hợp số\n"
+            "49/QCPH-UBND ngày 24/01/2025, phối hợp với các tổ chức chính trị\n"
+            "- xã hội vận động nhân dân tham gia.\n"
+            "2. Sở Tài chính bố trí kinh phí theo Văn bản số\n"
+            "16/CV-STC.\n")
+    letter = parse_letter(WEB_TABLE.split("**I. MỤC ĐÍCH")[0] + body)
+    directive = [c for c in letter.clauses if c.kind == "directive"]
+    assert [c.path for c in directive] == ["1", "2"]
+    assert "chính trị - xã hội vận động" in directive[0].text
+    assert directive[1].text.endswith("16/CV-STC.")
+
+
+def test_cong_dien_body_does_not_merge_into_last_recipient() -> None:
+    text = ("THỦ TƯỚNG CHÍNH PHỦ | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\n"
+            "Số: 101/CĐ-TTg | Hà Nội, ngày 2 tháng 9 năm 2024 |\n"
+            "CÔNG ĐIỆN\nVề việc ứng phó bão số 3\n"
+            "THỦ TƯỚNG CHÍNH PHỦ điện:\n|\n"
+            "- Chủ tịch Ủy ban nhân dân các tỉnh, thành phố: Quảng Ninh,\n"
+            "Hải Phòng, Thái Bình;\n- Các Bộ: Quốc phòng, Công an, Y tế.\n|\n"
+            "Bão số 3 đang di chuyển nhanh vào vùng biển phía Bắc.\n"
+            "1. Chủ tịch Ủy ban nhân dân các tỉnh tổ chức sơ tán dân khỏi vùng nguy hiểm.\n")
+    letter = parse_letter(text)
+    assert letter.doc_type == "Công điện"
+    assert letter.recipients[-1] == "Các Bộ: Quốc phòng, Công an, Y tế"
+    assert letter.recipients[0].endswith("Hải Phòng, Thái Bình")
+    assert letter.clauses[0].text.startswith("Bão số 3") and letter.clauses[0].kind == "preamble"

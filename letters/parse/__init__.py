@@ -54,6 +54,7 @@ from congvan.letters.parse.issuer import (
 )
 from congvan.letters.parse.layout import normalise_layout
 from congvan.letters.parse.paragraphs import _paragraphs
+from congvan.letters.parse.portal import portal_header
 from congvan.letters.parse.references import _references
 from congvan.letters.parse.signer import _signer
 from congvan.letters.schema import Clause, Letter
@@ -75,10 +76,20 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     units = _issuer_units(header.issuer_lines)
     issuer, parent = _issuer(units)
     body_text = "\n".join(layout.body)
-    province = _province_from_units(units, tax)
-    if province is None and not _is_central(units):  # a ministry in Hà Nội is not "Hà Nội"
+    portal = None
+    if not units and header.number is None and header.date.year is None:
+        # a portal copy with no header: "Ngày 13/9/2021, UBND tỉnh … ban hành Công văn số …"
+        portal = portal_header(body_text)
+        if portal is not None:
+            header.number = portal.number
+            header.date = portal.date or header.date
+            header.title = header.title or portal.doc_type
+            issuer = portal.issuer
+    named = units or ([issuer] if portal and issuer else [])
+    province = _province_from_units(named, tax)
+    if province is None and not _is_central(named):  # a ministry in Hà Nội is not "Hà Nội"
         province = _province_from_place(header.place, tax)
-    if province is None and not _is_central(units) and (units or header.number or header.place):
+    if province is None and not _is_central(named) and (named or header.number or header.place):
         # e.g. "UBND HUYỆN CAO LỘC": the province is the one the letter keeps naming. A bare
         # excerpt gets none: nothing is inferred for text with no header at all.
         province = _province_from_text(f"{header.subject or ''}\n{body_text}", tax)
@@ -114,4 +125,4 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         number=header.number, place=header.place, date=header.date, subject=header.subject,
         recipients=header.recipients, signer=_signer(footer), references=references,
         clauses=clauses, text=cleaned, source=source,
-        issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(units))
+        issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(named))

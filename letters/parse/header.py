@@ -342,6 +342,8 @@ class _HeaderScanner:
                 break  # "…; - Bộ Y tế." then a line that is no bullet: the body
             if raws and _marker(s) is None and (
                     (s[0].islower() and not _SENTENCE_END.search(last)) or last.endswith(":")
+                    or (bullets and not blank and _M_BULLET.match(raws[-1]) is not None
+                        and not re.search(r"[.;]$", last))
                     or (not blank and not re.search(r"[.;,:!?]$", last) and self._ends_recipient())):
                 raws[-1] = f"{last} {s}"  # a wrapped recipient line: "… Công⏎Thương, …"
             elif _M_BULLET.match(s) and len(s) <= 200:
