@@ -207,3 +207,16 @@ def test_cong_dien_body_does_not_merge_into_last_recipient() -> None:
     assert letter.recipients[-1] == "Các Bộ: Quốc phòng, Công an, Y tế"
     assert letter.recipients[0].endswith("Hải Phòng, Thái Bình")
     assert letter.clauses[0].text.startswith("Bão số 3") and letter.clauses[0].kind == "preamble"
+
+
+def test_task_table_rows_are_clauses_with_lead_and_support_from_columns() -> None:
+    table = ("\n**PHỤ LỤC**\nDANH MỤC NHIỆM VỤ\n|\n**TT**\n|\n**Nội dung nhiệm vụ**\n|\n**Cơ quan chủ trì**\n|\n"
+             "**Cơ quan phối hợp**\n|\n**Thời gian hoàn thành**\n|\n|\n**I**\n|\n**GIÁM SÁT DỊCH BỆNH**\n|\n|\n"
+             "1\n|\nGiám sát chặt chẽ ca bệnh dại\ntrên người tại các xã\n|\nSở Y tế\n|\nUBND các huyện, thành phố\n|\n"
+             "Thường xuyên\n|\n|\n2\n|\nTuyên truyền phòng bệnh\n|\nSở Thông tin và Truyền thông\n|\n|\nQuý I\n|\n|\n")
+    letter = parse_letter(WEB_TABLE + table)
+    rows = {c.path: c for c in letter.clauses if c.path.startswith("PL.")}
+    assert rows["PL.I.1"].text == "Giám sát chặt chẽ ca bệnh dại trên người tại các xã"
+    assert rows["PL.I.1"].agencies.lead == ["so_y_te"] and rows["PL.I.1"].agencies.support == ["ubnd_huyen"]
+    assert rows["PL.I.2"].agencies.lead == ["so_tttt"] and rows["PL.I.2"].agencies.support == []
+    assert not any("\u2063" in c.text or c.text in ("Sở Y tế", "Thường xuyên") for c in letter.clauses)

@@ -57,6 +57,7 @@ from congvan.letters.parse.paragraphs import _paragraphs
 from congvan.letters.parse.portal import portal_header
 from congvan.letters.parse.references import _references
 from congvan.letters.parse.signer import _signer
+from congvan.letters.parse.tables import row_columns
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import clean_text
@@ -118,7 +119,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     for order, clause in enumerate(clauses):
         clause.order, clause.clause_id = order, f"{doc_id}-{order:03d}"
     _unique_paths(clauses)
-    references = _references("\n".join(filter(None, [header.subject, *paras])))
+    references = _references("\n".join(filter(None, [header.subject, *(row_columns(p)[0] for p in paras)])))
 
     return Letter(
         doc_id=doc_id, doc_type=doc_type, issuer=issuer, parent_body=parent, province=province,

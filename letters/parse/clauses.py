@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from congvan.letters.agencies import assign_roles, find_mentions
 from congvan.letters.parse.common import _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.markers import _RANK, _Marker, _marker
+from congvan.letters.parse.tables import row_columns
 from congvan.letters.schema import (
     AgencyMention,
     AgencyRoles,
@@ -69,11 +70,15 @@ class _ClauseBuilder:
 
     def emit(self, path: str, kind: ClauseKind, text: str, heading: str | None,
               inherited: AgencyRoles | None) -> AgencyRoles:
+        text, columns = row_columns(text)
         text = _norm_space(text)
         roles: AgencyRoles = AgencyRoles()
         mentions: list[AgencyMention] = []
         if kind == "directive":
             roles, mentions = assign_roles(text, inherited, self.tax)
+            from_columns = _column_roles(columns, self.tax)
+            if from_columns is not None:  # a task-table row: its columns say who leads, supports
+                roles = from_columns
         order = len(self.clauses)
         self.clauses.append(Clause(f"{self.doc_id}-{order:03d}", path, kind, text, roles,
                                    heading=heading, mentions=mentions, order=order))
@@ -146,6 +151,16 @@ class _ClauseBuilder:
         kind: ClauseKind = "closing" if node.kind == "dieu" and not node.text \
             and _DECISION_FORMULA.search(fold(text)) else "directive"
         self.emit(path, kind, text, node.text or None, node.roles)
+
+
+def _column_roles(columns: dict[str, str], tax: Taxonomy) -> AgencyRoles | None:
+    """Lead/support of a task-table row from its "Cơ quan chủ trì" / "phối hợp" columns."""
+    if not columns:
+        return None
+    lead = list(dict.fromkeys(x.agency for x in find_mentions(columns.get("lead", ""), tax)))
+    support = [a for a in dict.fromkeys(x.agency for x in find_mentions(columns.get("support", ""), tax))
+               if a not in lead]
+    return AgencyRoles(lead=lead, support=support) if lead or support else None
 
 
 def _is_section_title(text: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from congvan.letters.parse.common import _MOTTO, _UP, _norm_space
+from congvan.letters.parse.tables import rewrite_task_tables
 from congvan.letters.text import fold
 
 __all__ = ["normalise_layout"]
@@ -126,12 +127,10 @@ _SPACED_DAY = re.compile(r"(?i)(ng[àa]y|th[áa]ng)\s+(\d)\s(\d)(?=\s+(?:th[áa]
 def normalise_layout(text: str) -> list[str]:
     """Cleaned letter text → plain lines (see the module docstring)."""
     lines: list[str] = []
-    for raw in text.split("\n"):
-        raw = _SPACED_DAY.sub(r"\1 \2\3", raw)
-        if _PAGE_ARTEFACT.match(raw):
-            lines.append("")
-            continue
-        cells = _cells(_markdown(raw))
+    plain = ["" if _PAGE_ARTEFACT.match(raw) else _markdown(_SPACED_DAY.sub(r"\1 \2\3", raw))
+             for raw in text.split("\n")]
+    for raw in rewrite_task_tables(plain):
+        cells = _cells(raw)
         if not cells:
             lines.append("")
             continue
