@@ -82,6 +82,7 @@ class Clause:
     heading: str | None = None  # the text of the item heading this clause sits under
     mentions: list[AgencyMention] = field(default_factory=list)
     order: int = 0  # position in the letter, 0-based
+    diseases: list[str] = field(default_factory=list)  # disease ids (v2); inherited from the letter
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -108,6 +109,8 @@ class Letter:
     source: str | None = None  # file name it came from, if any
     issuer_header: str | None = None  # the issuing-body header as printed ("UBND … / SỞ …")
     central: bool = False  # a national body (ministry, Government, central party): no province
+    province_now: str | None = None  # the province that area belongs to after the 2025 merger (v2)
+    diseases: list[str] = field(default_factory=list)  # disease ids the letter is about (v2)
 
     def document_dict(self) -> dict[str, Any]:
         """The ``document`` object of the tag JSON."""
@@ -125,6 +128,8 @@ class Letter:
             "signer": asdict(self.signer),
             "references": [asdict(r) for r in self.references],
             "source": self.source,
+            "province_now": self.province_now,
+            "diseases": list(self.diseases),
             "issuer_header": self.issuer_header,
             "central": self.central,
         }

@@ -41,6 +41,7 @@ from their heading item; top-level items of a letter addressed to a single taxon
 """
 from __future__ import annotations
 
+from congvan.letters.diseases import find_diseases
 from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _unique_paths, _unnumbered_clauses
 from congvan.letters.parse.common import _SUBJECT_START, _norm_space, doc_id_for
 from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
@@ -58,6 +59,7 @@ from congvan.letters.parse.portal import portal_header
 from congvan.letters.parse.references import _references
 from congvan.letters.parse.signer import _signer
 from congvan.letters.parse.tables import row_columns
+from congvan.letters.provinces import province_now
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import clean_text
@@ -119,6 +121,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     for order, clause in enumerate(clauses):
         clause.order, clause.clause_id = order, f"{doc_id}-{order:03d}"
     _unique_paths(clauses)
+    _assign_diseases(clauses, header.subject)
     references = _references("\n".join(filter(None, [header.subject, *(row_columns(p)[0] for p in paras)])))
 
     return Letter(
@@ -126,4 +129,14 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         number=header.number, place=header.place, date=header.date, subject=header.subject,
         recipients=header.recipients, signer=_signer(footer), references=references,
         clauses=clauses, text=cleaned, source=source,
-        issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(named))
+        issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(named),
+        province_now=province_now(province),
+        diseases=list(dict.fromkeys(d for c in clauses for d in c.diseases)))
+
+
+def _assign_diseases(clauses: list[Clause], subject: str | None) -> None:
+    """Each clause's diseases: those it names, else the letter's (subject and all clauses)."""
+    named = [find_diseases(c.text) for c in clauses]
+    letter = list(dict.fromkeys([*find_diseases(subject or ""), *(d for ds in named for d in ds)]))
+    for clause, own in zip(clauses, named):
+        clause.diseases = own or list(letter)
