@@ -12,14 +12,17 @@ from congvan.letters.taxonomy import BUILTIN_PATH, TaxonomyError, load_taxonomy
 SPEC_THEMES = ["vaccination", "surveillance", "testing", "treatment", "quarantine",
                "prevention_measures", "communication", "supplies", "social_welfare", "education",
                "market_control", "leadership", "preparedness", "economy"]
+# v2 (spec "v2: beyond one province's COVID-19 letters") adds themes after the v1 ids, which keep
+# their meaning and order so stored tags and the v1-trained tagger stay valid.
+SPEC_THEMES_V2 = ["vector_control", "animal_health", "sanitation", "food_safety"]
 SPEC_AGENCIES = ["ubnd_tinh", "so_y_te", "cdc", "so_tttt", "so_ldtbxh", "so_gddt", "so_cong_thuong",
                  "qltt", "ubnd_huyen", "cac_so_nganh", "mttq", "bao_chi", "ban_dan_van", "bcd_tinh"]
 
 
 def test_builtin_taxonomy_has_the_spec_ids_in_order() -> None:
     tax = load_taxonomy()
-    assert tax.version == 1
-    assert tax.theme_ids == SPEC_THEMES
+    assert tax.version == 2
+    assert tax.theme_ids == SPEC_THEMES + SPEC_THEMES_V2
     assert tax.agency_ids == SPEC_AGENCIES
 
 
