@@ -319,13 +319,13 @@ class _HeaderScanner:
 
     def _bullet_ahead(self) -> bool:
         nxt = next((ln.strip() for ln in self.lines[self.i + 1:] if ln.strip()), "")
-        return bool(_M_BULLET.match(nxt))
+        return bool(_M_BULLET.match(nxt)) and not _BODY_CUE.match(_M_BULLET.sub("", nxt, count=1))
 
     def _recipients(self) -> None:
         """"Kính gửi: X; Y." inline, and/or a bullet list under it (wrapped lines rejoined)."""
         inline = _KINH_GUI.sub("", self.lines[self.i], count=1).strip()
         raws = [p for p in inline.split(";") if p.strip()] if inline else []
-        complete = bool(inline) and inline.rstrip().endswith(".")  # "Kính gửi: Sở Y tế."
+        complete = bool(inline) and inline.rstrip().endswith((".", "!"))  # "Kính gửi: Sở Y tế."
         if complete and self._bullet_ahead():
             complete = False  # "Kính gửi: Bộ Y tế." then "- Bộ Công an;" …
         self.i += 1
@@ -346,7 +346,7 @@ class _HeaderScanner:
                         and not re.search(r"[.;]$", last))
                     or (not blank and not re.search(r"[.;,:!?]$", last) and self._ends_recipient())):
                 raws[-1] = f"{last} {s}"  # a wrapped recipient line: "… Công⏎Thương, …"
-            elif _M_BULLET.match(s) and len(s) <= 200:
+            elif _M_BULLET.match(s) and len(s) <= 200 and not _BODY_CUE.match(_M_BULLET.sub("", s, count=1)):
                 raws.append(s)
                 bullets = True
             elif (not raws or last.endswith((";", ","))) and len(s) <= 150 and not (blank and bullets) \

@@ -137,7 +137,7 @@ def normalise_layout(text: str) -> list[str]:
         for k, cell in enumerate(cells):
             if k:
                 lines.append("")
-            lines.extend(_unglue(cell))
+            lines.extend(_unglue(cell.strip()))  # indentation is layout, not content
     return _mend_footer(_lone_markers(_mend_header(lines)))
 
 

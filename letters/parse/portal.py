@@ -17,16 +17,19 @@ from congvan.letters.schema import DateParts
 __all__ = ["PortalHeader", "portal_header"]
 
 _TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo", "Hướng dẫn",
-          "Kết luận", "Nghị quyết", "Quy định", "Phương án")
+          "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
 _DATE = (r"[Nn]gày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})"
          r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s+năm\s+(?P<y2>\d{4}))")
 _ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Sở|Bộ|Văn phòng|Thủ tướng|Ban|Tỉnh ủy"
            r"|Thành ủy|Chủ tịch|Trung tâm|Cục)\b[^,.;:()\n]{0,70}?)")
 _NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?/\s?[\w.&\-]*[^\W_])+)"
-_TYPE = r"(?P<type>" + "|".join(_TYPES) + r")"
+_TYPE = r"(?P<type>(?i:" + "|".join(_TYPES) + r"))"
 # "Ngày 13/9/2021, UBND tỉnh ban hành Công văn số 2383/UBND-KGVX …"
 _ISSUED = re.compile(rf"(?:{_DATE}\s*,\s*)?{_ISSUER}\s+(?:vừa\s+|đã\s+|mới\s+)?(?:ban\s+hành|có|gửi)\s+"
                      rf"{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}(?:\s*,?\s*{_DATE.replace('?P<', '?P<x')})?")
+# "Ngày 11/8/2020, thay mặt UBND tỉnh, Phó Chủ tịch UBND tỉnh … đã ký ban hành văn bản số …"
+_SIGNED_FOR = re.compile(rf"(?:{_DATE}\s*,\s*)?(?:thay\s+mặt|TM\.?)\s+{_ISSUER}\s*,[^.;]{{0,120}}?"
+                         rf"(?:ký(?:\s+ban\s+hành)?|ban\s+hành)\s+{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}")
 # "Công văn số 2383/UBND-KGVX ngày 13/9/2021 của UBND tỉnh …" opening the text
 _CITED = re.compile(rf"^[^.]{{0,80}}?{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+"
                     rf"(?:của|do)\s+{_ISSUER}(?=\s+(?:về|v/v|yêu cầu|đề nghị|chỉ đạo)|[,.;:(]|$)")
@@ -47,7 +50,7 @@ def _group(m: re.Match[str], name: str) -> str | None:
 def portal_header(opening: str) -> PortalHeader | None:
     """Number, type, date and issuer stated in the opening sentences, if they are stated."""
     text = _norm_space(opening[:700])
-    m = _ISSUED.search(text) or _CITED.search(text)
+    m = _SIGNED_FOR.search(text) or _ISSUED.search(text) or _CITED.search(text)
     if m is None:
         return None
     d = _group(m, "d") or _group(m, "d2") or _group(m, "xd") or _group(m, "xd2")
@@ -56,4 +59,6 @@ def portal_header(opening: str) -> PortalHeader | None:
     date = _date_parts(d, mo, y) if y else None
     number = re.sub(r"\s*/\s*", "/", m.group("num")).strip(" .,;")
     issuer = _norm_space(m.group("issuer")).strip(" ,")
-    return PortalHeader(number, m.group("type"), date, issuer or None)
+    doc_type = m.group("type")[:1].upper() + m.group("type")[1:].lower()
+    doc_type = None if doc_type == "Văn bản" else doc_type  # "văn bản số …": the number's code says
+    return PortalHeader(number, doc_type, date, issuer or None)
