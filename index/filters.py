@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from congvan.letters.provinces import province_now
 from congvan.letters.text import ABBREVIATIONS, fold
 
 KINDS = ("preamble", "directive", "closing")
@@ -79,7 +80,7 @@ class SearchFilters:
     year: int | None = None
     date_from: str | None = None  # YYYY or YYYY-MM (inclusive)
     date_to: str | None = None  # YYYY or YYYY-MM (inclusive)
-    province: str | None = None  # accent-insensitive equality
+    province: str | None = None  # accent-insensitive equality with province or province_now
     issuer: str | None = None  # accent-insensitive substring
     theme: tuple[str, ...] | None = None  # any of these theme ids
     agency: tuple[str, ...] | None = None  # any of these agencies, as lead or support
@@ -155,6 +156,9 @@ class ClauseTable:
         self.date_lo = np.array(lo, np.int64)
         self.date_hi = np.array(hi, np.int64)
         self.province = [province_key(d.get("province")) for d in letters]
+        # taxonomy v2: a province filter also matches the province the area belongs to today
+        # ("Ninh Bình" finds letters of the former Hà Nam and Nam Định; "Hà Nam" still finds them)
+        self.province_now = [province_key(province_now(d.get("province"))) for d in letters]
         self.issuer = [issuer_key(d.get("issuer")) for d in letters]
         theme_slots: dict[str, list[int]] = defaultdict(list)
         agency_slots: dict[str, list[int]] = defaultdict(list)
@@ -184,7 +188,7 @@ class ClauseTable:
             mask = both((self.date_lo <= hi) & (self.date_lo >= 0))
         if filters.province:
             want = province_key(filters.province)
-            mask = both(np.array([p == want for p in self.province], bool))
+            mask = both(np.array([want in (p, n) for p, n in zip(self.province, self.province_now)], bool))
         if filters.issuer:
             want = issuer_key(filters.issuer)
             mask = both(np.array([bool(i) and want in i for i in self.issuer], bool))

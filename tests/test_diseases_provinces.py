@@ -59,3 +59,21 @@ def test_letter_gets_province_now() -> None:
     assert letter.province == "Hà Giang" and letter.province_now == "Tuyên Quang"
     assert letter.document_dict()["province_now"] == "Tuyên Quang"
     assert letter.diseases == ["foot_and_mouth_disease"]
+
+
+def test_province_filter_matches_province_or_province_now() -> None:
+    import numpy as np
+
+    from congvan.index.filters import ClauseTable, SearchFilters
+
+    letters = [{"doc_id": d, "year": 2024, "month": 1, "day": 1, "province": p, "issuer": None}
+               for d, p in (("a", "Hà Nam"), ("b", "Nam Định"), ("c", "Ninh Bình"), ("d", "Lạng Sơn"))]
+    table = ClauseTable(np.arange(4), ["a", "b", "c", "d"], ["directive"] * 4, [[]] * 4, [[]] * 4, letters)
+
+    def docs(province: str) -> list[str]:
+        mask = table.mask(SearchFilters(province=province))
+        return [d for d, keep in zip("abcd", mask) if keep]
+
+    assert docs("Ninh Bình") == ["a", "b", "c"]  # today's province finds the former ones
+    assert docs("Hà Nam") == ["a"]  # the former name still finds its own letters
+    assert docs("tinh lang son") == ["d"]

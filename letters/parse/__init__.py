@@ -1,8 +1,11 @@
 """Letter text → ``Letter``: header metadata, references and clauses (shared/spec/interface.md).
 
 The package splits the work along its seams: ``layout`` (normalise web tables, markdown, wrapped
-header cells), ``header`` (fields by what they are), ``issuer``, ``signer``, ``references``,
-``markers``, ``paragraphs`` and ``clauses``; ``casing`` and ``common`` are shared.
+header cells) with ``tables`` (task tables → one item per row), ``header`` (fields by what they
+are), ``portal`` (number/date/issuer of header-less portal copies from the opening sentence),
+``issuer``, ``signer``, ``references``, ``markers``, ``paragraphs`` and ``clauses``; ``casing``
+and ``common`` are shared. Diseases (``letters.diseases``) and ``province_now``
+(``letters.provinces``) are filled last. Any non-empty text gives at least one clause.
 
 The input is text already extracted from .txt/.md/.docx/.pdf. Real letters arrive in many shapes
 (the two header columns interleaved or merged on one line, hard-wrapped PDF lines, page breaks
