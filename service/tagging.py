@@ -152,7 +152,7 @@ def train_first_run(settings: Settings) -> Path:
             target, name, max(config.expected_minutes, 1.0))
         start = time.perf_counter()
         result = run_training(config, settings.models_dir, corrections_file=corrections_path(settings.home),
-                              num_threads=settings.num_threads, promote="force", command="(train at first run)",
+                              num_threads=settings.num_threads, shared_dir=settings.shared_dir, promote="force", command="(train at first run)",
                               log=lambda msg: log.info("%s", msg), write_splits=False)
         log.warning("Theme tagger trained in %.0f s and installed in %s (run %s)",
                     time.perf_counter() - start, target, result.folder)

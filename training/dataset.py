@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.text import fold
+from congvan.training.real_letters import load_real_records
+from congvan.training.records import DATA_DIR, KINDS, DatasetError, Record, norm_text, read_jsonl, text_key
 
 __all__ = [
     "DATA_DIR",
@@ -38,86 +36,23 @@ __all__ = [
     "norm_text",
     "read_jsonl",
     "select",
+    "text_key",
     "validate",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 SPLITS_FILE = "splits.json"
 SPLITS = ("train", "dev", "test")
 RATIOS = {"train": 0.70, "dev": 0.15, "test": 0.15}
-KINDS = ("preamble", "directive", "closing")
-
-
-class DatasetError(ValueError):
-    """A dataset file is unreadable or a record breaks the schema (message names file and line)."""
-
-
-@dataclass
-class Record:
-    id: str
-    letter_id: str
-    text: str
-    kind: str = "directive"
-    themes: list[str] = field(default_factory=list)
-    lead: list[str] = field(default_factory=list)
-    support: list[str] = field(default_factory=list)
-    heading: str | None = None
-    path: str = ""
-    source: str = "team"
-    doc: dict[str, Any] = field(default_factory=dict)
-    file: str = ""  # the dataset file the record came from (not serialised)
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("file")
-        return d
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any], file: str = "") -> Record:
-        return cls(id=str(obj["id"]), letter_id=str(obj["letter_id"]), text=norm_text(obj["text"]),
-                   kind=obj.get("kind") or "directive", themes=list(obj.get("themes") or []),
-                   lead=list(obj.get("lead") or []), support=list(obj.get("support") or []),
-                   heading=norm_text(obj["heading"]) if obj.get("heading") else None,
-                   path=str(obj.get("path") or ""), source=str(obj.get("source") or "team"),
-                   doc=dict(obj.get("doc") or {}), file=file)
-
-
-def norm_text(text: str) -> str:
-    """NFC, single spaces: the form clause texts are compared in."""
-    return " ".join(unicodedata.normalize("NFC", str(text)).split())
-
-
-def text_key(text: str) -> str:
-    """Key that identifies "the same clause text" (corrections, duplicates): folded, no spaces."""
-    return " ".join(fold(norm_text(text)).split())
-
-
-# --------------------------------------------------------------------------- loading
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """JSON objects of a JSONL file; a bad line raises ``DatasetError`` with its number.
-
-    A file still being written may end in a partial line: that last line is skipped.
-    """
-    out: list[dict[str, Any]] = []
-    lines = Path(path).read_text(encoding="utf-8").split("\n")
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if n == len(lines):  # unterminated last line of a file being appended to
-                break
-            raise DatasetError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-        if not isinstance(obj, dict):
-            raise DatasetError(f"{path}:{n}: each line must be a JSON object")
-        out.append(obj)
-    return out
+#: Real letters (``source`` "real") are split by letter with their own ratios, test included:
+#: the team's frozen test split stays as it was, and real letters are reported on their own.
+REAL_RATIOS = {"train": 0.50, "dev": 0.15, "test": 0.35}
 
 
 def load_records(data_dir: Path | str | None = None, taxonomy: Taxonomy | None = None,
-                 strict: bool = True) -> list[Record]:
-    """All records of ``data_dir/*.jsonl`` (sorted by file name), checked against the taxonomy.
+                 strict: bool = True, shared_dir: Path | str | None = None) -> list[Record]:
+    """All records of ``data_dir/*.jsonl`` (sorted by file name), checked against the taxonomy,
+    plus the annotated real letters and seeds when ``shared_dir`` (``../shared``) is given and there
+    (their text is read from it and parsed: ``training.real_letters``).
 
     ``strict``: raise on the first problem; otherwise drop bad records (``validate`` lists them).
     """
@@ -133,6 +68,8 @@ def load_records(data_dir: Path | str | None = None, taxonomy: Taxonomy | None =
             except (KeyError, TypeError) as exc:
                 if strict:
                     raise DatasetError(f"{path.name}:{n}: missing field {exc}") from None
+    if shared_dir is not None:
+        records.extend(load_real_records(shared_dir).records)
     problems = validate(records, taxonomy)
     if problems and strict:
         raise DatasetError("dataset problems:\n  " + "\n  ".join(problems[:20]))
@@ -216,15 +153,26 @@ def make_splits(records: Sequence[Record], seed: int = 13,
         elif any(r.source == "seed" for r in recs):
             assign[lid] = "test"
 
+    team = {lid: recs for lid, recs in by_letter.items() if not any(r.source == "real" for r in recs)}
+    real = {lid: recs for lid, recs in by_letter.items() if lid not in team}
+    _place(team, assign, RATIOS, frozen, seed)
+    _place(real, assign, REAL_RATIOS, (), seed)  # real letters may enter every split, test too
+    return assign
+
+
+def _place(by_letter: dict[str, list[Record]], assign: dict[str, str], ratios: dict[str, float],
+           frozen: Sequence[str], seed: int) -> None:
+    """Greedy stratified placement of the letters of ``by_letter`` not yet in ``assign``."""
     total_labels: Counter[str] = Counter()
     for recs in by_letter.values():
         total_labels.update(_letter_labels(recs))
     n_total = sum(len(v) for v in by_letter.values())
     have_labels = {s: Counter() for s in SPLITS}
     have_size = Counter()
-    for lid, split in assign.items():
-        have_labels[split].update(_letter_labels(by_letter[lid]))
-        have_size[split] += len(by_letter[lid])
+    for lid in by_letter:
+        if lid in assign:
+            have_labels[assign[lid]].update(_letter_labels(by_letter[lid]))
+            have_size[assign[lid]] += len(by_letter[lid])
 
     pending = [lid for lid in by_letter if lid not in assign]
 
@@ -239,10 +187,10 @@ def make_splits(records: Sequence[Record], seed: int = 13,
 
         def need(split: str) -> tuple[float, int]:
             # relative deficits: 1 = nothing there yet, 0 = on target, < 0 = over target
-            target = RATIOS[split] * n_total
+            target = ratios[split] * n_total
             size_need = (target - have_size[split]) / target
-            label_need = sum((RATIOS[split] * total_labels[k] - have_labels[split][k])
-                             / (RATIOS[split] * total_labels[k]) for k in labels) / max(1, len(labels))
+            label_need = sum((ratios[split] * total_labels[k] - have_labels[split][k])
+                             / (ratios[split] * total_labels[k]) for k in labels) / max(1, len(labels))
             over = have_size[split] + size > 1.1 * target and split != "train"
             return (-1e9 if over else label_need + size_need, -SPLITS.index(split))
 
@@ -250,7 +198,6 @@ def make_splits(records: Sequence[Record], seed: int = 13,
         assign[lid] = split
         have_labels[split].update(labels)
         have_size[split] += size
-    return assign
 
 
 def ensure_splits(records: Sequence[Record], data_dir: Path | str | None = None, seed: int = 13,
@@ -274,7 +221,8 @@ def ensure_splits(records: Sequence[Record], data_dir: Path | str | None = None,
                          frozen=frozen)
     changed = set(assign) - set(fixed) or not path.is_file()
     if write and changed:
-        write_splits(path, assign, records, seed, frozen)
+        # letters not loaded now (real letters when ../shared is absent) keep their stored split
+        write_splits(path, {**fixed, **assign}, records, seed, frozen)
     return assign
 
 
@@ -293,11 +241,13 @@ def write_splits(path: Path, assign: dict[str, str], records: Sequence[Record], 
     write_json_atomic(path, {
         "version": 1,
         "seed": seed,
-        "method": "by letter; seed letters (source 'seed', real) always in test; the other letters "
+        "method": "by letter; seed letters (source 'seed', real) always in test; team letters "
                   "placed greedily (rarest theme/lead label first) where their labels are most "
-                  "under the 70/15/15 target; letters already listed never move; no new letter "
-                  "enters a frozen split",
+                  "under the 70/15/15 target, no new team letter entering a frozen split; real "
+                  "letters (source 'real') placed the same way among themselves, 50/15/35, test "
+                  "included; letters already listed never move",
         "ratios": RATIOS,
+        "real_ratios": REAL_RATIOS,
         "frozen": sorted(frozen),
         "counts": {s: dict(counts[s]) for s in SPLITS},
         "letters": letters,

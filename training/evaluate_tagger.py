@@ -274,12 +274,16 @@ def format_tables(metrics: dict[str, Any], labels: dict[str, str] | None = None)
     by_source = metrics.get("themes_by_source") or {}
     if len(by_source) > 1:
         out.append("")
-        out.append("Themes by source (seed = real letters, team = written by the team):")
-        out.append("| source | directive clauses | micro-P | micro-R | micro-F1 |")
-        out.append("|---|---|---|---|---|")
+        out.append("By source (real = real letters of ../shared/real_letters, seed = the three real Lạng Sơn "
+                   "seed letters, team = written by the team):")
+        out.append("| source | directive clauses | themes micro-P | micro-R | micro-F1 | macro-F1 | lead F1 | support F1 |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for source, m in by_source.items():
             mi = m["micro"]
-            out.append(f"| {source} | {m['directive']} | {mi['precision']:.3f} | {mi['recall']:.3f} | {mi['f1']:.3f} |")
+            lead = m.get("lead", {}).get("f1", float("nan"))
+            support = m.get("support", {}).get("f1", float("nan"))
+            out.append(f"| {source} | {m['directive']} | {mi['precision']:.3f} | {mi['recall']:.3f} | {mi['f1']:.3f} "
+                       f"| {m['macro_f1']:.3f} | {lead:.3f} | {support:.3f} |")
     ag = metrics.get("agencies")
     if ag:
         out.append("")
@@ -352,7 +356,12 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
         idx = [i for i in directive if getattr(records[i], "source", "team") == source]
         if idx:
             m = theme_metrics([gold[i] for i in idx], [preds[i] for i in idx], labels)
-            by_source[source] = {"directive": len(idx), "micro": m["micro"], "macro_f1": m["macro_f1"]}
+            pos = {i: k for k, i in enumerate(directive)}
+            lead = agency_metrics([records[i].lead for i in idx], [combined[i] for i in idx], agency_ids)
+            support = agency_metrics([records[i].support for i in idx], [support_rules[pos[i]] for i in idx],
+                                     agency_ids)
+            by_source[source] = {"directive": len(idx), "micro": m["micro"], "macro_f1": m["macro_f1"],
+                                 "lead": lead["micro"], "support": support["micro"]}
     return {
         "split": split, "directive": len(directive), "themes": themes, "agencies": agencies,
         "themes_by_source": by_source,
@@ -362,12 +371,12 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
 
 
 def evaluate_folder(folder: Path | str, models_dir: Path, split: str = "test",
-                    data_dir: Path | str | None = None) -> dict[str, Any]:
+                    data_dir: Path | str | None = None, shared_dir: Path | None = None) -> dict[str, Any]:
     """Load a tagger folder and evaluate it on a split of the dataset (as stored in splits.json)."""
     from congvan.models.tagger import load_tagger
     from congvan.training.dataset import ensure_splits, load_records, select
 
-    records = load_records(data_dir)
+    records = load_records(data_dir, shared_dir=shared_dir)
     assign = ensure_splits(records, data_dir, write=False)
     chosen = select(records, assign, split)
     tagger = load_tagger(folder, models_dir)

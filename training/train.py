@@ -408,7 +408,7 @@ def install(folder: Path, target: Path) -> Path:
 
 # --------------------------------------------------------------------------- the run
 def run_training(config: TrainConfig, models_dir: Path, *, corrections_file: Path | None = None,
-                 num_threads: int = 0, data_dir: Path | str | None = None,
+                 num_threads: int = 0, data_dir: Path | str | None = None, shared_dir: Path | None = None,
                  out: Path | str | None = None, promote: bool | Literal["force"] = False,
                  command: str | None = None, log: Log = _stderr, use_corrections: bool = True,
                  write_splits: bool = True) -> TrainResult:
@@ -425,7 +425,7 @@ def run_training(config: TrainConfig, models_dir: Path, *, corrections_file: Pat
     theme_ids, agency_ids = tax.theme_ids, tax.agency_ids
 
     # ---- data
-    records = load_records(data_dir, tax)
+    records = load_records(data_dir, tax, shared_dir=shared_dir)  # + real letters when ../shared is there
     try:
         assign = ensure_splits(records, data_dir, seed=config.seed, write=write_splits)
     except OSError:  # a read-only install: use (and extend in memory) the shipped splits
@@ -619,12 +619,12 @@ def run_training(config: TrainConfig, models_dir: Path, *, corrections_file: Pat
         target = default_tagger_dir(models_dir)
         if promote != "force" and (target / "manifest.json").is_file():
             try:
-                old = evaluate_folder(target, models_dir, "test", data_dir)
+                old = evaluate_folder(target, models_dir, "test", data_dir, shared_dir)
             except Exception as exc:  # noqa: BLE001 - an unreadable old model must not block
                 log(f"current default tagger unreadable ({exc}): replacing it")
                 old = None
             if old is not None:
-                new = test_metrics if not config.max_eval_examples else evaluate_folder(folder, models_dir, "test", data_dir)
+                new = test_metrics if not config.max_eval_examples else evaluate_folder(folder, models_dir, "test", data_dir, shared_dir)
                 result.gate = compare(old, new)
         if promote == "force" or result.gate is None or result.gate["ok"]:
             result.installed = install(folder, target)

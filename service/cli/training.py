@@ -84,7 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
               file=sys.stderr)
     try:
         result = run_training(config, settings.models_dir, corrections_file=corrections_path(settings.home),
-                              num_threads=settings.num_threads, data_dir=args.data, out=args.out, promote=promote,
+                              num_threads=settings.num_threads, shared_dir=None if args.data else settings.shared_dir, data_dir=args.data, out=args.out, promote=promote,
                               command=command_line(), use_corrections=not args.no_corrections)
     except (DatasetError, ArtifactError, ValueError, FileNotFoundError) as exc:
         error(str(exc))
@@ -123,8 +123,8 @@ def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
     try:
         if args.compare:
             old_dir, new_dir = (resolve_model(n, settings) for n in args.compare)
-            old = evaluate_folder(old_dir, settings.models_dir, args.split, args.data)
-            new = evaluate_folder(new_dir, settings.models_dir, args.split, args.data)
+            old = evaluate_folder(old_dir, settings.models_dir, args.split, args.data, None if args.data else settings.shared_dir)
+            new = evaluate_folder(new_dir, settings.models_dir, args.split, args.data, None if args.data else settings.shared_dir)
             cmp = compare(old, new, tolerance=args.tolerance / 100.0)
             if args.json:
                 print_json({"old": str(old_dir), "new": str(new_dir), "split": args.split, **cmp})
@@ -133,7 +133,7 @@ def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
                 print(format_compare(cmp))
             return EXIT_OK if cmp["ok"] else EXIT_FAIL
         folder = resolve_model(args.model, settings)
-        metrics = evaluate_folder(folder, settings.models_dir, args.split, args.data)
+        metrics = evaluate_folder(folder, settings.models_dir, args.split, args.data, None if args.data else settings.shared_dir)
     except (FileNotFoundError, ArtifactError, DatasetError, ValueError) as exc:
         error(str(exc))
         return EXIT_FAIL
