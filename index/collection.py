@@ -19,6 +19,7 @@ import fcntl
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from congvan.index.corrections import CorrectionStore, overlay
 from congvan.index.derived import (
     IndexOptions,
     Snapshot,
@@ -67,6 +69,8 @@ LOCK_FILE = "write.lock"
 #: an interrupted ingest loses at most one chunk of work.
 INGEST_CHUNK = 64
 MAX_TOP_K = 1000
+#: Recent query vectors: paging and facet clicks repeat the query, so they skip the encoder.
+QUERY_CACHE_SIZE = 512
 
 __all__ = ["Collection", "ClauseNotFound", "DocumentNotFound", "SearchFilters", "SearchResult", "IngestResult"]
 
@@ -85,6 +89,10 @@ class Collection:
         self._lock_depth = 0
         self._lock_fd: int | None = None
         self._snap: Snapshot | None = None
+        #: Staff corrections beside the collection (``<folder>/corrections``).
+        self.corrections = CorrectionStore.for_index(self.folder)
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_vectors_lock = threading.Lock()
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -201,73 +209,92 @@ class Collection:
                 self._commit_snapshot()
 
     # ------------------------------------------------------------------ writing
-    def ingest_letters(self, letters: Iterable[Letter], show_progress: bool = False) -> list[IngestResult]:
+    def ingest_letters(self, letters: Iterable[Letter], show_progress: bool = False,
+                       replace_source: bool = False) -> list[IngestResult]:
         """Index letters, committing one letter per transaction.
 
-        - new content: embedded and stored ("added"); a changed version of an already indexed
-          source file replaces it ("replaced");
+        - new content: embedded and stored ("added"); with ``replace_source`` (``congvan ingest``
+          of file paths) a changed version of an already indexed source file replaces it
+          ("replaced"); without it letters that share a file name all stay;
         - the same content with the same tags: skipped ("unchanged"), so re-running an
           interrupted ingest resumes where it stopped;
         - the same content with other tags (a retrained tagger): stored again reusing the
           stored embeddings ("updated").
 
-        The search indexes are updated once, at the end of the batch.
+        The fingerprint compared is the tagger's output; staff corrections of the letter's clauses
+        (``self.corrections``) are then laid over it, so a re-ingest keeps them. The search
+        indexes are updated once, at the end of the batch.
         """
         letters = list(letters)
         results: list[IngestResult | None] = [None] * len(letters)
         with self._write_lock():
             todo: list[int] = []
             seen: set[str] = set()
+            prints = [letter_fingerprint(letter) for letter in letters]
             for i, letter in enumerate(letters):
                 stored = self.store.fingerprint(letter.doc_id)
-                if letter.doc_id in seen or (stored is not None and stored == letter_fingerprint(letter)):
+                if letter.doc_id in seen or (stored is not None and stored == prints[i]):
                     results[i] = IngestResult(letter.doc_id, letter.source, len(letter.clauses), "unchanged")
                 else:
                     seen.add(letter.doc_id)
                     todo.append(i)
             if todo:
                 try:
-                    self._embed_and_store([(i, letters[i]) for i in todo], results, show_progress)
+                    fixes = self._corrections_by_doc({letters[i].doc_id for i in todo})
+                    items = [(i, overlay(letters[i], fixes.get(letters[i].doc_id, {})), prints[i])
+                             for i in todo]
+                    self._embed_and_store(items, results, show_progress, replace_source)
                 finally:  # whatever was committed becomes searchable, even if a later letter failed
                     if any(results[i] is not None for i in todo):
                         self._commit_snapshot()
         return [r for r in results if r is not None]
 
-    def _embed_and_store(self, items: list[tuple[int, Letter]], results: list, show_progress: bool) -> None:
+    def _corrections_by_doc(self, doc_ids: set[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """doc_id → (clause text key → latest correction), for the letters being stored."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for doc_id in doc_ids:
+            found = self.corrections.latest_for_doc(doc_id)
+            if found:
+                out[doc_id] = found
+        return out
+
+    def _embed_and_store(self, items: list[tuple[int, Letter, str]], results: list, show_progress: bool,
+                         replace_source: bool) -> None:
         from tqdm.auto import tqdm
 
-        total = sum(len(letter.clauses) for _, letter in items)
+        total = sum(len(letter.clauses) for _, letter, _ in items)
         with tqdm(total=total, unit="clause", desc="ingest", disable=not show_progress) as bar:
-            chunk: list[tuple[int, Letter]] = []
+            chunk: list[tuple[int, Letter, str]] = []
             size = 0
             for item in [*items, None]:
                 if item is not None:
                     chunk.append(item)
                     size += len(item[1].clauses)
                 if chunk and (item is None or size >= INGEST_CHUNK):
-                    self._store_chunk(chunk, results)
-                    bar.update(sum(len(letter.clauses) for _, letter in chunk))
+                    self._store_chunk(chunk, results, replace_source)
+                    bar.update(sum(len(letter.clauses) for _, letter, _ in chunk))
                     chunk, size = [], 0
 
-    def _store_chunk(self, chunk: list[tuple[int, Letter]], results: list) -> None:
+    def _store_chunk(self, chunk: list[tuple[int, Letter, str]], results: list, replace_source: bool) -> None:
         """Embed the clauses of a few letters in one encoder call, then commit letter by letter."""
         known: dict[str, np.ndarray] = {}
-        for _, letter in chunk:  # retagged letters: reuse their stored embeddings
+        for _, letter, _ in chunk:  # retagged letters: reuse their stored embeddings
             known.update(self.store.embeddings_by_text(letter.doc_id))
-        texts = [c.text for _, letter in chunk for c in letter.clauses]
+        texts = [c.text for _, letter, _ in chunk for c in letter.clauses]
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             known.update(zip(missing, self.encoder.encode_passages(missing, show_progress=False)))
-        for i, letter in chunk:
+        for i, letter, fingerprint in chunk:
             existed = self.store.has_letter(letter.doc_id)
             rows = [ClauseRow(c, *clause_tokens(c.text), known[c.text]) for c in letter.clauses]
-            replaced = [d for d in self.store.put_letter(letter, rows) if d != letter.doc_id]
+            replaced = [d for d in self.store.put_letter(letter, rows, replace_source=replace_source,
+                                                         fingerprint=fingerprint) if d != letter.doc_id]
             status = "updated" if existed else ("replaced" if replaced else "added")
             results[i] = IngestResult(letter.doc_id, letter.source, len(rows), status, replaced)
 
-    def upsert_letter(self, letter: Letter) -> IngestResult:
+    def upsert_letter(self, letter: Letter, replace_source: bool = False) -> IngestResult:
         """Index one letter (same rules as ``ingest_letters``)."""
-        return self.ingest_letters([letter])[0]
+        return self.ingest_letters([letter], replace_source=replace_source)[0]
 
     def delete(self, doc_id: str) -> None:
         """Remove a letter from every index; ``DocumentNotFound`` (a ``KeyError``) if unknown."""
@@ -371,7 +398,7 @@ class Collection:
 
         if mode != "bm25" and n:
             if query_vector is None:
-                query_vector = self.encoder.encode_queries([terms.text])[0]
+                query_vector = self.query_vector(terms.text)
             qv = np.asarray(query_vector, np.float32)
             pos_allowed = snap.position_mask(allowed)
             scores, pos = snap.vectors.search(qv, depth + snap.stale, pos_allowed)
@@ -388,6 +415,21 @@ class Collection:
         return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                     params=params, mode=mode, depth=depth, n_terms=terms.n_syllables)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query embedding of ``text``, cached (paging and facets repeat the query)."""
+        with self._query_vectors_lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vector = np.asarray(self.encoder.encode_queries([text])[0], np.float32)
+        vector.setflags(write=False)
+        with self._query_vectors_lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     @staticmethod
     def _match_tokens(snap: Snapshot, terms: QueryTerms, params: RankingParams) -> list[str]:

@@ -377,6 +377,22 @@ class Store:
                 })
         return {"doc_id": doc_id, "document": json.loads(row[0]), "clauses": clauses, "text": row[1]}
 
+    def directory_rows(self) -> tuple[int, list[tuple]]:
+        """(generation, rows) of every letter's directory fields, newest first, read in one
+        transaction: ``(doc_id, number, subject, issuer, province, doc_type, year, month, day,
+        metadata JSON)``."""
+        with self.read() as conn:
+            generation = int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+            rows = conn.execute(
+                "SELECT doc_id, number, subject, issuer, province, doc_type, year, month, day, metadata "
+                "FROM letters ORDER BY added DESC, doc_id").fetchall()
+        return generation, rows
+
+    def clause_doc_id(self, clause_id: str) -> str | None:
+        """The ``doc_id`` of the letter holding ``clause_id`` (None if unknown)."""
+        row = self.conn.execute("SELECT doc_id FROM clauses WHERE clause_id = ?", (clause_id,)).fetchone()
+        return None if row is None else row[0]
+
     def list_letters(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT doc_id, source, subject, issuer, number, year, month, day, n_clauses "
@@ -385,16 +401,21 @@ class Store:
         return [dict(zip(cols, r)) for r in rows]
 
     # ------------------------------------------------------------------ writes
-    def put_letter(self, letter: Letter, rows: Sequence[ClauseRow]) -> list[str]:
+    def put_letter(self, letter: Letter, rows: Sequence[ClauseRow], replace_source: bool = False,
+                   fingerprint: str | None = None) -> list[str]:
         """Store a letter and its clauses in one transaction; returns the doc ids it replaced.
 
-        A letter with the same ``doc_id`` (same content, possibly retagged) or the same
-        ``source`` (a changed version of the same file) is replaced.
+        A letter with the same ``doc_id`` (same content, possibly retagged) is replaced. Letters
+        with the same ``source`` are replaced only when ``replace_source`` (``congvan ingest`` of a
+        file path: a changed version of that file); an upload's bare file name ("scan.pdf") says
+        nothing about identity, so a different letter under a known name never deletes one.
+        ``fingerprint`` is what a later ingest of the same letter compares (default: this
+        letter's; the collection passes the tagger output's, before staff corrections).
         """
         replaced: list[str] = []
         with self.write() as conn:
             old = {letter.doc_id}
-            if letter.source:
+            if letter.source and replace_source:
                 old.update(r[0] for r in conn.execute(
                     "SELECT doc_id FROM letters WHERE source = ?", (letter.source,)))
             for doc_id in sorted(old):
@@ -407,7 +428,7 @@ class Store:
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (letter.doc_id, letter.source, date.year, date.month, date.day, letter.province,
                  letter.issuer, letter.doc_type, letter.number, letter.subject, len(rows),
-                 letter_fingerprint(letter), _json(letter.document_dict()), letter.text, time.time()))
+                 fingerprint or letter_fingerprint(letter), _json(letter.document_dict()), letter.text, time.time()))
             conn.executemany(
                 """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
                                        support, mentions, tokens, tokens_folded, embedding)

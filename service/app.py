@@ -1,15 +1,18 @@
-"""The FastAPI application: models and index are opened in ``lifespan``, never at import."""
+"""The FastAPI application: the core (models, index, corrections) and the worker pool are
+opened once in ``lifespan``, never at import; the API and the page are adapters over them."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from congvan.service.api.routers import corrections, health, letters, search
 from congvan.service.config import Settings, get_settings
+from congvan.service.http.access import check_write_routes
 from congvan.service.http.security import require_reader
 from congvan.service.web import install_web
 
@@ -19,24 +22,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from congvan.index.collection import Collection
-        from congvan.models.encoder import load_encoder
+        from congvan.service.core import AppCore
+        from congvan.service.workers import WorkPool
 
         cfg = settings or get_settings()
-        encoder = load_encoder(cfg)
-        collection = Collection.open(cfg.index_dir, encoder)
+        core = await run_in_threadpool(AppCore.open, cfg)
         app.state.settings = cfg
-        app.state.collection = collection
-        # The theme tagger, loaded once per process (trained first if this home has none yet).
-        from fastapi.concurrency import run_in_threadpool
-
-        from congvan.service.tagging import get_default_tagger
-
-        app.state.tagger = await run_in_threadpool(get_default_tagger, cfg)
+        app.state.core = core
+        app.state.collection = core.collection  # what older code and tests read
+        app.state.pool = WorkPool(cfg.cpu_workers, cfg.cpu_queue, cfg.retry_after_s)
         try:
+            # The theme tagger, loaded once per process (trained first if this home has none yet).
+            await run_in_threadpool(core.load_tagger)
             yield
         finally:
-            collection.close()
+            app.state.pool.shutdown(wait=True)
+            core.close()
 
     app = FastAPI(
         title="congvan",
@@ -51,12 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=422, content={"detail": jsonable_errors(exc)})
 
     app.include_router(health.router)
-    # Reading is open unless CONGVAN_PROTECT_SEARCH (with CONGVAN_API_KEY); writes carry their
-    # own require_writer dependency (see service/http/security.py for the rules).
-    for module in (letters, search):
-        app.include_router(module.router, dependencies=[Depends(require_reader)])
-    app.include_router(corrections.router)  # POST carries require_writer itself
+    # Reading is open unless CONGVAN_PROTECT_SEARCH (with CONGVAN_API_KEY); every write route
+    # comes from write_router and carries its own check (service/http/access.py).
+    for read_router in (letters.router, search.router):
+        app.include_router(read_router, dependencies=[Depends(require_reader)])
+    for write in (letters.tagging, letters.writes, corrections.writes):
+        app.include_router(write)
     install_web(app)
+    check_write_routes(app.routes)
     return app
 
 

@@ -56,6 +56,16 @@ class Settings(BaseSettings):
         default=False,
         description="With api_key set, also require the key (or a login) to search and read letters.",
     )
+    tag_requires_key: bool = Field(
+        default=True,
+        description="With api_key set, POST /api/tag (which costs CPU) needs the key or a login like uploads; "
+                    "false leaves it as open as searching.",
+    )
+    cpu_workers: int = Field(default=1, ge=1, le=64, description="Threads for parsing, tagging and indexing "
+                             "requests (searches run apart and never wait for them).")
+    cpu_queue: int = Field(default=8, ge=0, le=10_000, description="Requests that may wait for a CPU worker; "
+                           "beyond them uploads and /api/tag get 429 with Retry-After.")
+    retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After sent with a 429 when the queue is full.")
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="Lifetime of a /login session.")
     tagger: str = Field(
         default="auto",

@@ -135,8 +135,8 @@ def _file_lock(path: Path):
 
 def train_first_run(settings: Settings) -> Path:
     """Train and install a tagger from the shipped dataset (once; other processes wait for it)."""
+    from congvan.service.storage import corrections_file
     from congvan.training.config import preset
-    from congvan.training.corrections import corrections_path
     from congvan.training.train import run_training
 
     target = default_tagger_dir(settings.models_dir)
@@ -151,8 +151,9 @@ def train_first_run(settings: Settings) -> Path:
             "Set CONGVAN_TAGGER=off to skip, or run `congvan train --promote` beforehand.",
             target, name, max(config.expected_minutes, 1.0))
         start = time.perf_counter()
-        result = run_training(config, settings.models_dir, corrections_file=corrections_path(settings.home),
-                              num_threads=settings.num_threads, shared_dir=settings.shared_dir, promote="force", command="(train at first run)",
+        result = run_training(config, settings.models_dir, corrections_file=corrections_file(settings),
+                              num_threads=settings.num_threads, shared_dir=settings.shared_dir, promote="force",
+                              command="(train at first run)",
                               log=lambda msg: log.info("%s", msg), write_splits=False)
         log.warning("Theme tagger trained in %.0f s and installed in %s (run %s)",
                     time.perf_counter() - start, target, result.folder)

@@ -88,15 +88,19 @@ def test_store_round_trip_generation_and_delete(tmp_path):
     store.close()
 
 
-def test_store_replaces_same_source(tmp_path):
+def test_store_replaces_same_source_only_when_asked(tmp_path):
     enc = HashingEncoder()
     store = Store(tmp_path / DB_NAME, encoder_name=enc.name, dim=enc.dim)
     letter, rows = _rows(enc, CLAUSES[:2])
     store.put_letter(letter, rows)
     letter2, rows2 = _rows(enc, CLAUSES[2:5])
-    letter2.doc_id = "doc-b"  # changed content of the same file "a.txt"
-    assert store.put_letter(letter2, rows2) == ["doc-a"]
-    assert store.counts() == (1, 3)
+    letter2.doc_id = "doc-b"  # another letter under the same file name "a.txt" (an upload)
+    assert store.put_letter(letter2, rows2) == []
+    assert store.counts() == (2, 5)
+    letter3, rows3 = _rows(enc, CLAUSES[1:3])
+    letter3.doc_id = "doc-c"  # changed content of the same file path (congvan ingest)
+    assert sorted(store.put_letter(letter3, rows3, replace_source=True)) == ["doc-a", "doc-b"]
+    assert store.counts() == (1, 2)
     store.close()
 
 

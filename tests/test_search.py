@@ -243,7 +243,7 @@ def test_changed_file_replaces_old_version(fresh):
     fresh.ingest_letters([LANG_SON])
     changed = make_letter("ls-2023-v2", [("1", "directive", "Tổ chức tiêm vét cho người cao tuổi.")],
                           source="lang-son.txt", province="Lạng Sơn")
-    result = fresh.upsert_letter(changed)
+    result = fresh.upsert_letter(changed, replace_source=True)  # congvan ingest of the same file path
     assert result.status == "replaced" and result.replaced == ["ls-2023"]
     assert fresh.stats()["documents"] == 1 and fresh.stats()["clauses"] == 1
     with pytest.raises(DocumentNotFound):

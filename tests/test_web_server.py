@@ -191,8 +191,8 @@ def test_static_files_are_versioned_and_bad_date_ranges_are_explained(client: Te
 
 
 def test_facet_counts_match_totals(client: TestClient, app_client: TestClient) -> None:
-    from congvan.service.web.directory import letter_directory
-    from congvan.service.web.facets import compute_facets
+    from congvan.index.directory import letter_directory
+    from congvan.index.facets import compute_facets
 
     collection = app_client.app.state.collection
     directory = letter_directory(collection)

@@ -1,15 +1,6 @@
-"""Label corrections made by staff (``POST /api/clauses/{clause_id}/labels``): durable store,
-export as training data, and merge into the train split.
-
-Store: ``<CONGVAN_HOME>/corrections/corrections.jsonl``, append-only, one JSON object per line,
-each append under an exclusive file lock and ``fsync``-ed before the API answers, so an accepted
-correction survives a crash. A record::
-
-    {"id": "…", "timestamp": "2024-05-02T08:15:00Z", "clause_id": "…", "doc_id": "…",
-     "path": "2.a", "kind": "directive", "text": "…", "heading": "…" | null,
-     "old": {"themes": [...], "lead": [...], "support": [...]},
-     "new": {"themes": [...], "lead": [...], "support": [...]},
-     "applied_to_index": true | false}
+"""Learning from staff label corrections: export them as training data and merge them into the
+train split. The corrections themselves (store, recording, applying to the index, overlay on
+re-ingest) live in :mod:`index.corrections`, beside the index they correct.
 
 Training use (``congvan train``): the *latest* correction of each clause text wins (corrections
 are compared by folded, space-normalised text). A correction whose text is a train clause
@@ -19,89 +10,16 @@ run's report.
 """
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from congvan.index.corrections import CorrectionStore
 from congvan.training.dataset import Record, norm_text, read_jsonl, text_key
 
-__all__ = ["CorrectionStore", "corrections_path", "merge_corrections", "to_records"]
-
-FOLDER = "corrections"
-FILE = "corrections.jsonl"
-
-
-def corrections_path(home: Path) -> Path:
-    """The corrections file under a data folder: ``<home>/corrections/corrections.jsonl``."""
-    return Path(home) / FOLDER / FILE
-
-
-class CorrectionStore:
-    """Append-only JSONL of corrections (thread- and process-safe appends)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def append(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Add ``record`` (an ``id`` and ``timestamp`` are filled in) durably; return it."""
-        from congvan.models.artifacts import fsync_dir
-
-        record = {"id": uuid.uuid4().hex,
-                  "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        new_file = not self.path.exists()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                # a previous writer killed mid-line leaves no newline: start on a fresh line
-                size = os.fstat(fd).st_size
-                if size:
-                    with open(self.path, "rb") as fh:
-                        fh.seek(size - 1)
-                        if fh.read(1) != b"\n":
-                            line = b"\n" + line
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-        if new_file:
-            fsync_dir(self.path.parent)
-        return record
-
-    def read(self) -> list[dict[str, Any]]:
-        """Every stored correction, oldest first (a torn last line is ignored)."""
-        if not self.path.is_file():
-            return []
-        out = []
-        for line in self.path.read_text(encoding="utf-8").split("\n"):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(obj, dict) and obj.get("text") and isinstance(obj.get("new"), dict):
-                out.append(obj)
-        return out
-
-    def latest(self) -> list[dict[str, Any]]:
-        """One correction per clause text: the latest."""
-        by_text: dict[str, dict[str, Any]] = {}
-        for obj in self.read():
-            key = text_key(obj["text"])
-            by_text.pop(key, None)  # keep insertion order = order of the latest correction
-            by_text[key] = obj
-        return list(by_text.values())
+__all__ = ["CorrectionStore", "export_jsonl", "merge_corrections", "to_records"]
 
 
 def to_records(corrections: Sequence[dict[str, Any]]) -> list[Record]:

@@ -10,7 +10,6 @@ from congvan.service.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     error,
-    open_collection,
     print_json,
     settings_from,
 )
@@ -20,40 +19,20 @@ from congvan.service.cli.common import (
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from congvan.letters.pipeline import (
-        LetterReadError,
-        iter_letter_files,
-        letter_from_file,
-    )
-    from congvan.service.tagging import tag_letter
+    from congvan.service.core import AppCore
 
     settings = settings_from(args)
-    files, problems = iter_letter_files(args.paths)
-    skipped = [{"path": str(p), "error": why} for p, why in problems]
-    letters, paths = [], []
     quiet = args.json or not sys.stderr.isatty()
-    for path in tqdm(files, desc="đọc văn bản", unit="tệp", disable=quiet or len(files) < 5):
-        try:
-            letter = letter_from_file(path, max_bytes=settings.max_upload_bytes)
-        except LetterReadError as exc:
-            skipped.append({"path": str(path), "error": str(exc)})
-            continue
-        if not letter.clauses:
-            skipped.append({"path": str(path), "error": "Không tách được điều khoản nào (no clauses found)"})
-            continue
-        letter.source = str(path)
-        letters.append(tag_letter(letter, settings))
-        paths.append(path)
-    ingested = []
-    if letters:
-        with open_collection(settings, show_progress=not quiet) as col:
-            for result in col.ingest_letters(letters, show_progress=not quiet):
-                ingested.append(result.to_dict())
-            stats = col.stats()
-    else:
-        stats = None
+
+    def reading(files):
+        return tqdm(files, desc="đọc văn bản", unit="tệp", disable=quiet or len(files) < 5)
+
+    with AppCore.open(settings, show_progress=not quiet) as core:
+        report = core.ingest_files(args.paths, show_progress=not quiet, on_read=reading)
+        stats = core.stats() if report["ingested"] else None
+    ingested, skipped = report["ingested"], report["skipped"]
     if args.json:
-        print_json({"ingested": ingested, "skipped": skipped})
+        print_json(report)
     else:
         for row in ingested:
             print(f"{row['status']:>9}  {row['doc_id']}  {row['clauses']:>3} điều khoản  {row['path']}")
@@ -78,11 +57,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         error(f"chưa có chỉ mục ở {settings.index_dir}: chạy `congvan ingest THƯ_MỤC` trước "
                f"(no index yet: run congvan ingest first)")
         return EXIT_FAIL
-    with open_collection(settings) as col:
+    from congvan.service.core import AppCore, CoreError
+
+    with AppCore.open(settings) as core:
         try:
-            result = col.search(args.query, top_k=args.top_k, offset=args.offset, filters=filters,
-                                mode=args.mode)
-        except ValueError as exc:
+            result = core.search(args.query, top_k=args.top_k, offset=args.offset, filters=filters,
+                                 mode=args.mode)
+        except CoreError as exc:
             error(str(exc))
             return EXIT_FAIL
     if args.json:

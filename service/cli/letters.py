@@ -22,7 +22,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         letter_from_file,
         letter_from_text,
     )
-    from congvan.service.tagging import tag_letter
+    from congvan.service.core import prepare_letter
 
     settings = settings_from(args)
     try:
@@ -37,7 +37,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     except LetterReadError as exc:
         error(f"{args.file}: {exc}")
         return EXIT_FAIL
-    tag_letter(letter, settings)
+    letter = prepare_letter(letter, settings)
     if args.json:
         print_json(letter.to_dict())
     else:

@@ -60,9 +60,9 @@ def resolve_model(name: str | None, settings: Any) -> Path:
 def cmd_train(args: argparse.Namespace) -> int:
     from congvan.models.artifacts import ArtifactError
     from congvan.models.tagger import default_tagger_dir
+    from congvan.service.storage import corrections_file
     from congvan.service.tagging import clear_tagger_cache
     from congvan.training.config import preset
-    from congvan.training.corrections import corrections_path
     from congvan.training.dataset import DatasetError
     from congvan.training.evaluate_tagger import format_compare, format_tables
     from congvan.training.train import run_training
@@ -83,8 +83,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"(no default tagger yet in {default_tagger_dir(settings.models_dir)}: this run is installed as the default)",
               file=sys.stderr)
     try:
-        result = run_training(config, settings.models_dir, corrections_file=corrections_path(settings.home),
-                              num_threads=settings.num_threads, shared_dir=None if args.data else settings.shared_dir, data_dir=args.data, out=args.out, promote=promote,
+        result = run_training(config, settings.models_dir, corrections_file=corrections_file(settings_from(args)),
+                              num_threads=settings.num_threads, shared_dir=None if args.data else settings.shared_dir,
+                              data_dir=args.data, out=args.out, promote=promote,
                               command=command_line(), use_corrections=not args.no_corrections)
     except (DatasetError, ArtifactError, ValueError, FileNotFoundError) as exc:
         error(str(exc))
@@ -152,13 +153,10 @@ def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- corrections
 def cmd_export_corrections(args: argparse.Namespace) -> int:
-    from congvan.training.corrections import (
-        CorrectionStore,
-        corrections_path,
-        export_jsonl,
-    )
+    from congvan.service.storage import corrections_file
+    from congvan.training.corrections import CorrectionStore, export_jsonl
 
-    store = CorrectionStore(corrections_path(_settings().home))
+    store = CorrectionStore(corrections_file(settings_from(args)))
     latest = store.latest() if not args.all else store.read()
     n = export_jsonl(latest, Path(args.out))
     print(f"{n} correction(s) written to {args.out} (from {store.path})", file=sys.stderr)
@@ -194,14 +192,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--promote", action="store_true", help="install as the default tagger if it is not "
                        "more than 1 macro-F1 point worse than the current default on test (exit 1 if refused)")
     train.add_argument("--no-corrections", action="store_true", help="ignore staff corrections")
+    train.add_argument("--index", metavar="DIR", help="index whose staff corrections are learnt from "
+                       "(default: CONGVAN_INDEX or CONGVAN_HOME/index)")
     train.add_argument("--no-baselines", action="store_true", help="skip the three baselines")
     train.add_argument("--no-quantize", action="store_true", help="serve in float32 instead of int8")
     train.add_argument("--json", action="store_true", help="print the metrics JSON")
     train.set_defaults(func=cmd_train)
 
     export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",
-                            description="Export the corrections stored under CONGVAN_HOME/corrections in the "
-                            "schema of training/data (latest correction per clause text).")
+                            description="Export the corrections stored beside the index (INDEX/corrections; older "
+                            "ones under CONGVAN_HOME/corrections are moved in first) in the schema of "
+                            "training/data (latest correction per clause text).")
+    export.add_argument("--index", metavar="DIR", help="index folder (default: CONGVAN_INDEX or CONGVAN_HOME/index)")
     export.add_argument("out", metavar="OUT.jsonl")
     export.add_argument("--all", action="store_true", help="every correction, not only the latest per text")
     export.set_defaults(func=cmd_export_corrections)

@@ -1,26 +1,23 @@
-"""Turn an API request (multipart file or JSON text) into a parsed, tagged ``Letter``.
+"""Read a letter request's body (multipart file or JSON text) on the event loop: bytes only.
 
-Both ``POST /api/tag`` and ``POST /api/documents`` accept either form, so the body is read by
-hand: the file is read in chunks and refused with 413 as soon as it passes the size limit,
-before the whole upload sits in memory.
+Both ``POST /api/tag`` and ``POST /api/documents`` (and the page's upload form) accept a file;
+the API also ``{"text": …}``. The file is read in chunks and refused with 413 as soon as it
+passes the size limit, before the whole upload sits in memory. Parsing and tagging are CPU
+work: ``LetterInput.prepare`` runs in the worker pool (``service.workers``), never here.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, UploadFile
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from congvan.letters.pipeline import (
-    LetterReadError,
-    letter_from_bytes,
-    letter_from_text,
-)
 from congvan.letters.schema import Letter
-from congvan.service.api.schemas import TextLetter
 from congvan.service.config import Settings
-from congvan.service.tagging import tag_letter
+from congvan.service.core import AppCore
+from congvan.service.http.schemas import TextLetter
 
 #: OpenAPI description of the two accepted request bodies.
 LETTER_BODY = {
@@ -47,33 +44,52 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def letter_from_request(request: Request, settings: Settings) -> Letter:
-    """Parse the request body into a tagged letter; every bad input becomes a 4xx."""
+@dataclass(frozen=True)
+class LetterInput:
+    """An uploaded file's bytes or a JSON body's text, not parsed yet."""
+
+    filename: str | None
+    data: bytes | None = None
+    text: str | None = None
+
+    def prepare(self, core: AppCore) -> Letter:
+        """Parse and tag (blocking: run it in the worker pool); ``CoreError`` for bad input."""
+        if self.data is not None:
+            return core.read_bytes(self.data, self.filename or "upload.txt")
+        return core.read_text(self.text or "", self.filename)
+
+
+def _too_large(limit: int, what: str = "Tệp") -> HTTPException:
+    return HTTPException(413, f"{what} quá lớn: giới hạn {limit / 1048576:.0f} MB "
+                              f"({'file' if what == 'Tệp' else 'text'} too large)")
+
+
+async def read_upload_field(upload: object, settings: Settings) -> LetterInput:
+    """The ``file`` field of a form already read (the page's upload form)."""
+    if not isinstance(upload, StarletteUploadFile):
+        raise HTTPException(422, "Thiếu trường 'file' trong biểu mẫu (multipart field 'file' is required)")
+    data = await _read_limited(upload, settings.max_upload_bytes)
+    return LetterInput(upload.filename or "upload.txt", data=data)
+
+
+async def read_letter_input(request: Request, settings: Settings) -> LetterInput:
+    """The request's letter as bytes or text; every bad body becomes a 4xx."""
     limit = settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + 65536:
-        raise HTTPException(413, f"Tệp quá lớn: giới hạn {limit / 1048576:.0f} MB (file too large)")
+        raise _too_large(limit)
     ctype = request.headers.get("content-type", "")
-    try:
-        if ctype.startswith("multipart/form-data"):
-            form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1)
-            upload = form.get("file")
-            if not isinstance(upload, StarletteUploadFile):
-                raise HTTPException(422, "Thiếu trường 'file' trong biểu mẫu (multipart field 'file' is required)")
-            data = await _read_limited(upload, limit)
-            letter = letter_from_bytes(data, upload.filename or "upload.txt", max_bytes=limit)
-        elif ctype.startswith("application/json"):
-            raw = await request.body()
-            if len(raw) > limit:
-                raise HTTPException(413, f"Văn bản quá lớn: giới hạn {limit / 1048576:.0f} MB (text too large)")
-            try:
-                body = TextLetter.model_validate(json.loads(raw or b"null"))
-            except (ValueError, ValidationError) as exc:
-                raise HTTPException(422, f'Cần JSON dạng {{"text": "…"}} (expected {{"text": …}}): {exc}') from exc
-            letter = letter_from_text(body.text, source=body.filename)
-        else:
-            raise HTTPException(415, "Gửi tệp dạng multipart/form-data (trường 'file') hoặc JSON "
-                                     '{"text": "…"} (unsupported content type)')
-    except LetterReadError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
-    return tag_letter(letter, settings)
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1)
+        return await read_upload_field(form.get("file"), settings)
+    if ctype.startswith("application/json"):
+        raw = await request.body()
+        if len(raw) > limit:
+            raise _too_large(limit, "Văn bản")
+        try:
+            body = TextLetter.model_validate(json.loads(raw or b"null"))
+        except (ValueError, ValidationError) as exc:
+            raise HTTPException(422, f'Cần JSON dạng {{"text": "…"}} (expected {{"text": …}}): {exc}') from exc
+        return LetterInput(body.filename, text=body.text)
+    raise HTTPException(415, "Gửi tệp dạng multipart/form-data (trường 'file') hoặc JSON "
+                             '{"text": "…"} (unsupported content type)')

@@ -7,9 +7,10 @@ from fastapi.staticfiles import StaticFiles
 
 def install_web(app: FastAPI) -> None:
     """Add the page's routes and its ``/static`` files to ``app``."""
-    from congvan.service.web.routes import STATIC_DIR, router
+    from congvan.service.web.routes import STATIC_DIR, install_handlers, router
 
     app.include_router(router)
+    install_handlers(app)
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
 
 

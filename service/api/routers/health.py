@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from congvan.service.api.schemas import HealthResponse
-from congvan.service.http.deps import CollectionDep
+from congvan.service.http.deps import CoreDep
+from congvan.service.http.schemas import HealthResponse
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=HealthResponse)
-def healthz(collection: CollectionDep) -> HealthResponse:
-    docs, clauses = collection.store.counts()
-    return HealthResponse(status="ok", documents=docs, clauses=clauses, model=collection.encoder.name)
+def healthz(core: CoreDep) -> HealthResponse:
+    return HealthResponse(**core.health())

@@ -1,58 +1,62 @@
-"""Tagging and stored letters: ``/api/tag`` and ``/api/documents``."""
+"""Tagging and stored letters: ``/api/tag`` and ``/api/documents`` (thin: the work is in
+``service.core``, run in the worker pool)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request
 
-from congvan.index.store import DocumentNotFound
-from congvan.service.api.schemas import (
+from congvan.service.core import AppCore, IngestOutcome
+from congvan.service.http.access import require_tag_access
+from congvan.service.http.calls import in_pool, in_threads
+from congvan.service.http.deps import CoreDep, PoolDep, SettingsDep
+from congvan.service.http.routing import write_router
+from congvan.service.http.schemas import (
     DeleteResponse,
     ErrorResponse,
+    IngestResponse,
     StoredLetterResponse,
     TagResponse,
 )
-from congvan.service.http.deps import CollectionDep, SettingsDep
-from congvan.service.http.security import require_writer
-from congvan.service.http.uploads import LETTER_BODY, letter_from_request
+from congvan.service.http.uploads import LETTER_BODY, LetterInput, read_letter_input
 
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 415, 422, 429)}
+
+#: Reads (the app adds the read check); writes and tagging carry their own checks.
 router = APIRouter(prefix="/api", tags=["letters"])
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422)}
+writes = write_router(prefix="/api", tags=["letters"])
+tagging = write_router(require_tag_access, prefix="/api", tags=["letters"])
 
 
-@router.post("/tag", response_model=TagResponse, responses=ERRORS, openapi_extra=LETTER_BODY,
-             summary="Parse and tag a letter without storing it")
-async def tag(request: Request, settings: SettingsDep) -> dict:
-    letter = await letter_from_request(request, settings)
+@tagging.post("/tag", response_model=TagResponse, responses=ERRORS, openapi_extra=LETTER_BODY,
+              summary="Parse and tag a letter without storing it")
+async def tag(request: Request, settings: SettingsDep, core: CoreDep, pool: PoolDep) -> dict:
+    given = await read_letter_input(request, settings)
+    letter = await in_pool(pool, given.prepare, core)
     return letter.to_dict()
 
 
-@router.post("/documents", response_model=StoredLetterResponse, responses=ERRORS,
-             openapi_extra=LETTER_BODY, summary="Upload, parse, tag and index a letter",
-             dependencies=[Depends(require_writer)])
-async def add_document(request: Request, settings: SettingsDep, collection: CollectionDep) -> dict:
-    letter = await letter_from_request(request, settings)
-    if not letter.clauses:
-        raise HTTPException(422, "Không tách được điều khoản nào từ văn bản (no clauses found)")
-    # Embedding is CPU-bound: keep the event loop free for searches meanwhile.
-    result = await run_in_threadpool(collection.upsert_letter, letter)
-    return {**letter.to_dict(), "doc_id": result.doc_id, "status": result.status}
+def _ingest(core: AppCore, given: LetterInput) -> IngestOutcome:
+    return core.ingest(given.prepare(core))
+
+
+@writes.post("/documents", response_model=IngestResponse, responses=ERRORS, openapi_extra=LETTER_BODY,
+             summary="Upload, parse, tag and index a letter")
+async def add_document(request: Request, settings: SettingsDep, core: CoreDep, pool: PoolDep) -> dict:
+    """The same content again gives the same ``doc_id`` (``status: unchanged``); another letter
+    under a file name already stored is a new letter (``added``), never a replacement."""
+    given = await read_letter_input(request, settings)
+    outcome = await in_pool(pool, _ingest, core, given)
+    return outcome.to_dict()
 
 
 @router.get("/documents/{doc_id}", response_model=StoredLetterResponse, responses=ERRORS,
-            summary="A stored letter with its clauses and tags")
-def get_document(doc_id: str, collection: CollectionDep) -> dict:
-    try:
-        stored = collection.get_letter(doc_id)
-    except DocumentNotFound as exc:
-        raise HTTPException(404, f"Không có văn bản mã {doc_id!r} (unknown doc_id)") from exc
-    return {**stored, "doc_id": doc_id}
+            summary="A stored letter with its clauses and tags, resolved references and citing letters")
+async def get_document(doc_id: str, core: CoreDep) -> dict:
+    read = await in_threads(core.read_letter, doc_id)
+    return read.to_dict()
 
 
-@router.delete("/documents/{doc_id}", response_model=DeleteResponse, responses=ERRORS,
-               summary="Remove a letter from every index", dependencies=[Depends(require_writer)])
-async def delete_document(doc_id: str, collection: CollectionDep) -> DeleteResponse:
-    try:
-        await run_in_threadpool(collection.delete, doc_id)
-    except DocumentNotFound as exc:
-        raise HTTPException(404, f"Không có văn bản mã {doc_id!r} (unknown doc_id)") from exc
+@writes.delete("/documents/{doc_id}", response_model=DeleteResponse, responses=ERRORS,
+               summary="Remove a letter from every index")
+async def delete_document(doc_id: str, core: CoreDep, pool: PoolDep) -> DeleteResponse:
+    await in_pool(pool, core.delete, doc_id)
     return DeleteResponse(deleted=doc_id)

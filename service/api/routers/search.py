@@ -1,23 +1,24 @@
-"""``GET /api/search``: hybrid clause search with filters and pagination."""
+"""``GET /api/search``: hybrid clause search with filters, pagination and (``facets=true``) the
+facet counts the page shows, from the same ``index.facets`` code."""
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.concurrency import run_in_threadpool
 
 from congvan.index.ranking import MODES
-from congvan.service.api.schemas import ErrorResponse, SearchResponse
-from congvan.service.http.deps import CollectionDep
+from congvan.service.http.calls import in_threads
+from congvan.service.http.deps import CoreDep
+from congvan.service.http.schemas import ErrorResponse, FacetedSearchResponse
 
 router = APIRouter(prefix="/api", tags=["search"])
 MAX_QUERY_CHARS = 1000
 
 
-@router.get("/search", response_model=SearchResponse, responses={400: {"model": ErrorResponse},
+@router.get("/search", response_model=FacetedSearchResponse, responses={400: {"model": ErrorResponse},
                                                                   422: {"model": ErrorResponse}})
 async def search(
-    collection: CollectionDep,
+    core: CoreDep,
     q: Annotated[str, Query(description="Từ khóa, có hoặc không dấu (query, with or without tones)")] = "",
     top_k: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
@@ -30,15 +31,15 @@ async def search(
     agency: Annotated[list[str] | None, Query()] = None,
     kind: Annotated[list[str] | None, Query()] = None,
     mode: Annotated[str, Query(pattern="^(" + "|".join(MODES) + ")$")] = "hybrid",
+    facets: Annotated[bool, Query(description="also count matches per year, province, issuer, theme, agency")] = False,
 ) -> dict:
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPException(400, f"Câu tìm kiếm quá dài: tối đa {MAX_QUERY_CHARS} ký tự "
                                  f"(query longer than {MAX_QUERY_CHARS} characters)")
     filters = {"year": year, "from": date_from, "to": date_to, "province": province,
                "issuer": issuer, "theme": theme, "agency": agency, "kind": kind}
-    try:
-        result = await run_in_threadpool(collection.search, q, top_k=top_k, offset=offset,
-                                         filters=filters, mode=mode)
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    if facets:
+        faceted = await in_threads(core.search_faceted, q, top_k=top_k, offset=offset, filters=filters, mode=mode)
+        return {**faceted.result.to_dict(), "facets": faceted.facets_dict()}
+    result = await in_threads(core.search, q, top_k=top_k, offset=offset, filters=filters, mode=mode)
     return result.to_dict()

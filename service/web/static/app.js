@@ -33,6 +33,7 @@
     if (status === 401) return "Cần đăng nhập để làm việc này.";
     if (status === 403) return "Không được phép. Hãy tải lại trang rồi thử lại.";
     if (status === 413) return "Tệp quá lớn.";
+    if (status === 429) return "Máy chủ đang bận xử lý các văn bản khác. Hãy thử lại sau ít giây.";
     if (status === 0) return "Không kết nối được với máy chủ. Kiểm tra mạng rồi thử lại.";
     if (status >= 500) return "Máy chủ gặp lỗi (" + status + "). Hãy thử lại sau hoặc báo người quản trị.";
     return fallback || ("Lỗi " + status);

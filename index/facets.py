@@ -7,6 +7,9 @@ ORs) shows what it would add. The clauses matching the query come from ``Collect
 over the whole snapshot (no filter), intersected with the filter masks of
 ``snapshot.table`` — the same masks ``Collection.search`` applies, so a single-valued facet's
 selected count equals the result total.
+
+``search_with_facets`` is what the page and ``GET /api/search?facets=true`` call: one page of
+``Collection.search`` plus the facets, over one snapshot, embedding the query once.
 """
 from __future__ import annotations
 
@@ -16,7 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from congvan.index.directory import LetterDirectory, letter_directory
 from congvan.index.filters import SearchFilters, issuer_key, province_key
+from congvan.index.keyword import analyze_query
+from congvan.index.results import SearchResult
 
 #: Facets are counted over at most this many best matches (the whole index below it).
 FACET_DEPTH = 50_000
@@ -138,3 +144,39 @@ def compute_facets(collection, query, filters: dict[str, Any], snapshot, directo
         shown = values[:limit] + [v for v in values[limit:] if v.selected]
         out.append(Facet(dim, TITLES[dim], shown, dim in MULTI))
     return out
+
+
+@dataclass
+class FacetedResult:
+    """A page of results, the facets of the whole match set and the letter directory."""
+
+    result: SearchResult
+    facets: list[Facet]
+    directory: LetterDirectory
+
+    def facets_dict(self) -> list[dict[str, Any]]:
+        return [{"name": f.name, "title": f.title, "multi": f.multi,
+                 "values": [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                            for v in f.values]} for f in self.facets]
+
+
+def search_with_facets(collection, query: str, filters: dict[str, Any], *, top_k: int, offset: int,
+                       theme_labels: dict[str, str] | None = None, agency_labels: dict[str, str] | None = None,
+                       mode: str = "hybrid", facet_limit: int = 15, snippet_width: int = 240) -> FacetedResult:
+    """One page of ``Collection.search`` for ``query`` and ``filters`` plus its facet counts."""
+    flt = SearchFilters.from_mapping(filters)  # ValueError for bad values, like search()
+    collection.refresh()
+    snap = collection.snapshot
+    directory = letter_directory(collection)
+    themes, agencies = theme_labels or {}, agency_labels or {}
+    if not query.strip():
+        result = collection.search(query, top_k=top_k, offset=offset, filters=flt, mode=mode, snapshot=snap)
+        facets = compute_facets(collection, query, filters, snap, directory, themes, agencies, limit=facet_limit)
+        return FacetedResult(result, facets, directory)
+    terms = analyze_query(query)
+    qv = collection.query_vector(terms.text) if len(snap) and mode != "bm25" else None
+    result = collection.search(query, top_k=top_k, offset=offset, filters=flt, mode=mode, query_vector=qv,
+                               snapshot=snap, snippet_width=snippet_width)
+    facets = compute_facets(collection, terms, filters, snap, directory, themes, agencies,
+                            limit=facet_limit, query_vector=qv)
+    return FacetedResult(result, facets, directory)

@@ -1,6 +1,7 @@
 """Read-only metadata of every stored letter, for facet labels and cross-references.
 
-Built from ``collection.store`` with one SELECT and cached per store generation, so it costs
+Used by the letter page (references, citing letters, recent letters) and the facet labels.
+Built from ``collection.store`` with one read (``Store.directory_rows``) and cached per store generation, so it costs
 nothing between writes. Cross-references match on the document number ("2116/BYT-DP"), with the
 year of the reference's date (when both are known) to tell apart two provinces' "07/CT-UBND".
 """
@@ -118,11 +119,7 @@ def letter_directory(collection) -> LetterDirectory:
     cached = _CACHE.get(store)
     if cached is not None and cached.generation == generation:
         return cached
-    with store.read() as conn:
-        generation = store.generation()
-        rows = conn.execute(
-            "SELECT doc_id, number, subject, issuer, province, doc_type, year, month, day, metadata "
-            "FROM letters ORDER BY added DESC, doc_id").fetchall()
+    generation, rows = store.directory_rows()
     directory = LetterDirectory.from_rows(generation, rows)
     with _LOCK:
         _CACHE[store] = directory

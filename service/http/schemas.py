@@ -1,4 +1,5 @@
-"""Request and response bodies of the HTTP API (kept apart from the library dataclasses).
+"""Request and response bodies of the HTTP API and the page's JSON calls, in one place
+(kept apart from the library dataclasses).
 
 The JSON shapes are the ones of ``shared/spec/interface.md``; fields may be added, never renamed.
 """
@@ -78,7 +79,18 @@ class TagResponse(BaseModel):
 
 
 class StoredLetterResponse(TagResponse):
+    model_config = ConfigDict(extra="allow")
+
     doc_id: str
+
+
+class IngestResponse(StoredLetterResponse):
+    """``POST /api/documents``: the tag JSON plus what storing did."""
+
+    status: str = Field(..., description="added (new letter), unchanged (same content already stored: "
+                                         "same doc_id), updated (same content, new labels), replaced")
+    status_text: str = Field("", description="the status in the words the page shows")
+    replaced: list[str] = Field([], description="doc_ids this letter replaced")
 
 
 class HitDocumentOut(BaseModel):
@@ -127,3 +139,54 @@ class DeleteResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: Any
+
+
+class FacetValueOut(BaseModel):
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class FacetOut(BaseModel):
+    name: str
+    title: str
+    multi: bool
+    values: list[FacetValueOut]
+
+
+class FacetedSearchResponse(SearchResponse):
+    facets: list[FacetOut] = Field([], description="with facets=true: counts per year, province, issuer, "
+                                                   "theme and agency over every match")
+
+
+class LabelsIn(BaseModel):
+    """New labels of a clause; a field left out keeps its current value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    themes: list[str] | None = Field(None, max_length=64, description="theme ids (taxonomy), e.g. [\"vaccination\"]")
+    lead: list[str] | None = Field(None, max_length=64, description="lead agency ids, e.g. [\"so_y_te\"]")
+    support: list[str] | None = Field(None, max_length=64, description="support agency ids")
+
+
+class LabelSet(BaseModel):
+    themes: list[str] = []
+    lead: list[str] = []
+    support: list[str] = []
+
+
+class CorrectionOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    timestamp: str
+    clause_id: str
+    doc_id: str
+    path: str | None = None
+    kind: str | None = None
+    text: str
+    heading: str | None = None
+    old: LabelSet
+    new: LabelSet
+    applied_to_index: bool
