@@ -219,7 +219,9 @@ class Collection:
         - the same content with the same tags: skipped ("unchanged"), so re-running an
           interrupted ingest resumes where it stopped;
         - the same content with other tags (a retrained tagger): stored again reusing the
-          stored embeddings ("updated").
+          stored embeddings ("updated");
+        - another copy of a stored letter (same ``doc_id``, text read from another encoding):
+          the better-cased copy is kept (see ``_keeps_stored_copy``).
 
         The fingerprint compared is the tagger's output; staff corrections of the letter's clauses
         (``self.corrections``) are then laid over it, so a re-ingest keeps them. The search
@@ -233,7 +235,8 @@ class Collection:
             prints = [letter_fingerprint(letter) for letter in letters]
             for i, letter in enumerate(letters):
                 stored = self.store.fingerprint(letter.doc_id)
-                if letter.doc_id in seen or (stored is not None and stored == prints[i]):
+                if letter.doc_id in seen or (stored is not None and (
+                        stored == prints[i] or self._keeps_stored_copy(letter))):
                     results[i] = IngestResult(letter.doc_id, letter.source, len(letter.clauses), "unchanged")
                 else:
                     seen.add(letter.doc_id)
@@ -248,6 +251,15 @@ class Collection:
                     if any(results[i] is not None for i in todo):
                         self._commit_snapshot()
         return [r for r in results if r is not None]
+
+    def _keeps_stored_copy(self, letter: Letter) -> bool:
+        """Another copy of a stored letter (same content id, other text: a TCVN3 or VNI file,
+        other spacing) keeps the stored copy unless it has more upper-case letters (legacy fonts
+        lose case, so the better-cased copy is the better reading)."""
+        text = self.store.letter_text(letter.doc_id)
+        if text is None or text == letter.text:
+            return False
+        return sum(ch.isupper() for ch in letter.text) <= sum(ch.isupper() for ch in text)
 
     def _corrections_by_doc(self, doc_ids: set[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """doc_id → (clause text key → latest correction), for the letters being stored."""

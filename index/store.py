@@ -268,6 +268,11 @@ class Store:
         row = self.conn.execute("SELECT fingerprint FROM letters WHERE doc_id = ?", (doc_id,)).fetchone()
         return None if row is None else (row[0] or "")
 
+    def letter_text(self, doc_id: str) -> str | None:
+        """The stored normalised text of a letter (None if not stored)."""
+        row = self.conn.execute("SELECT body FROM letters WHERE doc_id = ?", (doc_id,)).fetchone()
+        return None if row is None else row[0]
+
     def embeddings_by_text(self, doc_id: str) -> dict[str, np.ndarray]:
         """Stored embeddings of a letter's clauses keyed by clause text (to retag without
         re-embedding)."""

@@ -22,8 +22,13 @@ def home(tmp_path_factory, encoder) -> Path:  # encoder: the bundled model is co
 
 
 @pytest.fixture(scope="module")
-def client(home: Path, tmp_path_factory):
-    settings = Settings(home=home, model=BUNDLED_MODEL, index=tmp_path_factory.mktemp("corr-index"), tagger="off")
+def index_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("corr-index")
+
+
+@pytest.fixture(scope="module")
+def client(home: Path, index_dir: Path):
+    settings = Settings(home=home, model=BUNDLED_MODEL, index=index_dir, tagger="off")
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -39,7 +44,7 @@ def _clause(doc: dict, path: str) -> dict:
     return next(c for c in doc["clauses"] if c["path"] == path)
 
 
-def test_a_correction_is_validated_stored_and_returned(client: TestClient, doc: dict, home: Path) -> None:
+def test_a_correction_is_validated_stored_and_returned(client: TestClient, doc: dict, index_dir: Path) -> None:
     clause = _clause(doc, "2")
     url = f"/api/clauses/{clause['clause_id']}/labels"
     resp = client.post(url, json={"themes": ["communication", "vaccination"], "lead": ["so_tttt"],
@@ -51,7 +56,7 @@ def test_a_correction_is_validated_stored_and_returned(client: TestClient, doc: 
     assert rec["old"]["lead"] == clause["agencies"]["lead"]
     assert rec["new"] == {"themes": ["communication", "vaccination"], "lead": ["so_tttt"], "support": ["bao_chi"]}
     assert isinstance(rec["applied_to_index"], bool)
-    lines = (home / "corrections" / "corrections.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (index_dir / "corrections" / "corrections.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(lines[-1]) == rec  # durable, exactly what was returned
 
 
@@ -88,13 +93,13 @@ def test_corrections_need_write_access_when_a_key_is_set(home: Path, tmp_path: P
         assert ok.status_code == 200, ok.text
 
 
-def test_stored_corrections_become_training_data(client: TestClient, doc: dict, home: Path) -> None:
+def test_stored_corrections_become_training_data(client: TestClient, doc: dict, index_dir: Path) -> None:
     from congvan.training.corrections import CorrectionStore, merge_corrections, to_records
     from congvan.training.dataset import Record
 
     clause = _clause(doc, "2")
     client.post(f"/api/clauses/{clause['clause_id']}/labels", json={"themes": ["communication"]})
-    latest = CorrectionStore(home / "corrections" / "corrections.jsonl").latest()
+    latest = CorrectionStore(index_dir / "corrections" / "corrections.jsonl").latest()
     mine = [c for c in latest if c["clause_id"] == clause["clause_id"]]
     assert len(mine) == 1 and mine[0]["new"]["themes"] == ["communication"]  # the later one won
     records = to_records(latest)

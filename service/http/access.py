@@ -9,7 +9,6 @@ served without its check, whatever an import did.
 from __future__ import annotations
 
 from fastapi import HTTPException, Request
-from fastapi.routing import APIRoute
 
 from congvan.service.http.security import (
     API_KEY_HEADER,
@@ -63,9 +62,19 @@ async def require_form_writer(request: Request) -> None:
 WRITE_GUARDS = (require_writer, require_tag_access, require_form_origin, require_form_writer)
 
 
-def route_guards(route: APIRoute) -> set:
+def flat_routes(routes) -> list:
+    """Every route as served (router includes flattened, router dependencies merged in)."""
+    try:  # FastAPI ≥ 0.16x keeps included routers lazily
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI lists the routes flat
+        return list(routes)
+    return list(iter_route_contexts(routes))
+
+
+def route_guards(route) -> set:
     """Every dependency callable of ``route`` (router-level ones included), recursively."""
-    found, todo = set(), list(route.dependant.dependencies)
+    dependant = getattr(route, "dependant", None)
+    found, todo = set(), list(dependant.dependencies if dependant is not None else [])
     while todo:
         dep = todo.pop()
         found.add(dep.call)
@@ -73,14 +82,19 @@ def route_guards(route: APIRoute) -> set:
     return found
 
 
+def write_routes(routes) -> dict[tuple[str, str], object]:
+    """(method, path) → route, of every POST/PUT/PATCH/DELETE route."""
+    out = {}
+    for route in flat_routes(routes):
+        for method in (getattr(route, "methods", None) or set()) & WRITE_METHODS:
+            out[(method, route.path)] = route
+    return out
+
+
 def unguarded_write_routes(routes) -> list[str]:
     """``METHOD path`` of each write route that carries none of ``WRITE_GUARDS``."""
-    bad = []
-    for route in routes:
-        if isinstance(route, APIRoute) and route.methods & WRITE_METHODS:
-            if not route_guards(route) & set(WRITE_GUARDS):
-                bad.extend(f"{m} {route.path}" for m in sorted(route.methods & WRITE_METHODS))
-    return bad
+    return sorted(f"{m} {p}" for (m, p), route in write_routes(routes).items()
+                  if not route_guards(route) & set(WRITE_GUARDS))
 
 
 def check_write_routes(routes) -> None:
