@@ -107,3 +107,64 @@ def test_stored_corrections_become_training_data(client: TestClient, doc: dict, 
     train = [Record(id="t-1", letter_id="t", text=clause["text"], themes=["economy"])]
     merged, info = merge_corrections(train, [], latest)
     assert merged[0].themes == ["communication"] and info["overridden"] == 1
+
+
+def test_a_correction_that_changes_nothing_is_refused(client: TestClient, doc: dict, index_dir: Path) -> None:
+    clause = _clause(doc, "1")
+    current = client.get(f"/api/documents/{doc['doc_id']}").json()
+    labels = next(c for c in current["clauses"] if c["clause_id"] == clause["clause_id"])
+    store = index_dir / "corrections" / "corrections.jsonl"
+    before = store.read_text(encoding="utf-8") if store.exists() else ""
+    same = {"themes": [t["id"] for t in labels["themes"]], "lead": labels["agencies"]["lead"],
+            "support": labels["agencies"]["support"]}
+    resp = client.post(f"/api/clauses/{clause['clause_id']}/labels", json=same)
+    assert resp.status_code == 422 and "không có gì để sửa" in resp.json()["detail"]
+    assert client.post(f"/api/clauses/{clause['clause_id']}/labels", json={}).status_code == 422
+    assert (store.read_text(encoding="utf-8") if store.exists() else "") == before  # nothing stored
+
+
+def test_a_reingest_keeps_the_correction_and_page_and_search_agree(client: TestClient, index_dir: Path) -> None:
+    text = LETTER.replace("812/UBND-VX", "813/UBND-VX")  # a letter of its own
+    doc = client.post("/api/documents", json={"text": text}).json()
+    clause = next(c for c in doc["clauses"] if c["path"] == "2")
+    fix = {"themes": ["market_control"], "lead": ["qltt"], "support": []}
+    assert client.post(f"/api/clauses/{clause['clause_id']}/labels", json=fix).status_code == 200
+
+    def labels_everywhere() -> tuple:
+        stored = client.get(f"/api/documents/{doc['doc_id']}").json()
+        on_page = next(c for c in stored["clauses"] if c["clause_id"] == clause["clause_id"])
+        hits = client.get("/api/search", params={"q": "813/UBND-VX cơ quan báo chí", "theme": "market_control",
+                                                 "agency": "qltt", "top_k": 50}).json()["hits"]
+        in_search = [h for h in hits if h["clause_id"] == clause["clause_id"]]
+        return on_page, in_search
+
+    on_page, in_search = labels_everywhere()
+    assert [t["id"] for t in on_page["themes"]] == ["market_control"] and on_page["corrected_at"]
+    assert in_search and in_search[0]["themes"] == ["market_control"] and in_search[0]["agencies"]["lead"] == ["qltt"]
+    # Same content again: same doc_id, nothing changes; deleted and uploaded again: still corrected.
+    again = client.post("/api/documents", json={"text": text, "filename": "other.txt"}).json()
+    assert again["doc_id"] == doc["doc_id"] and again["status"] == "unchanged"
+    assert client.delete(f"/api/documents/{doc['doc_id']}").status_code == 200
+    back = client.post("/api/documents", json={"text": text}).json()
+    assert back["doc_id"] == doc["doc_id"] and back["status"] == "added"
+    on_page, in_search = labels_everywhere()
+    assert [t["id"] for t in on_page["themes"]] == ["market_control"] and on_page["agencies"]["lead"] == ["qltt"]
+    assert in_search and in_search[0]["themes"] == ["market_control"]
+
+
+def test_older_corrections_under_home_are_moved_beside_the_index(tmp_path: Path) -> None:
+    from congvan.index.corrections import CorrectionStore
+    from congvan.service.storage import corrections_file
+
+    home, index = tmp_path / "home", tmp_path / "idx"
+    old = CorrectionStore(home / "corrections" / "corrections.jsonl")
+    rec = old.append({"clause_id": "abc-001", "doc_id": "abc", "text": "Tổ chức tiêm vét.",
+                      "old": {"themes": [], "lead": [], "support": []},
+                      "new": {"themes": ["vaccination"], "lead": [], "support": []}})
+    settings = Settings(home=home, index=index)
+    path = corrections_file(settings)
+    assert path == index / "corrections" / "corrections.jsonl"
+    assert (index / "corrections" / "manifest.json").is_file()
+    assert [r["id"] for r in CorrectionStore(path).read()] == [rec["id"]]
+    corrections_file(settings)  # idempotent: copied once
+    assert len(CorrectionStore(path).read()) == 1
