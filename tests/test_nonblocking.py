@@ -98,6 +98,8 @@ def test_a_900_clause_tag_does_not_delay_a_concurrent_search(server: str) -> Non
         during.append(_search(server, i))
         i += 1
     worker.join()
+    print(f"\nidle search median {idle:.3f} s; during a {outcome['seconds']:.2f} s /api/tag: "
+          f"{len(during)} searches, max {max(during or [0]):.3f} s, median {statistics.median(during or [0]):.3f} s")
     assert outcome["resp"].status_code == 200, outcome["resp"].text[:500]
     assert len(outcome["resp"].json()["clauses"]) >= 900
     assert during, "the tag ended before a search could start"
