@@ -69,6 +69,8 @@ LOCK_FILE = "write.lock"
 #: an interrupted ingest loses at most one chunk of work.
 INGEST_CHUNK = 64
 MAX_TOP_K = 1000
+#: Clauses per encoder call while ingesting (a concurrent search waits at most one such call).
+EMBED_SLICE = 16
 #: Recent query vectors: paging and facet clicks repeat the query, so they skip the encoder.
 QUERY_CACHE_SIZE = 512
 
@@ -294,8 +296,9 @@ class Collection:
             known.update(self.store.embeddings_by_text(letter.doc_id))
         texts = [c.text for _, letter, _ in chunk for c in letter.clauses]
         missing = list(dict.fromkeys(t for t in texts if t not in known))
-        if missing:
-            known.update(zip(missing, self.encoder.encode_passages(missing, show_progress=False)))
+        for start in range(0, len(missing), EMBED_SLICE):  # the encoder's lock is freed between
+            part = missing[start:start + EMBED_SLICE]       # slices, so a search's query waits one slice
+            known.update(zip(part, self.encoder.encode_passages(part, show_progress=False)))
         for i, letter, fingerprint in chunk:
             existed = self.store.has_letter(letter.doc_id)
             rows = [ClauseRow(c, *clause_tokens(c.text), known[c.text]) for c in letter.clauses]

@@ -102,6 +102,34 @@ def test_upload_page_says_what_happened(client: TestClient) -> None:
     assert first.status_code == 200 and "Đã có trong kho (nội dung không đổi)" in first.text
 
 
+CITED_LETTER = """BỘ Y TẾ
+
+Số: 4968/BYT-DP
+Hà Nội, ngày 16 tháng 9 năm 2022
+
+V/v tăng tốc độ tiêm vắc xin phòng COVID-19
+
+Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương.
+
+1. Rà soát, tổ chức tiêm vét cho người chưa tiêm đủ liều.
+
+2. Báo cáo kết quả tiêm chủng hằng tuần.
+"""
+
+
+def test_a_stored_letter_lists_its_resolved_references_and_citing_letters(client: TestClient) -> None:
+    cited = upload(client, "byt.txt", CITED_LETTER.encode()).json()
+    citing = upload(client, "congvan.txt", LAI_CHAU_LETTER.encode()).json()
+    read = client.get(f"/api/documents/{citing['doc_id']}").json()
+    ref = next(r for r in read["document"]["references"] if r["number"] == "4968/BYT-DP")
+    assert ref["doc_ids"] == [cited["doc_id"]]
+    back = client.get(f"/api/documents/{cited['doc_id']}").json()
+    assert citing["doc_id"] in [c["doc_id"] for c in back["cited_by"]]
+    faceted = client.get("/api/search", params={"q": "tiêm vét", "facets": "true"}).json()
+    years = next(f for f in faceted["facets"] if f["name"] == "year")["values"]
+    assert sum(v["count"] for v in years) == faceted["total"]  # the page's facets, over the API
+
+
 # --------------------------------------------------------------------------- access
 def test_every_write_route_carries_a_write_check(client: TestClient) -> None:
     app = client.app

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from congvan.index.directory import number_key
 from congvan.service.app import create_app
 from congvan.service.config import BUNDLED_MODEL, Settings
 from congvan.service.web import views
-from congvan.index.directory import number_key
 from tests.conftest import TEST_HOME
 
 ROOT = Path(__file__).resolve().parents[1]

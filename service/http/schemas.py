@@ -29,6 +29,8 @@ class SignerOut(BaseModel):
 
 
 class ReferenceOut(BaseModel):
+    model_config = ConfigDict(extra="allow")  # a stored letter's references add "doc_ids"
+
     type: str | None = None
     number: str | None = None
     date: str | None = None
