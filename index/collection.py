@@ -245,9 +245,8 @@ class Collection:
                     todo.append(i)
             if todo:
                 try:
-                    fixes = self._corrections_by_doc({letters[i].doc_id for i in todo})
-                    items = [(i, overlay(letters[i], fixes.get(letters[i].doc_id, {})), prints[i])
-                             for i in todo]
+                    fixes = self._corrections_for([letters[i] for i in todo], replace_source)
+                    items = [(i, overlay(letters[i], fix), prints[i]) for i, fix in zip(todo, fixes)]
                     self._embed_and_store(items, results, show_progress, replace_source)
                 finally:  # whatever was committed becomes searchable, even if a later letter failed
                     if any(results[i] is not None for i in todo):
@@ -263,13 +262,21 @@ class Collection:
             return False
         return sum(ch.isupper() for ch in letter.text) <= sum(ch.isupper() for ch in text)
 
-    def _corrections_by_doc(self, doc_ids: set[str]) -> dict[str, dict[str, dict[str, Any]]]:
-        """doc_id → (clause text key → latest correction), for the letters being stored."""
-        out: dict[str, dict[str, dict[str, Any]]] = {}
-        for doc_id in doc_ids:
-            found = self.corrections.latest_for_doc(doc_id)
-            if found:
-                out[doc_id] = found
+    def _corrections_for(self, letters: list[Letter], replace_source: bool) -> list[dict[str, dict[str, Any]]]:
+        """Per letter: clause text key → the latest staff correction to lay over it — those of
+        the letter itself and, when it replaces an earlier version of its file, of that version
+        (clauses whose text did not change keep their corrections)."""
+        wanted: list[list[str]] = []
+        for letter in letters:
+            earlier = self.store.doc_ids_for_source(letter.source) if (replace_source and letter.source) else []
+            wanted.append([d for d in earlier if d != letter.doc_id] + [letter.doc_id])
+        by_doc = self.corrections.latest_by_doc({d for ids in wanted for d in ids})
+        out = []
+        for ids in wanted:
+            merged: dict[str, dict[str, Any]] = {}
+            for doc_id in ids:  # the letter's own corrections last: they win
+                merged.update(by_doc.get(doc_id, {}))
+            out.append(merged)
         return out
 
     def _embed_and_store(self, items: list[tuple[int, Letter, str]], results: list, show_progress: bool,

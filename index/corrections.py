@@ -164,10 +164,15 @@ class CorrectionStore:
 
     def latest_for_doc(self, doc_id: str) -> dict[str, dict[str, Any]]:
         """clause text key → the latest correction of that text in one letter."""
-        out: dict[str, dict[str, Any]] = {}
+        return self.latest_by_doc({doc_id}).get(doc_id, {})
+
+    def latest_by_doc(self, doc_ids: set[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """doc_id → (clause text key → latest correction), for ``doc_ids``, in one read."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
         for obj in self.read():
-            if obj.get("doc_id") == doc_id:
-                out[text_key(obj["text"])] = obj
+            doc_id = obj.get("doc_id")
+            if doc_id in doc_ids:
+                out.setdefault(doc_id, {})[text_key(obj["text"])] = obj
         return out
 
 
