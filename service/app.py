@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = cfg
         app.state.core = core
         app.state.collection = core.collection  # what older code and tests read
-        app.state.pool = WorkPool(cfg.cpu_workers, cfg.cpu_queue, cfg.retry_after_s)
+        app.state.pool = WorkPool(cfg.cpu_workers, cfg.cpu_queue, cfg.retry_after_s,
+                                  processes=cfg.parse_in_processes)
         try:
             # The theme tagger, loaded once per process (trained first if this home has none yet).
             await run_in_threadpool(core.load_tagger)

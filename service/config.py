@@ -65,6 +65,8 @@ class Settings(BaseSettings):
                              "requests (searches run apart and never wait for them).")
     cpu_queue: int = Field(default=8, ge=0, le=10_000, description="Requests that may wait for a CPU worker; "
                            "beyond them uploads and /api/tag get 429 with Retry-After.")
+    parse_in_processes: bool = Field(default=True, description="Parse uploaded letters in worker processes "
+                                     "(pure Python: in a thread they would slow searches down).")
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After sent with a 429 when the queue is full.")
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="Lifetime of a /login session.")
     tagger: str = Field(

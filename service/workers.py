@@ -1,18 +1,24 @@
 """A bounded pool for the CPU work of requests (parsing, tagging, embedding, index writes).
 
 The event loop only reads bodies and writes answers; everything heavy runs here, so a 900-clause
-letter never stalls a search. The pool has ``workers`` threads and room for ``queue`` more
-waiting jobs; beyond that ``submit`` raises ``Busy`` at once (the API answers 429 with
-``Retry-After``) instead of piling up requests until memory or patience runs out. Searches do
-not go through this pool: they stay on the server's own thread pool, so they never wait behind
-an ingest.
+letter never stalls a search. At most ``workers + queue`` requests hold a place at once;
+beyond that ``slot()`` raises ``Busy`` at once (the API answers 429 with ``Retry-After``)
+instead of piling up requests until memory or patience runs out.
+
+Two kinds of work: *parsing* is pure Python, so in a thread it would hold the interpreter lock
+that searches need; it runs in worker **processes** (``processes=True``, spawned, so nothing of
+the server's threads or models is copied). Tagging, embedding and index writes use the loaded
+models and the open index and release the lock in their native code; they run in worker
+**threads**. Searches go through neither: they stay on the server's own thread pool.
 """
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -29,44 +35,65 @@ class Busy(Exception):
         self.retry_after = retry_after
 
 
-class WorkPool:
-    """``workers`` threads plus ``queue`` waiting places; ``run`` refuses a job beyond them."""
+def _ready() -> bool:
+    """A no-op run once per worker process at start, so the first upload does not pay for it."""
+    import congvan.letters.pipeline  # noqa: F401 - imports the parser and the taxonomy
 
-    def __init__(self, workers: int = 1, queue: int = 8, retry_after: int = 5) -> None:
+    return True
+
+
+class WorkPool:
+    """``workers`` threads (and processes) plus ``queue`` waiting places."""
+
+    def __init__(self, workers: int = 1, queue: int = 8, retry_after: int = 5, processes: bool = False) -> None:
         if workers < 1 or queue < 0:
             raise ValueError("workers must be ≥ 1 and queue ≥ 0")
         self.workers = workers
         self.capacity = workers + queue
         self.retry_after = retry_after
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="congvan-cpu")
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="congvan-cpu")
+        self._processes: Executor | None = None
+        if processes:
+            self._processes = ProcessPoolExecutor(max_workers=workers,
+                                                  mp_context=multiprocessing.get_context("spawn"))
+            self._processes.submit(_ready)
         self._lock = threading.Lock()
         self._taken = 0
 
     @property
     def pending(self) -> int:
-        """Jobs running or waiting."""
+        """Requests running or waiting."""
         return self._taken
 
-    def _take(self) -> None:
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one place for a request's whole CPU work (``Busy`` when none is free)."""
         with self._lock:
             if self._taken >= self.capacity:
                 raise Busy(self.retry_after)
             self._taken += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._taken -= 1
 
-    def _give(self) -> None:
-        with self._lock:
-            self._taken -= 1
+    async def in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` in a worker thread (call inside ``slot()``)."""
+        return await asyncio.wrap_future(self._threads.submit(fn, *args, **kwargs))
+
+    async def in_process(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a picklable, model-free ``fn`` in a worker process (a thread if none)."""
+        if self._processes is None:
+            return await self.in_thread(fn, *args)
+        return await asyncio.wrap_future(self._processes.submit(fn, *args))
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(*args, **kwargs)`` in the pool and await its result (``Busy`` when full)."""
-        self._take()
-        try:
-            future = self._executor.submit(fn, *args, **kwargs)
-        except BaseException:
-            self._give()
-            raise
-        future.add_done_callback(lambda _f: self._give())  # freed when the work ends, not the wait
-        return await asyncio.wrap_future(future)
+        """``fn`` in a worker thread, holding a place while it runs (``Busy`` when full)."""
+        async with self.slot():
+            return await self.in_thread(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True) -> None:
-        self._executor.shutdown(wait=wait, cancel_futures=True)
+        self._threads.shutdown(wait=wait, cancel_futures=True)
+        if self._processes is not None:
+            self._processes.shutdown(wait=wait, cancel_futures=True)

@@ -3,4 +3,5 @@ import sys
 
 from congvan.service.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a spawned worker process imports this module again: do nothing there
+    sys.exit(main())

@@ -7,7 +7,8 @@ letter) on the server's thread pool, which ingest never occupies. Both turn the 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import HTTPException
@@ -30,6 +31,19 @@ def busy_http(exc: Busy) -> HTTPException:
 async def in_pool(pool: WorkPool, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return await pool.run(fn, *args, **kwargs)
+    except Busy as exc:
+        raise busy_http(exc) from exc
+    except CoreError as exc:
+        raise as_http(exc) from exc
+
+
+@asynccontextmanager
+async def pool_slot(pool: WorkPool) -> AsyncIterator[None]:
+    """A place in the worker pool for a request's CPU steps: 429 when none is free, the core's
+    refusals as their HTTP status."""
+    try:
+        async with pool.slot():
+            yield
     except Busy as exc:
         raise busy_http(exc) from exc
     except CoreError as exc:

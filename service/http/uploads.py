@@ -16,8 +16,10 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from congvan.letters.schema import Letter
 from congvan.service.config import Settings
-from congvan.service.core import AppCore
+from congvan.service.core import AppCore, CoreError
 from congvan.service.http.schemas import TextLetter
+from congvan.service.parsing import parse_job
+from congvan.service.workers import WorkPool
 
 #: OpenAPI description of the two accepted request bodies.
 LETTER_BODY = {
@@ -52,11 +54,14 @@ class LetterInput:
     data: bytes | None = None
     text: str | None = None
 
-    def prepare(self, core: AppCore) -> Letter:
-        """Parse and tag (blocking: run it in the worker pool); ``CoreError`` for bad input."""
-        if self.data is not None:
-            return core.read_bytes(self.data, self.filename or "upload.txt")
-        return core.read_text(self.text or "", self.filename)
+    async def prepare(self, core: AppCore, pool: WorkPool) -> Letter:
+        """Parse (worker process) and tag (worker thread); call inside ``pool.slot()``.
+        Unreadable input raises ``CoreError`` with its 4xx status."""
+        letter, status, message = await pool.in_process(parse_job, self.filename, self.data, self.text,
+                                                         core.settings.max_upload_bytes)
+        if letter is None:
+            raise CoreError(status, message)
+        return await pool.in_thread(core.prepare, letter)
 
 
 def _too_large(limit: int, what: str = "Tệp") -> HTTPException:

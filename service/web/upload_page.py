@@ -12,13 +12,13 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from congvan.service.config import Settings
-from congvan.service.core import STATUS_TEXT, AppCore, IngestOutcome
+from congvan.service.core import STATUS_TEXT
 from congvan.service.http.access import require_form_writer
-from congvan.service.http.calls import in_pool
+from congvan.service.http.calls import pool_slot
 from congvan.service.http.deps import CoreDep, PoolDep, SettingsDep
 from congvan.service.http.routing import write_router
 from congvan.service.http.security import CSRF_FIELD, can_read, check_csrf
-from congvan.service.http.uploads import LetterInput, read_upload_field
+from congvan.service.http.uploads import read_upload_field
 from congvan.service.web.rendering import detail_of, labels, login_redirect, render
 from congvan.service.web.viewmodels import letter_summary
 
@@ -39,10 +39,6 @@ async def upload_page(request: Request, settings: SettingsDep) -> Response:
     return render(request, "upload.html", _context(settings))
 
 
-def _ingest(core: AppCore, given: LetterInput) -> IngestOutcome:
-    return core.ingest(given.prepare(core))
-
-
 @writes.post("/upload", response_class=HTMLResponse)
 async def upload_form(request: Request, settings: SettingsDep, core: CoreDep, pool: PoolDep) -> Response:
     """The no-JavaScript fallback: one file from a plain multipart form."""
@@ -61,7 +57,8 @@ async def upload_form(request: Request, settings: SettingsDep, core: CoreDep, po
             raise StarletteHTTPException(422, "Hãy chọn một tệp công văn (.txt, .md, .docx, .pdf) để tải lên")
         ctx["filename"] = upload.filename
         given = await read_upload_field(upload, settings)
-        outcome = await in_pool(pool, _ingest, core, given)
+        async with pool_slot(pool):
+            outcome = await pool.in_thread(core.ingest, await given.prepare(core, pool))
     except StarletteHTTPException as exc:
         ctx["error"] = detail_of(exc)
         response = render(request, "upload.html", ctx, status_code=exc.status_code)

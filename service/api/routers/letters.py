@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from congvan.service.core import AppCore, IngestOutcome
 from congvan.service.http.access import require_tag_access
-from congvan.service.http.calls import in_pool, in_threads
+from congvan.service.http.calls import in_pool, in_threads, pool_slot
 from congvan.service.http.deps import CoreDep, PoolDep, SettingsDep
 from congvan.service.http.routing import write_router
 from congvan.service.http.schemas import (
@@ -16,7 +15,7 @@ from congvan.service.http.schemas import (
     StoredLetterResponse,
     TagResponse,
 )
-from congvan.service.http.uploads import LETTER_BODY, LetterInput, read_letter_input
+from congvan.service.http.uploads import LETTER_BODY, read_letter_input
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 415, 422, 429)}
 
@@ -30,12 +29,9 @@ tagging = write_router(require_tag_access, prefix="/api", tags=["letters"])
               summary="Parse and tag a letter without storing it")
 async def tag(request: Request, settings: SettingsDep, core: CoreDep, pool: PoolDep) -> dict:
     given = await read_letter_input(request, settings)
-    letter = await in_pool(pool, given.prepare, core)
+    async with pool_slot(pool):
+        letter = await given.prepare(core, pool)
     return letter.to_dict()
-
-
-def _ingest(core: AppCore, given: LetterInput) -> IngestOutcome:
-    return core.ingest(given.prepare(core))
 
 
 @writes.post("/documents", response_model=IngestResponse, responses=ERRORS, openapi_extra=LETTER_BODY,
@@ -44,7 +40,8 @@ async def add_document(request: Request, settings: SettingsDep, core: CoreDep, p
     """The same content again gives the same ``doc_id`` (``status: unchanged``); another letter
     under a file name already stored is a new letter (``added``), never a replacement."""
     given = await read_letter_input(request, settings)
-    outcome = await in_pool(pool, _ingest, core, given)
+    async with pool_slot(pool):
+        outcome = await pool.in_thread(core.ingest, await given.prepare(core, pool))
     return outcome.to_dict()
 
 
