@@ -6,7 +6,8 @@
     col.delete(doc_id); col.get_letter(doc_id); col.stats(); col.rebuild()
 
 Folder layout: ``collection.sqlite3`` (source of truth, see :mod:`index.store`), ``derived/``
-(BM25 + vectors, see :mod:`index.derived`) and ``write.lock``.
+(BM25 + vectors, see :mod:`index.derived`), ``corrections/`` (staff label corrections, see
+:mod:`index.corrections`) and ``write.lock``.
 
 Concurrency: writes (ingest, delete, rebuild) hold an in-process ``RLock`` and an exclusive
 ``flock`` on ``write.lock`` (other processes); a search takes the current snapshot once and reads
