@@ -199,6 +199,8 @@ class MilvusCollection(Collection):
             raise ValueError(f"unknown Milvus ranker {milvus.ranker!r}; use project, rrf or weighted")
         self.client = _client(milvus)
         self._max_synced = 0
+        self._df_cache: dict[str, int] = {}
+        self._df_generation = -1
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -269,7 +271,7 @@ class MilvusCollection(Collection):
         s.add_field("agencies", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=64)
         for name in ("acc", "fold"):
             s.add_field(f"text_{name}", DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True,
-                        analyzer_params={"tokenizer": "standard"})
+                        enable_match=name == "fold", analyzer_params={"tokenizer": "standard"})
             s.add_field(f"bm25_{name}", DataType.SPARSE_FLOAT_VECTOR)
             s.add_function(Function(name=f"bm25_{name}", function_type=FunctionType.BM25,
                                     input_field_names=[f"text_{name}"], output_field_names=[f"bm25_{name}"]))
@@ -516,6 +518,7 @@ class MilvusCollection(Collection):
         limit = min(depth, 16384)
         zeros = np.zeros(n, np.float32)
         kw, keyword_match = zeros, np.zeros(n, bool)
+        keyword_total = 0
         if mode != "dense" and not terms.empty:
             acc = np.zeros(n, np.float32)
             if terms.has_diacritics:
@@ -526,6 +529,7 @@ class MilvusCollection(Collection):
             fold[s] = v
             kw = keyword_scores(acc, fold, terms.has_diacritics, params)
             keyword_match = fold > 0
+            keyword_total = self._keyword_total(snap, terms, params, expr)
         code_match = None
         if terms.codes:
             s, _ = self._slots(snap, *self._search("bm25_acc", [milvus_text(terms.codes)], limit, expr))
@@ -550,9 +554,44 @@ class MilvusCollection(Collection):
             out[ok] = vecs[pos[ok]] @ qv
             return out
 
-        return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
-                    keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
-                    params=params, mode=mode, depth=depth, n_terms=terms.n_syllables)
+        ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
+                      keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
+                      params=params, mode=mode, depth=depth, n_terms=terms.n_syllables)
+        # Milvus returns at most ``depth`` candidates per list; the keyword part of the total is
+        # counted in Milvus (TEXT_MATCH), meaning-only matches come from the dense candidates.
+        if mode != "dense":
+            extra = dense_match & ~keyword_match if mode == "hybrid" else np.zeros(n, bool)
+            if code_match is not None:
+                extra |= code_match & ~keyword_match
+            ranked.total = max(ranked.total, keyword_total + int(extra.sum()))
+        return ranked
+
+    def _doc_freq(self, snap: MilvusSnapshot, tokens: list[str]) -> list[int]:
+        """Clauses containing each folded token (cached per SQLite generation)."""
+        if self._df_generation != snap.generation:
+            self._df_cache, self._df_generation = {}, snap.generation
+        out = []
+        for tok in tokens:
+            if tok not in self._df_cache:
+                if len(self._df_cache) > 50_000:
+                    self._df_cache.clear()
+                self._df_cache[tok] = self._count(f"TEXT_MATCH(text_fold, {_quote(milvus_token(tok))})")
+            out.append(self._df_cache[tok])
+        return out
+
+    def _count(self, expr: str) -> int:
+        res = self.client.query(self.name, filter=expr, output_fields=["count(*)"], timeout=self.milvus.timeout)
+        return int(res[0]["count(*)"]) if res else 0
+
+    def _keyword_total(self, snap: MilvusSnapshot, terms: QueryTerms, params: RankingParams, expr: str) -> int:
+        """Clauses allowed by ``expr`` that contain a query token that is not among the commonest
+        (the embedded backend's ``keyword_match``)."""
+        if not terms.folded:
+            return 0
+        limit = params.common_token_ratio * max(len(snap), 1)
+        rare = [t for t, f in zip(terms.folded, self._doc_freq(snap, terms.folded)) if f <= limit] or terms.folded
+        match = f"TEXT_MATCH(text_fold, {_quote(milvus_text(rare))})"
+        return self._count(f"{match} and ({expr})" if expr else match)
 
     def _rank_native(self, terms: QueryTerms, qv: np.ndarray, expr: str, depth: int,
                      params: RankingParams, snap: MilvusSnapshot) -> Ranked:
@@ -588,7 +627,12 @@ def _client(options: MilvusOptions):
     from pymilvus import MilvusClient
 
     try:
-        return MilvusClient(uri=options.uri, token=options.token or "", timeout=options.timeout)
+        # pymilvus pings idle connections every 10 s; a gRPC server with default policy (Milvus
+        # Lite's) answers that with GOAWAY "too many pings" and the client cannot reconnect.
+        # Pinging at the gRPC default minimum (5 min), only during calls, suits Lite and clusters.
+        grpc_options = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": False}
+        return MilvusClient(uri=options.uri, token=options.token or "", timeout=options.timeout,
+                            grpc_options=grpc_options)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises several kinds; say how to fix
         raise ConnectionError(
             f"cannot reach Milvus at {options.uri} ({exc}). Start one (`milvus-lite server --data-dir DIR "

@@ -67,3 +67,72 @@ def make_letter(doc_id: str, clauses: Sequence[tuple], *, source: str | None = N
     return Letter(doc_id=doc_id, doc_type=doc_type, issuer=issuer, province=province,
                   number=number, date=DateParts(*date), subject=subject, clauses=out,
                   text="\n".join(c.text for c in out), source=source)
+
+
+class MilvusLiteServer:
+    """A real ``milvus-lite server`` process on a free local port, reached by URI like a cluster.
+
+        with MilvusLiteServer(tmp_path / "milvus") as server:
+            MilvusOptions(uri=server.uri)
+    """
+
+    def __init__(self, data_dir, host: str = "127.0.0.1", port: int | None = None,
+                 startup_timeout: float = 60.0) -> None:
+        self.data_dir = data_dir
+        self.host = host
+        self.port = port
+        self.startup_timeout = startup_timeout
+        self.proc = None
+
+    @property
+    def uri(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> MilvusLiteServer:
+        import shutil
+        import socket
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        if self.port is None:
+            with socket.socket() as s:
+                s.bind((self.host, 0))
+                self.port = s.getsockname()[1]
+        exe = shutil.which("milvus-lite") or str(Path(sys.executable).with_name("milvus-lite"))
+        if not Path(exe).exists():
+            raise RuntimeError("milvus-lite is not installed: pip install 'congvan[milvus]' (or milvus-lite)")
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
+        self.log = open(Path(self.data_dir) / "server.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([exe, "server", "--data-dir", str(self.data_dir), "--host", self.host,
+                                      "--port", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + self.startup_timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"milvus-lite server exited with {self.proc.returncode}; see "
+                                   f"{Path(self.data_dir) / 'server.log'}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"milvus-lite server did not listen on {self.uri} within {self.startup_timeout} s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except Exception:  # noqa: BLE001 - it must go, one way or the other
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def __enter__(self) -> MilvusLiteServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

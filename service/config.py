@@ -77,6 +77,22 @@ class Settings(BaseSettings):
             "the path of a model folder written by `congvan train`."
         ),
     )
+    backend: str = Field(
+        default="embedded",
+        description=(
+            "Where clauses are searched: 'embedded' (SQLite + FAISS + BM25 files in the index folder) or "
+            "'milvus' (a Milvus server or cluster at MILVUS_URI; SQLite still holds the letters)."
+        ),
+    )
+    milvus_uri: str | None = Field(default=None, description="Milvus URI, e.g. http://127.0.0.1:19530.")
+    milvus_token: SecretStr | None = Field(default=None, description="Milvus token ('user:password' or API key).")
+    milvus_collection: str | None = Field(
+        default=None, description="Milvus collection name (default: derived from the index folder's path).")
+    milvus_ranker: str = Field(
+        default="project",
+        description="'project' (Milvus finds candidates, the tuned fusion ranks them), 'rrf' or 'weighted' "
+                    "(Milvus hybrid_search ranks).",
+    )
     tagger_preset: str = Field(
         default="full",
         description="Training preset for the first-run tagger ('full'; 'smoke' = seconds, for tests/CI).",
@@ -105,6 +121,21 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    def backend_options(self) -> dict:
+        """``backend`` and ``milvus`` arguments for ``congvan.index.milvus.open_collection``."""
+        if self.backend not in ("embedded", "milvus"):
+            raise ValueError(f"CONGVAN_BACKEND={self.backend!r}: use 'embedded' or 'milvus'")
+        if self.backend == "embedded":
+            return {"backend": "embedded"}
+        if not self.milvus_uri:
+            raise ValueError("CONGVAN_BACKEND=milvus needs CONGVAN_MILVUS_URI (e.g. http://127.0.0.1:19530; "
+                             "start a local server with `milvus-lite server --data-dir DIR --port 19530`)")
+        from congvan.index.milvus import MilvusOptions
+
+        token = self.milvus_token.get_secret_value() if self.milvus_token else None
+        return {"backend": "milvus", "milvus": MilvusOptions(
+            uri=self.milvus_uri, token=token, collection=self.milvus_collection, ranker=self.milvus_ranker)}
 
 
 @lru_cache(maxsize=1)

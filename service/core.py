@@ -122,9 +122,12 @@ class AppCore:
     @classmethod
     def open(cls, settings: Settings, show_progress: bool = False) -> AppCore:
         """Load the encoder and open (or create) the index of ``settings``."""
+        from congvan.index.milvus import open_collection
         from congvan.models.encoder import load_encoder
 
-        collection = Collection.open(settings.index_dir, load_encoder(settings), show_progress=show_progress)
+        # the embedded index, or Milvus (CONGVAN_BACKEND=milvus) behind the same Collection interface
+        collection = open_collection(settings.index_dir, load_encoder(settings), show_progress=show_progress,
+                                     **settings.backend_options())
         return cls(settings, collection)
 
     def close(self) -> None:

@@ -151,10 +151,16 @@ def _corpus_hash(bench: Benchmark, encoder) -> str:
     return h.hexdigest()[:12]
 
 
-def bench_collection(bench: Benchmark, encoder, home: Path, show_progress: bool = False) -> Collection:
-    """The benchmark corpus indexed under ``home/bench-index``; built once (resumable), reused."""
+def bench_collection(bench: Benchmark, encoder, home: Path, show_progress: bool = False,
+                     backend: str = "embedded", milvus: Any = None) -> Collection:
+    """The benchmark corpus indexed under ``home/bench-index``; built once (resumable), reused.
+
+    ``backend="milvus"`` searches the same SQLite folder through Milvus (``milvus``: its
+    ``MilvusOptions``); the clauses are copied to Milvus from SQLite, never re-embedded."""
+    from congvan.index.milvus import open_collection
+
     folder = Path(home) / "bench-index" / f"{bench.name}-{_corpus_hash(bench, encoder)}"
-    col = Collection.open(folder, encoder)
+    col = open_collection(folder, encoder, backend=backend, milvus=milvus, show_progress=show_progress)
     want = sum(len(letter.clauses) for letter in bench.letters)
     if col.stats()["clauses"] != want or len(col.snapshot) != want:
         col.ingest_letters(bench.letters, show_progress=show_progress)
@@ -209,9 +215,10 @@ class _Prepared:
 
 
 def _prepare(name: str, split: str, *, encoder: Any, benchmarks: Path, work_dir: Path,
-             show_progress: bool = False) -> _Prepared:
+             show_progress: bool = False, backend: str = "embedded", milvus: Any = None) -> _Prepared:
     bench = load_benchmark(name, split, Path(benchmarks))
-    col = bench_collection(bench, encoder, Path(work_dir), show_progress=show_progress)
+    col = bench_collection(bench, encoder, Path(work_dir), show_progress=show_progress, backend=backend,
+                           milvus=milvus)
     texts = [q[1] for q in bench.queries]
     vecs = query_vectors(col, texts, show_progress=show_progress)
     terms = [analyze_query(t) for t in texts]
@@ -230,17 +237,18 @@ def _score(prep: _Prepared, mode: str, params: RankingParams) -> dict[str, float
 
 
 def evaluate(benchmark: str, split: str = "test", mode: str = "hybrid", *, encoder: Any, benchmarks: Path,
-             work_dir: Path, params: RankingParams | None = None, show_progress: bool = False) -> dict[str, Any]:
-    """Recall@1/10, MRR@10 and nDCG@10 of ``mode`` on a benchmark split."""
+             work_dir: Path, params: RankingParams | None = None, show_progress: bool = False,
+             backend: str = "embedded", milvus: Any = None) -> dict[str, Any]:
+    """Recall@1/10, MRR@10 and nDCG@10 of ``mode`` on a benchmark split (on ``backend``)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     prep = _prepare(benchmark, split, encoder=encoder, benchmarks=benchmarks, work_dir=work_dir,
-                    show_progress=show_progress)
+                    show_progress=show_progress, backend=backend, milvus=milvus)
     try:
         scores = _score(prep, mode, params or prep.col.params)
     finally:
         prep.col.close()
-    return {"benchmark": benchmark, "split": split, "mode": mode,
+    return {"benchmark": benchmark, "split": split, "mode": mode, "backend": backend,
             "queries": len(prep.bench.queries), **scores}
 
 

@@ -37,7 +37,9 @@ def command_line() -> str:
 
 
 def open_collection(settings: Settings, show_progress: bool = False):
-    from congvan.index.collection import Collection
+    """The index of ``settings`` on its backend (embedded, or Milvus with CONGVAN_BACKEND=milvus)."""
+    from congvan.index.milvus import open_collection as open_index
     from congvan.models.encoder import load_encoder
 
-    return Collection.open(settings.index_dir, load_encoder(settings), show_progress=show_progress)
+    return open_index(settings.index_dir, load_encoder(settings), show_progress=show_progress,
+                      **settings.backend_options())

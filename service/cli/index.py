@@ -101,8 +101,11 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
     from congvan.training.eval_search import BENCHMARKS, evaluate, tune
 
     settings = settings_from(args)
+    if getattr(args, "backend", None):
+        settings = settings.model_copy(update={"backend": args.backend})
     where = {"benchmarks": settings.benchmarks_path, "work_dir": settings.home}
     try:
+        backend = settings.backend_options()
         encoder = load_encoder(settings)
         if args.tune:
             report = tune(encoder=encoder, show_progress=True, **where)
@@ -115,7 +118,7 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
             return EXIT_FAIL
         names = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
         modes = [args.mode] if args.mode else ["bm25", "dense", "hybrid"]
-        rows = [evaluate(name, args.split, mode, encoder=encoder, show_progress=not args.json, **where)
+        rows = [evaluate(name, args.split, mode, encoder=encoder, show_progress=not args.json, **where, **backend)
                 for name in names for mode in modes]
     except (FileNotFoundError, ValueError) as exc:
         error(str(exc))
@@ -123,10 +126,11 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows[0] if len(rows) == 1 else rows)
         return EXIT_OK
-    print("| benchmark | split | mode | queries | R@1 | R@10 | MRR@10 | nDCG@10 |\n|---|---|---|---|---|---|---|---|")
+    print("| benchmark | split | backend | mode | queries | R@1 | R@10 | MRR@10 | nDCG@10 |\n"
+          "|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['benchmark']} | {r['split']} | {r['mode']} | {r['queries']} | {r['recall@1']:.3f} | "
-              f"{r['recall@10']:.3f} | {r['mrr@10']:.3f} | {r['ndcg@10']:.3f} |")
+        print(f"| {r['benchmark']} | {r['split']} | {r['backend']} | {r['mode']} | {r['queries']} | "
+              f"{r['recall@1']:.3f} | {r['recall@10']:.3f} | {r['mrr@10']:.3f} | {r['ndcg@10']:.3f} |")
     return EXIT_OK
 
 
@@ -178,6 +182,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     ev_search.add_argument("--split", default="test", help="test (report) or train/val (tuning)")
     ev_search.add_argument("--mode", choices=["hybrid", "bm25", "dense"],
                            help="one mode (default: all three, as a table)")
+    ev_search.add_argument("--backend", choices=["embedded", "milvus"],
+                           help="search backend (default: CONGVAN_BACKEND; milvus needs CONGVAN_MILVUS_URI)")
     ev_search.add_argument("--json", action="store_true")
     ev_search.add_argument("--tune", action="store_true",
                            help="grid-search the ranking parameters on the tuning splits only")

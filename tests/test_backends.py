@@ -1,0 +1,278 @@
+"""The same cases on both search backends: embedded (SQLite + FAISS + BM25 files) and Milvus.
+
+Milvus runs as a real ``milvus-lite server`` process reached by URI, exactly as a cluster is.
+Results and behaviour are checked, never Milvus score values (Lite is not a cluster's BM25).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from congvan.index.filters import SearchFilters
+from congvan.index.milvus import (
+    MilvusCollection,
+    MilvusOptions,
+    filter_expression,
+    milvus_text,
+    milvus_token,
+    open_collection,
+)
+from congvan.index.store import DB_NAME, DocumentNotFound
+from congvan.index.testing import HashingEncoder, MilvusLiteServer, make_letter
+
+pytest.importorskip("pymilvus")
+REPO = Path(__file__).resolve().parents[1]
+BACKENDS = ["embedded", "milvus"]
+
+
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory):
+    with MilvusLiteServer(tmp_path_factory.mktemp("milvus-lite")) as server:
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def opener(backend, request):
+    """``opener(folder)`` opens a collection on the parametrised backend."""
+    kwargs = {}
+    if backend == "milvus":
+        server = request.getfixturevalue("milvus_server")
+        kwargs["milvus"] = MilvusOptions(uri=server.uri)
+    opened = []
+
+    def open_(folder, encoder=None):
+        col = open_collection(folder, encoder or HashingEncoder(), backend=backend, **kwargs)
+        opened.append(col)
+        return col
+
+    open_.kwargs = kwargs
+    yield open_
+    for col in opened:
+        col.close()
+
+
+def corpus():
+    return [
+        make_letter("ls-1", [
+            ("1", "preamble", "Thực hiện Công văn số 2116/BYT-DP của Bộ Y tế về tiêm vắc xin."),
+            ("2", "directive", "Sở Y tế tổ chức tiêm vét vắc xin phòng COVID-19 cho người chưa tiêm đủ liều.",
+             ["vaccination"], ["so_y_te"], ["ubnd_huyen"]),
+            ("3", "directive", "UBND các huyện tổ chức cách ly F0 tại nhà, theo dõi sức khỏe hằng ngày.",
+             ["quarantine"], ["ubnd_huyen"])],
+            source="ls-1.txt", province="Lạng Sơn", issuer="UBND tỉnh Lạng Sơn", date=(2021, 8, 10)),
+        make_letter("qn-1", [
+            ("1", "directive", "Sở Giáo dục và Đào tạo tổ chức xét nghiệm nhanh cho học sinh trước khi đến trường.",
+             ["testing", "education"], ["so_gddt"]),
+            ("2", "directive", "Tăng cường truyền thông về tiêm vắc xin mũi nhắc lại cho người dân.",
+             ["communication", "vaccination"], ["so_tttt"])],
+            source="qn-1.txt", province="Quảng Ninh", issuer="Sở Y tế tỉnh Quảng Ninh", date=(2022, 3, None)),
+        make_letter("hg-1", [
+            ("1", "directive", "Chuẩn bị đủ vật tư, sinh phẩm xét nghiệm và thuốc điều trị COVID-19.",
+             ["supplies"], ["so_y_te"]),
+            ("2", "closing", "Yêu cầu các đơn vị nghiêm túc thực hiện.")],
+            source="hg-1.txt", province="Hà Giang", issuer="UBND tỉnh Hà Giang", date=(2023, 1, 5)),
+    ]
+
+
+def ids(result):
+    return [h.clause_id for h in result.hits]
+
+
+def test_ingest_and_search(opener, tmp_path):
+    col = opener(tmp_path / "col")
+    results = col.ingest_letters(corpus())
+    assert [r.status for r in results] == ["added"] * 3
+    assert col.stats()["clauses"] == 7 and len(col.snapshot) == 7
+    # accented, tone-less and document-number queries find the same clause first
+    assert ids(col.search("tiêm vét vắc xin", top_k=3))[0] == "ls-1:2"
+    assert ids(col.search("tiem vet vac xin", top_k=3))[0] == "ls-1:2"
+    assert ids(col.search("2116/BYT-DP", top_k=3))[0] == "ls-1:1"
+    assert ids(col.search("cách ly F0", top_k=3, mode="bm25"))[0] == "ls-1:3"
+    res = col.search("xét nghiệm nhanh học sinh", top_k=2)
+    assert res.hits[0].clause_id == "qn-1:1" and res.hits[0].document["province"] == "Quảng Ninh"
+    assert "<mark>" in res.hits[0].snippet
+    # the search JSON is the same shape on both backends
+    body = res.to_dict()
+    assert {"query", "total", "hits", "top_k", "offset", "mode", "filters"} <= set(body)
+    assert {"doc_id", "clause_id", "snippet", "themes", "document"} <= set(body["hits"][0])
+    assert col.search("", top_k=10).total == 7
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"year": 2022}, {"qn-1:2"}),
+    ({"from": "2022", "to": "2023-12"}, {"qn-1:2"}),
+    ({"province": "lang son"}, {"ls-1:2", "ls-1:1"}),
+    ({"theme": "vaccination"}, {"ls-1:2", "qn-1:2"}),
+    ({"theme": ["communication"], "province": "Quảng Ninh"}, {"qn-1:2"}),
+    ({"agency": "so_y_te"}, {"ls-1:2"}),
+    ({"kind": "preamble"}, {"ls-1:1"}),
+    ({"issuer": "ủy ban nhân dân tỉnh lạng sơn"}, {"ls-1:2", "ls-1:1"}),
+    ({"doc_id": "qn-1"}, {"qn-1:2"}),
+])
+def test_filters(opener, tmp_path, filters, expected):
+    col = opener(tmp_path / "col")
+    col.ingest_letters(corpus())
+    res = col.search("tiêm vắc xin", top_k=10, filters=filters, mode="bm25")
+    assert set(ids(res)) == expected
+    flt = SearchFilters.from_mapping(filters)
+    browse = col.search("", top_k=10, filters=flt)  # browsing applies the same filters
+    assert {h.clause_id for h in browse.hits} >= expected and browse.total == len(browse.hits)
+    assert col.search("", top_k=10).total == 7
+
+
+def test_delete_and_unknown(opener, tmp_path):
+    col = opener(tmp_path / "col")
+    col.ingest_letters(corpus())
+    col.delete("ls-1")
+    assert "ls-1" not in {h.doc_id for h in col.search("tiêm vét vắc xin", top_k=10).hits}
+    assert col.stats()["clauses"] == 4
+    with pytest.raises(DocumentNotFound):
+        col.delete("ls-1")
+    assert ids(col.search("xét nghiệm nhanh học sinh", top_k=1)) == ["qn-1:1"]
+
+
+def test_reingest_skips_replaces_and_retags(opener, tmp_path):
+    col = opener(tmp_path / "col")
+    col.ingest_letters(corpus())
+    assert [r.status for r in col.ingest_letters(corpus())] == ["unchanged"] * 3
+    # a changed version of the same source file replaces the old letter and its clauses
+    new = make_letter("ls-2", [("1", "directive", "Tổ chức phun khử khuẩn khu cách ly tập trung.",
+                                ["quarantine"], ["so_y_te"])],
+                      source="ls-1.txt", province="Lạng Sơn", date=(2021, 9, 1))
+    (res,) = col.ingest_letters([new])
+    assert res.status == "replaced" and res.replaced == ["ls-1"]
+    assert "ls-1" not in {h.doc_id for h in col.search("tiêm vét vắc xin", top_k=10).hits}
+    assert ids(col.search("phun khử khuẩn", top_k=1)) == ["ls-2:1"]
+    # the same text with other tags (a retrained tagger) is updated in place
+    retagged = corpus()[1]
+    retagged.clauses[0].themes = []
+    assert col.ingest_letters([retagged])[0].status == "updated"
+    assert ids(col.search("xét nghiệm", filters={"theme": "testing"}, mode="bm25")) == []
+    # a staff correction shows in the filters at once
+    col.update_clause_labels("qn-1:1", ["testing"], ["so_gddt"], [])
+    assert ids(col.search("xét nghiệm", filters={"theme": "testing"}, mode="bm25")) == ["qn-1:1"]
+    assert col.stats()["clauses"] == 1 + 2 + 2
+
+
+def test_reopen_sees_the_same_index(opener, tmp_path):
+    col = opener(tmp_path / "col")
+    col.ingest_letters(corpus())
+    before = col.search("tiêm vắc xin", top_k=10).to_dict()
+    col.close()
+    col = opener(tmp_path / "col")
+    after = col.search("tiêm vắc xin", top_k=10).to_dict()
+    assert [h["clause_id"] for h in after["hits"]] == [h["clause_id"] for h in before["hits"]]
+
+
+# ------------------------------------------------------------------------- kill -9 during ingest
+N_LETTERS = 120
+SCRIPT = """
+import sys
+sys.path.insert(0, {repo!r})
+from congvan.index.milvus import MilvusOptions, open_collection
+from congvan.index.testing import HashingEncoder
+from tests.test_backends import many_letters
+kwargs = {{"milvus": MilvusOptions(uri={uri!r})}} if {backend!r} == "milvus" else {{}}
+col = open_collection({folder!r}, HashingEncoder(delay=0.004), backend={backend!r}, **kwargs)
+col.ingest_letters(many_letters())
+print("finished", flush=True)
+"""
+
+
+def many_letters(n: int = N_LETTERS):
+    return [make_letter(f"doc-{i:04d}", [
+        (str(j + 1), "directive", f"Văn bản {i}, khoản {j + 1}: tăng cường tiêm vắc xin tại điểm tiêm {i * 10 + j}.")
+        for j in range(4)], source=f"letter-{i:04d}.txt", province=["Lạng Sơn", "Hà Giang"][i % 2],
+        date=(2022, 1 + i % 12, None)) for i in range(n)]
+
+
+def _committed(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_kill_during_ingest_then_reopen_and_resume(opener, backend, tmp_path):
+    folder = tmp_path / "col"
+    col = opener(folder)
+    col.ingest_letters(many_letters(10))
+    col.close()
+    uri = opener.kwargs["milvus"].uri if backend == "milvus" else ""
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT.format(repo=str(REPO), folder=str(folder), uri=uri,
+                                                                 backend=backend)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 180
+    while _committed(folder / DB_NAME) < 40 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    out = proc.stdout.read().decode() + proc.stderr.read().decode()
+    assert "finished" not in out, f"ingest ended before it could be killed: {out}"
+    committed = _committed(folder / DB_NAME)
+    assert 40 <= committed < N_LETTERS
+
+    col = opener(folder)
+    assert col.stats()["documents"] == committed and len(col.snapshot) == 4 * committed
+    if backend == "milvus":  # Milvus holds exactly SQLite's clauses again
+        assert col.stats()["vectors"] == 4 * committed
+        assert col._milvus_ids().tolist() == col.store.clause_ids().tolist()
+    last = f"doc-{committed - 1:04d}"
+    res = col.search(f"Văn bản {committed - 1}, khoản 1", top_k=5, filters={"doc_id": last})
+    assert res.hits and res.hits[0].doc_id == last
+    statuses = [r.status for r in col.ingest_letters(many_letters())]
+    assert statuses.count("unchanged") == committed and statuses.count("added") == N_LETTERS - committed
+    assert col.stats()["documents"] == N_LETTERS
+    assert col.search("tiêm vắc xin", top_k=5, mode="bm25").total == 4 * N_LETTERS
+
+
+# ------------------------------------------------------------------------- Milvus specifics
+def test_milvus_tokens_stay_whole_and_distinct():
+    toks = ["2116/byt-dp", "vắc_xin", "1.000", "quận", "q2fq", "covid-19"]
+    out = [milvus_token(t) for t in toks]
+    assert all(o.isalnum() for o in out)
+    assert len(set(out)) == len(out)
+    assert milvus_token("q/") != milvus_token("q2fq") and milvus_token("qq") != milvus_token("q")
+    assert milvus_text(["Tiêm", "vét"]) == "tiêm vét"
+
+
+def test_filter_expression():
+    assert filter_expression(SearchFilters()) == ""
+    expr = filter_expression(SearchFilters.from_mapping(
+        {"year": 2022, "province": "Tỉnh Lạng Sơn", "theme": ["vaccination"], "from": "2021-06"}))
+    assert "year == 2022" in expr and 'province == "lang son"' in expr
+    assert 'array_contains_any(themes, ["vaccination"])' in expr and "date_hi >= 20210601" in expr
+
+
+def test_milvus_native_rankers(milvus_server, tmp_path):
+    for ranker in ("rrf", "weighted"):
+        col = MilvusCollection.open(tmp_path / ranker, HashingEncoder(),
+                                    milvus=MilvusOptions(uri=milvus_server.uri, ranker=ranker))
+        try:
+            col.ingest_letters(corpus())
+            assert "ls-1:2" in ids(col.search("tiêm vét vắc xin", top_k=3))
+            assert set(ids(col.search("tiêm vắc xin", filters={"province": "Quảng Ninh"}))) <= {"qn-1:1", "qn-1:2"}
+        finally:
+            col.close()
+
+
+def test_milvus_unreachable_says_how_to_fix(tmp_path):
+    with pytest.raises(ConnectionError, match="CONGVAN_MILVUS_URI"):
+        MilvusCollection.open(tmp_path / "x", HashingEncoder(),
+                              milvus=MilvusOptions(uri="http://127.0.0.1:9", timeout=2))
