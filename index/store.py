@@ -279,6 +279,10 @@ class Store:
         rows = self.conn.execute("SELECT text, embedding FROM clauses WHERE doc_id = ?", (doc_id,))
         return {text: np.frombuffer(blob, dtype="<f4").copy() for text, blob in rows}
 
+    def doc_ids(self) -> list[str]:
+        """Every stored letter's ``doc_id`` (distributed ingest skips these before parsing)."""
+        return [r[0] for r in self.conn.execute("SELECT doc_id FROM letters")]
+
     def doc_ids_for_source(self, source: str) -> list[str]:
         rows = self.conn.execute("SELECT doc_id FROM letters WHERE source = ?", (source,)).fetchall()
         return [r[0] for r in rows]

@@ -10,6 +10,7 @@ from congvan.service.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     error,
+    open_collection,
     print_json,
     settings_from,
 )
@@ -22,6 +23,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from congvan.service.core import AppCore
 
     settings = settings_from(args)
+    if getattr(args, "ray", None):
+        return _ingest_ray(args, settings)
     quiet = args.json or not sys.stderr.isatty()
 
     def reading(files):
@@ -45,6 +48,39 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
         return EXIT_FAIL
     return EXIT_FAIL if skipped else EXIT_OK
+
+
+def _ingest_ray(args: argparse.Namespace, settings) -> int:
+    """``congvan ingest PATH --ray [ADDRESS]``: read, parse, tag and embed on Ray workers."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        error("--ray needs Ray: pip install 'congvan[ray]'")
+        return EXIT_FAIL
+    from congvan.service.ray_ingest import default_pipeline, ray_ingest
+
+    quiet = args.json or not sys.stderr.isatty()
+    address = None if args.ray == "local" else args.ray
+    with open_collection(settings, show_progress=not quiet) as col:
+        report = ray_ingest(args.paths, col, build=default_pipeline(settings), address=address,
+                            workers=args.workers, max_bytes=settings.max_upload_bytes, show_progress=not quiet)
+        stats = col.stats()
+    if args.json:
+        print_json({"ingested": report.ingested, "skipped": report.skipped, "already_stored": report.already,
+                    "workers": report.workers, "seconds": round(report.seconds, 2)})
+    else:
+        for row in report.ingested:
+            print(f"{row['status']:>9}  {row['doc_id']}  {row['clauses']:>3} điều khoản  {row['path']}")
+        for row in report.skipped:
+            print(f"  bỏ qua  {row['path']}: {row['error']}", file=sys.stderr)
+        print(f"{len(report.already)} tệp đã có trong chỉ mục (already indexed); {report.workers} Ray workers, "
+              f"{report.clauses} clauses in {report.seconds:.1f} s ({report.clauses_per_s:.1f}/s)")
+        print(f"Chỉ mục {settings.index_dir}: {stats['documents']} văn bản, {stats['clauses']} điều khoản "
+              f"({stats['vector_index']})")
+    if not report.ingested and not report.skipped and not report.already:
+        error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
+        return EXIT_FAIL
+    return EXIT_FAIL if report.skipped else EXIT_OK
 
 
 # --------------------------------------------------------------------------- search
@@ -145,6 +181,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest.add_argument("--index", metavar="DIR", help=index_help)
     ingest.add_argument("--json", action="store_true", help='print {"ingested": […], "skipped": […]}')
+    ingest.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="read, parse, tag and embed on Ray workers: a local Ray without ADDRESS, or "
+                             "'auto' / 'ray://HEAD:10001' for a cluster (pip install 'congvan[ray]')")
+    ingest.add_argument("--workers", type=int, metavar="N", help="with --ray: worker actors (default: all CPUs)")
     ingest.set_defaults(func=cmd_ingest)
 
     search = sub.add_parser("search", help="search clauses (accented or tone-less)",
