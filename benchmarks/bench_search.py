@@ -198,7 +198,7 @@ def hnsw_sweep(col: Collection, qvecs: np.ndarray, k: int = 10,
     """Recall@k of the HNSW index against exact search over the same stored vectors, and the
     vector-search time, for several efSearch values (the configured one is restored)."""
     snap = col.snapshot
-    if snap.vectors.kind != "hnsw":
+    if not snap.vectors.kind.startswith("hnsw"):
         return None
     _, vecs = col.store.embeddings()
     exact = [set(np.argsort(-(vecs @ q))[:k].tolist()) for q in qvecs]
@@ -320,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                 serve["milvus_server_rss_mb"] = process_rss_mb(server.proc.pid)
             qvecs = encoder.encode_queries([q for q, _ in qs[:50]])
             row = {"clauses": stats["clauses"], "index": stats["vector_index"],
+                   "manifest_recall@10": getattr(col.snapshot.vectors, "recall_at_10", None) if args.backend == "embedded" else None,
                    "load_avg_1m": round(os.getloadavg()[0], 1),
                    "disk_mb": round(stats["disk_bytes"] / 2**20, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
                    "build_s": round(build_s, 1), "add_letter_s": round(add_s, 3), **serve, **lat}

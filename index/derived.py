@@ -23,7 +23,9 @@ from congvan.index.store import Store
 from congvan.index.vectors import (
     VectorIndex,
     VectorOptions,
+    kind_for_size,
     load_vector_index,
+    measure_recall,
     new_vector_index,
 )
 from congvan.models.artifacts import (
@@ -48,7 +50,8 @@ FOLDED_DIR = "bm25_folded"
 class IndexOptions:
     """How derived structures are built."""
 
-    #: "auto" (FAISS flat below the HNSW threshold, HNSW at/above), "exact", "flat" or "hnsw".
+    #: "auto" (FAISS flat below the HNSW threshold, HNSW at/above, HNSW over 8-bit codes from the
+    #: SQ8 threshold), "exact", "flat", "hnsw" or "hnsw_sq8".
     vector_kind: str = "auto"
     vectors: VectorOptions = field(default_factory=VectorOptions)
     #: Tuned with index.ranking's weights (see ranking.TUNING_NOTES): k1 1.2 beat bm25s' 1.5.
@@ -140,7 +143,7 @@ def _bm25(store: Store, conn, folded: bool, options: IndexOptions) -> BM25Index:
 def _wanted_kind(options: IndexOptions, n: int) -> str:
     if options.vector_kind != "auto":
         return options.vector_kind
-    return "hnsw" if n >= options.vectors.hnsw_threshold else "flat"
+    return kind_for_size(n, options.vectors)
 
 
 def build_snapshot(store: Store, options: IndexOptions, base: VectorIndex | None = None) -> Snapshot:
@@ -158,7 +161,7 @@ def build_snapshot(store: Store, options: IndexOptions, base: VectorIndex | None
         if base is not None and base.kind == kind and base.dim == store.dim:
             stale = np.setdiff1d(base.ids, table.rowids, assume_unique=True).shape[0]
             fresh = np.setdiff1d(table.rowids, base.ids, assume_unique=True)
-            if stale == 0 or (kind == "hnsw" and stale <= options.stale_ratio * max(len(base), 1)):
+            if stale == 0 or (kind.startswith("hnsw") and stale <= options.stale_ratio * max(len(base), 1)):
                 vectors = base.copy()
                 if fresh.shape[0]:
                     ids, vecs = store.embeddings(fresh, conn)
@@ -167,6 +170,8 @@ def build_snapshot(store: Store, options: IndexOptions, base: VectorIndex | None
             ids, vecs = store.embeddings(None, conn)
             vectors = new_vector_index(kind, store.dim, n, options.vectors)
             vectors.add(ids, vecs)
+            if kind.startswith("hnsw"):  # approximate: record how close to exact it is
+                vectors.recall_at_10 = measure_recall(vectors, vecs, options.vectors.recall_queries)
     return Snapshot(generation, data_hash, table, accented, folded, vectors, store.encoder_name, store.dim)
 
 

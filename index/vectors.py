@@ -38,6 +38,11 @@ class VectorOptions:
     ef_search: int = 384
     #: Filtered searches that leave at most this many vectors are answered by brute force.
     brute_force_max: int = 8192
+    #: At or above this many vectors "auto" stores them 8-bit scalar-quantised in the HNSW graph
+    #: (``IndexHNSWSQ``: 384 B instead of 1,536 B per 384-d vector; 1M clauses ≈ 0.4 GB + graph).
+    sq8_threshold: int = 250_000
+    #: Queries used to measure recall@10 against exact search when an index is built (manifest).
+    recall_queries: int = 64
 
 
 class VectorIndex(Protocol):
@@ -150,25 +155,30 @@ class FaissIndex:
 
         self.options = options or VectorOptions()
         self.dim = int(dim)
-        if kind not in ("flat", "hnsw"):
+        if kind not in ("flat", "hnsw", "hnsw_sq8"):
             raise ValueError(f"unknown FAISS index kind {kind!r}")
         self.kind = kind
         if index is None:
             if kind == "flat":
                 index = faiss.IndexFlatIP(self.dim)
-            else:
+            elif kind == "hnsw":
                 index = faiss.IndexHNSWFlat(self.dim, self.options.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            else:
+                index = faiss.IndexHNSWSQ(self.dim, faiss.ScalarQuantizer.QT_8bit, self.options.hnsw_m,
+                                          faiss.METRIC_INNER_PRODUCT)
+            if kind != "flat":
                 index.hnsw.efConstruction = self.options.ef_construction
-        if kind == "hnsw":
+        if kind != "flat":
             index.hnsw.efSearch = self.options.ef_search
         self.index = index
         self.ids = np.zeros(index.ntotal, np.int64)
+        #: recall@10 against exact search, measured when the index was built from all vectors
+        self.recall_at_10: float | None = None
 
     @classmethod
     def for_size(cls, dim: int, n: int, options: VectorOptions | None = None) -> FaissIndex:
         """The kind suited to ``n`` vectors: flat below the threshold, HNSW from it."""
-        options = options or VectorOptions()
-        return cls(dim, "hnsw" if n >= options.hnsw_threshold else "flat", options)
+        return cls(dim, kind_for_size(n, options), options)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -176,6 +186,13 @@ class FaissIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         mat = _as_matrix(vectors, self.dim)
         if mat.shape[0]:
+            if not self.index.is_trained:
+                # 8-bit codes need each dimension's range; the first batch (the whole collection
+                # when built from SQLite) sets it, widened by 10 % for vectors added later.
+                import faiss
+
+                faiss.downcast_index(self.index.storage).sq.rangestat_arg = 0.1
+                self.index.train(mat)
             self.index.add(mat)
             self.ids = np.concatenate([self.ids, np.asarray(ids, np.int64)])
 
@@ -187,7 +204,7 @@ class FaissIndex:
         else:
             bits = np.packbits(allowed, bitorder="little")
             sel = faiss.IDSelectorBitmap(len(self), faiss.swig_ptr(bits))
-        if self.kind == "hnsw":
+        if self.kind != "flat":
             params = faiss.SearchParametersHNSW(efSearch=max(self.options.ef_search, k))
         else:
             params = faiss.SearchParameters()
@@ -230,6 +247,7 @@ class FaissIndex:
 
         out = FaissIndex(self.dim, self.kind, self.options, faiss.clone_index(self.index))
         out.ids = self.ids.copy()
+        out.recall_at_10 = self.recall_at_10
         return out
 
     def save(self, folder: Path) -> dict:
@@ -238,9 +256,10 @@ class FaissIndex:
         faiss.write_index(self.index, str(Path(folder) / FAISS_FILE))
         np.save(Path(folder) / IDS_FILE, self.ids, allow_pickle=False)
         info = {"kind": self.kind, "dim": self.dim, "count": len(self)}
-        if self.kind == "hnsw":
+        if self.kind != "flat":
             info.update(hnsw_m=self.options.hnsw_m, ef_construction=self.options.ef_construction,
-                        ef_search=self.options.ef_search)
+                        ef_search=self.options.ef_search, recall_at_10=self.recall_at_10,
+                        bytes_per_vector=self.dim if self.kind == "hnsw_sq8" else 4 * self.dim)
         return info
 
     @classmethod
@@ -250,14 +269,42 @@ class FaissIndex:
         index = faiss.read_index(str(Path(folder) / FAISS_FILE))
         out = cls(info["dim"], info["kind"], options, index)
         out.ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False)
+        out.recall_at_10 = info.get("recall_at_10")
         if out.index.ntotal != out.ids.shape[0] or out.index.d != out.dim:
             raise ArtifactError(f"{folder}: FAISS index holds {out.index.ntotal}×{out.index.d}, "
                                 f"ids say {out.ids.shape[0]}×{out.dim}; rebuild the index.")
         return out
 
 
+def kind_for_size(n: int, options: VectorOptions | None = None) -> str:
+    """"flat" below ``hnsw_threshold``, "hnsw" below ``sq8_threshold``, then "hnsw_sq8"."""
+    options = options or VectorOptions()
+    if n < options.hnsw_threshold:
+        return "flat"
+    return "hnsw" if n < options.sq8_threshold else "hnsw_sq8"
+
+
+def measure_recall(index: VectorIndex, vectors: np.ndarray, n_queries: int = 64, k: int = 10,
+                   seed: int = 0) -> float:
+    """recall@k of ``index`` against exact search over ``vectors`` (its contents, in order), for
+    queries near stored vectors (a stored vector plus noise, re-normalised)."""
+    n = vectors.shape[0]
+    if n <= k or n_queries <= 0:
+        return 1.0
+    rng = np.random.default_rng(seed)
+    q = vectors[rng.choice(n, min(n_queries, n), replace=False)]
+    q = q + rng.normal(0, 0.05, q.shape).astype(np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    hits = 0
+    for row in q:
+        exact = set(np.argpartition(-(vectors @ row), k)[:k].tolist())
+        _, pos = index.search(row, k)
+        hits += len(exact & set(pos.tolist()))
+    return round(hits / (k * q.shape[0]), 4)
+
+
 def new_vector_index(kind: str, dim: int, n: int, options: VectorOptions | None = None) -> VectorIndex:
-    """``kind``: "auto" (FAISS flat/HNSW by size), "exact", "flat" or "hnsw"."""
+    """``kind``: "auto" (FAISS flat/HNSW/HNSW+SQ8 by size), "exact", "flat", "hnsw", "hnsw_sq8"."""
     if kind == "exact":
         return ExactIndex(dim)
     if kind == "auto":
@@ -268,6 +315,6 @@ def new_vector_index(kind: str, dim: int, n: int, options: VectorOptions | None 
 def load_vector_index(folder: Path, info: dict, options: VectorOptions | None = None) -> VectorIndex:
     if info.get("kind") == "exact":
         return ExactIndex.load(folder, info)
-    if info.get("kind") in ("flat", "hnsw"):
+    if info.get("kind") in ("flat", "hnsw", "hnsw_sq8"):
         return FaissIndex.load(folder, info, options)
     raise ArtifactError(f"{folder}: unknown vector index kind {info.get('kind')!r}; rebuild the index.")
