@@ -54,6 +54,8 @@ SYNC_VERSION = 1
 #: Bump when the Milvus schema changes; an older collection is rebuilt from SQLite.
 SCHEMA_VERSION = 1
 INSERT_BATCH = 2000
+FIELDS = ("id", "doc_id", "province", "issuer", "kind", "year", "date_lo", "date_hi", "themes", "agencies",
+          "text_acc", "bm25_acc", "text_fold", "bm25_fold", "dense")
 MAX_TEXT = 65535
 
 
@@ -251,9 +253,11 @@ class MilvusCollection(Collection):
         c = self.client
         if c.has_collection(self.name):
             desc = c.describe_collection(self.name)
-            dims = [f.get("params", {}).get("dim") for f in desc.get("fields", []) if f.get("name") == "dense"]
-            version = str(desc.get("description", ""))
-            ok = dims and int(dims[0]) == self.encoder.dim and version == f"congvan schema {SCHEMA_VERSION}"
+            fields = {f.get("name"): f for f in desc.get("fields", [])}
+            dim = (fields.get("dense") or {}).get("params", {}).get("dim")
+            # Milvus Lite drops collection descriptions: the field set identifies the schema
+            # (SCHEMA_VERSION is also kept in the sync manifest, see ``_reconcile``).
+            ok = set(fields) == set(FIELDS) and dim is not None and int(dim) == self.encoder.dim
             if ok and not drop:
                 c.load_collection(self.name)
                 return
