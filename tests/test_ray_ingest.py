@@ -88,3 +88,37 @@ def test_ray_ingest_equals_plain_ingest_and_resumes(ray_local, tmp_path):
     assert not again.ingested and len(again.already) == len(files)
     plain.close()
     col.close()
+
+
+def test_cli_ingest_ray_into_milvus(tmp_path):
+    """`congvan ingest DIR --ray --workers 1` end to end (real encoder in the worker) into the Milvus
+    backend, then `congvan search`; a bad file is reported, the rest indexed."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from congvan.index.testing import MilvusLiteServer
+
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for path in sorted(SAMPLES.glob("*.txt"))[:2]:
+        (letters / path.name).write_bytes(path.read_bytes())
+    (letters / "hong.pdf").write_bytes(b"%PDF-1.4 broken")
+    with MilvusLiteServer(tmp_path / "milvus") as server:
+        env = {**os.environ, "CONGVAN_HOME": str(TEST_HOME), "CONGVAN_INDEX": str(tmp_path / "index"),
+               "CONGVAN_TAGGER": "off", "CONGVAN_BACKEND": "milvus", "CONGVAN_MILVUS_URI": server.uri,
+               "RAY_AUTH_MODE": "disabled"}
+
+        def congvan(*args):
+            return subprocess.run([sys.executable, "-m", "congvan.service.cli", *args], capture_output=True,
+                                  text=True, env=env, timeout=900, cwd=REPO)
+
+        out = congvan("ingest", str(letters), "--ray", "--workers", "1", "--json")
+        assert out.returncode == 1, out.stderr  # the broken PDF was skipped
+        body = json.loads(out.stdout)
+        assert len(body["ingested"]) == 2 and body["workers"] == 1
+        assert [Path(s["path"]).name for s in body["skipped"]] == ["hong.pdf"]
+        found = congvan("search", "giam sat dich benh", "--json", "--top-k", "3")
+        assert found.returncode == 0, found.stderr
+        assert json.loads(found.stdout)["hits"]
