@@ -160,7 +160,7 @@ def process_rss_mb(pid: int) -> float | None:
 
 
 SERVE_SCRIPT = """
-import json, resource, sys, time
+import json, sys, time
 from congvan.index.milvus import MilvusOptions, open_collection
 from congvan.models.encoder import load_encoder
 from congvan.service.config import get_settings
@@ -174,8 +174,9 @@ open_s = time.perf_counter() - t0
 for q in args["queries"]:
     col.search(q, top_k=10)
 col.close()
-print(json.dumps({"serving_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                  "open_s": round(open_s, 2)}))
+# VmHWM, not ru_maxrss: Linux carries the parent's ru_maxrss over fork + exec.
+hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+print(json.dumps({"serving_rss_mb": round(hwm / 1024, 1), "open_s": round(open_s, 2)}))
 """
 
 
