@@ -42,6 +42,7 @@ from congvan.index.filters import KINDS, SearchFilters, issuer_key, province_key
 from congvan.index.keyword import QueryTerms, analyze_query
 from congvan.index.ranking import DEFAULT_PARAMS, MODES, Ranked, RankingParams, keyword_scores, rank
 from congvan.index.store import DB_NAME, Store
+from congvan.letters.provinces import province_now
 from congvan.models.artifacts import ArtifactError, read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ SYNC_DIR = "milvus"
 SYNC_KIND = "milvus-sync"
 SYNC_VERSION = 1
 #: Bump when the Milvus schema changes; an older collection is rebuilt from SQLite.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INSERT_BATCH = 2000
-FIELDS = ("id", "doc_id", "province", "issuer", "kind", "year", "date_lo", "date_hi", "themes", "agencies",
+FIELDS = ("id", "doc_id", "province", "province_now", "issuer", "kind", "year", "date_lo", "date_hi", "themes", "agencies",
           "text_acc", "bm25_acc", "text_fold", "bm25_fold", "dense")
 MAX_TEXT = 65535
 
@@ -127,8 +128,9 @@ def filter_expression(filters: SearchFilters | None) -> str:
         parts.append(f"(date_hi >= {lo} and date_lo >= 0)")
     if hi is not None:
         parts.append(f"(date_lo <= {hi} and date_lo >= 0)")
-    if filters.province:
-        parts.append(f"province == {_quote(province_key(filters.province))}")
+    if filters.province:  # the letter's province, or the one its area belongs to today
+        want = _quote(province_key(filters.province))
+        parts.append(f"(province == {want} or province_now == {want})")
     if filters.issuer:
         want = issuer_key(filters.issuer).replace("%", "").replace("_", "")
         parts.append(f"issuer like {_quote('%' + want + '%')}")
@@ -174,7 +176,8 @@ def _entity(row: tuple) -> dict[str, Any]:
         hi = year * 10000 + (month or 12) * 100 + (day or 31)
     return {
         "id": int(cid), "doc_id": doc_id, "kind": kind if kind in KINDS else "directive",
-        "province": province_key(province), "issuer": issuer_key(issuer)[:1000],
+        "province": province_key(province), "province_now": province_key(province_now(province)),
+        "issuer": issuer_key(issuer)[:1000],
         "year": int(year) if year is not None else -1, "date_lo": lo, "date_hi": hi,
         "themes": sorted({t["id"] for t in json.loads(themes)})[:64],
         "agencies": sorted({*json.loads(lead), *json.loads(support)})[:64],
@@ -270,6 +273,7 @@ class MilvusCollection(Collection):
         s.add_field("id", DataType.INT64, is_primary=True)
         s.add_field("doc_id", DataType.VARCHAR, max_length=512)
         s.add_field("province", DataType.VARCHAR, max_length=128, is_partition_key=True)
+        s.add_field("province_now", DataType.VARCHAR, max_length=128)
         s.add_field("issuer", DataType.VARCHAR, max_length=1024)
         s.add_field("kind", DataType.VARCHAR, max_length=16)
         s.add_field("year", DataType.INT32)
