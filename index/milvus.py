@@ -387,12 +387,12 @@ class MilvusCollection(Collection):
             part = doc_ids[start:start + 500]
             self.client.delete(self.name, filter=f"doc_id in [{', '.join(_quote(d) for d in part)}]")
 
-    def _store_chunk(self, chunk, results) -> None:
+    def _store_chunk(self, chunk, results, replace_source: bool = False) -> None:
         """Commit a chunk of letters to SQLite, then write their clauses to Milvus."""
         try:
-            super()._store_chunk(chunk, results)
+            super()._store_chunk(chunk, results, replace_source)
         finally:
-            done = [results[i] for i, _ in chunk if results[i] is not None]
+            done = [results[i] for i, *_ in chunk if results[i] is not None]
             touched = [r.doc_id for r in done if r.status != "added"]
             touched += [d for r in done for d in (r.replaced or [])]
             if touched:

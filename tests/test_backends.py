@@ -154,7 +154,7 @@ def test_reingest_skips_replaces_and_retags(opener, tmp_path):
     new = make_letter("ls-2", [("1", "directive", "Tổ chức phun khử khuẩn khu cách ly tập trung.",
                                 ["quarantine"], ["so_y_te"])],
                       source="ls-1.txt", province="Lạng Sơn", date=(2021, 9, 1))
-    (res,) = col.ingest_letters([new])
+    (res,) = col.ingest_letters([new], replace_source=True)  # congvan ingest of file paths
     assert res.status == "replaced" and res.replaced == ["ls-1"]
     assert "ls-1" not in {h.doc_id for h in col.search("tiêm vét vắc xin", top_k=10).hits}
     assert ids(col.search("phun khử khuẩn", top_k=1)) == ["ls-2:1"]
