@@ -41,6 +41,7 @@ from congvan.index.derived import (
 )
 from congvan.index.filters import SearchFilters
 from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens
+from congvan.index.matching import MatchFeatures, match_features, query_words
 from congvan.index.ranking import (
     DEFAULT_PARAMS,
     MODES,
@@ -434,16 +435,26 @@ class Collection:
             slots = snap.pos_slot[pos]
             keep = slots >= 0
             dense_top = (slots[keep][:depth], scores[keep][:depth])
-            above = snap.vectors.count_above(qv, params.dense_floor, pos_allowed)
+            above = snap.vectors.count_above(qv, params.dense_floor_for(terms.n_syllables), pos_allowed)
             above_slots = snap.pos_slot[above]
             dense_match[above_slots[above_slots >= 0]] = True
 
             def dense_at(slots: np.ndarray) -> np.ndarray:  # noqa: F811
                 return snap.vectors.scores_at(qv, snap.slot_pos[slots])
 
+        match_at = None
+        if mode == "hybrid" and params.uses_matching and n:
+            words = query_words(terms.text, terms.has_diacritics, snap.folded.doc_freq, n)
+
+            def match_at(slots: np.ndarray) -> MatchFeatures:
+                tokens = self.store.tokens_by_id(snap.table.rowids[slots].tolist())
+                return match_features(words, [tokens.get(int(r), []) for r in snap.table.rowids[slots]],
+                                      fold_credit=params.fold_credit, window_pad=params.window_pad)
+
         return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
-                    params=params, mode=mode, depth=depth, n_terms=terms.n_syllables)
+                    params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
+                    match_at=match_at)
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query embedding of ``text``, cached (paging and facets repeat the query)."""
@@ -473,10 +484,12 @@ class Collection:
     def search(self, query: str, top_k: int = 10, offset: int = 0,
                filters: Mapping[str, Any] | SearchFilters | None = None, mode: str = "hybrid",
                params: RankingParams | None = None, snippet_width: int = 240,
-               query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None) -> SearchResult:
+               query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None,
+               explain: bool = False) -> SearchResult:
         """Search clauses. ``total`` counts every clause that matches the filters and the query
         (a keyword match, or a dense score above the calibrated floor); ``hits`` is the page
-        ``[offset, offset + top_k)`` of them, best first."""
+        ``[offset, offset + top_k)`` of them, best first. ``explain`` adds to each hit the parts of
+        its score (keyword, cosine, query-word features, boosts) and the query words it matched."""
         if not isinstance(query, str):
             raise TypeError("query must be a string")
         if not 1 <= int(top_k) <= MAX_TOP_K:
@@ -492,6 +505,7 @@ class Collection:
             allowed = snap.table.mask(flt)
             slots = np.flatnonzero(allowed) if allowed is not None else np.arange(len(snap))
             page, scores, total = slots[offset:offset + top_k], np.zeros(top_k), int(slots.shape[0])
+            ranked = None
         else:
             ranked = self.rank(query, filters=flt, mode=mode, params=params, query_vector=query_vector,
                                depth=max((params or self.params).depth, offset + top_k), snapshot=snap)
@@ -500,7 +514,7 @@ class Collection:
         rowids = snap.table.rowids[page]
         rows = self.store.clauses_by_id(rowids.tolist())
         hits = []
-        for rowid, score in zip(rowids.tolist(), scores):
+        for i, (rowid, score) in enumerate(zip(rowids.tolist(), scores)):
             row = rows.get(rowid)
             if row is None:  # deleted after this snapshot was taken
                 continue
@@ -508,7 +522,8 @@ class Collection:
                 doc_id=row["doc_id"], clause_id=row["clause_id"], path=row["path"], kind=row["kind"],
                 text=row["text"], snippet=make_snippet(row["text"], query, snippet_width),
                 score=float(score), themes=row["themes"], lead=row["lead"], support=row["support"],
-                document=row["document"], heading=row["heading"], order=row["order"]))
+                document=row["document"], heading=row["heading"], order=row["order"],
+                explain=_explanation(ranked, offset + i, mode) if explain and ranked is not None else None))
         return SearchResult(query=query, total=total, hits=hits, top_k=top_k, offset=offset,
                             mode=mode, filters=flt.to_dict())
 
@@ -523,6 +538,21 @@ class Collection:
         snap = self._snap
         return (f"Collection({str(self.folder)!r}, clauses={len(snap) if snap else '?'}, "
                 f"encoder={self.encoder.name!r})")
+
+
+def _explanation(ranked: Ranked, i: int, mode: str) -> dict[str, Any]:
+    """The parts of the ``i``-th ranked score, rounded, for ``explain``."""
+    out: dict[str, Any] = {"mode": mode}
+    for name, values in ranked.parts.items():
+        if i < len(values):
+            out[name] = round(float(values[i]), 4)
+    if mode == "bm25":
+        out.pop("dense", None)
+    elif mode == "dense":
+        out.pop("keyword", None)
+    if i < len(ranked.matched):
+        out["matched"] = list(ranked.matched[i])
+    return out
 
 
 def read_stats(folder: Path) -> dict[str, Any]:

@@ -9,13 +9,20 @@ Keyword score of a clause (all in [0, 1], normalised by the best clause allowed 
 - query with diacritics: ``accent_weight · acc/max(acc) + (1 − accent_weight) · fold/max(fold)``,
   so a clause matching the exact accents outranks one that matches only once tones are removed;
 - query without diacritics: ``fold/max(fold)``.
+
+Short queries (staff type 2–6 words) then get the query-word features of :mod:`index.matching`
+added to the fused score: ``ramp · (coverage_weight·coverage + adjacency_weight·adjacency +
+window_weight·window)``, where ``ramp`` is 1 up to ``match_short_terms`` syllables and falls to 0
+at ``match_long_terms``, so long questions rank as before.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
+
+from congvan.index.matching import MatchFeatures
 
 MODES = ("hybrid", "bm25", "dense")
 DIRECTIVE = 1  # index of "directive" in filters.KINDS
@@ -49,8 +56,23 @@ class RankingParams:
     #: A clause matches a query by meaning alone when its cosine is at least this: the 5th
     #: percentile of query–gold cosines on the tuning splits (95 % of relevant pairs pass).
     dense_floor: float = 0.87
+    #: The floor for queries of up to ``match_short_terms`` syllables (rising linearly to
+    #: ``dense_floor`` at ``match_long_terms``): e5 gives short queries lower cosines, so the long
+    #: questions' floor dropped most right clauses of staff queries. 5th percentile of the staff
+    #: tuning split's query–gold cosines.
+    dense_floor_short: float = 0.87
     #: Query tokens in more than this share of clauses don't make a clause "match" by themselves.
     common_token_ratio: float = 0.5
+    #: Query-word features (index.matching), weighted for short queries only.
+    coverage_weight: float = 0.0
+    adjacency_weight: float = 0.0
+    window_weight: float = 0.0
+    #: Credit of a match found only once tones are removed, for a query typed with tones.
+    fold_credit: float = 0.6
+    #: The window is this many syllables longer than the query.
+    window_pad: int = 6
+    match_short_terms: int = 4
+    match_long_terms: int = 12
 
     def with_(self, **changes) -> RankingParams:
         return replace(self, **changes)
@@ -62,6 +84,19 @@ class RankingParams:
         lo, hi = self.short_query_terms, max(self.long_query_terms, self.short_query_terms + 1)
         t = min(max((n_terms - lo) / (hi - lo), 0.0), 1.0)
         return self.short_dense_weight + t * (self.dense_weight - self.short_dense_weight)
+
+    def match_ramp(self, n_terms: int) -> float:
+        """1 for short queries, 0 for long ones (linear between)."""
+        lo, hi = self.match_short_terms, max(self.match_long_terms, self.match_short_terms + 1)
+        return 1.0 - min(max((n_terms - lo) / (hi - lo), 0.0), 1.0)
+
+    def dense_floor_for(self, n_terms: int) -> float:
+        r = self.match_ramp(n_terms)
+        return r * self.dense_floor_short + (1.0 - r) * self.dense_floor
+
+    @property
+    def uses_matching(self) -> bool:
+        return bool(self.coverage_weight or self.adjacency_weight or self.window_weight)
 
 
 DEFAULT_PARAMS = RankingParams()
@@ -90,11 +125,18 @@ chosen (convex 0.9, accent 0.7, k1 1.2, b 0.75), MRR@10 on tuning splits:
 
 @dataclass
 class Ranked:
-    """Ranked slots (best first), their scores, and how many clauses match in total."""
+    """Ranked slots (best first), their scores, and how many clauses match in total.
+
+    ``parts`` (aligned with ``slots``) says where each score came from: ``keyword``, ``dense``
+    (cosine), ``coverage``, ``adjacency``, ``window``, ``match_boost``, ``code_boost``,
+    ``kind_factor``; ``matched`` the query words and phrases each clause contains.
+    """
 
     slots: np.ndarray
     scores: np.ndarray
     total: int
+    parts: dict[str, np.ndarray] = field(default_factory=dict)
+    matched: list[list[str]] = field(default_factory=list)
 
 
 def _max_norm(x: np.ndarray) -> np.ndarray:
@@ -152,7 +194,8 @@ def fuse(kw: np.ndarray, dense: np.ndarray, params: RankingParams, mode: str,
 def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
          dense_at: Callable[[np.ndarray], np.ndarray], kinds: np.ndarray,
          keyword_match: np.ndarray, dense_match: np.ndarray, code_match: np.ndarray | None,
-         params: RankingParams, mode: str, depth: int, n_terms: int = 10**6) -> Ranked:
+         params: RankingParams, mode: str, depth: int, n_terms: int = 10**6,
+         match_at: Callable[[np.ndarray], MatchFeatures] | None = None) -> Ranked:
     """Rank slots for one query.
 
     kw: keyword score per slot (``keyword_scores``; 0 where filtered out).
@@ -162,6 +205,7 @@ def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
     their union (per mode) is the result set and its size the total.
     code_match: slots containing a document number of the query (boosted first), or None.
     n_terms: syllables in the query (short queries weigh keywords more).
+    match_at: query-word features of candidate slots (hybrid mode, short queries).
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -187,8 +231,25 @@ def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
         return Ranked(cand, np.zeros(0), total)
     dense = dense_at(cand) if mode != "bm25" else np.zeros(cand.shape[0], np.float32)
     scores = fuse(kw[cand], dense, params, mode, n_terms)
-    scores = np.where(kinds[cand] == DIRECTIVE, scores, scores * params.other_kind_factor)
+    m = cand.shape[0]
+    parts = {"keyword": kw[cand].astype(np.float64), "dense": dense.astype(np.float64)}
+    matched: list[list[str]] = [[] for _ in range(m)]
+    ramp = params.match_ramp(n_terms)
+    if match_at is not None and mode == "hybrid" and ramp > 0 and params.uses_matching:
+        feats = match_at(cand)
+        boost = ramp * (params.coverage_weight * feats.coverage + params.adjacency_weight * feats.adjacency
+                        + params.window_weight * feats.window)
+        scores = scores + boost
+        parts.update(coverage=feats.coverage, adjacency=feats.adjacency, window=feats.window,
+                     match_boost=boost)
+        matched = feats.matched
+    factor = np.where(kinds[cand] == DIRECTIVE, 1.0, params.other_kind_factor)
+    scores = scores * factor
+    parts["kind_factor"] = factor
     if code_match is not None:
-        scores = scores + params.code_boost * code_match[cand]
+        code = params.code_boost * code_match[cand]
+        scores = scores + code
+        parts["code_boost"] = code.astype(np.float64)
     order = np.lexsort((cand, -scores))
-    return Ranked(cand[order], scores[order], total)
+    return Ranked(cand[order], scores[order], total, {k: v[order] for k, v in parts.items()},
+                  [matched[i] for i in order])

@@ -20,10 +20,12 @@ class Hit:
     document: dict[str, Any]  # Letter.document_dict()
     heading: str | None = None
     order: int = 0
+    #: Why the hit ranks where it does (``search(..., explain=True)``); omitted from JSON otherwise.
+    explain: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         doc = self.document
-        return {
+        out = {
             "doc_id": self.doc_id,
             "clause_id": self.clause_id,
             "path": self.path,
@@ -45,6 +47,9 @@ class Hit:
                 "source": doc.get("source"),
             },
         }
+        if self.explain is not None:
+            out["explain"] = self.explain
+        return out
 
 
 @dataclass

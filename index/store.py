@@ -367,6 +367,18 @@ class Store:
                 }
         return out
 
+    def tokens_by_id(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Accented search tokens of some clauses (query-time phrase and coverage features)."""
+        out: dict[int, list[str]] = {}
+        wanted = [int(i) for i in ids]
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            for cid, tokens in self.conn.execute(
+                    f"SELECT id, tokens FROM clauses WHERE id IN ({marks})", chunk):
+                out[cid] = tokens.split()
+        return out
+
     def get_letter(self, doc_id: str) -> dict[str, Any]:
         """The stored letter: ``{"doc_id", "document", "clauses", "text"}`` (tag JSON + id)."""
         with self.read() as conn:

@@ -236,9 +236,10 @@ class AppCore:
 
     # ------------------------------------------------------------------ reading
     def search(self, query: str, *, top_k: int = 10, offset: int = 0, filters: dict[str, Any] | None = None,
-               mode: str = "hybrid") -> SearchResult:
+               mode: str = "hybrid", explain: bool = False) -> SearchResult:
         try:
-            return self.collection.search(query, top_k=top_k, offset=offset, filters=filters, mode=mode)
+            return self.collection.search(query, top_k=top_k, offset=offset, filters=filters, mode=mode,
+                                          explain=explain)
         except ValueError as exc:
             raise CoreError(400, str(exc)) from exc
 

@@ -83,3 +83,34 @@ def test_seed_letters_end_to_end(tmp_path, encoder):
         res = col.search("tiêm vắc xin", filters={"province": "Lạng Sơn"})
         assert res.total >= 1 and all(h.document["province"] == "Lạng Sơn" for h in res.hits)
         assert col.ingest_letters(letters)[0].status == "unchanged"
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "letters"
+
+
+@pytest.fixture(scope="module")
+def samples_col(tmp_path_factory, encoder):
+    """The quick-start index: the six sample letters through the real pipeline."""
+    from congvan.letters.pipeline import letter_from_file
+
+    letters = [letter_from_file(p) for p in sorted(SAMPLES.glob("*.txt"))]
+    col = Collection.open(tmp_path_factory.mktemp("samples"), encoder)
+    col.ingest_letters(letters)
+    yield col
+    col.close()
+
+
+@pytest.mark.parametrize("query", ["biện pháp tiêm vét", "bien phap tiem vet"])
+def test_quick_start_tiem_vet_fills_the_top(samples_col, query):
+    """Every clause that says "tiêm vét" ranks above clauses that only share "biện pháp"."""
+    from congvan.letters.text import fold
+
+    have = [h for h in samples_col.search("tiêm vét", mode="bm25", top_k=50).hits
+            if "tiem vet" in " ".join(fold(h.text).lower().split())]
+    want = min(3, len(have))
+    assert want >= 1
+    res = samples_col.search(query, top_k=10, explain=True)
+    top = res.hits[:want]
+    assert all("tiem vet" in " ".join(fold(h.text).lower().split()) for h in top), \
+        [(h.path, h.explain) for h in res.hits[:5]]
+    assert "tiêm vét" in top[0].explain["matched"] or "tiem vet" in top[0].explain["matched"]

@@ -39,10 +39,10 @@ from congvan.index.ranking import DEFAULT_PARAMS, MODES, RankingParams
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.text import nfc
 
-BENCHMARKS = ("alqac", "vicov19qa")
-SPLITS = {"alqac": ("train", "test"), "vicov19qa": ("train", "val", "test")}
+BENCHMARKS = ("alqac", "vicov19qa", "staff")
+SPLITS = {"alqac": ("train", "test"), "vicov19qa": ("train", "val", "test"), "staff": ("tune", "test")}
 #: Splits used for tuning (never the test splits).
-TUNING_SPLITS = {"alqac": ("train",), "vicov19qa": ("train", "val")}
+TUNING_SPLITS = {"alqac": ("train",), "vicov19qa": ("train", "val"), "staff": ("tune",)}
 K = 10
 VICOV_GROUP = 100  # answers per synthetic "letter"
 
@@ -54,7 +54,10 @@ class Benchmark:
     name: str
     split: str
     letters: list[Letter]
-    queries: list[tuple[str, str, set[tuple[str, str]]]]  # (id, text, relevant (doc_id, path))
+    #: (id, text, relevant): relevant (doc_id, path) as a set (grade 1) or a dict key → grade
+    queries: list[tuple[str, str, Any]]
+    #: extra facts to report (staff: how many annotated clauses the parser emits)
+    info: dict[str, Any] | None = None
 
 
 def _doc_id(*parts: str) -> str:
@@ -130,6 +133,19 @@ def _vicov(data: Path, split: str) -> Benchmark:
     return Benchmark("vicov19qa", split, letters, queries)
 
 
+def _staff(data: Path, split: str) -> Benchmark:
+    """Staff queries; ``data`` is the benchmarks folder, the letters are read from its parent
+    (the shared folder: ``real_letters/``, ``seeds/``) and from the repository's samples."""
+    from congvan.training import staff_bench
+
+    queries = staff_bench.load_queries()
+    corpus = staff_bench.load_corpus(queries, data.parent)
+    chosen = [q for q in queries if q.split == split]
+    info = {**staff_bench.coverage(chosen, corpus), "missing_files": corpus.missing_files}
+    return Benchmark("staff", split, corpus.letters,
+                     [(q.id, q.text, staff_bench.relevant_of(q, corpus)) for q in chosen], info)
+
+
 def load_benchmark(name: str, split: str, data: Path) -> Benchmark:
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)}")
@@ -139,6 +155,8 @@ def load_benchmark(name: str, split: str, data: Path) -> Benchmark:
     if not data.is_dir():
         raise FileNotFoundError(f"benchmark data not found at {data}; set CONGVAN_SHARED_DIR (the folder holding "
                                 f"benchmarks/) or CONGVAN_BENCHMARKS_DIR")
+    if name == "staff":
+        return _staff(data, split)
     return _alqac(data, split) if name == "alqac" else _vicov(data, split)
 
 
@@ -191,15 +209,20 @@ def query_vectors(col: Collection, texts: list[str], show_progress: bool = False
 
 
 # ---------------------------------------------------------------------------- metrics
-def _metrics(ranked: list[tuple[str, str]], relevant: set[tuple[str, str]]) -> dict[str, float]:
+def _metrics(ranked: list[tuple[str, str]], relevant: Any) -> dict[str, float]:
+    """R@1, R@10 (any grade), MRR@10 (first relevant of any grade), nDCG@10 with the grade as
+    gain (a set of relevant keys: every grade 1)."""
+    grades = relevant if isinstance(relevant, dict) else dict.fromkeys(relevant, 1)
     top = ranked[:K]
-    hits = [1.0 if key in relevant else 0.0 for key in top]
+    gains = [float(grades.get(key, 0)) for key in top]
+    hits = [1.0 if g > 0 else 0.0 for g in gains]
     first = next((i for i, h in enumerate(hits) if h), None)
-    dcg = sum(h / math.log2(i + 2) for i, h in enumerate(hits))
-    idcg = sum(1.0 / math.log2(i + 2) for i in range(min(len(relevant), K)))
+    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+    ideal = sorted(grades.values(), reverse=True)[:K]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
     return {
-        "recall@1": sum(hits[:1]) / len(relevant),
-        "recall@10": sum(hits) / len(relevant),
+        "recall@1": sum(hits[:1]) / len(grades),
+        "recall@10": sum(hits) / len(grades),
         "mrr@10": 1.0 / (first + 1) if first is not None else 0.0,
         "ndcg@10": dcg / idcg if idcg else 0.0,
     }
@@ -248,8 +271,11 @@ def evaluate(benchmark: str, split: str = "test", mode: str = "hybrid", *, encod
         scores = _score(prep, mode, params or prep.col.params)
     finally:
         prep.col.close()
-    return {"benchmark": benchmark, "split": split, "mode": mode, "backend": backend,
-            "queries": len(prep.bench.queries), **scores}
+    row = {"benchmark": benchmark, "split": split, "mode": mode, "backend": backend,
+           "queries": len(prep.bench.queries), **scores}
+    if prep.bench.info:
+        row["info"] = prep.bench.info
+    return row
 
 
 # ---------------------------------------------------------------------------- tuning
@@ -272,7 +298,7 @@ def gold_cosines(prep: _Prepared) -> np.ndarray:
     slot_of = {key: i for i, key in enumerate(prep.keys)}
     out = []
     for (_, _, relevant), qv in zip(prep.bench.queries, prep.vectors):
-        slots = np.array([slot_of[r] for r in relevant], np.int64)
+        slots = np.array([slot_of[r] for r in relevant if r in slot_of], np.int64)
         out.extend(snap.vectors.scores_at(qv, snap.slot_pos[slots]).tolist())
     return np.array(out)
 
@@ -335,3 +361,43 @@ def tune(*, encoder: Any, benchmarks: Path, work_dir: Path, show_progress: bool 
             "gold_cosine_percentiles": {f"p{q}": round(float(np.percentile(cos, q)), 4)
                                         for q in (1, 5, 10, 25, 50)},
             "queries": {f"{p.bench.name}/{p.bench.split}": len(p.bench.queries) for p in preps}}
+
+
+# ---------------------------------------------------------------------------- short-query tuning
+def matching_grid() -> list[dict[str, float]]:
+    """Weights of the query-word features (index.matching) tried on the staff tuning split."""
+    grid = []
+    for cov, adj, win, fc in itertools.product((0.0, 0.2, 0.4, 0.8), (0.0, 0.2, 0.4, 0.8),
+                                               (0.0, 0.2, 0.4), (0.4, 0.7)):
+        grid.append({"coverage_weight": cov, "adjacency_weight": adj, "window_weight": win,
+                     "fold_credit": fc})
+    return grid
+
+
+def tune_short(*, encoder: Any, benchmarks: Path, work_dir: Path, show_progress: bool = False,
+               base: RankingParams | None = None) -> dict[str, Any]:
+    """Tune the short-query part of the ranking on the staff tuning split only: the short-query
+    dense floor (5th percentile of query–gold cosines), then the query-word feature weights
+    (objective: mean of nDCG@10 and MRR@10). Long questions are unaffected (the ramp is 0)."""
+    base = base or DEFAULT_PARAMS
+    prep = _prepare("staff", "tune", encoder=encoder, benchmarks=benchmarks, work_dir=work_dir,
+                    show_progress=show_progress)
+    try:
+        cos = gold_cosines(prep)
+        floor = round(float(np.percentile(cos, 5)), 2)
+        params0 = base.with_(dense_floor_short=floor)
+        rows = []
+        for weights in matching_grid():
+            params = params0.with_(**weights)
+            sc = _score(prep, "hybrid", params)
+            rows.append({"params": weights, "objective": round((sc["ndcg@10"] + sc["mrr@10"]) / 2, 4),
+                         "scores": sc})
+            if show_progress:
+                print(f"  {weights} → {rows[-1]['objective']:.4f} {sc}", file=sys.stderr, flush=True)
+        rows.sort(key=lambda r: -r["objective"])
+        before = _score(prep, "hybrid", base)
+    finally:
+        prep.col.close()
+    return {"dense_floor_short": floor, "gold_cosine_percentiles": {
+                f"p{q}": round(float(np.percentile(cos, q)), 4) for q in (1, 5, 10, 25, 50)},
+            "before": before, "best": rows[0], "grid": rows}

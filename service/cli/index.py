@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import re
 import sys
 from pathlib import Path
@@ -98,22 +99,44 @@ def cmd_search(args: argparse.Namespace) -> int:
     with AppCore.open(settings) as core:
         try:
             result = core.search(args.query, top_k=args.top_k, offset=args.offset, filters=filters,
-                                 mode=args.mode)
+                                 mode=args.mode, explain=args.explain)
         except CoreError as exc:
             error(str(exc))
             return EXIT_FAIL
     if args.json:
         print_json(result.to_dict())
         return EXIT_OK
+    from congvan.service.web.views import path_label
+
     print(f"{result.total} điều khoản khớp với «{args.query}»")
     for i, hit in enumerate(result.hits, start=args.offset + 1):
         doc = hit.document
         date = doc.get("date") or {}
         when = "/".join(str(date[k]) for k in ("day", "month", "year") if date.get(k))
-        snippet = re.sub(r"</?mark>", "«", hit.snippet).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
         print(f"\n{i}. [{hit.score:.3f}] {doc.get('number') or '—'} {when} — {doc.get('issuer') or '—'}"
-              f"\n   {doc.get('subject') or ''}\n   Mục {hit.path}: {snippet}")
+              f"\n   {doc.get('subject') or ''}\n   {path_label(hit.path, hit.kind)}: {plain_snippet(hit.snippet)}")
+        if hit.explain is not None:
+            print(f"   {explain_line(hit.explain)}")
     return EXIT_OK
+
+
+def plain_snippet(snippet: str) -> str:
+    """The HTML snippet as terminal text: matches in «…», entities decoded."""
+    text = snippet.replace("<mark>", "«").replace("</mark>", "»")
+    return html.unescape(re.sub(r"</?[a-z]+>", "", text))
+
+
+_EXPLAIN_LABELS = (("keyword", "từ khóa"), ("dense", "ngữ nghĩa (cos)"), ("coverage", "phủ từ"),
+                   ("adjacency", "cụm liền"), ("window", "cửa sổ"), ("match_boost", "cộng khớp từ"),
+                   ("code_boost", "cộng số hiệu"), ("kind_factor", "hệ số loại"))
+
+
+def explain_line(explain: dict) -> str:
+    """One line of Vietnamese: the parts of a hit's score and the query words it contains."""
+    parts = [f"{label} {explain[key]:.3f}" for key, label in _EXPLAIN_LABELS if key in explain]
+    matched = explain.get("matched") or []
+    words = f"; khớp: {', '.join(matched)}" if matched else ""
+    return "giải thích: " + ", ".join(parts) + words
 
 
 # --------------------------------------------------------------------------- serve
@@ -134,7 +157,7 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
     import json
 
     from congvan.models.encoder import load_encoder
-    from congvan.training.eval_search import BENCHMARKS, evaluate, tune
+    from congvan.training.eval_search import BENCHMARKS, evaluate, tune, tune_short
 
     settings = settings_from(args)
     if getattr(args, "backend", None):
@@ -143,6 +166,12 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
     try:
         backend = settings.backend_options()
         encoder = load_encoder(settings)
+        if args.tune and args.benchmark == "staff":
+            report = tune_short(encoder=encoder, show_progress=True, **where)
+            if args.out:
+                args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            print_json({k: report[k] for k in ("dense_floor_short", "gold_cosine_percentiles", "before", "best")})
+            return EXIT_OK
         if args.tune:
             report = tune(encoder=encoder, show_progress=True, **where)
             if args.out:
@@ -153,6 +182,9 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
             error("--benchmark NAME is required (or --tune)")
             return EXIT_FAIL
         names = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
+        if args.benchmark == "all" and args.split != "test":
+            error("--benchmark all reports the test splits only")
+            return EXIT_FAIL
         modes = [args.mode] if args.mode else ["bm25", "dense", "hybrid"]
         rows = [evaluate(name, args.split, mode, encoder=encoder, show_progress=not args.json, **where, **backend)
                 for name in names for mode in modes]
@@ -167,6 +199,11 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"| {r['benchmark']} | {r['split']} | {r['backend']} | {r['mode']} | {r['queries']} | "
               f"{r['recall@1']:.3f} | {r['recall@10']:.3f} | {r['mrr@10']:.3f} | {r['ndcg@10']:.3f} |")
+    for info in {json.dumps(r["info"], ensure_ascii=False, sort_keys=True) for r in rows if r.get("info")}:
+        info = json.loads(info)
+        print(f"\nĐiều khoản liên quan đã gán nhãn: {info['relevant_keys']}, bộ tách văn bản tạo ra được "
+              f"{info['emitted']}, thiếu {info['not_emitted']}"
+              + (f"; không tìm thấy tệp: {', '.join(info['missing_files'])}" if info["missing_files"] else ""))
     return EXIT_OK
 
 
@@ -195,6 +232,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N hits")
     search.add_argument("--json", action="store_true", help="print the search JSON of the contract")
     search.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+    search.add_argument("--explain", action="store_true",
+                        help="show why each hit ranks where it does (keyword, cosine, matched words, boosts)")
     search.add_argument("--year", type=int, help="letters of this year")
     search.add_argument("--from", dest="date_from", metavar="YYYY[-MM]", help="letters dated from")
     search.add_argument("--to", dest="date_to", metavar="YYYY[-MM]", help="letters dated up to")
@@ -217,16 +256,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                   description="Recall@1/@10, MRR@10, nDCG@10 through the service's own "
                                   "index and ranking code. Data: CONGVAN_SHARED_DIR/benchmarks "
                                   "(default ../shared/benchmarks).")
-    ev_search.add_argument("--benchmark", choices=["alqac", "vicov19qa", "all"],
-                           help="benchmark to run (all: every one, as a table)")
-    ev_search.add_argument("--split", default="test", help="test (report) or train/val (tuning)")
+    ev_search.add_argument("--benchmark", choices=["alqac", "vicov19qa", "staff", "all"],
+                           help="benchmark to run (staff: the team's staff queries over real letters; "
+                           "all: every one, as a table)")
+    ev_search.add_argument("--split", default="test",
+                           help="test (report) or the tuning split: train/val (alqac, vicov19qa), tune (staff)")
     ev_search.add_argument("--mode", choices=["hybrid", "bm25", "dense"],
                            help="one mode (default: all three, as a table)")
     ev_search.add_argument("--backend", choices=["embedded", "milvus"],
                            help="search backend (default: CONGVAN_BACKEND; milvus needs CONGVAN_MILVUS_URI)")
     ev_search.add_argument("--json", action="store_true")
     ev_search.add_argument("--tune", action="store_true",
-                           help="grid-search the ranking parameters on the tuning splits only")
+                           help="grid-search the ranking parameters on the tuning splits only "
+                           "(with --benchmark staff: the short-query part, on the staff tuning split)")
     ev_search.add_argument("--out", type=Path, metavar="FILE", help="with --tune: write the whole grid as JSON")
     ev_search.set_defaults(func=cmd_evaluate_search)
 

@@ -118,6 +118,9 @@ class HitOut(BaseModel):
     themes: list[str] = []
     agencies: AgenciesOut = AgenciesOut()
     document: HitDocumentOut
+    # With ``explain=true`` a hit also carries ``explain`` (extra field, absent otherwise):
+    # keyword, dense (cosine), coverage, adjacency, window, match_boost, code_boost, kind_factor
+    # and ``matched`` (the query words and phrases the clause contains).
 
 
 class SearchResponse(BaseModel):

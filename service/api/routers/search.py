@@ -32,6 +32,7 @@ async def search(
     kind: Annotated[list[str] | None, Query()] = None,
     mode: Annotated[str, Query(pattern="^(" + "|".join(MODES) + ")$")] = "hybrid",
     facets: Annotated[bool, Query(description="also count matches per year, province, issuer, theme, agency")] = False,
+    explain: Annotated[bool, Query(description="Giải thích điểm của từng kết quả (score parts per hit)")] = False,
 ) -> dict:
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPException(400, f"Câu tìm kiếm quá dài: tối đa {MAX_QUERY_CHARS} ký tự "
@@ -41,5 +42,6 @@ async def search(
     if facets:
         faceted = await in_threads(core.search_faceted, q, top_k=top_k, offset=offset, filters=filters, mode=mode)
         return {**faceted.result.to_dict(), "facets": faceted.facets_dict()}
-    result = await in_threads(core.search, q, top_k=top_k, offset=offset, filters=filters, mode=mode)
+    result = await in_threads(core.search, q, top_k=top_k, offset=offset, filters=filters, mode=mode,
+                            explain=explain)
     return result.to_dict()

@@ -1,0 +1,162 @@
+"""How well a clause respects the query's words: coverage, phrases (adjacency) and proximity.
+
+BM25 sums per-token evidence, so for a 3-word staff query a short clause with one common word
+("biện pháp") can beat a long item that holds the whole phrase ("… tổ chức tiêm vét …"). These
+features look at the query as a sequence of syllables instead, on the candidates only:
+
+- coverage: share of the query's syllables the clause contains, each weighted by its IDF in the
+  index (so genre-common words — "biện", "pháp", "triển", "khai" — weigh little: learnt from the
+  corpus, not from a list);
+- adjacency: share of the query's syllable bigrams ("tiêm vét") found as adjacent syllables,
+  weighted by the bigram's IDF (the segmented compound's document frequency when the analyser
+  made one, so "biện pháp", "phòng chống" weigh little and "tiêm vét" a lot);
+- window: the best coverage inside one window of a few syllables more than the query, so a long
+  item scores by its best passage, not diluted by its length.
+
+An exact (accented) match counts 1, a match only once tones are removed ``fold_credit``; a
+tone-less query matches folded forms fully. All three are in [0, 1]. The token streams come from
+:mod:`index.keyword` (the single source of analysis); this module only scores.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from congvan.letters.text import fold
+from congvan.letters.tokenize import search_tokens
+
+
+def idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """BM25's IDF, never negative."""
+    df = np.asarray(df, np.float64)
+    return np.log1p((max(n_docs, 1) - df + 0.5) / (df + 0.5))
+
+
+@dataclass(frozen=True)
+class QueryWords:
+    """A query as a syllable sequence with IDF weights (see module docstring)."""
+
+    accented: bool
+    terms: tuple[str, ...]  # distinct syllables, accented form (folded when the query has no tones)
+    terms_folded: tuple[str, ...]
+    weights: np.ndarray  # per distinct syllable
+    bigrams: tuple[tuple[int, int], ...]  # pairs of indices into ``terms``, in query order
+    bigram_weights: np.ndarray
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+    def phrases(self) -> list[str]:
+        return [f"{self.terms[a]} {self.terms[b]}" for a, b in self.bigrams]
+
+
+def query_words(text: str, accented: bool, df: Callable[[list[str]], np.ndarray],
+                n_docs: int) -> QueryWords:
+    """Analyse a query; ``df`` gives folded document frequencies from the index."""
+    seq = search_tokens(text, words=False)
+    if not accented:
+        seq = [fold(t) for t in seq]
+    terms = tuple(dict.fromkeys(seq))
+    folded = tuple(fold(t) for t in terms)
+    index = {t: i for i, t in enumerate(terms)}
+    pairs = tuple(dict.fromkeys((index[a], index[b]) for a, b in zip(seq, seq[1:]) if a != b))
+    if not terms:
+        return QueryWords(accented, (), (), np.zeros(0), (), np.zeros(0))
+    compounds = [f"{folded[a]}_{folded[b]}" for a, b in pairs]
+    freq = np.asarray(df(list(folded) + compounds), np.float64)
+    term_df, compound_df = freq[:len(terms)], freq[len(terms):]
+    weights = idf(term_df, n_docs)
+    # A bigram is at most as frequent as its rarer syllable; the analyser's compound word, when it
+    # exists in the index, tells how common the phrase really is ("biện_pháp" in most letters).
+    pair_df = np.array([compound_df[j] if compound_df[j] > 0 else min(term_df[a], term_df[b])
+                        for j, (a, b) in enumerate(pairs)], np.float64)
+    return QueryWords(accented, terms, folded, weights, pairs, idf(pair_df, n_docs))
+
+
+@dataclass
+class MatchFeatures:
+    """Per candidate clause: the three features and which query words/phrases it matched."""
+
+    coverage: np.ndarray
+    adjacency: np.ndarray
+    window: np.ndarray
+    matched: list[list[str]]
+
+
+def _credit(term: str, term_f: str, acc: set[str], fol: set[str], accented: bool,
+            fold_credit: float) -> float:
+    if accented:
+        if term in acc:
+            return 1.0
+        return fold_credit if term_f in fol else 0.0
+    return 1.0 if term_f in fol else 0.0
+
+
+def _clause(qw: QueryWords, tokens: Sequence[str], fold_credit: float,
+            window_pad: int) -> tuple[float, float, float, list[str]]:
+    syl = [t for t in tokens if "_" not in t]
+    syl_f = [fold(t) for t in syl]
+    acc, fol = set(syl), set(syl_f)
+    credit = np.array([_credit(t, tf, acc, fol, qw.accented, fold_credit)
+                       for t, tf in zip(qw.terms, qw.terms_folded)])
+    total_w = float(qw.weights.sum())
+    coverage = float(credit @ qw.weights) / total_w if total_w > 0 else 0.0
+    matched = [t for t, c in zip(qw.terms, credit) if c > 0]
+    if qw.bigrams:
+        acc_pairs, fol_pairs = set(zip(syl, syl[1:])), set(zip(syl_f, syl_f[1:]))
+        pair_credit = np.zeros(len(qw.bigrams))
+        for j, (a, b) in enumerate(qw.bigrams):
+            if qw.accented and (qw.terms[a], qw.terms[b]) in acc_pairs:
+                pair_credit[j] = 1.0
+            elif (qw.terms_folded[a], qw.terms_folded[b]) in fol_pairs:
+                pair_credit[j] = 1.0 if not qw.accented else fold_credit
+        bw = float(qw.bigram_weights.sum())
+        adjacency = float(pair_credit @ qw.bigram_weights) / bw if bw > 0 else 0.0
+        matched += [p for p, c in zip(qw.phrases(), pair_credit) if c > 0]
+    else:
+        adjacency = coverage
+    window = coverage
+    if coverage > 0 and len(syl) > len(qw.terms) + window_pad:
+        window = _best_window(qw, syl, syl_f, credit, len(qw.terms) + window_pad, total_w)
+    return coverage, adjacency, window, matched
+
+
+def _best_window(qw: QueryWords, syl: list[str], syl_f: list[str], credit: np.ndarray,
+                 width: int, total_w: float) -> float:
+    """Largest weighted coverage of distinct query syllables within ``width`` consecutive
+    syllables (two pointers over the positions of matched syllables)."""
+    lookup = {t: i for i, t in enumerate(qw.terms_folded)}
+    hits = [(p, lookup[f]) for p, f in enumerate(syl_f) if f in lookup and credit[lookup[f]] > 0]
+    if not hits:
+        return 0.0
+    counts: dict[int, int] = {}
+    value, best, lo = 0.0, 0.0, 0
+    gain = credit * qw.weights
+    for pos, term in hits:
+        counts[term] = counts.get(term, 0) + 1
+        if counts[term] == 1:
+            value += gain[term]
+        while pos - hits[lo][0] >= width:
+            old = hits[lo][1]
+            counts[old] -= 1
+            if counts[old] == 0:
+                value -= gain[old]
+            lo += 1
+        best = max(best, value)
+    return best / total_w if total_w > 0 else 0.0
+
+
+def match_features(qw: QueryWords, clauses: Sequence[Sequence[str]], *, fold_credit: float,
+                   window_pad: int) -> MatchFeatures:
+    """Features of each clause (given as its accented search tokens) for the query."""
+    n = len(clauses)
+    cov, adj, win = np.zeros(n), np.zeros(n), np.zeros(n)
+    matched: list[list[str]] = [[] for _ in range(n)]
+    if qw.empty:
+        return MatchFeatures(cov, adj, win, matched)
+    for i, tokens in enumerate(clauses):
+        cov[i], adj[i], win[i], matched[i] = _clause(qw, tokens, fold_credit, window_pad)
+    return MatchFeatures(cov, adj, win, matched)
