@@ -41,6 +41,7 @@ from congvan.index.derived import (
 )
 from congvan.index.filters import SearchFilters
 from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens
+from congvan.index.letter_context import LetterHeaders
 from congvan.index.matching import MatchFeatures, match_features, query_words
 from congvan.index.ranking import (
     DEFAULT_PARAMS,
@@ -442,19 +443,47 @@ class Collection:
             def dense_at(slots: np.ndarray) -> np.ndarray:  # noqa: F811
                 return snap.vectors.scores_at(qv, snap.slot_pos[slots])
 
-        match_at = None
-        if mode == "hybrid" and params.uses_matching and n:
+        match_at, extra = None, None
+        if mode == "hybrid" and params.uses_matching and n and params.match_ramp(terms.n_syllables) > 0:
             words = query_words(terms.text, terms.has_diacritics, snap.folded.doc_freq, n)
+            headers = self._headers(snap)
+            extra = self._letter_candidates(snap, headers, words, params, allowed)
 
             def match_at(slots: np.ndarray) -> MatchFeatures:
                 tokens = self.store.tokens_by_id(snap.table.rowids[slots].tolist())
                 return match_features(words, [tokens.get(int(r), []) for r in snap.table.rowids[slots]],
-                                      fold_credit=params.fold_credit, window_pad=params.window_pad)
+                                      fold_credit=params.fold_credit, window_pad=params.window_pad,
+                                      headers=[headers.tokens[d] for d in snap.table.doc_index[slots]])
 
         return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                     params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
-                    match_at=match_at)
+                    match_at=match_at, extra=extra)
+
+    def _headers(self, snap: Snapshot) -> LetterHeaders:
+        """Letter-header tokens of the snapshot's letters (built once per snapshot)."""
+        headers = getattr(snap, "_letter_headers", None)
+        if headers is None:
+            docs = self.store.documents()
+            headers = LetterHeaders.build(docs.get(d, {}) for d in snap.table.doc_ids)
+            snap._letter_headers = headers  # type: ignore[attr-defined]
+        return headers
+
+    @staticmethod
+    def _letter_candidates(snap: Snapshot, headers: LetterHeaders, words, params: RankingParams,
+                           allowed: np.ndarray | None) -> np.ndarray | None:
+        """Clauses of the letters whose header covers enough of the query (best letters first)."""
+        if words.empty:
+            return None
+        cov = headers.coverage(words.terms_folded, words.weights, len(snap.table.doc_ids))
+        good = np.flatnonzero(cov >= params.letter_min_coverage)
+        if not good.shape[0]:
+            return None
+        good = good[np.argsort(-cov[good], kind="stable")][:params.letter_candidates]
+        slots = np.flatnonzero(np.isin(snap.table.doc_index, good))
+        if allowed is not None:
+            slots = slots[allowed[slots]]
+        return slots
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query embedding of ``text``, cached (paging and facets repeat the query)."""

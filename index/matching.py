@@ -19,6 +19,7 @@ tone-less query matches folded forms fully. All three are in [0, 1]. The token s
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ import numpy as np
 
 from congvan.letters.text import fold
 from congvan.letters.tokenize import search_tokens
+
+_PARTS = re.compile(r"[^\W_]+")
 
 
 def idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -96,17 +99,24 @@ def _credit(term: str, term_f: str, acc: set[str], fol: set[str], accented: bool
 
 
 def _clause(qw: QueryWords, tokens: Sequence[str], fold_credit: float,
-            window_pad: int) -> tuple[float, float, float, list[str]]:
+            window_pad: int, header: Sequence[str] = ()) -> tuple[float, float, float, list[str]]:
     syl = [t for t in tokens if "_" not in t]
     syl_f = [fold(t) for t in syl]
-    acc, fol = set(syl), set(syl_f)
+    head_f = [fold(t) for t in header]
+    acc, fol = set(syl) | set(header), set(syl_f) | set(head_f)
+    for t in syl:  # a document number is one token; "1068" alone must still find "1068/CĐ-TTg"
+        if not t.isalnum():
+            parts = _PARTS.findall(t)
+            acc.update(parts)
+            fol.update(fold(p) for p in parts)
     credit = np.array([_credit(t, tf, acc, fol, qw.accented, fold_credit)
                        for t, tf in zip(qw.terms, qw.terms_folded)])
     total_w = float(qw.weights.sum())
     coverage = float(credit @ qw.weights) / total_w if total_w > 0 else 0.0
     matched = [t for t, c in zip(qw.terms, credit) if c > 0]
     if qw.bigrams:
-        acc_pairs, fol_pairs = set(zip(syl, syl[1:])), set(zip(syl_f, syl_f[1:]))
+        acc_pairs = set(zip(syl, syl[1:])) | set(zip(header, header[1:]))
+        fol_pairs = set(zip(syl_f, syl_f[1:])) | set(zip(head_f, head_f[1:]))
         pair_credit = np.zeros(len(qw.bigrams))
         for j, (a, b) in enumerate(qw.bigrams):
             if qw.accented and (qw.terms[a], qw.terms[b]) in acc_pairs:
@@ -119,7 +129,11 @@ def _clause(qw: QueryWords, tokens: Sequence[str], fold_credit: float,
     else:
         adjacency = coverage
     window = coverage
-    if coverage > 0 and len(syl) > len(qw.terms) + window_pad:
+    if header:  # the window is the clause's own best passage
+        credit = np.array([_credit(t, tf, set(syl), set(syl_f), qw.accented, fold_credit)
+                           for t, tf in zip(qw.terms, qw.terms_folded)])
+        window = float(credit @ qw.weights) / total_w if total_w > 0 else 0.0
+    if window > 0 and len(syl) > len(qw.terms) + window_pad:
         window = _best_window(qw, syl, syl_f, credit, len(qw.terms) + window_pad, total_w)
     return coverage, adjacency, window, matched
 
@@ -150,13 +164,16 @@ def _best_window(qw: QueryWords, syl: list[str], syl_f: list[str], credit: np.nd
 
 
 def match_features(qw: QueryWords, clauses: Sequence[Sequence[str]], *, fold_credit: float,
-                   window_pad: int) -> MatchFeatures:
-    """Features of each clause (given as its accented search tokens) for the query."""
+                   window_pad: int, headers: Sequence[Sequence[str]] | None = None) -> MatchFeatures:
+    """Features of each clause (given as its accented search tokens) for the query; ``headers``
+    (per clause, its letter's header tokens: ``index.letter_context``) count for coverage and
+    adjacency, not for the window."""
     n = len(clauses)
     cov, adj, win = np.zeros(n), np.zeros(n), np.zeros(n)
     matched: list[list[str]] = [[] for _ in range(n)]
     if qw.empty:
         return MatchFeatures(cov, adj, win, matched)
     for i, tokens in enumerate(clauses):
-        cov[i], adj[i], win[i], matched[i] = _clause(qw, tokens, fold_credit, window_pad)
+        head = headers[i] if headers is not None else ()
+        cov[i], adj[i], win[i], matched[i] = _clause(qw, tokens, fold_credit, window_pad, head)
     return MatchFeatures(cov, adj, win, matched)

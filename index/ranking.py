@@ -46,7 +46,7 @@ class RankingParams:
     #: ("tiêm vét", "cách ly F0") where an exact (accented) match must stay on top.
     short_query_terms: int = 3
     long_query_terms: int = 6
-    short_dense_weight: float = 0.5
+    short_dense_weight: float = 0.2
     #: Candidates taken from each retriever before fusion.
     depth: int = 100
     #: Added to clauses that contain a document number named in the query ("2116/BYT-DP").
@@ -64,15 +64,19 @@ class RankingParams:
     #: Query tokens in more than this share of clauses don't make a clause "match" by themselves.
     common_token_ratio: float = 0.5
     #: Query-word features (index.matching), weighted for short queries only.
-    coverage_weight: float = 0.0
-    adjacency_weight: float = 0.0
+    coverage_weight: float = 0.8
+    adjacency_weight: float = 0.8
     window_weight: float = 0.0
     #: Credit of a match found only once tones are removed, for a query typed with tones.
-    fold_credit: float = 0.6
+    fold_credit: float = 0.5
     #: The window is this many syllables longer than the query.
     window_pad: int = 6
     match_short_terms: int = 4
     match_long_terms: int = 12
+    #: Letters whose header (number, type, issuer, province, subject, date) holds at least this
+    #: share of a short query's weight bring up to ``letter_candidates`` letters' clauses in.
+    letter_min_coverage: float = 0.5
+    letter_candidates: int = 5
 
     def with_(self, **changes) -> RankingParams:
         return replace(self, **changes)
@@ -195,7 +199,8 @@ def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
          dense_at: Callable[[np.ndarray], np.ndarray], kinds: np.ndarray,
          keyword_match: np.ndarray, dense_match: np.ndarray, code_match: np.ndarray | None,
          params: RankingParams, mode: str, depth: int, n_terms: int = 10**6,
-         match_at: Callable[[np.ndarray], MatchFeatures] | None = None) -> Ranked:
+         match_at: Callable[[np.ndarray], MatchFeatures] | None = None,
+         extra: np.ndarray | None = None) -> Ranked:
     """Rank slots for one query.
 
     kw: keyword score per slot (``keyword_scores``; 0 where filtered out).
@@ -206,6 +211,7 @@ def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
     code_match: slots containing a document number of the query (boosted first), or None.
     n_terms: syllables in the query (short queries weigh keywords more).
     match_at: query-word features of candidate slots (hybrid mode, short queries).
+    extra: more candidate slots that match (clauses of letters whose header the query names).
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -217,6 +223,11 @@ def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
         matched = keyword_match | dense_match
     if code_match is not None:
         matched = matched | code_match
+    if extra is not None and extra.shape[0] and mode == "hybrid":
+        matched = matched.copy()
+        matched[extra] = True
+    else:
+        extra = None
     total = int(matched.sum())
     parts = []
     if mode != "dense":
@@ -225,6 +236,8 @@ def rank(*, kw: np.ndarray, dense_top: tuple[np.ndarray, np.ndarray],
         parts.append(dense_top[0][:depth])
     if code_match is not None:
         parts.append(np.flatnonzero(code_match)[: max(depth, 1)])
+    if extra is not None:
+        parts.append(extra.astype(np.int64))
     cand = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
     cand = cand[matched[cand]]
     if not cand.shape[0]:

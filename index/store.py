@@ -367,6 +367,10 @@ class Store:
                 }
         return out
 
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """``Letter.document_dict()`` of every letter, by doc_id (letter-header search features)."""
+        return {d: json.loads(m) for d, m in self.conn.execute("SELECT doc_id, metadata FROM letters")}
+
     def tokens_by_id(self, ids: Sequence[int]) -> dict[int, list[str]]:
         """Accented search tokens of some clauses (query-time phrase and coverage features)."""
         out: dict[int, list[str]] = {}

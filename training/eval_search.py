@@ -367,10 +367,10 @@ def tune(*, encoder: Any, benchmarks: Path, work_dir: Path, show_progress: bool 
 def matching_grid() -> list[dict[str, float]]:
     """Weights of the query-word features (index.matching) tried on the staff tuning split."""
     grid = []
-    for cov, adj, win, fc in itertools.product((0.0, 0.2, 0.4, 0.8), (0.0, 0.2, 0.4, 0.8),
-                                               (0.0, 0.2, 0.4), (0.4, 0.7)):
-        grid.append({"coverage_weight": cov, "adjacency_weight": adj, "window_weight": win,
-                     "fold_credit": fc})
+    for sdw, cov, adj, win in itertools.product((0.2, 0.35, 0.5), (0.2, 0.5, 0.8), (0.4, 0.8, 1.2),
+                                                (0.0, 0.3)):
+        grid.append({"short_dense_weight": sdw, "coverage_weight": cov, "adjacency_weight": adj,
+                     "window_weight": win, "fold_credit": 0.5})
     return grid
 
 

@@ -1,0 +1,112 @@
+"""Query-word features (coverage, phrases, best window, letter headers) and the short-query ranking.
+
+Pure functions first (hand-made document frequencies), then ranking through ``Collection`` with
+the hashing test encoder, so the keyword side is what decides.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from congvan.index import Collection
+from congvan.index.keyword import clause_tokens
+from congvan.index.letter_context import LetterHeaders, header_tokens
+from congvan.index.matching import match_features, query_words
+from congvan.index.testing import HashingEncoder, make_letter
+
+
+def _df(table: dict[str, int]):
+    return lambda toks: np.array([table.get(t, 0) for t in toks])
+
+
+def _features(query: str, texts: list[str], df: dict[str, int], n: int = 1000, **kw):
+    from congvan.letters.text import has_diacritics
+
+    qw = query_words(query, has_diacritics(query), _df(df), n)
+    return qw, match_features(qw, [clause_tokens(t)[0] for t in texts], fold_credit=0.5, window_pad=6, **kw)
+
+
+COMMON = {"bien": 600, "phap": 600, "bien_phap": 500, "tiem": 200, "vet": 5, "tiem_vet": 4}
+
+
+def test_common_phrase_weighs_little_and_full_coverage_wins():
+    qw, f = _features("biện pháp tiêm vét", [
+        "Triển khai các biện pháp phòng dịch.",
+        "Tổ chức tiêm vét cho người dân chưa tiêm đủ liều.",
+        "Áp dụng biện pháp tiêm vét tại các thôn."], COMMON)
+    # "biện pháp" is in most clauses of the corpus: its bigram and syllables weigh less than "vét"
+    assert qw.bigram_weights[0] < qw.bigram_weights[-1]
+    assert qw.weights[list(qw.terms).index("vét")] > qw.weights[list(qw.terms).index("biện")]
+    assert f.coverage[2] == pytest.approx(1.0) and f.adjacency[2] == pytest.approx(1.0)
+    assert f.coverage[1] > f.coverage[0] and f.adjacency[1] > f.adjacency[0]
+    assert "tiêm vét" in f.matched[1] and "tiêm vét" not in f.matched[0]
+
+
+def test_exact_accents_beat_folded_match_and_toneless_query_matches_both():
+    texts = ["Tổ chức tiêm vét cho người dân.", "To chuc tiem vet cho nguoi dan."]
+    _, accented = _features("tiêm vét", texts, COMMON)
+    assert accented.coverage[0] == pytest.approx(1.0) and 0 < accented.coverage[1] < 1
+    _, toneless = _features("tiem vet", texts, COMMON)
+    assert toneless.coverage[0] == pytest.approx(toneless.coverage[1]) == pytest.approx(1.0)
+
+
+def test_window_rewards_words_close_together():
+    near = "Tổ chức tiêm vét tại vùng có tỷ lệ tiêm thấp. " + "Nội dung khác của văn bản. " * 20
+    far = "Tổ chức tiêm cho trẻ. " + "Nội dung khác của văn bản. " * 20 + "Rà soát vét các đối tượng."
+    _, f = _features("tiêm vét", [near, far], COMMON)
+    assert f.coverage[0] == pytest.approx(f.coverage[1])
+    assert f.window[0] > f.window[1]
+
+
+def test_document_number_parts_match():
+    _, f = _features("công điện 1068", ["Thực hiện Công điện số 1068/CĐ-TTg ngày 27/7/2020."], {})
+    assert f.coverage[0] == pytest.approx(1.0)
+
+
+def test_letter_header_counts_for_its_clauses():
+    doc = {"doc_type": "Công điện", "number": "228/CĐ-TTg", "province": None, "issuer": "Thủ tướng Chính phủ",
+           "subject": "Về khắc phục hậu quả mưa lũ", "date": {"year": 2025, "month": 11, "day": 24}}
+    toks = header_tokens(doc)
+    assert {"228", "cđ", "11/2025", "2025"} <= set(toks)
+    headers = LetterHeaders.build([doc, {"doc_type": "Công văn", "number": "12/UBND-VX"}])
+    qw = query_words("cong dien 228", False, _df({}), 10)
+    cov = headers.coverage(qw.terms_folded, qw.weights, 2)
+    assert cov[0] == pytest.approx(1.0) and cov[1] < 0.5
+    _, f = _features("cong dien 228", ["Các bộ, ngành khẩn trương thực hiện."], {}, headers=[toks])
+    assert f.coverage[0] == pytest.approx(1.0) and f.window[0] == 0.0
+
+
+FILLER = ("Ủy ban nhân dân các huyện, thành phố chỉ đạo các cơ quan chuyên môn rà soát danh sách đối tượng "
+          "theo từng thôn, bản, tổ dân phố, phân công cán bộ theo dõi, đôn đốc, báo cáo kết quả hằng tuần về "
+          "Sở Y tế để tổng hợp, đồng thời bảo đảm đủ nhân lực, vật tư, phương tiện cho các điểm tiêm lưu động; ")
+LONG_ITEM = FILLER + "tổ chức tiêm vét tại vùng có tỷ lệ tiêm thấp, bảo đảm không bỏ sót đối tượng. " + FILLER
+
+
+@pytest.fixture(scope="module")
+def col(tmp_path_factory):
+    letters = [
+        make_letter("a", [("1", "directive", LONG_ITEM)], province="Bình Dương", number="12/UBND-VX"),
+        make_letter("b", [("1", "directive", "Thực hiện các biện pháp phòng dịch."),
+                          ("2", "directive", "Tăng cường biện pháp kiểm soát."),
+                          ("3", "directive", "Biện pháp cách ly y tế tại nhà.")], province="Hà Giang"),
+        make_letter("c", [("1", "directive", "Các sở, ngành khẩn trương khắc phục hậu quả mưa lũ."),
+                          ("2", "directive", "Bảo đảm an toàn tính mạng cho Nhân dân.")],
+                    number="228/CĐ-TTg", doc_type="Công điện", date=(2025, 11, 24)),
+    ]
+    c = Collection.open(tmp_path_factory.mktemp("matching"), HashingEncoder())
+    c.ingest_letters(letters)
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("query", ["biện pháp tiêm vét", "bien phap tiem vet"])
+def test_long_item_with_the_phrase_beats_short_clauses_with_a_common_word(col, query):
+    res = col.search(query, explain=True)
+    assert res.hits[0].doc_id == "a", [(h.doc_id, h.explain) for h in res.hits]
+    assert res.hits[0].explain["adjacency"] > res.hits[1].explain["adjacency"]
+
+
+def test_query_naming_a_letter_finds_its_clauses(col):
+    res = col.search("cong dien 228", explain=True)
+    assert {h.doc_id for h in res.hits[:2]} == {"c"}, [(h.doc_id, h.explain) for h in res.hits]
+    assert "228" in res.hits[0].explain["matched"]
