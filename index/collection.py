@@ -451,9 +451,9 @@ class Collection:
 
             def match_at(slots: np.ndarray) -> MatchFeatures:
                 tokens = self.store.tokens_by_id(snap.table.rowids[slots].tolist())
-                return match_features(words, [tokens.get(int(r), []) for r in snap.table.rowids[slots]],
+                return match_features(words, [tokens.get(int(r), ([], [])) for r in snap.table.rowids[slots]],
                                       fold_credit=params.fold_credit, window_pad=params.window_pad,
-                                      headers=[headers.tokens[d] for d in snap.table.doc_index[slots]])
+                                      headers=[headers.pair(d) for d in snap.table.doc_index[slots]])
 
         return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,

@@ -48,16 +48,21 @@ class LetterHeaders:
     """Header tokens of every letter of a snapshot, with folded postings for candidate lookup."""
 
     tokens: list[list[str]]  # per letter (snapshot's doc order), accented
+    folded: list[list[str]]
     postings: dict[str, np.ndarray]  # folded token → letter indices
 
     @classmethod
     def build(cls, docs: Iterable[Mapping[str, Any]]) -> LetterHeaders:
         tokens = [header_tokens(doc) for doc in docs]
+        folded = [[fold(t) for t in toks] for toks in tokens]
         post: dict[str, list[int]] = {}
-        for i, toks in enumerate(tokens):
-            for t in {fold(t) for t in toks}:
+        for i, toks in enumerate(folded):
+            for t in set(toks):
                 post.setdefault(t, []).append(i)
-        return cls(tokens, {t: np.array(v, np.int64) for t, v in post.items()})
+        return cls(tokens, folded, {t: np.array(v, np.int64) for t, v in post.items()})
+
+    def pair(self, letter: int) -> tuple[list[str], list[str]]:
+        return self.tokens[letter], self.folded[letter]
 
     def coverage(self, terms_folded: Iterable[str], weights: np.ndarray, n_letters: int) -> np.ndarray:
         """Share of the query's (IDF-weighted) syllables each letter's header holds (folded)."""

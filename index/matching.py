@@ -89,34 +89,60 @@ class MatchFeatures:
     matched: list[list[str]]
 
 
-def _credit(term: str, term_f: str, acc: set[str], fol: set[str], accented: bool,
-            fold_credit: float) -> float:
-    if accented:
-        if term in acc:
-            return 1.0
-        return fold_credit if term_f in fol else 0.0
-    return 1.0 if term_f in fol else 0.0
+Tokens = tuple[Sequence[str], Sequence[str]]  # (accented, folded), aligned
 
 
-def _clause(qw: QueryWords, tokens: Sequence[str], fold_credit: float,
-            window_pad: int, header: Sequence[str] = ()) -> tuple[float, float, float, list[str]]:
-    syl = [t for t in tokens if "_" not in t]
-    syl_f = [fold(t) for t in syl]
-    head_f = [fold(t) for t in header]
-    acc, fol = set(syl) | set(header), set(syl_f) | set(head_f)
-    for t in syl:  # a document number is one token; "1068" alone must still find "1068/CĐ-TTg"
-        if not t.isalnum():
-            parts = _PARTS.findall(t)
-            acc.update(parts)
-            fol.update(fold(p) for p in parts)
-    credit = np.array([_credit(t, tf, acc, fol, qw.accented, fold_credit)
-                       for t, tf in zip(qw.terms, qw.terms_folded)])
+def _pair(tokens: Tokens | Sequence[str]) -> Tokens:
+    """(accented, folded) of a clause given either way."""
+    if isinstance(tokens, tuple) and len(tokens) == 2 and not isinstance(tokens[0], str):
+        return tokens
+    return list(tokens), [fold(t) for t in tokens]
+
+
+def _credits(qw: QueryWords, acc_hit: set[str], fold_hit: set[str], fold_credit: float) -> np.ndarray:
+    """Per query syllable: 1 (exact), ``fold_credit`` (only without tones) or 0."""
+    if not qw.accented:
+        return np.array([1.0 if tf in fold_hit else 0.0 for tf in qw.terms_folded])
+    return np.array([1.0 if t in acc_hit else (fold_credit if tf in fold_hit else 0.0)
+                     for t, tf in zip(qw.terms, qw.terms_folded)])
+
+
+def _code_parts(tokens: Sequence[str]) -> set[str]:
+    """Parts of document numbers: "1068/cđ-ttg" → {"1068", "cđ", "ttg"} ("1068" alone must match)."""
+    out: set[str] = set()
+    for t in tokens:
+        if "/" in t or "-" in t:
+            out.update(_PARTS.findall(t))
+    return out
+
+
+def _clause(qw: QueryWords, tokens: Tokens, fold_credit: float, window_pad: int,
+            header: Tokens = ((), ())) -> tuple[float, float, float, list[str]]:
+    """Features of one clause. Syllables come first in the token streams (compound words, which
+    hold "_", follow them), so positions of query syllables are positions in the text."""
+    acc_tokens, fold_tokens = tokens
+    head_acc, head_fold = header
+    q_acc, q_fold = set(qw.terms), set(qw.terms_folded)
+    acc_clause = q_acc.intersection(acc_tokens)
+    fold_clause = q_fold.intersection(fold_tokens)
+    if len(fold_clause) < len(q_fold):  # header tokens already hold their number's parts
+        parts = _code_parts(acc_tokens)
+        acc_clause |= q_acc & parts
+        fold_clause |= q_fold & {fold(p) for p in parts}
+    acc_hit = acc_clause | q_acc.intersection(head_acc)
+    fold_hit = fold_clause | q_fold.intersection(head_fold)
+    credit = _credits(qw, acc_hit, fold_hit, fold_credit)
     total_w = float(qw.weights.sum())
     coverage = float(credit @ qw.weights) / total_w if total_w > 0 else 0.0
     matched = [t for t, c in zip(qw.terms, credit) if c > 0]
+    pos = [i for i, t in enumerate(fold_tokens) if t in q_fold] if fold_clause else []
     if qw.bigrams:
-        acc_pairs = set(zip(syl, syl[1:])) | set(zip(header, header[1:]))
-        fol_pairs = set(zip(syl_f, syl_f[1:])) | set(zip(head_f, head_f[1:]))
+        n = len(fold_tokens)
+        fol_pairs = {(fold_tokens[i], fold_tokens[i + 1]) for i in pos if i + 1 < n}
+        acc_pairs = {(acc_tokens[i], acc_tokens[i + 1]) for i in pos if i + 1 < n}
+        for seq_a, seq_f in ((head_acc, head_fold),):
+            fol_pairs.update(zip(seq_f, seq_f[1:]))
+            acc_pairs.update(zip(seq_a, seq_a[1:]))
         pair_credit = np.zeros(len(qw.bigrams))
         for j, (a, b) in enumerate(qw.bigrams):
             if qw.accented and (qw.terms[a], qw.terms[b]) in acc_pairs:
@@ -128,22 +154,20 @@ def _clause(qw: QueryWords, tokens: Sequence[str], fold_credit: float,
         matched += [p for p, c in zip(qw.phrases(), pair_credit) if c > 0]
     else:
         adjacency = coverage
-    window = coverage
-    if header:  # the window is the clause's own best passage
-        credit = np.array([_credit(t, tf, set(syl), set(syl_f), qw.accented, fold_credit)
-                           for t, tf in zip(qw.terms, qw.terms_folded)])
-        window = float(credit @ qw.weights) / total_w if total_w > 0 else 0.0
-    if window > 0 and len(syl) > len(qw.terms) + window_pad:
-        window = _best_window(qw, syl, syl_f, credit, len(qw.terms) + window_pad, total_w)
+    own = _credits(qw, acc_clause, fold_clause, fold_credit) if (head_acc or head_fold) else credit
+    window = float(own @ qw.weights) / total_w if total_w > 0 else 0.0
+    if window > 0 and pos and pos[-1] - pos[0] >= len(qw.terms) + window_pad:
+        window = _best_window(qw, [(p, fold_tokens[p]) for p in pos], own,
+                              len(qw.terms) + window_pad, total_w)
     return coverage, adjacency, window, matched
 
 
-def _best_window(qw: QueryWords, syl: list[str], syl_f: list[str], credit: np.ndarray,
+def _best_window(qw: QueryWords, hits_at: list[tuple[int, str]], credit: np.ndarray,
                  width: int, total_w: float) -> float:
     """Largest weighted coverage of distinct query syllables within ``width`` consecutive
     syllables (two pointers over the positions of matched syllables)."""
     lookup = {t: i for i, t in enumerate(qw.terms_folded)}
-    hits = [(p, lookup[f]) for p, f in enumerate(syl_f) if f in lookup and credit[lookup[f]] > 0]
+    hits = [(p, lookup[f]) for p, f in hits_at if credit[lookup[f]] > 0]
     if not hits:
         return 0.0
     counts: dict[int, int] = {}
@@ -163,9 +187,10 @@ def _best_window(qw: QueryWords, syl: list[str], syl_f: list[str], credit: np.nd
     return best / total_w if total_w > 0 else 0.0
 
 
-def match_features(qw: QueryWords, clauses: Sequence[Sequence[str]], *, fold_credit: float,
-                   window_pad: int, headers: Sequence[Sequence[str]] | None = None) -> MatchFeatures:
-    """Features of each clause (given as its accented search tokens) for the query; ``headers``
+def match_features(qw: QueryWords, clauses: Sequence[Tokens | Sequence[str]], *, fold_credit: float,
+                   window_pad: int, headers: Sequence[Tokens | Sequence[str]] | None = None) -> MatchFeatures:
+    """Features of each clause for the query. A clause is its accented search tokens, or the
+    (accented, folded) pair when the folded stream is at hand (the index stores both); ``headers``
     (per clause, its letter's header tokens: ``index.letter_context``) count for coverage and
     adjacency, not for the window."""
     n = len(clauses)
@@ -174,6 +199,6 @@ def match_features(qw: QueryWords, clauses: Sequence[Sequence[str]], *, fold_cre
     if qw.empty:
         return MatchFeatures(cov, adj, win, matched)
     for i, tokens in enumerate(clauses):
-        head = headers[i] if headers is not None else ()
-        cov[i], adj[i], win[i], matched[i] = _clause(qw, tokens, fold_credit, window_pad, head)
+        head = _pair(headers[i]) if headers is not None else ((), ())
+        cov[i], adj[i], win[i], matched[i] = _clause(qw, _pair(tokens), fold_credit, window_pad, head)
     return MatchFeatures(cov, adj, win, matched)

@@ -371,16 +371,17 @@ class Store:
         """``Letter.document_dict()`` of every letter, by doc_id (letter-header search features)."""
         return {d: json.loads(m) for d, m in self.conn.execute("SELECT doc_id, metadata FROM letters")}
 
-    def tokens_by_id(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """Accented search tokens of some clauses (query-time phrase and coverage features)."""
-        out: dict[int, list[str]] = {}
+    def tokens_by_id(self, ids: Sequence[int]) -> dict[int, tuple[list[str], list[str]]]:
+        """(accented, folded) search tokens of some clauses (query-time phrase and coverage
+        features; the stored folded stream saves folding them per query)."""
+        out: dict[int, tuple[list[str], list[str]]] = {}
         wanted = [int(i) for i in ids]
         for start in range(0, len(wanted), 900):
             chunk = wanted[start:start + 900]
             marks = ",".join("?" * len(chunk))
-            for cid, tokens in self.conn.execute(
-                    f"SELECT id, tokens FROM clauses WHERE id IN ({marks})", chunk):
-                out[cid] = tokens.split()
+            for cid, tokens, folded in self.conn.execute(
+                    f"SELECT id, tokens, tokens_folded FROM clauses WHERE id IN ({marks})", chunk):
+                out[cid] = (tokens.split(), folded.split())
         return out
 
     def get_letter(self, doc_id: str) -> dict[str, Any]:

@@ -367,7 +367,7 @@ def tune(*, encoder: Any, benchmarks: Path, work_dir: Path, show_progress: bool 
 def matching_grid() -> list[dict[str, float]]:
     """Weights of the query-word features (index.matching) tried on the staff tuning split."""
     grid = []
-    for sdw, cov, adj, win in itertools.product((0.2, 0.35, 0.5), (0.2, 0.5, 0.8), (0.4, 0.8, 1.2),
+    for sdw, cov, adj, win in itertools.product((0.2, 0.35, 0.5), (0.2, 0.5, 0.8, 1.2), (0.4, 0.8, 1.2),
                                                 (0.0, 0.3)):
         grid.append({"short_dense_weight": sdw, "coverage_weight": cov, "adjacency_weight": adj,
                      "window_weight": win, "fold_credit": 0.5})
