@@ -74,6 +74,11 @@ def test_upload_search_get_delete_round_trip(client: TestClient) -> None:
         assert hits and hits[0]["doc_id"] == doc_id
         assert "<mark>" in hits[0]["snippet"]
         assert hits[0]["document"]["date"]["year"] == 2022
+        assert "explain" not in hits[0]  # only on request: the contract's JSON is unchanged
+    explained = client.get("/api/search", params={"q": "biện pháp tiêm vét", "explain": "true"}).json()
+    why = explained["hits"][0]["explain"]
+    assert {"keyword", "dense", "coverage", "adjacency", "matched"} <= set(why)
+    assert "tiêm vét" in why["matched"] and why["coverage"] > 0
     code_hits = client.get("/api/search", params={"q": "4968/BYT-DP"}).json()
     assert code_hits["hits"][0]["doc_id"] == doc_id
 

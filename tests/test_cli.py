@@ -104,6 +104,14 @@ def test_ingest_reports_bad_files_and_indexes_the_rest_then_search(tmp_path: Pat
     assert set(hit) >= {"doc_id", "clause_id", "path", "kind", "text", "snippet", "score", "themes",
                         "agencies", "document"}
 
+    shown = congvan("search", "giám sát dịch bệnh", "--explain", "--top-k", "2", index=index)
+    assert shown.returncode == 0, shown.stderr
+    assert "giải thích: từ khóa" in shown.stdout and "khớp:" in shown.stdout
+    # matches print as «…» with the right closing mark, never «…«, and no raw markup
+    assert "«" in shown.stdout.split("\n", 1)[1] and "<mark>" not in shown.stdout
+    for line in shown.stdout.splitlines()[1:]:
+        assert line.count("«") == line.count("»"), line
+
 
 def test_search_without_index_says_what_to_do(tmp_path: Path) -> None:
     out = congvan("search", "tiêm vét", index=tmp_path / "none")
