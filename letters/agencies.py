@@ -42,6 +42,14 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
    government bodies it steers are the lead.
 10. An opening adverbial phrase does not hide the subject: "Để người dân …, Sở TT&TT …" and
    "Theo địa bàn được phân công, các đồng chí thành viên Ban Chỉ đạo …" name their subject.
+11. The letter's level (taxonomy v2): national bodies (``"level": "central"`` in the taxonomy:
+   Chính phủ, Bộ Y tế, the other ministries, the provinces as a group) take roles only in a central
+   letter (``central=True``); in a provincial letter they stay cited sources, as in v1. The same
+   "Bộ Y tế" is a mention when cited ("Thực hiện Công văn số … của Bộ Y tế") and the lead when told
+   to act ("Giao Bộ Y tế chủ trì …"). Contextual wording ("các địa phương", "ngành y tế") takes
+   the id the taxonomy's ``contextual`` section gives for the letter's level and date.
+12. A ``keep_name`` id (``bo_khac``, ``so_khac``) keeps the body's own name: ``AgencyRoles.names``
+   maps it to the names behind it ({"bo_khac": ["Bộ Công an"]}), inherited like the id.
 """
 from __future__ import annotations
 
@@ -61,13 +69,15 @@ Role = Literal["lead", "support", "mention"]
 
 @dataclass(frozen=True)
 class Hit:
-    """One matched body name: ``agency`` is the taxonomy id (None for sources/other bodies)."""
+    """One matched body name: ``agency`` is the taxonomy id (None for sources/other bodies);
+    ``label`` the body's own name for a ``*_khac`` id ("Bộ Công an")."""
 
     start: int
     end: int
     text: str
     agency: str | None
     category: Category
+    label: str | None = None
 
 
 # --------------------------------------------------------------------------- matching
@@ -106,6 +116,8 @@ class _Entry:
     proper: bool  # only counts with a capital initial in the original text
     first_word: str | None  # an alias's first folded word: skip it when the text lacks that word
     place: bool = False  # only counts when a capitalised place name (not a big city) follows
+    label: str | None = None  # a member's own name (``keep_name`` agencies)
+    ctx: int | None = None  # index into ``Taxonomy.contextual``: the id depends on the letter
 
 
 # A run of capitalised words right after a unit word: the place name in "UBND huyện Cao Lộc",
@@ -125,6 +137,11 @@ class _Matcher:
                 for alias in body.aliases:
                     if _first_word(alias):
                         self._add(_alias_regex(alias), agency, category, False, _first_word(alias))
+                for name, aliases in body.members:
+                    for alias in aliases:
+                        if _first_word(alias):
+                            self._add(_alias_regex(alias), agency, category, False, _first_word(alias),
+                                      label=name)
                 for alias in body.proper_aliases:
                     if _first_word(alias):
                         self._add(_alias_regex(alias), agency, category, True, _first_word(alias))
@@ -132,13 +149,22 @@ class _Matcher:
                     self._add(_pattern_regex(pattern), agency, category, False, None)
                 for pattern in body.place_patterns:
                     self._add(_pattern_regex(pattern), agency, category, False, None, place=True)
+        for n, ctx in enumerate(tax.contextual):
+            for alias in ctx.aliases:
+                if _first_word(alias):
+                    self._add(_alias_regex(alias), ctx.provincial, "agency", False, _first_word(alias), ctx=n)
+            for pattern in ctx.patterns:
+                self._add(_pattern_regex(pattern), ctx.provincial, "agency", False, None, ctx=n)
         self.cities = tuple(sorted({fold(s) for p in tax.provinces if p.city for s in p.spellings},
                                    key=len, reverse=True))
+        self.contextual = tax.contextual
+        self.central_ids = tax.central_ids
 
     def _add(self, body: str, agency: str | None, category: Category, proper: bool,
-             first_word: str | None, place: bool = False) -> None:
+             first_word: str | None, place: bool = False, label: str | None = None,
+             ctx: int | None = None) -> None:
         regex = re.compile(rf"(?<!\w){body}(?!\w)")
-        self.entries.append(_Entry(regex, agency, category, proper, first_word, place))
+        self.entries.append(_Entry(regex, agency, category, proper, first_word, place, label, ctx))
 
     def _place_follows(self, text: str, folded: str, end: int) -> bool:
         word = _PLACE_WORD.match(text, end)
@@ -148,7 +174,10 @@ class _Matcher:
         return not any(rest.startswith(city) and not rest[len(city):len(city) + 1].isalnum()
                        for city in self.cities)
 
-    def hits(self, text: str) -> list[Hit]:
+    def hits(self, text: str, central: bool = False, date: str | None = None) -> list[Hit]:
+        """Bodies named in ``text``. In a provincial letter (``central`` False) a national body
+        (Bộ Y tế, Chính phủ …) is only a cited source; contextual wording ("các địa phương") gets
+        the id that fits the letter's level and ``date`` (ISO, possibly partial)."""
         text = nfc(text)
         folded = fold(text)
         words = set(re.findall(r"\w+", folded))
@@ -175,7 +204,12 @@ class _Matcher:
         for i, (start, end, entry) in enumerate(taken):
             limit = taken[i + 1][0] if i + 1 < len(taken) else len(text)
             end = _extend_place(text, folded, start, end, limit)
-            out.append(Hit(start, end, text[start:end], entry.agency, entry.category))
+            agency, category = entry.agency, entry.category
+            if entry.ctx is not None:
+                agency = self.contextual[entry.ctx].resolve(central, date)
+            if not central and agency in self.central_ids:
+                agency, category = None, "source"
+            out.append(Hit(start, end, text[start:end], agency, category, entry.label))
         return out
 
 
@@ -203,16 +237,23 @@ def _matcher(tax: Taxonomy) -> _Matcher:
     return cached[1]
 
 
-def find_bodies(text: str, taxonomy: Taxonomy | None = None) -> list[Hit]:
-    """Every body named in ``text`` (agencies, sources, other bodies), in order."""
+def find_bodies(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
+                date: str | None = None) -> list[Hit]:
+    """Every body named in ``text`` (agencies, sources, other bodies), in order.
+
+    ``central``: the text is from a national body's letter (``Letter.central``): ministries, the
+    Government and "các địa phương" (= the provinces) can then be responsible agencies; in a
+    provincial letter they are cited sources. ``date``: the letter's ISO date, possibly partial.
+    """
     tax = taxonomy or load_taxonomy()
-    return _matcher(tax).hits(text)
+    return _matcher(tax).hits(text, central, date)
 
 
-def find_mentions(text: str, taxonomy: Taxonomy | None = None) -> list[AgencyMention]:
+def find_mentions(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
+                  date: str | None = None) -> list[AgencyMention]:
     """Taxonomy agencies named in ``text`` (role "mention"; roles come from ``assign_roles``)."""
     return [AgencyMention(h.agency, "mention", h.text, h.start)
-            for h in find_bodies(text, taxonomy) if h.agency]
+            for h in find_bodies(text, taxonomy, central=central, date=date) if h.agency]
 
 
 # --------------------------------------------------------------------------- role cues
@@ -387,15 +428,18 @@ def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
 
 
 def assign_roles(text: str, inherited: AgencyRoles | None = None,
-                 taxonomy: Taxonomy | None = None) -> tuple[AgencyRoles, list[AgencyMention]]:
+                 taxonomy: Taxonomy | None = None, *, central: bool = False,
+                 date: str | None = None) -> tuple[AgencyRoles, list[AgencyMention]]:
     """Lead/support agencies of one clause, plus every agency mention with its role.
 
     ``inherited`` is the heading's roles (or the letter's addressee): used when the clause names
-    no subject of its own (module docstring, rule 7).
+    no subject of its own (module docstring, rule 7). ``central`` and ``date`` are the letter's
+    context (``Letter.central``, ``Letter.date.iso()``): the same "Bộ Y tế" is a cited source in a
+    provincial letter and can be told to act in a central one (rule 11).
     """
     tax = taxonomy or load_taxonomy()
     text = nfc(text)
-    hits = find_bodies(text, tax)
+    hits = find_bodies(text, tax, central=central, date=date)
     folded = fold(text)
     lists = _group(folded, hits)
     _decide(folded, lists)
@@ -403,6 +447,7 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
     mentions: list[AgencyMention] = []
     lead: list[str] = []
     support: list[str] = []
+    labels: dict[tuple[str, str], list[str]] = {}  # (agency, role) -> own names of *_khac bodies
     own_subject = False
     for lst in lists:
         if lst.role == "lead" and any(h.category != "source" for h in lst.hits):
@@ -416,6 +461,8 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
                 lead.append(hit.agency)
             elif role == "support":
                 support.append(hit.agency)
+            if hit.label:
+                labels.setdefault((hit.agency, role), []).append(hit.label)
 
     if not lead and not (inherited and inherited.lead):
         _promote_addressed_support(lists, mentions, lead, support)
@@ -424,10 +471,12 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
         own_subject = own_subject or bool(lead)
     if own_subject or inherited is None:
         roles = AgencyRoles(_unique(lead), _unique(support, lead))
+        roles.names = _names(roles, mentions, labels, None)
         return roles, mentions
 
     roles = AgencyRoles(_unique(inherited.lead),
                         _unique([*inherited.support, *support], inherited.lead))
+    roles.names = _names(roles, mentions, labels, inherited)
     names = tax.agency_names
     taken = {(m.agency, m.role) for m in mentions}
     for agency in roles.lead:
@@ -437,3 +486,20 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
             mentions.append(AgencyMention(agency, "support", names.get(agency, agency), -1,
                                           inherited=True))
     return roles, mentions
+
+
+def _names(roles: AgencyRoles, mentions: list[AgencyMention], labels: dict[tuple[str, str], list[str]],
+           inherited: AgencyRoles | None) -> dict[str, list[str]]:
+    """Rule 12: the own names behind each ``*_khac`` id of the clause's lead and support."""
+    out: dict[str, list[str]] = {}
+    for agency in (*roles.lead, *roles.support):
+        role = "lead" if agency in roles.lead else "support"
+        found: list[str] = []
+        if inherited is not None and agency in (inherited.lead if role == "lead" else inherited.support):
+            found += inherited.names.get(agency, [])
+        found += labels.get((agency, role), [])
+        if not found:  # promoted from another role (rules 8, 9)
+            found = [x for (a, _), xs in labels.items() if a == agency for x in xs]
+        if found:
+            out[agency] = list(dict.fromkeys(found))
+    return out

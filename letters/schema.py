@@ -63,6 +63,8 @@ class AgencyMention:
 class AgencyRoles:
     lead: list[str] = field(default_factory=list)
     support: list[str] = field(default_factory=list)
+    # interface v2: the bodies' own names behind a ``*_khac`` id ({"bo_khac": ["Bộ Công an"]})
+    names: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -20,6 +20,7 @@ __all__ = [
     "BUILTIN_PATH",
     "Agency",
     "Body",
+    "ContextualBody",
     "Province",
     "Taxonomy",
     "TaxonomyError",
@@ -62,9 +63,34 @@ class Body:
     patterns: tuple[str, ...] = ()
     proper_aliases: tuple[str, ...] = ()
     place_patterns: tuple[str, ...] = ()
+    level: str = ""  # "central": a national body; in a provincial letter only a cited source
+    keep_name: bool = False  # a ``*_khac`` id: each mention keeps the body's own name
+    members: tuple[tuple[str, tuple[str, ...]], ...] = ()  # keep_name bodies: (name, aliases)
 
 
 Agency = Body
+
+
+@dataclass(frozen=True)
+class ContextualBody:
+    """Wording whose id depends on the letter: "các địa phương" is ``ubnd_cac_tinh`` in a central
+    letter, ``ubnd_huyen`` in a provincial one and ``ubnd_xa`` in a provincial one dated on or
+    after ``since_date`` (the 2025 reorganisation)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    patterns: tuple[str, ...]
+    central: str
+    provincial: str
+    since_date: str | None = None
+    since_id: str | None = None
+
+    def resolve(self, central: bool, date: str | None = None) -> str:
+        if central:
+            return self.central
+        if self.since_date and self.since_id and date and len(date) >= 7 and date >= self.since_date[:len(date)]:
+            return self.since_id
+        return self.provincial
 
 
 @dataclass(frozen=True)
@@ -87,6 +113,7 @@ class Taxonomy:
     other_bodies: tuple[Body, ...] = ()
     provinces: tuple[Province, ...] = ()
     path: str = ""
+    contextual: tuple[ContextualBody, ...] = ()
     _themes_by_id: dict[str, Theme] = field(default_factory=dict, repr=False, compare=False)
     _agencies_by_id: dict[str, Body] = field(default_factory=dict, repr=False, compare=False)
 
@@ -121,6 +148,15 @@ class Taxonomy:
             return self._agencies_by_id[agency_id]
         except KeyError:
             raise KeyError(f"unknown agency id {agency_id!r}; known: {', '.join(self.agency_ids)}") from None
+
+    @property
+    def central_ids(self) -> set[str]:
+        """Agencies of the national level: in a provincial letter they are only cited sources."""
+        return {a.id for a in self.agencies if a.id and a.level == "central"}
+
+    @property
+    def keep_name_ids(self) -> set[str]:
+        return {a.id for a in self.agencies if a.id and a.keep_name}
 
     def province_spellings(self) -> list[str]:
         return [s for p in self.provinces for s in p.spellings]
@@ -168,7 +204,7 @@ _LIST_KEYS = ("aliases", "patterns", "proper_aliases", "place_patterns", "keywor
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Entries with a known id/name extend the base entry; others are appended."""
     out = dict(base)
-    for section in ("themes", "agencies", "sources", "other_bodies", "provinces"):
+    for section in ("themes", "agencies", "sources", "other_bodies", "contextual", "provinces"):
         merged = [dict(e) for e in base.get(section, [])]
         index = {e.get("id") or e.get("name"): e for e in merged}
         for entry in extra.get(section, []):
@@ -242,7 +278,39 @@ def _body(entry: Any, where: str, provinces: tuple[Province, ...], need_id: bool
     proper = _strings(entry.get("proper_aliases"), where, "proper_aliases")
     place = _strings(entry.get("place_patterns"), where, "place_patterns")
     _check_patterns(patterns + place, where)
-    return Body(body_id, name, _expand((name, *aliases), provinces), patterns, _expand(proper, provinces), place)
+    level = str(entry.get("level") or "")
+    if level not in ("", "central", "local"):
+        raise TaxonomyError(f"{where}: 'level' must be 'central' or 'local'")
+    members: list[tuple[str, tuple[str, ...]]] = []
+    for j, member in enumerate(entry.get("members") or []):
+        mwhere = f"{where}: members[{j}]"
+        if not isinstance(member, dict):
+            raise TaxonomyError(f"{mwhere}: each member must be an object")
+        mname = _required_str(member, "name", mwhere)
+        members.append((mname, _expand((mname, *_strings(member.get("aliases"), mwhere, "aliases")), provinces)))
+    own = (name, *aliases) if not members else aliases
+    return Body(body_id, name, _expand(own, provinces), patterns, _expand(proper, provinces), place,
+                level, bool(entry.get("keep_name")), tuple(members))
+
+
+def _contextual(raw: Any, path: str, provinces: tuple[Province, ...], ids: set[str]) -> tuple[ContextualBody, ...]:
+    out = []
+    for i, entry in enumerate(raw or []):
+        where = f"{path}: contextual[{i}]"
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{where}: each entry must be an object")
+        name = _required_str(entry, "name", where)
+        patterns = _strings(entry.get("patterns"), where, "patterns")
+        _check_patterns(patterns, where)
+        central, provincial = _required_str(entry, "central", where), _required_str(entry, "provincial", where)
+        since = entry.get("provincial_since") or {}
+        since_date, since_id = since.get("date"), since.get("id")
+        for ref in (central, provincial, since_id):
+            if ref is not None and ref not in ids:
+                raise TaxonomyError(f"{where}: unknown agency id {ref!r}")
+        out.append(ContextualBody(name, _expand((name, *_strings(entry.get("aliases"), where, "aliases")), provinces),
+                                  patterns, central, provincial, since_date, since_id))
+    return tuple(out)
 
 
 def _provinces(raw: Any, path: str) -> tuple[Province, ...]:
@@ -289,4 +357,9 @@ def _build(data: dict[str, Any], path: str) -> Taxonomy:
                     for i, e in enumerate(data.get("sources") or []))
     others = tuple(_body(e, f"{path}: other_bodies[{i}]", provinces, need_id=False)
                    for i, e in enumerate(data.get("other_bodies") or []))
-    return Taxonomy(version, tuple(themes), tuple(agencies), sources, others, provinces, path)
+    for section, bodies in (("sources", sources), ("other_bodies", others)):
+        for body in bodies:  # a cited issuer is never an agency: ids stay unique across sections
+            if body.id and body.id in seen_agencies:
+                raise TaxonomyError(f"{path}: {section} entry {body.name!r} reuses agency id {body.id!r}")
+    contextual = _contextual(data.get("contextual"), path, provinces, seen_agencies)
+    return Taxonomy(version, tuple(themes), tuple(agencies), sources, others, provinces, path, contextual=contextual)

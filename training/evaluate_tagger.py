@@ -338,12 +338,13 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
     texts = [r.text for r in records]
     headings = [r.heading for r in records]
     kinds = [r.kind for r in records]
-    rules = tagger.predict_leads(texts, headings, kinds, use_model=False)
-    combined = tagger.predict_leads(texts, headings, kinds, use_model=True)
-    directive = [i for i, r in enumerate(records) if r.kind == "directive"]
-    from congvan.models.tagger import rule_roles
+    from congvan.models.tagger import doc_context, rule_roles
 
-    support_rules = [rule_roles(records[i].text, records[i].heading, tax).support for i in directive]
+    contexts = [doc_context(getattr(r, "doc", None)) for r in records]
+    rules = tagger.predict_leads(texts, headings, kinds, use_model=False, contexts=contexts)
+    combined = tagger.predict_leads(texts, headings, kinds, use_model=True, contexts=contexts)
+    directive = [i for i, r in enumerate(records) if r.kind == "directive"]
+    support_rules = [rule_roles(records[i].text, records[i].heading, tax, **contexts[i]).support for i in directive]
     agencies = {
         "lead_rules": agency_metrics([records[i].lead for i in directive], [rules[i] for i in directive], agency_ids),
         "lead": agency_metrics([records[i].lead for i in directive], [combined[i] for i in directive], agency_ids),

@@ -88,8 +88,11 @@ def _doc_meta(file: str, letter: Any, manifest: dict[str, dict[str, Any]]) -> di
     year = letter.date.year if getattr(letter, "date", None) else None
     if meta.get("date"):
         year = int(str(meta["date"])[:4])
-    return {"issuer": meta.get("issuer") or letter.issuer, "province": meta.get("province") or letter.province,
-            "year": year, "doc_type": meta.get("doc_type") or letter.doc_type, "file": file}
+    date = str(meta["date"]) if meta.get("date") else letter.date.iso() if getattr(letter, "date", None) else None
+    province = meta.get("province") or letter.province
+    return {"issuer": meta.get("issuer") or letter.issuer, "province": province,
+            "year": year, "doc_type": meta.get("doc_type") or letter.doc_type, "file": file,
+            "date": date, "central": province == "central" or bool(getattr(letter, "central", False))}
 
 
 def _manifest(shared_dir: Path) -> dict[str, dict[str, Any]]:

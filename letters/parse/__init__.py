@@ -106,12 +106,15 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         or _type_from_number(header.number)
 
     paras = _paragraphs(layout.body)
-    addressee = _addressee_roles(header.recipients, tax)
-    clauses = _build_clauses(paras, doc_id, addressee, tax)
+    # the agency rules depend on the letter's level and date (taxonomy v2: a ministry is a cited
+    # source in a provincial letter, a lead in a central one; "các địa phương" by level and date)
+    ctx = {"central": _is_central(named), "date": header.date.iso()}
+    addressee = _addressee_roles(header.recipients, tax, **ctx)
+    clauses = _build_clauses(paras, doc_id, addressee, tax, **ctx)
     footer, attached = _attachment_split(layout.footer)
     if attached:  # a plan, list or appendix printed after the signature: its items are directives
         att_paras = _paragraphs(attached)
-        extra = _build_clauses(att_paras, doc_id, None, tax)
+        extra = _build_clauses(att_paras, doc_id, None, tax, **ctx)
         for clause in extra:
             clause.path = f"PL.{clause.path}"
         clauses += extra
@@ -119,7 +122,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     if not clauses and cleaned.strip():
         # any non-empty text ingests (interface v2): no recognisable structure → one clause per
         # paragraph (per sentence for one long paragraph), header and footer lines included
-        clauses = _unnumbered_clauses(_paragraphs(lines), doc_id, addressee, tax) or [
+        clauses = _unnumbered_clauses(_paragraphs(lines), doc_id, addressee, tax, **ctx) or [
             Clause(f"{doc_id}-000", "p1", "directive", _norm_space(cleaned))]
     for order, clause in enumerate(clauses):
         clause.order, clause.clause_id = order, f"{doc_id}-{order:03d}"

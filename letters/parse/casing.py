@@ -85,7 +85,8 @@ def _casing_table(tax_path: str) -> tuple[re.Pattern[str], dict[str, str]]:
     Việt Nam tỉnh' …) as one regex over match_key text: they fix what generic casing gets wrong."""
     tax = load_taxonomy(tax_path)
     names = {a for group in (tax.agencies, tax.sources, tax.other_bodies) for body in group
-             for a in body.aliases if a[:1].isupper() and " " in a}
+             for a in (*body.aliases, *(x for _, al in body.members for x in al))
+             if a[:1].isupper() and " " in a}
     names |= {"Mặt trận Tổ quốc Việt Nam", "Ban Chỉ đạo", "Ban Cán sự Đảng", "Ban Thường vụ"}
     by_key = {match_key(n): n for n in sorted(names, key=len)}
     alternation = "|".join(re.escape(k) for k in sorted(by_key, key=len, reverse=True))

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from congvan.letters.agencies import assign_roles, find_mentions
+from congvan.letters.agencies import assign_roles, find_bodies
 from congvan.letters.parse.common import _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.markers import _RANK, _Marker, _marker
 from congvan.letters.parse.tables import row_columns
@@ -49,8 +49,10 @@ class _ClauseBuilder:
     """Turns body paragraphs into clauses, tracking the item hierarchy."""
 
     def __init__(self, doc_id: str, addressee: AgencyRoles | None, tax: Taxonomy,
-                 titles: bool = True) -> None:
+                 titles: bool = True, *, central: bool = False, date: str | None = None) -> None:
         self.doc_id = doc_id
+        self.central = central  # the letter's level and date: the agency rules depend on them
+        self.date = date
         self.titles = titles  # treat all-caps item texts as bare section titles
         self.addressee = addressee
         self.tax = tax
@@ -75,8 +77,8 @@ class _ClauseBuilder:
         roles: AgencyRoles = AgencyRoles()
         mentions: list[AgencyMention] = []
         if kind == "directive":
-            roles, mentions = assign_roles(text, inherited, self.tax)
-            from_columns = _column_roles(columns, self.tax)
+            roles, mentions = assign_roles(text, inherited, self.tax, central=self.central, date=self.date)
+            from_columns = _column_roles(columns, self.tax, central=self.central, date=self.date)
             if from_columns is not None:  # a task-table row: its columns say who leads, supports
                 roles = from_columns
         order = len(self.clauses)
@@ -153,14 +155,22 @@ class _ClauseBuilder:
         self.emit(path, kind, text, node.text or None, node.roles)
 
 
-def _column_roles(columns: dict[str, str], tax: Taxonomy) -> AgencyRoles | None:
+def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = False,
+                  date: str | None = None) -> AgencyRoles | None:
     """Lead/support of a task-table row from its "Cơ quan chủ trì" / "phối hợp" columns."""
     if not columns:
         return None
-    lead = list(dict.fromkeys(x.agency for x in find_mentions(columns.get("lead", ""), tax)))
-    support = [a for a in dict.fromkeys(x.agency for x in find_mentions(columns.get("support", ""), tax))
-               if a not in lead]
-    return AgencyRoles(lead=lead, support=support) if lead or support else None
+    ctx = {"central": central, "date": date}
+    lead_hits = [h for h in find_bodies(columns.get("lead", ""), tax, **ctx) if h.agency]
+    support_hits = [h for h in find_bodies(columns.get("support", ""), tax, **ctx) if h.agency]
+    lead = list(dict.fromkeys(h.agency for h in lead_hits))
+    support = [a for a in dict.fromkeys(h.agency for h in support_hits) if a not in lead]
+    names: dict[str, list[str]] = {}
+    for h in (*lead_hits, *support_hits):
+        if h.label and h.agency and h.label not in names.setdefault(h.agency, []):
+            names[h.agency].append(h.label)
+    names = {k: v for k, v in names.items() if v}
+    return AgencyRoles(lead=lead, support=support, names=names) if lead or support else None
 
 
 def _is_section_title(text: str) -> bool:
@@ -187,7 +197,7 @@ def _split_sentences(text: str) -> list[str]:
 
 
 def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
-                   tax: Taxonomy) -> list[Clause]:
+                   tax: Taxonomy, *, central: bool = False, date: str | None = None) -> list[Clause]:
     # All-caps captions ("QUYẾT ĐỊNH:", "MỤC ĐÍCH, YÊU CẦU") are structure, not clauses — unless
     # the whole letter is typed in capitals (old-style công điện).
     all_caps = sum(map(_is_upper_line, paras)) > len(paras) / 2
@@ -195,8 +205,8 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
         paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
     markers = [_marker(p) for p in paras]
     if not any(markers):
-        return _unnumbered_clauses(paras, doc_id, addressee, tax)
-    builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps)
+        return _unnumbered_clauses(paras, doc_id, addressee, tax, central=central, date=date)
+    builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps, central=central, date=date)
     last_item = max(k for k, m in enumerate(markers) if m)
     for k, (para, marker) in enumerate(zip(paras, markers)):
         folded = fold(para)
@@ -214,9 +224,9 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
 
 
 def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
-                        tax: Taxonomy) -> list[Clause]:
+                        tax: Taxonomy, *, central: bool = False, date: str | None = None) -> list[Clause]:
     """No item markers: preamble paragraphs, then ``p1``, ``p2`` …, then the closing."""
-    builder = _ClauseBuilder(doc_id, addressee, tax)
+    builder = _ClauseBuilder(doc_id, addressee, tax, central=central, date=date)
     if len(paras) == 1 and len(paras[0]) > 300:
         units, prefix = _split_sentences(paras[0]), "s"
     else:
@@ -252,9 +262,14 @@ def _unique_paths(clauses: list[Clause]) -> None:
 
 
 # =========================================================================== addressee
-def _addressee_roles(recipients: list[str], tax: Taxonomy) -> AgencyRoles | None:
+def _addressee_roles(recipients: list[str], tax: Taxonomy, *, central: bool = False,
+                     date: str | None = None) -> AgencyRoles | None:
     """A letter sent to a single body makes that body the lead of items that name no one."""
     if len(recipients) != 1:
         return None
-    ids = list(dict.fromkeys(m.agency for m in find_mentions(recipients[0], tax)))
-    return AgencyRoles(lead=ids) if len(ids) == 1 else None
+    hits = [h for h in find_bodies(recipients[0], tax, central=central, date=date) if h.agency]
+    ids = list(dict.fromkeys(h.agency for h in hits))
+    if len(ids) != 1:
+        return None
+    labels = list(dict.fromkeys(h.label for h in hits if h.label))
+    return AgencyRoles(lead=ids, names={ids[0]: labels} if labels else {})

@@ -49,6 +49,7 @@ from congvan.models.tagger.inputs import (
     HEADING_SEP,
     Windowing,
     clause_input,
+    doc_context,
     pad_batch,
     rule_roles,
 )
@@ -61,7 +62,7 @@ from congvan.models.tagger.network import (
 
 __all__ = [
     "DEFAULT_FOLDER", "FORMAT_VERSION", "HEADING_SEP", "KIND", "READABLE_VERSIONS", "RUNS_FOLDER", "Head",
-    "Tagger", "TaggerNet", "Windowing", "clause_input", "default_tagger_dir", "load_base_encoder",
+    "Tagger", "TaggerNet", "Windowing", "clause_input", "default_tagger_dir", "doc_context", "load_base_encoder",
     "load_tagger", "pad_batch", "quantize_lower_layers", "read_tagger_manifest", "resolve_base",
     "rule_roles", "runs_dir", "write_tagger_folder",
 ]

@@ -148,11 +148,15 @@ class Tagger:
         return letter
 
     def predict_leads(self, texts: Sequence[str], headings: Sequence[str | None],
-                      kinds: Sequence[str] | None = None, use_model: bool = True) -> list[list[str]]:
-        """Lead agencies of dataset-style clauses: rules first, the model where they find none."""
+                      kinds: Sequence[str] | None = None, use_model: bool = True,
+                      contexts: Sequence[dict] | None = None) -> list[list[str]]:
+        """Lead agencies of dataset-style clauses: rules first, the model where they find none.
+        ``contexts``: per clause ``{"central", "date"}`` of its letter (``inputs.doc_context``)."""
         tax = self.taxonomy or load_taxonomy()
         kinds = kinds or ["directive"] * len(texts)
-        leads = [rule_roles(t, h, tax).lead if k == "directive" else [] for t, h, k in zip(texts, headings, kinds)]
+        ctxs = contexts or [{}] * len(texts)
+        leads = [rule_roles(t, h, tax, **c).lead if k == "directive" else []
+                 for t, h, k, c in zip(texts, headings, kinds, ctxs)]
         if use_model:
             todo = [i for i, (k, lead) in enumerate(zip(kinds, leads)) if k == "directive" and not lead]
             if todo:

@@ -28,15 +28,27 @@ def clause_input(text: str, heading: str | None = None, with_heading: bool = Fal
     return text
 
 
-def rule_roles(text: str, heading: str | None = None, taxonomy: Taxonomy | None = None) -> AgencyRoles:
+def rule_roles(text: str, heading: str | None = None, taxonomy: Taxonomy | None = None, *,
+               central: bool = False, date: str | None = None) -> AgencyRoles:
     """Lead/support by the parser's rules for a clause known only by its text and heading.
 
     The parser does this with the full item tree while parsing a letter; the dataset keeps only
     the immediate heading, so the heading's own roles are what the clause may inherit.
+    ``central``/``date``: the letter's level and ISO date (``doc_context`` reads them from a
+    dataset record's ``doc``).
     """
     tax = taxonomy or load_taxonomy()
-    inherited = assign_roles(heading, None, tax)[0] if heading else None
-    return assign_roles(text, inherited, tax)[0]
+    inherited = assign_roles(heading, None, tax, central=central, date=date)[0] if heading else None
+    return assign_roles(text, inherited, tax, central=central, date=date)[0]
+
+
+def doc_context(doc: dict | None) -> dict:
+    """``{"central", "date"}`` for ``rule_roles`` from a dataset record's ``doc``: a central
+    letter has province "central" (or ``central`` true); the date is ISO (or the year alone)."""
+    doc = doc or {}
+    central = bool(doc.get("central")) or doc.get("province") == "central"
+    date = doc.get("date") or (str(doc["year"]) if doc.get("year") else None)
+    return {"central": central, "date": str(date) if date else None}
 
 
 class Windowing:
