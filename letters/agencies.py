@@ -158,7 +158,18 @@ class _Matcher:
         self.cities = tuple(sorted({fold(s) for p in tax.provinces if p.city for s in p.spellings},
                                    key=len, reverse=True))
         self.contextual = tax.contextual
+        self.keep_name = tax.keep_name_ids
         self.central_ids = tax.central_ids
+        # "Các Bộ: Quốc phòng, Công an, Y tế …": ministries listed by their short names
+        short: dict[str, tuple[str, str | None]] = {}
+        for body in tax.agencies:
+            named = [(a, None) for a in body.aliases] + [(a, n) for n, al in body.members for a in al]
+            for alias, label in named:
+                key = fold(alias)
+                if key.startswith("bo ") and len(key) > 4 and body.id:
+                    short.setdefault(key[3:], (body.id, label))
+        self.short_ministries = [(re.compile(_alias_regex(k) + r"(?!\w)"), agency, label)
+                                 for k, (agency, label) in sorted(short.items(), key=lambda kv: -len(kv[0]))]
 
     def _add(self, body: str, agency: str | None, category: Category, proper: bool,
              first_word: str | None, place: bool = False, label: str | None = None,
@@ -210,7 +221,41 @@ class _Matcher:
             if not central and agency in self.central_ids:
                 agency, category = None, "source"
             out.append(Hit(start, end, text[start:end], agency, category, entry.label))
-        return out
+        return self._ministry_lists(text, folded, out, central)
+
+    def _ministry_lists(self, text: str, folded: str, hits: list[Hit], central: bool) -> list[Hit]:
+        """"Các Bộ: Quốc phòng, Công an …" names each ministry by its short name: one hit each."""
+        if "cac bo" not in folded:
+            return hits
+        for m in _MINISTRY_LIST.finditer(folded):
+            pos, found = m.end(), []
+            while True:
+                best = None
+                for regex, agency, label in self.short_ministries:
+                    hit = regex.match(folded, pos)
+                    if hit and (best is None or hit.end() > best[0].end()):
+                        best = (hit, agency, label)
+                if best is None:
+                    break
+                hit, agency, label = best
+                category: Category = "agency"
+                if not central and agency in self.central_ids:
+                    agency, category = None, "source"
+                found.append(Hit(hit.start(), hit.end(), text[hit.start():hit.end()], agency, category,
+                                 label or (f"Bộ {text[hit.start():hit.end()]}" if agency and agency in self.keep_name else None)))
+                sep = _LIST_SEP.match(folded, hit.end())
+                if sep is None:
+                    break
+                pos = sep.end()
+            if found:
+                lo, hi = m.start(), found[-1].end
+                hits = [h for h in hits if h.end <= lo or h.start >= hi] + found
+                hits.sort(key=lambda h: h.start)
+        return hits
+
+
+_MINISTRY_LIST = re.compile(r"\bcac bo(?: truong)?(?: cac bo)?\s*:\s*")
+_LIST_SEP = re.compile(r"\s*(?:,|;|\bva\b)\s*")
 
 
 def _extend_place(text: str, folded: str, start: int, end: int, limit: int) -> int:

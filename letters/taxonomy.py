@@ -33,6 +33,7 @@ ENV_VAR = "CONGVAN_TAXONOMY"
 # Ids are stable API values: lowercase ASCII snake case.
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PROVINCE_SLOT = "{province}"
+_CITY_SLOT = "{city}"  # centrally-run cities only
 
 
 class TaxonomyError(ValueError):
@@ -258,11 +259,13 @@ def _check_patterns(patterns: tuple[str, ...], where: str) -> None:
 
 
 def _expand(aliases: tuple[str, ...], provinces: tuple[Province, ...]) -> tuple[str, ...]:
-    """Fill ``{province}`` with every province spelling."""
+    """Fill ``{province}`` with every province spelling, ``{city}`` with every centrally-run city's."""
     out: list[str] = []
     for alias in aliases:
         if _PROVINCE_SLOT in alias:
             out.extend(alias.replace(_PROVINCE_SLOT, s) for p in provinces for s in p.spellings)
+        elif _CITY_SLOT in alias:
+            out.extend(alias.replace(_CITY_SLOT, s) for p in provinces if p.city for s in p.spellings)
         else:
             out.append(alias)
     return tuple(dict.fromkeys(out))
