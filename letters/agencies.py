@@ -221,7 +221,7 @@ class _Matcher:
             if not central and agency in self.central_ids:
                 agency, category = None, "source"
             out.append(Hit(start, end, text[start:end], agency, category, entry.label))
-        return self._ministry_lists(text, folded, out, central)
+        return _party_of_body(self._ministry_lists(text, folded, out, central), folded)
 
     def _ministry_lists(self, text: str, folded: str, hits: list[Hit], central: bool) -> list[Hit]:
         """"Các Bộ: Quốc phòng, Công an …" names each ministry by its short name: one hit each."""
@@ -252,6 +252,21 @@ class _Matcher:
                 hits = [h for h in hits if h.end <= lo or h.start >= hi] + found
                 hits.sort(key=lambda h: h.start)
         return hits
+
+
+# "Đảng ủy Bộ Tư pháp", "Đảng ủy Mặt trận Tổ quốc": a body's own party committee acts for it.
+_PARTY_OF = re.compile(r"(?:dang uy|dang doan|ban can su dang)$")
+
+
+def _party_of_body(hits: list[Hit], folded: str) -> list[Hit]:
+    out: list[Hit] = []
+    for i, hit in enumerate(hits):
+        nxt = hits[i + 1] if i + 1 < len(hits) else None
+        if (nxt is not None and nxt.agency and _PARTY_OF.match(folded[hit.start:hit.end])
+                and not folded[hit.end:nxt.start].strip()):
+            continue
+        out.append(hit)
+    return out
 
 
 _MINISTRY_LIST = re.compile(r"\bcac bo(?: truong)?(?: cac bo)?\s*:\s*")
@@ -308,7 +323,7 @@ _GLUE_WORDS = (r"va|cung|voi|cac|tinh|cho|"
                r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan")
 # Extra glue in subject position: "Yêu cầu A, B; đề nghị C", "…Tỉnh ủy; lãnh đạo các sở …".
 _SUBJECT_GLUE_WORDS = (r"de nghi|kinh de nghi|yeu cau|giao|lanh dao|cac dong chi|dong chi|nguoi dung dau|"
-                       r"(?:pho\s+)?(?:thu truong|giam doc|chu tich|cuc truong|truong ban|truong phong|"
+                       r"(?:pho\s+)?(?:bo truong|thu truong|giam doc|chu tich|cuc truong|truong ban|truong phong|"
                        r"tong bien tap|chanh van phong|bi thu|hieu truong)")
 _GLUE = re.compile(rf"^(?:[\s,()]|\b(?:{_GLUE_WORDS})\b)*$")
 _SUBJECT_GLUE = re.compile(rf"^(?:[\s,;()]|\b(?:{_GLUE_WORDS}|{_SUBJECT_GLUE_WORDS})\b)*$")
