@@ -260,10 +260,15 @@ _PARTY_OF = re.compile(r"(?:dang uy|dang doan|ban can su dang)$")
 
 def _party_of_body(hits: list[Hit], folded: str) -> list[Hit]:
     out: list[Hit] = []
+    skip_to: int | None = None
     for i, hit in enumerate(hits):
+        if skip_to is not None:  # the body after a party committee: the hit starts at the committee
+            hit = Hit(skip_to, hit.end, hit.text, hit.agency, hit.category, hit.label)
+            skip_to = None
         nxt = hits[i + 1] if i + 1 < len(hits) else None
         if (nxt is not None and nxt.agency and _PARTY_OF.match(folded[hit.start:hit.end])
                 and not folded[hit.end:nxt.start].strip()):
+            skip_to = hit.start
             continue
         out.append(hit)
     return out
