@@ -171,9 +171,12 @@ def test_with_no_lead_anywhere_the_addressed_body_leads() -> None:
 
 
 def test_a_body_outside_the_taxonomy_is_still_a_subject() -> None:
-    """'Công an tỉnh chủ trì' names its own subject: nothing is inherited, Sở Y tế supports."""
+    """'Bảo hiểm xã hội tỉnh chủ trì' names its own subject (no id): nothing is inherited."""
+    assert roles("Bảo hiểm xã hội tỉnh chủ trì, phối hợp với Sở Y tế kiểm tra.",
+                 AgencyRoles(["cac_so_nganh"], [])) == ([], ["so_y_te"])
+    # v2: Công an tỉnh has its own id now
     assert roles("Công an tỉnh chủ trì, phối hợp với Sở Y tế kiểm tra.", AgencyRoles(["cac_so_nganh"], [])) == (
-        [], ["so_y_te"])
+        ["cong_an_tinh"], ["so_y_te"])
 
 
 def test_bodies_reported_to_or_answered_to_are_mentions() -> None:
@@ -209,8 +212,8 @@ def test_lists_of_sectors_and_localities() -> None:
     assert roles("Sở Y tế chủ trì, phối hợp với các sở, ngành, địa phương:") == (
         ["so_y_te"], ["cac_so_nganh", "ubnd_huyen"])
     assert roles("Sở Y tế phối hợp với các quận, huyện điều tra dịch tễ.")[1] == ["ubnd_huyen"]
-    # the district health centres are not the district governments
-    assert roles("Trung tâm Y tế các huyện, thị xã, thành phố lập danh sách F0.") == ([], [])
+    # the district health centres are not the district governments (v2: health facilities)
+    assert roles("Trung tâm Y tế các huyện, thị xã, thành phố lập danh sách F0.") == (["co_so_y_te"], [])
 
 
 def test_a_standing_body_description_is_not_a_second_lead() -> None:
@@ -223,14 +226,14 @@ def test_party_committees_and_mass_organisations_in_subject_position() -> None:
                  "trạng thái, trong đó:")[0] == ["ubnd_tinh"]
     lead, _ = roles("Yêu cầu cấp ủy, tổ chức đảng, chính quyền các cấp, Mặt trận Tổ quốc và các đoàn thể "
                     "chính trị - xã hội quán triệt phương châm phòng dịch.")
-    assert set(lead) == {"ubnd_huyen", "mttq"}
+    assert set(lead) == {"tinh_uy", "ubnd_huyen", "mttq"}  # v2: party committees are tinh_uy
 
 
 def test_district_offices_and_past_assignments_are_not_agencies() -> None:
     assert roles("Phòng Giáo dục và Đào tạo các huyện, thị xã, thành phố rà soát học sinh thiếu thiết bị.") == ([], [])
-    assert roles("Sở Tài chính bảo đảm kinh phí diễn tập từ nguồn đã giao cho Sở Y tế.") == ([], [])
+    assert roles("Sở Tài chính bảo đảm kinh phí diễn tập từ nguồn đã giao cho Sở Y tế.") == (["so_tai_chinh"], [])
     assert roles("Sở Du lịch chủ trì, phối hợp với Sở Y tế, UBND các địa phương ban hành bộ tiêu chí.") == (
-        [], ["so_y_te", "ubnd_huyen"])
+        ["so_khac"], ["so_y_te", "ubnd_huyen"])  # v2: other departments are so_khac
 
 
 def test_a_named_district_level_city_is_a_district_government() -> None:
@@ -241,3 +244,80 @@ def test_a_named_district_level_city_is_a_district_government() -> None:
     # a centrally-run city's committee, or "UBND Thành phố" with no name, is not a district body
     assert "ubnd_huyen" not in ids("UBND thành phố Hà Nội ban hành kế hoạch.")
     assert "ubnd_huyen" not in ids("UBND Thành phố chỉ đạo tiếp tục tiêm vắc xin.")
+
+
+# --------------------------------------------------------------------------- v2: letter level
+def croles(text: str, inherited: AgencyRoles | None = None, central: bool = True,
+           date: str | None = None) -> AgencyRoles:
+    return assign_roles(text, inherited, central=central, date=date)[0]
+
+
+def test_a_ministry_cited_is_a_source_but_told_to_act_is_the_lead() -> None:
+    cited = "Thực hiện Công văn số 2116/BYT-DP ngày 12/4/2023 của Bộ Y tế, các đơn vị tăng cường giám sát."
+    assert croles(cited).lead == [] and "bo_y_te" not in croles(cited).support
+    told = croles("Giao Bộ Y tế chủ trì, phối hợp với Bộ Công an hướng dẫn các địa phương giám sát tại cửa khẩu.")
+    assert (told.lead, told.support) == (["bo_y_te"], ["bo_khac", "ubnd_cac_tinh"])
+    assert told.names == {"bo_khac": ["Bộ Công an"]}
+    # the same sentence in a provincial letter: ministries stay cited sources, as in v1
+    local = croles("Giao Bộ Y tế chủ trì, phối hợp với Sở Y tế tổ chức giám sát.", central=False)
+    assert (local.lead, local.support) == ([], ["so_y_te"])
+    assert ids("Bộ Y tế, Chính phủ, Thủ tướng Chính phủ") == []  # find_mentions: provincial by default
+
+
+def test_a_ministry_directing_its_force_and_the_government_asking_ministries() -> None:
+    r = croles("Bộ Công an chỉ đạo lực lượng công an phối hợp với các địa phương kiểm soát chặt chẽ.")
+    assert r.lead == ["bo_khac"] and r.names == {"bo_khac": ["Bộ Công an"]}
+    assert "ubnd_cac_tinh" in r.support
+    head = croles("Thủ tướng Chính phủ yêu cầu Bộ trưởng các Bộ, Thủ trưởng cơ quan ngang Bộ, cơ quan thuộc "
+                  "Chính phủ, Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương:")
+    assert head.lead == ["cac_bo_nganh", "ubnd_cac_tinh"]
+    assert croles("Theo dõi sát diễn biến mưa lũ, chủ động phương án sơ tán dân.", head).lead == head.lead
+
+
+def test_ministries_listed_by_short_name_keep_their_names() -> None:
+    r = croles("Các Bộ: Quốc phòng, Công an, Y tế theo chức năng, nhiệm vụ chủ động hỗ trợ địa phương.")
+    assert r.lead == ["bo_khac", "bo_y_te"]
+    assert r.names == {"bo_khac": ["Bộ Quốc phòng", "Bộ Công an"]}
+    # inherited with the id
+    sub = croles("Bố trí lực lượng, phương tiện sẵn sàng cứu hộ.", r)
+    assert sub.lead == ["bo_khac", "bo_y_te"] and sub.names == r.names
+
+
+def test_localities_by_letter_level_and_date() -> None:
+    text = "Các địa phương tổ chức tổng vệ sinh môi trường, diệt lăng quăng."
+    assert croles(text, central=True).lead == ["ubnd_cac_tinh"]
+    assert croles(text, central=False, date="2024-05-02").lead == ["ubnd_huyen"]
+    assert croles(text, central=False, date="2025-09-15").lead == ["ubnd_xa"]
+    assert croles(text, central=False).lead == ["ubnd_huyen"]
+    # commune level has its own id at any date; health stations are health facilities
+    r = croles("UBND các xã, phường, thị trấn chỉ đạo trạm y tế rà soát trẻ chưa tiêm.", central=False)
+    assert (r.lead, r.support) == (["ubnd_xa"], ["co_so_y_te"])
+    assert croles("Chủ tịch UBND cấp xã chịu trách nhiệm trước Chủ tịch UBND tỉnh.", central=False).lead == ["ubnd_xa"]
+
+
+def test_former_bodies_without_an_id_have_v2_ids() -> None:
+    r = croles("Công an tỉnh chủ trì, phối hợp với Bộ Chỉ huy Quân sự tỉnh, Sở Tài chính và Sở Nông nghiệp "
+               "và Môi trường kiểm soát việc vận chuyển gia cầm.", central=False)
+    assert (r.lead, r.support) == (["cong_an_tinh"], ["quan_su_bien_phong", "so_tai_chinh", "so_nong_nghiep"])
+    r = croles("Sở Tư pháp, Sở Xây dựng và Ban Tuyên giáo Tỉnh ủy tuyên truyền quy định mới.", central=False)
+    assert (r.lead, r.names) == (["so_khac", "tinh_uy"], {"so_khac": ["Sở Tư pháp", "Sở Xây dựng"]})
+    assert croles("Các bệnh viện, Trung tâm Y tế huyện bố trí giường hồi sức.", central=False).lead == ["co_so_y_te"]
+
+
+def test_a_party_committee_of_a_body_acts_for_that_body() -> None:
+    r = croles("Giao Đảng ủy Bộ Tư pháp chủ trì, phối hợp với Đảng ủy Mặt trận Tổ quốc rà soát quy định.")
+    assert (r.lead, r.support, r.names) == (["bo_khac"], ["mttq"], {"bo_khac": ["Bộ Tư pháp"]})
+
+
+def test_names_travel_in_the_clause_json() -> None:
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter("BỘ Y TẾ\nSố: 12/BYT-DP\nHà Nội, ngày 3 tháng 8 năm 2025\n\n"
+                          "Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương\n\n"
+                          "1. Giao Bộ Công an chủ trì, phối hợp với các địa phương kiểm soát vận chuyển gia cầm.\n"
+                          "2. Các địa phương tổ chức tiêm phòng cho đàn gia cầm.\n")
+    assert letter.central
+    by_path = {c.path: c for c in letter.clauses}
+    one = by_path["1"].to_dict()["agencies"]
+    assert one["lead"] == ["bo_khac"] and one["names"] == {"bo_khac": ["Bộ Công an"]}
+    assert by_path["2"].agencies.lead == ["ubnd_cac_tinh"]

@@ -17,13 +17,17 @@ SPEC_THEMES = ["vaccination", "surveillance", "testing", "treatment", "quarantin
 SPEC_THEMES_V2 = ["vector_control", "animal_health", "sanitation", "food_safety"]
 SPEC_AGENCIES = ["ubnd_tinh", "so_y_te", "cdc", "so_tttt", "so_ldtbxh", "so_gddt", "so_cong_thuong",
                  "qltt", "ubnd_huyen", "cac_so_nganh", "mttq", "bao_chi", "ban_dan_van", "bcd_tinh"]
+# v2 agencies, central level first, then province and local level (after the v1 ids)
+SPEC_AGENCIES_V2 = ["chinh_phu", "bo_y_te", "cac_bo_nganh", "bo_khac", "ubnd_cac_tinh",
+                    "so_nong_nghiep", "so_tai_chinh", "cong_an_tinh", "quan_su_bien_phong", "so_khac",
+                    "ubnd_xa", "co_so_y_te", "tinh_uy"]
 
 
 def test_builtin_taxonomy_has_the_spec_ids_in_order() -> None:
     tax = load_taxonomy()
     assert tax.version == 2
     assert tax.theme_ids == SPEC_THEMES + SPEC_THEMES_V2
-    assert tax.agency_ids == SPEC_AGENCIES
+    assert tax.agency_ids == SPEC_AGENCIES + SPEC_AGENCIES_V2
 
 
 def test_labels_and_names_are_vietnamese() -> None:
@@ -110,14 +114,14 @@ def test_a_province_extends_the_builtin_file_without_code(tmp_path: Path) -> Non
     path = _write(tmp_path, {
         "extends": "builtin", "version": 1,
         "agencies": [{"id": "so_y_te", "name": "Sở Y tế", "aliases": ["Sở Y tế Lạng Sơn mới"]},
-                     {"id": "cong_an", "name": "Công an tỉnh", "aliases": ["Công an tỉnh"]}],
+                     {"id": "bhxh", "name": "Bảo hiểm xã hội tỉnh", "aliases": ["Bảo hiểm xã hội tỉnh"]}],
     })
     tax = load_taxonomy(path)
-    assert tax.agency_ids == [*SPEC_AGENCIES, "cong_an"]
+    assert tax.agency_ids == [*SPEC_AGENCIES, *SPEC_AGENCIES_V2, "bhxh"]
     assert "Sở Y tế Lạng Sơn mới" in tax.agency("so_y_te").aliases
-    assert "ngành Y tế" in tax.agency("so_y_te").aliases  # the built-in aliases are kept
-    found = [m.agency for m in find_mentions("Công an tỉnh phối hợp với Sở Y tế", tax)]
-    assert found == ["cong_an", "so_y_te"]
+    assert "Giám đốc Sở Y tế" in tax.agency("so_y_te").aliases  # the built-in aliases are kept
+    found = [m.agency for m in find_mentions("Bảo hiểm xã hội tỉnh phối hợp với Sở Y tế", tax)]
+    assert found == ["bhxh", "so_y_te"]
 
 
 def test_environment_variable_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,4 +129,41 @@ def test_environment_variable_selects_the_file(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("CONGVAN_TAXONOMY", str(path))
     assert load_taxonomy().agency_ids == ["so_y_te"]
     monkeypatch.delenv("CONGVAN_TAXONOMY")
-    assert load_taxonomy().agency_ids == SPEC_AGENCIES
+    assert load_taxonomy().agency_ids == SPEC_AGENCIES + SPEC_AGENCIES_V2
+
+
+def test_v2_agencies_levels_names_and_unique_ids() -> None:
+    tax = load_taxonomy()
+    assert tax.central_ids == {"chinh_phu", "bo_y_te", "cac_bo_nganh", "bo_khac", "ubnd_cac_tinh"}
+    assert tax.keep_name_ids == {"bo_khac", "so_khac"}
+    names = [n for n, _ in tax.agency("bo_khac").members]
+    assert "Bộ Công an" in names and "Ngân hàng Nhà nước Việt Nam" in names
+    assert "Sở Tư pháp" in [n for n, _ in tax.agency("so_khac").members]
+    # the former id-less bodies now have ids; cited sources carry none
+    assert not any(b.id for b in (*tax.sources, *tax.other_bodies))
+    other = {b.name for b in tax.other_bodies}
+    assert not other & {"Công an tỉnh", "Sở Tài chính", "Trung tâm Y tế huyện", "Ban Tuyên giáo Tỉnh ủy"}
+
+
+def test_contextual_wording_depends_on_level_and_date() -> None:
+    tax = load_taxonomy()
+    local = next(c for c in tax.contextual if c.name == "các địa phương")
+    assert local.resolve(central=True) == "ubnd_cac_tinh"
+    assert local.resolve(central=False, date="2024-12-30") == "ubnd_huyen"
+    assert local.resolve(central=False, date="2025-07-01") == "ubnd_xa"
+    assert local.resolve(central=False, date="2025") == "ubnd_huyen"  # year alone: not known to be after
+    assert local.resolve(central=False, date=None) == "ubnd_huyen"
+
+
+def test_a_source_reusing_an_agency_id_is_refused(tmp_path: Path) -> None:
+    data = _minimal()
+    data["sources"] = [{"id": data["agencies"][0]["id"], "name": "Bộ Y tế", "aliases": ["Bộ Y tế"]}]
+    with pytest.raises(TaxonomyError, match="reuses agency id"):
+        load_taxonomy(_write(tmp_path, data))
+
+
+def test_contextual_entries_must_name_known_ids(tmp_path: Path) -> None:
+    data = _minimal()
+    data["contextual"] = [{"name": "các địa phương", "central": "nope", "provincial": data["agencies"][0]["id"]}]
+    with pytest.raises(TaxonomyError, match="unknown agency id 'nope'"):
+        load_taxonomy(_write(tmp_path, data))
