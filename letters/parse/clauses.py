@@ -272,4 +272,7 @@ def _addressee_roles(recipients: list[str], tax: Taxonomy, *, central: bool = Fa
     if len(ids) != 1:
         return None
     labels = list(dict.fromkeys(h.label for h in hits if h.label))
+    if central and ids == ["ubnd_cac_tinh"] and not any(fold(h.text).startswith(("cac ", "ubnd cac", "uy ban nhan dan cac"))
+                                                      for h in hits):
+        ids = ["ubnd_tinh"]  # a central letter sent to one named province: that province's UBND leads
     return AgencyRoles(lead=ids, names={ids[0]: labels} if labels else {})
