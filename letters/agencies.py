@@ -218,6 +218,8 @@ class _Matcher:
             agency, category = entry.agency, entry.category
             if entry.ctx is not None:
                 agency = self.contextual[entry.ctx].resolve(central, date)
+                if agency is None:  # names no agency at this level: left as plain words
+                    continue
             if not central and agency in self.central_ids:
                 agency, category = None, "source"
             out.append(Hit(start, end, text[start:end], agency, category, entry.label))
@@ -343,7 +345,9 @@ _BOUNDARY = re.compile(r"(?:[.;:!?]|\n)\s+")
 # Right after "phối hợp (chặt chẽ, có hiệu quả) với" / "với sự phối hợp của".
 _SUPPORT_BEFORE = re.compile(
     r"(?:\bphoi hop(?:\s+chat che|\s+thuong xuyen|\s+dong bo|\s+tot|\s*,?\s*co hieu qua)*"
-    r"(?:\s*,)?(?:\s+voi)?|\bsu\s+phoi hop(?:\s+chat che)?\s+cua|\bphoi hop\s+cua)[\s(]*$")
+    r"(?:\s*,)?(?:\s+voi)?|\bsu\s+phoi hop(?:\s+chat che)?\s+cua|\bphoi hop\s+cua)"
+    # "phối hợp với các cơ quan liên quan và UBND các huyện": the named body still cooperates
+    r"(?:\s+cac\s+(?:co\s+quan|don\s+vi|nganh)(?:\s*,\s*don\s+vi)?(?:\s+co)?\s+lien\s+quan\s*(?:,|va)?)?[\s(]*$")
 # What follows a list: "(theo chức năng, nhiệm vụ) (có trách nhiệm) chủ trì" / "… phối hợp".
 _DUTY = r"[\s,:]*(?:theo\s+chuc\s+nang\s*,?\s*nhiem\s+vu(?:\s+duoc\s+giao)?[\s,]*)?(?:co\s+trach\s+nhiem\s+)?"
 _TAIL_LEAD = re.compile(rf"^{_DUTY}(?:lam\s+)?(?:la\s+co\s+quan\s+)?chu\s+tri")

@@ -82,11 +82,11 @@ class ContextualBody:
     aliases: tuple[str, ...]
     patterns: tuple[str, ...]
     central: str
-    provincial: str
+    provincial: str | None  # None: in a provincial letter the wording names no agency
     since_date: str | None = None
     since_id: str | None = None
 
-    def resolve(self, central: bool, date: str | None = None) -> str:
+    def resolve(self, central: bool, date: str | None = None) -> str | None:
         if central:
             return self.central
         if self.since_date and self.since_id and date and len(date) >= 7 and date >= self.since_date[:len(date)]:
@@ -305,7 +305,8 @@ def _contextual(raw: Any, path: str, provinces: tuple[Province, ...], ids: set[s
         name = _required_str(entry, "name", where)
         patterns = _strings(entry.get("patterns"), where, "patterns")
         _check_patterns(patterns, where)
-        central, provincial = _required_str(entry, "central", where), _required_str(entry, "provincial", where)
+        central = _required_str(entry, "central", where)
+        provincial = _required_str(entry, "provincial", where) if entry.get("provincial") is not None else None
         since = entry.get("provincial_since") or {}
         since_date, since_id = since.get("date"), since.get("id")
         for ref in (central, provincial, since_id):

@@ -321,3 +321,13 @@ def test_names_travel_in_the_clause_json() -> None:
     one = by_path["1"].to_dict()["agencies"]
     assert one["lead"] == ["bo_khac"] and one["names"] == {"bo_khac": ["Bộ Công an"]}
     assert by_path["2"].agencies.lead == ["ubnd_cac_tinh"]
+
+
+def test_related_bodies_are_the_ministries_only_in_a_central_letter() -> None:
+    text = "Bộ Nông nghiệp và Môi trường chủ trì, phối hợp với Bộ Tư pháp và các cơ quan có liên quan rà soát."
+    r = croles(text)
+    assert (r.lead, r.support) == (["bo_khac"], ["cac_bo_nganh"])
+    assert r.names == {"bo_khac": ["Bộ Nông nghiệp và Môi trường"]}  # the lead's name only
+    # provincial: plain words, and the body named after them still cooperates
+    r = croles("Sở Y tế chủ trì, phối hợp với các cơ quan liên quan và UBND các huyện triển khai.", central=False)
+    assert (r.lead, r.support) == (["so_y_te"], ["ubnd_huyen"])
