@@ -211,8 +211,8 @@ def test_so_y_te_header_with_columns_on_one_line() -> None:
     assert (letter.signer.name, letter.signer.title) == ("Nguyễn Văn An", "Phó Giám đốc")
     clauses = by_path(letter)
     assert [c.path for c in letter.clauses] == ["preamble", "1", "2", "closing"]
-    assert roles(clauses["1"]) == (["cdc"], [])
-    assert roles(clauses["2"]) == ([], [])  # district health centres are not in the taxonomy
+    assert roles(clauses["1"]) == (["cdc"], ["co_so_y_te"])  # v2: district health centres are co_so_y_te
+    assert roles(clauses["2"]) == (["co_so_y_te"], [])
     assert refs(letter)["37/KH-UBND"] == ("Kế hoạch", "2024-02-16", "UBND tỉnh Lào Cai")
 
 
@@ -509,7 +509,7 @@ Lò Văn Tiến
     clauses = by_path(letter)
     assert clauses["I.1"].heading == "MỤC ĐÍCH, YÊU CẦU"  # an all-caps caption is a heading only
     assert clauses["II"].text == "Kinh phí thực hiện từ ngân sách tỉnh."
-    assert roles(clauses["III.1.-1"]) == (["so_y_te"], [])
+    assert roles(clauses["III.1.-1"]) == (["so_y_te"], ["so_tai_chinh"])  # v2: Sở Tài chính has an id
     assert roles(clauses["III.2.+1"]) == (["so_tttt"], ["bao_chi"])  # "Chỉ đạo các cơ quan báo chí"
 
 
@@ -542,7 +542,7 @@ Lê Văn Lương
         ("preamble", "preamble"), ("preamble.2", "preamble"), ("Đ1", "directive"), ("Đ2", "directive"),
         ("Đ2.a", "directive"), ("Đ2.b", "directive"), ("Đ3", "closing"), ("Đ4", "closing")]
     clauses = by_path(letter)
-    assert roles(clauses["Đ2.a"]) == (["so_y_te"], [])
+    assert roles(clauses["Đ2.a"]) == (["so_y_te"], ["so_tai_chinh"])  # v2: Sở Tài chính has an id
     assert roles(clauses["Đ2.b"]) == (["ubnd_huyen"], [])
     assert refs(letter) == {"456/TTr-SYT": ("Tờ trình", "2022-09-10", "Sở Y tế")}  # a law without number is no reference
     assert (letter.signer.name, letter.signer.title) == ("Lê Văn Lương", "Chủ tịch")
@@ -623,7 +623,8 @@ def test_tag_json_shape() -> None:
     assert data["document"]["date"] == {"year": 2024, "month": 3, "day": 5}
     clause = data["clauses"][1]
     assert {"clause_id", "path", "kind", "text", "themes", "agencies"} <= set(clause)
-    assert clause["agencies"] == {"lead": ["cdc"], "support": []}
+    # interface v2: "names" (own names behind *_khac ids); district health centres are co_so_y_te
+    assert clause["agencies"] == {"lead": ["cdc"], "support": ["co_so_y_te"], "names": {}}
     assert clause["themes"] == []  # themes come from the tagger
 
 

@@ -11,7 +11,11 @@ It never removes or moves a label and never adds a v1 id (their labels were deci
 v1 and stay as they are). Rerunnable: a second run changes nothing. ``--check`` only reports
 (exit status 1 when something would change).
 
-    python -m congvan.training.migrate_v2 [--check] [--data-dir training/data]
+The parser oracles (``samples/letters`` and ``tests/data/letters``: ``*.expected.json`` with
+``agencies_by_item``, also team-written) are migrated the same way with ``--oracles``: an item
+takes the parser's v2 roles when they only add v2 ids to its v1 labels (same order as the parser).
+
+    python -m congvan.training.migrate_v2 [--check] [--data-dir training/data] [--oracles]
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from pathlib import Path
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.training.records import DATA_DIR, read_jsonl
 
-__all__ = ["V1_AGENCY_IDS", "migrate_record", "migrate_file", "main"]
+__all__ = ["V1_AGENCY_IDS", "main", "migrate_file", "migrate_oracle", "migrate_record"]
 
 #: The agency ids of taxonomy v1 (shared/spec/taxonomy.md): their labels are never touched.
 V1_AGENCY_IDS = frozenset({
@@ -66,10 +70,47 @@ def migrate_file(path: Path, tax: Taxonomy, write: bool = True) -> Counter[str]:
     return counts
 
 
+def migrate_oracle(path: Path, tax: Taxonomy, write: bool = True) -> Counter[str]:
+    """Add v2 ids to an oracle's ``agencies_by_item`` where the parser's roles only add v2 ids."""
+    from congvan.letters.parse import parse_letter
+
+    counts: Counter[str] = Counter()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = data.get("agencies_by_item") or {}
+    if not items:
+        return counts
+    text = path.with_name(path.name.replace(".expected.json", ".txt")).read_text(encoding="utf-8")
+    letter = parse_letter(text, source=path.name, taxonomy=tax)
+    by_path = {c.path: c for c in letter.clauses}
+    directives = [c for c in letter.clauses if c.kind == "directive"]
+    for key, want in items.items():
+        clause = by_path.get(key) or by_path.get(f"Đ{key}") or (
+            directives[0] if key == "1" and len(directives) == 1 else None)
+        if clause is None:
+            continue
+        changed = False
+        for role in ("lead", "support"):
+            got = list(getattr(clause.agencies, role))
+            old = list(want.get(role) or [])
+            new = [a for a in got if a not in V1_AGENCY_IDS and a not in old]
+            v1_part = [a for a in got if a not in new]
+            same = v1_part == old if role == "lead" else sorted(v1_part) == sorted(old)
+            if new and same:
+                want[role] = got if role == "lead" else [*old, *new]
+                counts.update(f"{role}:{a}" for a in new)
+                changed = True
+        counts["clauses"] += changed
+    if write and counts.get("clauses"):
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DATA_DIR)
     ap.add_argument("--check", action="store_true", help="report only; exit 1 when something would change")
+    ap.add_argument("--oracles", action="store_true",
+                    help="also the parser oracles of samples/letters and tests/data/letters")
     args = ap.parse_args(argv)
     tax = load_taxonomy()
     total: Counter[str] = Counter()
@@ -77,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         counts = migrate_file(path, tax, write=not args.check)
         total.update(counts)
         print(f"{path.name}: {counts.get('clauses', 0)} clauses changed")
+    if args.oracles:
+        root = args.data_dir.resolve().parents[1]
+        for path in sorted([*(root / "samples" / "letters").glob("*.expected.json"),
+                            *(root / "tests" / "data" / "letters").glob("*.expected.json")]):
+            counts = migrate_oracle(path, tax, write=not args.check)
+            total.update(counts)
+            if counts.get("clauses"):
+                print(f"{path.name}: {counts['clauses']} items changed")
     for key, n in sorted(total.items()):
         if key != "clauses":
             print(f"  {key}: +{n}")
