@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -343,6 +343,31 @@ class Collection:
             old = self.store.set_clause_labels(clause_id, themes, lead, support)
             self._commit_snapshot()
         return old
+
+    def retag_themes(self, tagger: Any, keep: Callable[[str, str], bool] | None = None,
+                     batch: int = 64, progress: Callable[[int, int], None] | None = None) -> int:
+        """Re-tag the themes of stored directive clauses with ``tagger`` (anything with
+        ``tag_clauses``), e.g. after a better tagger was trained. ``keep(clause_id, text)`` true
+        leaves a clause as it is (staff corrections). Works in batches so searches and uploads
+        interleave; returns the number of clauses re-tagged."""
+        from congvan.letters.schema import Clause
+
+        todo = [row for row in self.store.directive_clauses() if keep is None or not keep(row[0], row[1])]
+        themes: dict[str, list[dict[str, Any]]] = {}
+        for s in range(0, len(todo), batch):
+            clauses = [Clause(clause_id=cid, path="", kind="directive", text=text, heading=heading)
+                       for cid, text, heading in todo[s:s + batch]]
+            tagger.tag_clauses(clauses)
+            themes.update({c.clause_id: [{"id": t.id, "score": t.score} for t in c.themes] for c in clauses})
+            if progress is not None:
+                progress(len(themes), len(todo))
+        texts = {cid: text for cid, text, _ in todo}
+        with self._write_lock():
+            if keep is not None:  # a correction saved while we were tagging wins
+                themes = {cid: v for cid, v in themes.items() if not keep(cid, texts[cid])}
+            done = self.store.set_clause_themes(themes)
+            self._commit_snapshot()
+        return done
 
     def rebuild(self, reembed: bool = False, show_progress: bool = False) -> None:
         """Rebuild every derived structure from SQLite; ``reembed`` also recomputes embeddings

@@ -495,6 +495,22 @@ class Store:
         return {"doc_id": row[0], "text": row[1], "themes": json.loads(row[2]),
                 "lead": json.loads(row[3]), "support": json.loads(row[4])}
 
+    def directive_clauses(self) -> list[tuple[str, str, str | None]]:
+        """``(clause_id, text, heading)`` of every directive clause (re-tagging with a new tagger)."""
+        rows = self.conn.execute(
+            "SELECT clause_id, text, heading FROM clauses WHERE kind = 'directive' ORDER BY id").fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def set_clause_themes(self, themes: dict[str, list[dict[str, Any]]]) -> int:
+        """Overwrite the themes (``[{"id", "score"}]``) of many clauses in one transaction; agencies
+        stay. Returns how many rows changed."""
+        if not themes:
+            return 0
+        with self.write() as conn:
+            cur = conn.executemany("UPDATE clauses SET themes = ? WHERE clause_id = ?",
+                                   [(_json(v), k) for k, v in themes.items()])
+            return int(cur.rowcount or 0)
+
     def clause_texts(self) -> tuple[np.ndarray, list[str]]:
         rows = self.conn.execute("SELECT id, text FROM clauses ORDER BY id").fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]

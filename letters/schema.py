@@ -113,6 +113,8 @@ class Letter:
     central: bool = False  # a national body (ministry, Government, central party): no province
     province_now: str | None = None  # the province that area belongs to after the 2025 merger (v2)
     diseases: list[str] = field(default_factory=list)  # disease ids the letter is about (v2)
+    #: which theme tagger filled ``themes`` (``{"name", "provisional"}``), set by the tagging step
+    tagger: dict[str, Any] | None = None
 
     def document_dict(self) -> dict[str, Any]:
         """The ``document`` object of the tag JSON."""
@@ -138,4 +140,7 @@ class Letter:
 
     def to_dict(self) -> dict[str, Any]:
         """The full ``congvan tag --json`` object."""
-        return {"document": self.document_dict(), "clauses": [c.to_dict() for c in self.clauses]}
+        out: dict[str, Any] = {"document": self.document_dict(), "clauses": [c.to_dict() for c in self.clauses]}
+        if self.tagger is not None:
+            out = {"tagger": dict(self.tagger), **out}
+        return out

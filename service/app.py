@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from congvan.service.api.routers import corrections, health, letters, search
+from congvan.service.api.routers import corrections, health, jobs, letters, search
 from congvan.service.config import Settings, get_settings
 from congvan.service.http.access import check_write_routes
 from congvan.service.http.security import require_reader
@@ -32,11 +32,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.collection = core.collection  # what older code and tests read
         app.state.pool = WorkPool(cfg.cpu_workers, cfg.cpu_queue, cfg.retry_after_s,
                                   processes=cfg.parse_in_processes)
+        # auto backend, first start: serve on torch now, export ONNX for the next start meanwhile
+        from congvan.models.encoder import export_in_background
+
+        export_in_background(cfg)
+        # Themes: the fine-tuned tagger if there is one, else the provisional one while the
+        # fine-tuning job runs in another process; never trained inside a request.
+        from congvan.service.jobs import BackgroundTagging
+
+        app.state.background = BackgroundTagging(cfg, core.collection, auto_train=cfg.background_training).start()
         try:
-            # The theme tagger, loaded once per process (trained first if this home has none yet).
+            # The fine-tuned theme tagger, if this home has one, loaded before the first request.
             await run_in_threadpool(core.load_tagger)
             yield
         finally:
+            app.state.background.stop()
             app.state.pool.shutdown(wait=True)
             core.close()
 
@@ -55,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     # Reading is open unless CONGVAN_PROTECT_SEARCH (with CONGVAN_API_KEY); every write route
     # comes from write_router and carries its own check (service/http/access.py).
-    for read_router in (letters.router, search.router):
+    for read_router in (letters.router, search.router, jobs.router):
         app.include_router(read_router, dependencies=[Depends(require_reader)])
     for write in (letters.tagging, letters.writes, corrections.writes):
         app.include_router(write)

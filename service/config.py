@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     max_seq_length: int = Field(default=256, ge=16, le=512, description="Tokens per clause fed to the encoder.")
     num_threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores.")
     query_threads: int = Field(default=1, ge=0, description="torch threads for one search query; 0 = num_threads.")
+    encoder_backend: str = Field(
+        default="auto",
+        description=(
+            "Encoder runtime: 'auto' (ONNX Runtime int8 once exported beside the model by `serve`; "
+            "torch until then), 'torch', 'onnx' (fp32, same vectors as torch) or 'onnx-int8'."
+        ),
+    )
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted letter file.")
     index: Path | None = Field(default=None, description="Index folder (default: HOME/index).")
     shared_dir: Path = Field(
@@ -72,8 +79,8 @@ class Settings(BaseSettings):
     tagger: str = Field(
         default="auto",
         description=(
-            "Theme tagger: 'auto' (the promoted model in HOME/models/tagger, trained from the shipped "
-            "dataset the first time it is needed), 'off' (no themes, rule-based agencies only), or "
+            "Theme tagger: 'auto' (the promoted model in HOME/models/tagger; until it exists, a provisional "
+            "TF-IDF model while it trains in the background), 'off' (no themes, rule-based agencies only), or "
             "the path of a model folder written by `congvan train`."
         ),
     )
@@ -95,7 +102,14 @@ class Settings(BaseSettings):
     )
     tagger_preset: str = Field(
         default="full",
-        description="Training preset for the first-run tagger ('full'; 'smoke' = seconds, for tests/CI).",
+        description="Training preset of the background fine-tuning job ('full'; 'smoke' = seconds, for tests/CI).",
+    )
+    background_training: bool = Field(
+        default=True,
+        description=(
+            "Start fine-tuning the theme tagger in a background process when the server starts and "
+            "none exists yet (themes are provisional until it is swapped in)."
+        ),
     )
 
     @field_validator("api_key", mode="before")

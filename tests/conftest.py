@@ -14,4 +14,5 @@ def encoder():
     from congvan.models.encoder import load_encoder
     from congvan.service.config import BUNDLED_MODEL, Settings
 
-    return load_encoder(Settings(home=TEST_HOME, model=BUNDLED_MODEL))
+    # the torch path: the reference the ONNX export is tested against (tests/test_encoder_onnx.py)
+    return load_encoder(Settings(home=TEST_HOME, model=BUNDLED_MODEL, encoder_backend="torch"))

@@ -25,7 +25,7 @@ from congvan.models.tagger import default_tagger_dir as _default_tagger_dir
 from congvan.service.config import BUNDLED_MODEL, Settings
 from congvan.service.tagging import clear_tagger_cache, get_default_tagger
 from tests.conftest import TEST_HOME
-from tests.tagger_toy import link_base_model, smoke_run, write_toy_dataset
+from tests.tagger_toy import smoke_run, write_toy_dataset
 
 # Tests never start a full training: the service's first-run training uses the smoke preset.
 os.environ.setdefault("CONGVAN_TAGGER_PRESET", "smoke")
@@ -200,33 +200,39 @@ def test_tagger_off_gives_no_themes(tmp_path: Path) -> None:
     assert not _default_tagger_dir(settings.models_dir).exists()  # nothing trained
 
 
-def test_first_use_trains_a_tagger_once_and_serves_it(tmp_path: Path, encoder, caplog, monkeypatch) -> None:
-    """No tagger in a fresh home: the first tag_letter trains one (smoke preset here), installs
-    it as the default and keeps it loaded; the next call reuses it."""
+def test_first_use_fits_the_provisional_tagger_and_never_fine_tunes(tmp_path: Path, caplog, monkeypatch) -> None:
+    """No tagger in a fresh home: tag_letter fits the provisional TF-IDF tagger (seconds), marks
+    the letter provisional and trains nothing else; the model is saved with a manifest, loaded once."""
     import congvan.training.dataset as dataset_mod
     from congvan.letters.parse import parse_letter
-    from congvan.service.tagging import tag_letter
+    from congvan.models.tagger.provisional import load_provisional, provisional_dir
+    from congvan.service.tagging import active_tagger, tag_letter
 
     data = write_toy_dataset(tmp_path / "data")
     monkeypatch.setattr(dataset_mod, "DATA_DIR", data)  # the "shipped" dataset of this test
     home = tmp_path / "home"
-    link_base_model(home)
     settings = Settings(home=home, model=BUNDLED_MODEL, tagger_preset="smoke")
     clear_tagger_cache()
     letter = parse_letter("1. Giao Sở Y tế chủ trì tổ chức tiêm vét vắc xin cho người chưa tiêm đủ liều.\n"
                           "2. Sở Thông tin và Truyền thông đẩy mạnh tuyên truyền trên báo chí.\n")
     with caplog.at_level(logging.INFO, logger="congvan.tagger"):
         tag_letter(letter, settings)
-    assert "training one now" in caplog.text and "preset 'smoke'" in caplog.text
-    assert (_default_tagger_dir(settings.models_dir) / "manifest.json").is_file()
-    assert not (data / "splits.json").exists()  # first-run training never writes into the dataset
-    first = get_default_tagger(settings)
-    assert get_default_tagger(settings) is first  # loaded once per process
+    assert "fitting the provisional one" in caplog.text
+    assert letter.tagger == {"name": letter.tagger["name"], "provisional": True}
+    assert letter.to_dict()["tagger"]["provisional"] is True
+    assert not _default_tagger_dir(settings.models_dir).exists()  # no fine-tuning in the tagging step
+    assert get_default_tagger(settings) is None
+    assert not (data / "splits.json").exists()
+    first = active_tagger(settings)
+    assert active_tagger(settings) is first  # loaded once per process
+    saved = load_provisional(provisional_dir(settings.models_dir))
+    assert saved.manifest["kind"] == "provisional-tagger" and saved.theme_ids == first.theme_ids
+    thresholds = dict(zip(first.theme_ids, first.thresholds))
     for clause in letter.clauses:
         scores = [t.score for t in clause.themes]
         assert scores == sorted(scores, reverse=True)
-        thresholds = dict(zip(first.theme_ids, first.thresholds))
         assert all(t.score >= thresholds[t.id] - 1e-4 for t in clause.themes)
+    assert any(t.id == "vaccination" for t in letter.clauses[0].themes)
     assert letter.clauses[0].agencies.lead == ["so_y_te"]  # rules kept
     clear_tagger_cache()
 

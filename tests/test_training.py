@@ -256,6 +256,8 @@ def test_congvan_train_writes_a_complete_model_folder(run: dict) -> None:
     proc = run["proc"]
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Themes (fine-tuned tagger" in proc.stdout and "micro" in proc.stdout
+    # a progress bar with the phase and the time left, ending at 100 %
+    assert "Huấn luyện:" in proc.stderr and "100%|" in proc.stderr and "tinh chỉnh" in proc.stderr
     folder: Path = run["folder"]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == "tagger" and manifest["format_version"] == 2

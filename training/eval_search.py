@@ -167,6 +167,9 @@ def load_benchmark(name: str, split: str, data: Path) -> Benchmark:
 def _corpus_hash(bench: Benchmark, encoder) -> str:
     h = hashlib.sha256()
     h.update(f"{encoder.name}|{encoder.dim}|{getattr(encoder, 'max_seq_length', '')}".encode())
+    backend = getattr(encoder, "backend", "torch")
+    if backend != "torch":  # ONNX vectors get their own index (torch keeps its cached one)
+        h.update(f"|{backend}".encode())
     for letter in bench.letters:
         h.update(letter.doc_id.encode())
     return h.hexdigest()[:12]

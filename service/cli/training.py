@@ -68,6 +68,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     from congvan.training.train import run_training
 
     settings = _settings()
+    if args.background or args.status:
+        return _background(args, settings)
+    from congvan.service.jobs import job_alive
+
+    if job_alive(settings.home):
+        print("Một lượt huấn luyện nền đang chạy (chỉ một lượt một lúc): theo dõi tiến độ của nó. "
+              "Đợi nó xong rồi chạy lại `congvan train` nếu cần.", file=sys.stderr)
+        return _follow(settings)
     try:
         config = preset(args.preset, method=args.method, epochs=args.epochs, train_layers=args.train_layers,
                         max_seq_length=args.max_seq_length, seed=args.seed, learning_rate=args.lr,
@@ -82,14 +90,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     if first and not args.promote:
         print(f"(no default tagger yet in {default_tagger_dir(settings.models_dir)}: this run is installed as the default)",
               file=sys.stderr)
+    bar = _bar("Huấn luyện")
     try:
         result = run_training(config, settings.models_dir, corrections_file=corrections_file(settings_from(args)),
                               num_threads=settings.num_threads, shared_dir=None if args.data else settings.shared_dir,
                               data_dir=args.data, out=args.out, promote=promote,
-                              command=command_line(), use_corrections=not args.no_corrections)
+                              command=command_line(), use_corrections=not args.no_corrections,
+                              progress=lambda f, phase: _advance(bar, 100 * f, phase),
+                              log=lambda m: bar.write(m, file=sys.stderr))
     except (DatasetError, ArtifactError, ValueError, FileNotFoundError) as exc:
+        bar.close()
         error(str(exc))
         return EXIT_FAIL
+    bar.close()
     clear_tagger_cache()
     if args.json:
         print_json({"folder": str(result.folder), "promoted": result.promoted, "gate": result.gate,
@@ -107,6 +120,66 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.promote and result.gate is not None and not result.gate["ok"]:
         return EXIT_FAIL
     return EXIT_OK
+
+
+def _bar(desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=100.0, desc=desc, unit="%", file=sys.stderr, dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}] {postfix}")
+
+
+def _advance(bar: Any, percent: float, phase: str) -> None:
+    """Move a 0-100 bar to ``percent`` (tqdm's ETA then comes from the overall rate)."""
+    bar.update(max(0.0, min(100.0, percent) - bar.n))
+    bar.set_postfix_str(phase, refresh=True)
+
+
+def _background(args: argparse.Namespace, settings: Any) -> int:
+    from congvan.service.jobs import job_status, log_path, start_training_job
+
+    if args.background:
+        state = start_training_job(settings.home, args.preset, reason="congvan train --background", force=True)
+        print(f"Công việc huấn luyện nền: {state.get('status')} (preset {state.get('preset')}); "
+              f"nhật ký: {log_path(settings.home)}. Xem tiến độ: `congvan train --status`.", file=sys.stderr)
+        if args.json:
+            print_json(job_status(settings.home))
+        return EXIT_OK
+    return _follow(settings, as_json=args.json)
+
+
+def _follow(settings: Any, as_json: bool = False) -> int:
+    """Show the background job's progress until it ends (exit 1 if it failed or was refused)."""
+    import time
+
+    from congvan.service.jobs import ACTIVE, job_status
+
+    state = job_status(settings.home)
+    if as_json:
+        print_json(state)
+        return EXIT_OK
+    if state["status"] == "none":
+        print("Chưa có công việc huấn luyện nền nào (máy chủ tự khởi động khi chưa có mô hình; "
+              "hoặc chạy `congvan train --background`).", file=sys.stderr)
+        return EXIT_OK
+    bar = _bar("Huấn luyện nền")
+    try:
+        waited = 0
+        while state["status"] in ACTIVE:
+            _advance(bar, float(state.get("percent") or 0.0), str(state.get("phase") or ""))
+            time.sleep(1.0)
+            waited += 1
+            state = job_status(settings.home)
+            if state["status"] == "queued" and not state.get("alive") and waited > 60:
+                break  # its worker never started: the log says why
+        _advance(bar, float(state.get("percent") or 0.0), str(state.get("phase") or ""))
+    except KeyboardInterrupt:
+        bar.close()
+        print("Ngừng theo dõi (công việc vẫn chạy nền).", file=sys.stderr)
+        return EXIT_OK
+    bar.close()
+    print(f"Kết quả: {state['status']}. {state.get('message') or ''}", file=sys.stderr)
+    return EXIT_OK if state["status"] in ("done", "none") else EXIT_FAIL
 
 
 # --------------------------------------------------------------------------- evaluate tagger
@@ -197,6 +270,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--no-baselines", action="store_true", help="skip the three baselines")
     train.add_argument("--no-quantize", action="store_true", help="serve in float32 instead of int8")
     train.add_argument("--json", action="store_true", help="print the metrics JSON")
+    train.add_argument("--background", action="store_true", help="start the training as the background job "
+                       "(what the server does; one at a time) and return at once")
+    train.add_argument("--status", action="store_true", help="show the background job's progress (a bar "
+                       "with ETA) until it ends; Ctrl-C stops watching, not the job")
     train.set_defaults(func=cmd_train)
 
     export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",

@@ -75,7 +75,15 @@ class ClauseOut(BaseModel):
     agencies: AgenciesOut = AgenciesOut()
 
 
+class TaggerOut(BaseModel):
+    """Which theme tagger answered: ``provisional`` until the fine-tuned one is trained."""
+
+    name: str
+    provisional: bool
+
+
 class TagResponse(BaseModel):
+    tagger: TaggerOut | None = None
     document: DocumentOut
     clauses: list[ClauseOut]
 

@@ -64,6 +64,14 @@ def labels() -> tuple[Any, dict[str, str], dict[str, str]]:
     return tax, tax.theme_labels, tax.agency_names
 
 
+def _tagger_banner(request: Request) -> dict[str, Any] | None:
+    """Provisional themes / training progress / re-tagging, for ``base.html``'s banner."""
+    from congvan.service.jobs import banner
+
+    background = getattr(request.app.state, "background", None)
+    return banner(background.status()) if background is not None else None
+
+
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     _, themes, agencies = labels()
     base = {
@@ -75,6 +83,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
         "agency_labels": agencies,
         "nav": "",
         "page_title": "Tra cứu công văn",
+        "tagger_banner": _tagger_banner(request),
     }
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
     return finish(request, response)
