@@ -80,6 +80,12 @@ QUERY_CACHE_SIZE = 512
 __all__ = ["Collection", "ClauseNotFound", "DocumentNotFound", "SearchFilters", "SearchResult", "IngestResult"]
 
 
+def _with_end(items: Iterable[Letter]) -> Iterator[Letter | None]:
+    """``items`` then ``None`` (marks the end of the last partial chunk)."""
+    yield from items
+    yield None
+
+
 class Collection:
     """A searchable set of letters in one folder."""
 
@@ -322,6 +328,28 @@ class Collection:
                                                          fingerprint=fingerprint) if d != letter.doc_id]
             status = "updated" if existed else ("replaced" if replaced else "added")
             results[i] = IngestResult(letter.doc_id, letter.source, len(rows), status, replaced)
+
+    def ingest_stream(self, letters: Iterable[Letter], replace_source: bool = False,
+                      on_stored: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+        """``ingest_letters`` over a lazy iterable, one chunk (~``INGEST_CHUNK`` clauses) at a
+        time: each chunk is committed (and made searchable) before later letters are read or
+        tagged, so a kill loses at most the chunk in progress. ``on_stored`` sees each chunk's
+        results right after their commit (the CLI's audit log)."""
+        results: list[IngestResult] = []
+        chunk: list[Letter] = []
+        size = 0
+        for letter in [*letters, None] if isinstance(letters, list) else _with_end(letters):
+            if letter is not None:
+                chunk.append(letter)
+                size += len(letter.clauses)
+            if chunk and (letter is None or size >= INGEST_CHUNK):
+                done = self.ingest_letters(chunk, replace_source=replace_source)
+                results.extend(done)
+                for result in done:
+                    if on_stored is not None and result.status != "unchanged":
+                        on_stored(result)
+                chunk, size = [], 0
+        return results
 
     def upsert_letter(self, letter: Letter, replace_source: bool = False) -> IngestResult:
         """Index one letter (same rules as ``ingest_letters``)."""

@@ -30,12 +30,22 @@ def _tuple(value: Any) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value)
 
 
+#: Years a filter may name (the same bounds for ``year`` and for ``from``/``to``).
+MIN_YEAR, MAX_YEAR = 1945, 2100
+
+
+def _check_year(year: int, what: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"{what}: năm phải từ {MIN_YEAR} đến {MAX_YEAR} (year must be {MIN_YEAR}–{MAX_YEAR})")
+
+
 def _parse_date(value: str, *, end: bool) -> int:
     """'2022' / '2022-06' / '2022-06-15' → an ordinal yyyymmdd (range start or end)."""
     m = _DATE.match(str(value))
     if not m:
         raise ValueError(f"date filter {value!r}: use YYYY or YYYY-MM (e.g. 2021-06)")
     year = int(m.group(1))
+    _check_year(year, f"date filter {value!r}")
     month = int(m.group(2)) if m.group(2) else (12 if end else 1)
     day = int(m.group(3)) if m.group(3) else (31 if end else 1)
     if not 1 <= month <= 12 or not 1 <= day <= 31:
@@ -96,6 +106,7 @@ class SearchFilters:
                 object.__setattr__(self, "year", int(self.year))
             except (TypeError, ValueError):
                 raise ValueError(f"year filter {self.year!r} is not a year") from None
+            _check_year(self.year, f"year filter {self.year!r}")
         for k in self.kind or ():
             if k not in KINDS:
                 raise ValueError(f"kind filter {k!r}: use one of {', '.join(KINDS)}")

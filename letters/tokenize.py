@@ -8,8 +8,9 @@ made canonical, so "UBND" matches "Ủy ban nhân dân") and multi-syllable word
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from congvan.letters.text import canonical_abbreviations, fold, match_key
 
@@ -39,11 +40,33 @@ class Token:
     is_code: bool = False
 
 
-@lru_cache(maxsize=1)
-def _word_tokenize():
-    from underthesea import word_tokenize  # heavy import: only when first needed
+_load_lock = threading.Lock()
+_ready: Callable[[str], list[str]] | None = None
 
-    return word_tokenize
+
+def _word_tokenize() -> Callable[[str], list[str]]:
+    """underthesea's segmenter, loaded once under a lock.
+
+    underthesea sets its module-global CRF model *before* loading its weights, so a second
+    thread calling ``word_tokenize`` meanwhile sees a half-built model (``'NoneType' object has
+    no attribute 'process'``: 500s on a freshly started server). The first call, with a word,
+    runs under the lock; later calls skip it.
+    """
+    global _ready
+    if _ready is not None:
+        return _ready
+    with _load_lock:
+        if _ready is None:
+            from underthesea import word_tokenize  # heavy import: only when first needed
+
+            word_tokenize("khởi động")  # loads the CRF model while other threads wait
+            _ready = word_tokenize
+    return _ready
+
+
+def warm_up() -> None:
+    """Load the segmenter now (servers call it at startup, before they report ready)."""
+    _word_tokenize()
 
 
 def segment(text: str) -> list[Token]:

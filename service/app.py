@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from congvan.service.api.routers import corrections, health, jobs, letters, search
 from congvan.service.config import Settings, get_settings
 from congvan.service.http.access import check_write_routes
+from congvan.service.http.auditing import AuditMiddleware
+from congvan.service.http.docs import install_docs
+from congvan.service.http.headers import SecurityHeaders
 from congvan.service.http.security import require_reader
 from congvan.service.web import install_web
 
@@ -22,39 +24,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from congvan.service.core import AppCore
+        from congvan.service.warmup import Warmup
         from congvan.service.workers import WorkPool
 
         cfg = settings or get_settings()
-        core = await run_in_threadpool(AppCore.open, cfg)
         app.state.settings = cfg
-        app.state.core = core
-        app.state.collection = core.collection  # what older code and tests read
         app.state.pool = WorkPool(cfg.cpu_workers, cfg.cpu_queue, cfg.retry_after_s,
                                   processes=cfg.parse_in_processes)
-        # auto backend, first start: serve on torch now, export ONNX for the next start meanwhile
-        from congvan.models.encoder import export_in_background
+        def publish(core) -> None:
+            app.state.core = core
+            app.state.collection = core.collection  # what older code and tests read
+            # auto backend, first start: serve on torch now, export ONNX for the next start meanwhile
+            from congvan.models.encoder import export_in_background
+            from congvan.service.jobs import BackgroundTagging
 
-        export_in_background(cfg)
-        # Themes: the fine-tuned tagger if there is one, else the provisional one while the
-        # fine-tuning job runs in another process; never trained inside a request.
-        from congvan.service.jobs import BackgroundTagging
+            export_in_background(cfg)
+            # Themes: the fine-tuned tagger if there is one, else the provisional one while the
+            # fine-tuning job runs in another process; never trained inside a request.
+            app.state.background = BackgroundTagging(cfg, core.collection,
+                                                     auto_train=cfg.background_training).start()
+            core.load_tagger()  # loads an existing fine-tuned tagger; never trains (service/tagging.py)
 
-        app.state.background = BackgroundTagging(cfg, core.collection, auto_train=cfg.background_training).start()
+        # The core (encoder, index) opens in a background thread: the port opens at once,
+        # /healthz answers, /readyz says when search is warm (service/warmup.py).
+        warm = Warmup(cfg, publish=publish, opener=open_core)
+        app.state.warmup = warm
+        warm.start()
         try:
-            # The fine-tuned theme tagger, if this home has one, loaded before the first request.
-            await run_in_threadpool(core.load_tagger)
             yield
         finally:
-            app.state.background.stop()
-            app.state.pool.shutdown(wait=True)
-            core.close()
+            background = getattr(app.state, "background", None)
+            if background is not None:
+                background.stop()
+            app.state.pool.shutdown(wait=False)  # SIGTERM: do not wait for queued work
+            warm.close()
 
     app = FastAPI(
         title="congvan",
         summary="Tìm kiếm và gắn nhãn công văn chỉ đạo (search and tag Vietnamese directive letters)",
         version="1.0",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None, openapi_url=None,  # served from the package: http/docs.py
     )
 
     @app.exception_handler(RequestValidationError)
@@ -71,7 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(write)
     install_web(app)
     check_write_routes(app.routes)
+    install_docs(app)
+    app.add_middleware(AuditMiddleware)  # every write, before its response leaves
+    app.add_middleware(SecurityHeaders)  # outermost: every response, errors included
     return app
+
+
+def open_core(settings: Settings):
+    """What the server needs before it can search: the core, with the encoder's first query run."""
+    from congvan.service.core import AppCore
+
+    core = AppCore.open(settings)
+    core.encoder.encode_queries(["khởi động"])
+    return core
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict]:

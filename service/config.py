@@ -76,6 +76,8 @@ class Settings(BaseSettings):
                                      "(pure Python: in a thread they would slow searches down).")
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After sent with a 429 when the queue is full.")
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="Lifetime of a /login session.")
+    auth_failure_limit: int = Field(default=5, ge=1, description="Wrong keys/logins per client before 429.")
+    auth_failure_window_s: float = Field(default=300.0, gt=0, description="Window of auth_failure_limit.")
     tagger: str = Field(
         default="auto",
         description=(

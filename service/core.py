@@ -11,7 +11,7 @@ Everything here is blocking CPU or disk work; the HTTP front ends run it in the 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,30 +188,35 @@ class AppCore:
         return IngestOutcome(letter, self.collection.upsert_letter(letter, replace_source=replace_source))
 
     def ingest_files(self, paths: Iterable[Path], show_progress: bool = False,
-                     on_read: Callable[[Iterable[Path]], Iterable[Path]] | None = None) -> dict[str, list]:
+                     on_read: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+                     on_stored: Callable[[Any], None] | None = None) -> dict[str, list]:
         """``congvan ingest``: read, tag and store every letter file under ``paths``.
 
         A file path is the identity of a file on disk, so a changed version of an ingested file
         replaces the old one (the contract's "ingesting the same file again replaces it").
-        ``on_read`` wraps the file list (a progress bar). Returns the contract's
+        Files are read and tagged lazily, chunk by chunk, each chunk committed before the next
+        files are read (``Collection.ingest_stream``): a kill loses at most one chunk.
+        ``on_read`` wraps the file list (a progress bar); ``on_stored`` sees each stored
+        result after its commit (the audit log). Returns the contract's
         ``{"ingested": [...], "skipped": [{"path", "error"}]}``.
         """
         files, problems = iter_letter_files(list(paths))
         skipped = [{"path": str(p), "error": why} for p, why in problems]
-        letters: list[Letter] = []
-        for path in (on_read(files) if on_read else files):
-            try:
-                letter = self.read_file(path)
-            except LetterReadError as exc:
-                skipped.append({"path": str(path), "error": str(exc)})
-                continue
-            if not letter.clauses:
-                skipped.append({"path": str(path), "error": "Không tách được điều khoản nào (no clauses found)"})
-                continue
-            letter.source = str(path)
-            letters.append(letter)
-        results = self.collection.ingest_letters(letters, show_progress=show_progress, replace_source=True) \
-            if letters else []
+
+        def letters() -> Iterator[Letter]:
+            for path in (on_read(files) if on_read else files):
+                try:
+                    letter = self.read_file(path)
+                except LetterReadError as exc:
+                    skipped.append({"path": str(path), "error": str(exc)})
+                    continue
+                if not letter.clauses:
+                    skipped.append({"path": str(path), "error": "Không tách được điều khoản nào (no clauses found)"})
+                    continue
+                letter.source = str(path)
+                yield letter
+
+        results = self.collection.ingest_stream(letters(), replace_source=True, on_stored=on_stored)
         return {"ingested": [r.to_dict() for r in results], "skipped": skipped}
 
     def delete(self, doc_id: str) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,10 @@ def _upload(client: TestClient, name: str, data: bytes, url: str = "/api/documen
 
 
 def test_health_reports_model_and_counts(client: TestClient) -> None:
+    for _ in range(600):  # start-up runs in the background: wait until ready
+        if client.get("/readyz").status_code == 200:
+            break
+        time.sleep(0.1)
     body = client.get("/healthz").json()
     assert body["status"] == "ok"
     assert "e5" in body["model"]

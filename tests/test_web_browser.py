@@ -419,3 +419,22 @@ def test_accessibility_basics(page, server: str) -> None:
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.outerHTML")
     assert "brand" in focused or 'id="q"' in focused or "href" in focused
+
+
+def test_api_docs_work_offline_under_the_csp(page, server: str) -> None:
+    """/docs loads Swagger UI from the server itself: every other host is cut off here, and the
+    page fixture fails the test on any CSP violation or script error."""
+    outside: list[str] = []
+
+    def only_loopback(route) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_loopback)
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() >= 6  # every API operation is listed
+    assert outside == []

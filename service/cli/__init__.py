@@ -1,7 +1,7 @@
 """The ``congvan`` command: a thin argparse layer over the application core.
 
 Modules: ``common`` (exit codes, printing, settings), ``letters`` (tag), ``index`` (ingest,
-search, serve, evaluate search), ``training`` (train, evaluate tagger, export-corrections).
+search, serve, evaluate search), ``training`` (train, evaluate tagger, export-corrections), ``ops`` (audit, backup, restore).
 
 Each sub-command parses its flags, calls one library function and prints text or JSON. Errors
 the user can fix (a bad file, a missing index) print one clear line and exit non-zero — never a
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from congvan.service.cli import index, letters, training
+from congvan.service.cli import index, letters, ops, training
 from congvan.service.cli.common import error
 
 __all__ = ["build_parser", "main"]
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     letters.add_commands(sub)
     index.add_commands(sub)
     training.add_commands(sub)
+    ops.add_commands(sub)
     return parser
 
 

@@ -21,6 +21,7 @@ from congvan.service.cli.common import (
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from congvan.service import audit
     from congvan.service.core import AppCore
 
     settings = settings_from(args)
@@ -31,8 +32,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     def reading(files):
         return tqdm(files, desc="đọc văn bản", unit="tệp", disable=quiet or len(files) < 5)
 
+    def stored(result) -> None:  # after each commit: the audit entry cannot lag behind
+        audit.record(settings.index_dir, actor=audit_actor(), action="ingest",
+                     target=result.doc_id, detail=f"{result.status}: {result.source}")
+
     with AppCore.open(settings, show_progress=not quiet) as core:
-        report = core.ingest_files(args.paths, show_progress=not quiet, on_read=reading)
+        report = core.ingest_files(args.paths, show_progress=not quiet, on_read=reading, on_stored=stored)
         stats = core.stats() if report["ingested"] else None
     ingested, skipped = report["ingested"], report["skipped"]
     if args.json:
@@ -82,6 +87,16 @@ def _ingest_ray(args: argparse.Namespace, settings) -> int:
         error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
         return EXIT_FAIL
     return EXIT_FAIL if report.skipped else EXIT_OK
+
+
+def audit_actor() -> str:
+    """``cli:<login name>`` for audit entries written by commands."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
 
 
 # --------------------------------------------------------------------------- search
@@ -140,6 +155,7 @@ def explain_line(explain: dict) -> str:
 
 
 # --------------------------------------------------------------------------- serve
+SHUTDOWN_GRACE_S = 5
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -148,7 +164,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     print(f"congvan: http://{args.host}:{args.port}/  (API docs: /docs, index: {settings.index_dir})",
           file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # The port opens at once (models load in the background, see service/warmup.py); on
+    # SIGTERM/Ctrl-C open requests get SHUTDOWN_GRACE_S to finish, then the process exits.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     return EXIT_OK
 
 
@@ -212,8 +231,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     ingest = sub.add_parser("ingest", help="parse, tag and index letters",
                             description="Index letter files or folders (walked recursively: .txt, .md, "
-                            ".docx, .pdf). Re-ingesting the same content changes nothing; a changed file "
-                            "replaces its old version. Unreadable files are reported and skipped; the "
+                            ".docx, .pdf), committing every few letters: an interrupted run keeps what it "
+                            "stored, and a rerun skips letters already stored (same content). A changed "
+                            "file replaces its old version. Unreadable files are reported and skipped; the "
                             "exit code is 1 if any was skipped.")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest.add_argument("--index", metavar="DIR", help=index_help)
@@ -222,6 +242,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                         help="read, parse, tag and embed on Ray workers: a local Ray without ADDRESS, or "
                              "'auto' / 'ray://HEAD:10001' for a cluster (pip install 'congvan[ray]')")
     ingest.add_argument("--workers", type=int, metavar="N", help="with --ray: worker actors (default: all CPUs)")
+
+
     ingest.set_defaults(func=cmd_ingest)
 
     search = sub.add_parser("search", help="search clauses (accented or tone-less)",

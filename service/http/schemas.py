@@ -140,10 +140,14 @@ class SearchResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
+    """Liveness; the counts, model and tagger only for callers who may read (PROTECT_SEARCH)."""
+
     status: str
-    documents: int
-    clauses: int
-    model: str
+    ready: bool = False
+    documents: int | None = None
+    clauses: int | None = None
+    model: str | None = None
+    tagger: str | None = None
 
 
 class DeleteResponse(BaseModel):

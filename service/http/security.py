@@ -26,15 +26,16 @@ The rules (the README repeats them for administrators):
 * **Origin check**: a state-changing request whose ``Origin`` differs from the server's own
   address, or that a browser marks ``Sec-Fetch-Site: cross-site``, gets 403.
 
-Sessions are stateless: ``<expiry>.<HMAC-SHA256(key, expiry)>``, so changing the key logs
-everyone out. Cookies are ``HttpOnly`` and ``SameSite=Lax`` (``Secure`` over HTTPS).
+Sessions are server-side (``service/sessions.py``): logout ends them for every copy of the
+cookie, and changing the key logs everyone out. After ``auth_failure_limit`` wrong keys or
+logins from one client within ``auth_failure_window_s``, that client gets 429 with
+``Retry-After`` (``service/http/ratelimit.py``). Cookies are ``HttpOnly`` and ``SameSite=Lax`` (``Secure`` over HTTPS).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import time
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -42,6 +43,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from congvan.service.config import Settings
+from congvan.service.http.ratelimit import check_not_limited, record_failure, record_success
+from congvan.service.sessions import SESSIONS
 
 SESSION_COOKIE = "congvan_session"
 CSRF_COOKIE = "congvan_csrf"
@@ -79,29 +82,27 @@ def key_matches(settings: Settings, candidate: str | None) -> bool:
 
 
 # --------------------------------------------------------------------------- sessions
-def _session_sig(key: str, expiry: int) -> str:
-    return hmac.new(key.encode(), f"congvan-session:{expiry}".encode(), hashlib.sha256).hexdigest()
-
-
 def make_session(settings: Settings, now: float | None = None) -> str:
+    """A new server-side session (``service/sessions.py``); the cookie holds only its token."""
     key = configured_key(settings)
     if not key:
         raise ValueError("no API key configured: sessions are not needed")
-    expiry = int((now or time.time()) + settings.session_hours * 3600)
-    return f"{expiry}.{_session_sig(key, expiry)}"
+    return SESSIONS.create(key, settings.session_hours * 3600, now=now)
 
 
 def session_valid(settings: Settings, value: str | None, now: float | None = None) -> bool:
-    key = configured_key(settings)
-    if not key or not value or "." not in value:
-        return False
-    raw_expiry, sig = value.split(".", 1)
-    if not raw_expiry.isdigit():
-        return False
-    expiry = int(raw_expiry)
-    if expiry < (now or time.time()):
-        return False
-    return hmac.compare_digest(sig, _session_sig(key, expiry))
+    return SESSIONS.get(value, configured_key(settings), now=now) is not None
+
+
+def session_id(request: Request) -> str | None:
+    """The public id of the request's live session (for the audit log), if any."""
+    found = SESSIONS.get(request.cookies.get(SESSION_COOKIE), configured_key(settings_of(request)))
+    return found.session_id if found is not None else None
+
+
+def revoke_session(request: Request) -> None:
+    """Logout: the session ends on the server, so a copied cookie stops working too."""
+    SESSIONS.revoke(request.cookies.get(SESSION_COOKIE))
 
 
 def has_session(request: Request) -> bool:
@@ -206,23 +207,39 @@ def check_origin(request: Request) -> None:
 
 
 # --------------------------------------------------------------------------- dependencies
+def key_fingerprint(key: str) -> str:
+    """A short, non-reversible id of an API key for the audit log."""
+    return "key:" + hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def check_sent_key(request: Request, settings: Settings, sent_key: str) -> None:
+    """401 for a wrong ``X-API-Key`` (counted), 429 once a client failed too often."""
+    check_not_limited(request)
+    if not key_matches(settings, sent_key):
+        record_failure(request)
+        raise HTTPException(401, MSG_BAD_KEY, headers={"WWW-Authenticate": API_KEY_HEADER})
+    record_success(request)
+
+
 async def require_writer(request: Request) -> str:
     """Dependency of every state-changing API endpoint; returns how the caller got in
-    (``"api-key"``, ``"session"`` or ``"open"``)."""
+    (``"api-key"``, ``"session"`` or ``"open"``) and notes who for the audit log."""
     check_origin(request)
     settings = settings_of(request)
     sent_key = request.headers.get(API_KEY_HEADER)
     if auth_required(settings):
         if sent_key is not None:
-            if not key_matches(settings, sent_key):
-                raise HTTPException(401, MSG_BAD_KEY, headers={"WWW-Authenticate": API_KEY_HEADER})
+            check_sent_key(request, settings, sent_key)
             how = "api-key"
+            request.state.actor = key_fingerprint(sent_key)
         elif has_session(request):
             how = "session"
+            request.state.actor = f"session:{session_id(request)}"
         else:
             raise HTTPException(401, MSG_LOGIN, headers={"WWW-Authenticate": API_KEY_HEADER})
     else:
         how = "open"
+        request.state.actor = "open"
     submitted = request.headers.get(CSRF_HEADER)
     if how == "session" or submitted is not None:
         check_csrf(request, submitted)
@@ -231,6 +248,11 @@ async def require_writer(request: Request) -> str:
 
 async def require_reader(request: Request) -> None:
     """Dependency of the read endpoints: open unless CONGVAN_PROTECT_SEARCH (with a key)."""
+    settings = settings_of(request)
+    sent_key = request.headers.get(API_KEY_HEADER)
+    if auth_required(settings) and settings.protect_search and sent_key is not None:
+        check_sent_key(request, settings, sent_key)
+        return
     if not can_read(request):
         raise HTTPException(401, MSG_LOGIN, headers={"WWW-Authenticate": API_KEY_HEADER})
 

@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request, UploadFile
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
+from congvan.letters.sanity import prose_problem
 from congvan.letters.schema import Letter
 from congvan.service.config import Settings
 from congvan.service.core import AppCore, CoreError
@@ -61,6 +62,9 @@ class LetterInput:
                                                          core.settings.max_upload_bytes)
         if letter is None:
             raise CoreError(status, message)
+        problem = prose_problem(letter.text or "")
+        if problem:  # junk is refused before it costs a tagging run or a place in the index
+            raise CoreError(422, problem)
         return await pool.in_thread(core.prepare, letter)
 
 

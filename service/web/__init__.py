@@ -11,6 +11,9 @@ def install_web(app: FastAPI) -> None:
 
     app.include_router(router)
     install_handlers(app)
+    from congvan.service.web.admin import router as admin_router
+
+    app.include_router(admin_router)
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
 
 

@@ -59,6 +59,8 @@ async def upload_form(request: Request, settings: SettingsDep, core: CoreDep, po
         given = await read_upload_field(upload, settings)
         async with pool_slot(pool):
             outcome = await pool.in_thread(core.ingest, await given.prepare(core, pool))
+            request.state.audit_target = outcome.doc_id  # for the audit log (service/http/auditing.py)
+            request.state.audit_detail = f"{outcome.status}: {given.filename or ''}"
     except StarletteHTTPException as exc:
         ctx["error"] = detail_of(exc)
         response = render(request, "upload.html", ctx, status_code=exc.status_code)

@@ -45,7 +45,7 @@ def search_state(qp) -> tuple[dict[str, Any], list[str]]:
     dates = {}
     for key, label in (("from", "Từ tháng"), ("to", "Đến tháng")):
         value = qp.get(key, "").strip()
-        if value and not _MONTH.match(value):
+        if value and not (_MONTH.match(value) and 1945 <= int(value[:4]) <= 2100):
             problems.append(f"{label} “{value}” cần có dạng NNNN-TT (ví dụ 2023-04) nên đã được bỏ qua.")
             value = ""
         dates[key] = value

@@ -42,6 +42,8 @@ async def add_document(request: Request, settings: SettingsDep, core: CoreDep, p
     given = await read_letter_input(request, settings)
     async with pool_slot(pool):
         outcome = await pool.in_thread(core.ingest, await given.prepare(core, pool))
+    request.state.audit_target = outcome.doc_id  # for the audit log (service/http/auditing.py)
+    request.state.audit_detail = f"{outcome.status}: {given.filename or ''}"
     return outcome.to_dict()
 
 

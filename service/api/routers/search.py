@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from congvan.index.filters import SearchFilters
 from congvan.index.ranking import MODES
 from congvan.service.http.calls import in_threads
 from congvan.service.http.deps import CoreDep
@@ -39,6 +40,10 @@ async def search(
                                  f"(query longer than {MAX_QUERY_CHARS} characters)")
     filters = {"year": year, "from": date_from, "to": date_to, "province": province,
                "issuer": issuer, "theme": theme, "agency": agency, "kind": kind}
+    try:  # bad filters are a bad request shape: 422, like year=1800
+        SearchFilters.from_mapping(filters)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
     if facets:
         faceted = await in_threads(core.search_faceted, q, top_k=top_k, offset=offset, filters=filters, mode=mode)
         return {**faceted.result.to_dict(), "facets": faceted.facets_dict()}
