@@ -38,6 +38,7 @@ DB_NAME = "collection.sqlite3"
 DERIVED = "derived"
 LOCK_FILE = "write.lock"
 AUDIT = "audit.jsonl"
+CORRECTIONS = "corrections"
 EXTRA = "extra"
 MODELS = "models"
 
@@ -111,6 +112,8 @@ def backup(index_dir: Path, dest: Path, *, extra_files: Mapping[str, Path] | Non
                 _unlock(fd)
         if (index_dir / AUDIT).is_file():  # after the database: covers every letter it holds
             shutil.copy2(index_dir / AUDIT, tmp / INDEX / AUDIT)
+        if (index_dir / CORRECTIONS).is_dir():  # staff label corrections (append-only JSONL)
+            shutil.copytree(index_dir / CORRECTIONS, tmp / INDEX / CORRECTIONS)
         for name, path in (extra_files or {}).items():
             if Path(path).is_file():
                 (tmp / EXTRA).mkdir(exist_ok=True)

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from congvan.service.cli.common import EXIT_FAIL, EXIT_OK, error, print_json, settings_from
 
-CORRECTIONS = "corrections.jsonl"
-
 
 # --------------------------------------------------------------------------- audit
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -42,13 +40,10 @@ def _model_dirs(settings) -> dict[str, Path]:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from congvan.index.backup import BackupError, backup
-    from congvan.training.corrections import corrections_path
 
     settings = settings_from(args)
-    try:
-        manifest = backup(settings.index_dir, args.dest,
-                          extra_files={CORRECTIONS: corrections_path(settings.home)},
-                          model_dirs=_model_dirs(settings))
+    try:  # label corrections live in INDEX/corrections/ and are copied with it
+        manifest = backup(settings.index_dir, args.dest, model_dirs=_model_dirs(settings))
     except BackupError as exc:
         error(str(exc))
         return EXIT_FAIL
@@ -62,13 +57,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    import shutil
-
-    from congvan.index.backup import BackupError, extra_file, restore
+    from congvan.index.backup import BackupError, restore
     from congvan.service.audit import record
     from congvan.service.cli.common import open_collection
     from congvan.service.cli.index import audit_actor
-    from congvan.training.corrections import corrections_path
 
     settings = settings_from(args)
     try:
@@ -76,11 +68,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except BackupError as exc:
         error(str(exc))
         return EXIT_FAIL
-    kept = extra_file(args.src, CORRECTIONS)
-    target = corrections_path(settings.home)
-    if kept is not None and not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(kept, target)
     with open_collection(settings) as col:  # rebuilds the search files if the backup had none
         stats = col.stats()
     want = manifest["index"]
