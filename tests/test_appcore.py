@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,17 @@ Kính gửi: Sở Y tế; UBND các huyện, thành phố.
 """
 
 
+@contextmanager
+def started(app):
+    """A TestClient whose app has finished its background start-up (``/readyz`` is 200)."""
+    with TestClient(app) as c:
+        for _ in range(1200):
+            if c.get("/readyz").status_code == 200:
+                break
+            time.sleep(0.1)
+        yield c
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory, encoder) -> Path:  # encoder: the bundled model is converted once
     home = tmp_path_factory.mktemp("core-home")
@@ -54,7 +66,7 @@ def settings_for(home: Path, index: Path, **extra) -> Settings:
 
 @pytest.fixture(scope="module")
 def client(home: Path, tmp_path_factory):
-    with TestClient(create_app(settings_for(home, tmp_path_factory.mktemp("core-index")))) as c:
+    with started(create_app(settings_for(home, tmp_path_factory.mktemp("core-index")))) as c:
         yield c
 
 
@@ -159,18 +171,18 @@ def test_an_unguarded_write_route_cannot_be_served() -> None:
 
 def test_tag_follows_the_write_key(home: Path, tmp_path: Path) -> None:
     body = {"text": LAI_CHAU_LETTER}
-    with TestClient(create_app(settings_for(home, tmp_path / "a", api_key="k3y"))) as c:
+    with started(create_app(settings_for(home, tmp_path / "a", api_key="k3y"))) as c:
         assert c.post("/api/tag", json=body).status_code == 401
         assert c.post("/api/tag", json=body, headers={"X-API-Key": "k3y"}).status_code == 200
         assert c.get("/api/search", params={"q": "tiêm"}).status_code == 200  # reading stays open
-    with TestClient(create_app(settings_for(home, tmp_path / "b", api_key="k3y", tag_requires_key=False))) as c:
+    with started(create_app(settings_for(home, tmp_path / "b", api_key="k3y", tag_requires_key=False))) as c:
         assert c.post("/api/tag", json=body).status_code == 200
 
 
 # --------------------------------------------------------------------------- queue (13.3)
 def test_a_full_queue_gives_429_with_retry_after(home: Path, tmp_path: Path) -> None:
     settings = settings_for(home, tmp_path / "idx", cpu_workers=1, cpu_queue=0, retry_after_s=7)
-    with TestClient(create_app(settings)) as c:
+    with started(create_app(settings)) as c:
         pool, release = c.app.state.pool, threading.Event()
         held = c.portal.start_task_soon(pool.run, release.wait)
         deadline = time.monotonic() + 30

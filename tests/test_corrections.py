@@ -67,7 +67,7 @@ def test_a_field_left_out_keeps_its_value(client: TestClient, doc: dict) -> None
     assert rec["new"]["support"] == clause["agencies"]["support"]
 
 
-@pytest.mark.parametrize("body", [{"themes": ["vaccinations"]}, {"lead": ["bo_y_te"]},
+@pytest.mark.parametrize("body", [{"themes": ["vaccinations"]}, {"lead": ["bo_khong_co"]},
                                   {"support": ["so_y_te"], "lead": ["so_y_te"]}, {"themes": "vaccination"},
                                   {"themes": [], "extra": 1}])
 def test_unknown_ids_and_bad_bodies_are_422(client: TestClient, doc: dict, body: dict) -> None:

@@ -147,28 +147,24 @@ def test_security_headers_on_every_response_and_docs_offline(cold_server) -> Non
     assert "/api/search" in httpx.get(base + "/openapi.json", timeout=10).json()["paths"]
 
 
-def test_health_answers_while_a_request_waits_for_the_first_tagger(cold_server) -> None:
-    """No tagger in this home: the first /api/tag trains one (smoke preset under pytest); the
-    server must keep answering /healthz and searches meanwhile."""
+def test_health_answers_while_the_first_tag_runs_on_a_home_without_a_tagger(cold_server) -> None:
+    """No tagger in this home: the first /api/tag never trains inside the request (the
+    provisional tagger answers, fine-tuning is a background job), and /healthz keeps answering."""
     base, _proc, log_path = cold_server
     from tests.inline_letters import LAI_CHAU_LETTER
 
-    started = time.monotonic()
     with ThreadPoolExecutor(1) as pool:
         tagging = pool.submit(httpx.post, base + "/api/tag", json={"text": LAI_CHAU_LETTER}, timeout=600)
-        slowest, polls = 0.0, 0
+        slowest = 0.0
         while not tagging.done():
             t0 = time.monotonic()
             assert httpx.get(base + "/healthz", timeout=30).status_code == 200
             slowest = max(slowest, time.monotonic() - t0)
-            polls += 1
             time.sleep(0.2)
         tagged = tagging.result()
-    took = time.monotonic() - started
     assert tagged.status_code == 200, tagged.text
-    assert polls >= 3, "tagging finished too fast to show anything"
-    # a blocked event loop would hold /healthz for the whole training; here it stays a blip
-    assert slowest * 10 < took, f"/healthz took {slowest:.1f} s of the {took:.0f} s the tagger trained"
+    assert tagged.json()["tagger"]["provisional"] is True  # no fine-tuned tagger yet: marked so
+    assert slowest < 10, f"/healthz took {slowest:.1f} s while a letter was tagged"
     assert httpx.get(base + "/api/search", params={"q": "sốt xuất huyết"}, timeout=60).status_code == 200
 
 
