@@ -234,7 +234,10 @@ class BackgroundTagging:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
+        from congvan.service.tagging import set_serving
+
         self._stop.set()
+        set_serving(False)  # this process no longer serves: CLI-style tagging may fit again
         self._thread.join(timeout)
 
     def _fine_tuned_stamp(self) -> float | None:
