@@ -402,11 +402,15 @@ class Collection:
         with the current encoder (after changing the model)."""
         with self._write_lock():
             if reembed:
-                ids, texts = self.store.clause_texts()
-                vectors = self.encoder.encode_passages(texts, show_progress=show_progress) if texts \
-                    else np.zeros((0, self.encoder.dim), np.float32)
-                self.store.reembed(ids, vectors)
+                self._reembed_stored(show_progress)
             self._commit_snapshot(base_ok=False)
+
+    def _reembed_stored(self, show_progress: bool = False) -> None:
+        """Embed every stored clause again with the current encoder (lock held)."""
+        ids, texts = self.store.clause_texts()
+        vectors = self.encoder.encode_passages(texts, show_progress=show_progress) if texts \
+            else np.zeros((0, self.encoder.dim), np.float32)
+        self.store.reembed(ids, vectors)
 
     def reconfigure(self, options: IndexOptions, save: bool = False) -> None:
         """Rebuild the derived structures from SQLite with other options (e.g. BM25 k1/b while

@@ -449,10 +449,7 @@ class MilvusCollection(Collection):
         """Recreate the Milvus collection from SQLite (``reembed``: with the current encoder)."""
         with self._write_lock():
             if reembed:
-                ids, texts = self.store.clause_texts()
-                vectors = self.encoder.encode_passages(texts, show_progress=show_progress) if texts \
-                    else np.zeros((0, self.encoder.dim), np.float32)
-                self.store.reembed(ids, vectors)
+                self._reembed_stored(show_progress)
             self._ensure_schema(drop=True)
             self._max_synced = 0
             self._insert_rows("ORDER BY c.id", [], show_progress, self.store.counts()[1])
