@@ -2,7 +2,7 @@
 corpus, the same converted e5 folder, txtai's hybrid index vs ours, in one run.
 
     python -m pip install -e ".[bench]"          # txtai + msgpack (benchmarks only)
-    HF_HUB_OFFLINE=1 python benchmarks/bench_txtai.py [--benchmark alqac] [--split test]
+    HF_HUB_OFFLINE=1 python benchmarks/bench_txtai.py [--benchmark alqac|staff|vicov19qa] [--split test]
 
 Corpus: every article of the benchmark (``training.eval_search``: ALQAC = 2,131 articles). For
 each system: index build time (embedding included), search p50/p95 over the split's queries
@@ -26,10 +26,10 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from congvan.index.collection import Collection  # noqa: E402
-from congvan.models.encoder import ensure_bundled_model, load_encoder  # noqa: E402
-from congvan.service.config import BUNDLED_MODEL, get_settings  # noqa: E402
-from congvan.training.eval_search import K, _metrics, load_benchmark  # noqa: E402
+from congvan.index.collection import Collection
+from congvan.models.encoder import ensure_bundled_model, load_encoder
+from congvan.service.config import BUNDLED_MODEL, get_settings
+from congvan.training.eval_search import K, _metrics, load_benchmark
 
 
 def _summary(latencies: list[float], metrics: list[dict[str, float]]) -> dict[str, float]:
@@ -88,7 +88,7 @@ def run_txtai(bench, model_folder: Path, work: Path, threads: int) -> dict[str, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--benchmark", default="alqac", choices=["alqac", "vicov19qa"])
+    parser.add_argument("--benchmark", default="alqac", choices=["alqac", "vicov19qa", "staff"])
     parser.add_argument("--split", default="test")
     parser.add_argument("--threads", type=int, default=0, help="torch threads for txtai (0 = default)")
     args = parser.parse_args(argv)

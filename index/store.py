@@ -236,8 +236,8 @@ class Store:
         if name != self.encoder_name or dim != self.dim:
             raise ArtifactError(
                 f"{self.path} was embedded with {name!r} (dim {dim}), but the configured encoder "
-                f"is {self.encoder_name!r} (dim {self.dim}): set CONGVAN_MODEL back, or open it "
-                f"with Collection.open(..., reembed=True) to re-embed every clause.")
+                f"is {self.encoder_name!r} (dim {self.dim}): set CONGVAN_MODEL back, or run "
+                f"`congvan rebuild --reembed` (Collection.open(..., reembed=True)) to re-embed every clause.")
 
     def reembed(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Overwrite every embedding (made with the configured encoder) and record that encoder."""

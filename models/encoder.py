@@ -272,9 +272,25 @@ def load_encoder(settings: EncoderOptions) -> Encoder:
                         f"or unset CONGVAN_MODEL to use the bundled model.") from exc
             model.eval()
             _models[model_key] = model
-        encoder = Encoder(model, settings.model, settings, path)
+        encoder = Encoder(model, model_identity(settings.model), settings, path)
         _encoders[enc_key] = encoder
         return encoder
+
+
+def model_identity(model: str) -> str:
+    """The name an index records for ``model``: the setting itself, plus the weights' hash for a
+    folder made by ``congvan train-retriever`` (retrained into the same folder = another encoder,
+    so the index asks for ``congvan rebuild --reembed`` instead of mixing two models' vectors)."""
+    if model == BUNDLED_MODEL:
+        return model
+    man = Path(model).expanduser() / "manifest.json"
+    try:
+        data = json.loads(man.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return model
+    if data.get("retriever_format") and data.get("source_sha256"):
+        return f"{model}@{str(data['source_sha256'])[:12]}"
+    return model
 
 
 def _load_onnx(settings: EncoderOptions, backend: str, enc_key: tuple[Any, ...]) -> Any:
@@ -286,7 +302,7 @@ def _load_onnx(settings: EncoderOptions, backend: str, enc_key: tuple[Any, ...])
         folder = Path(settings.model).expanduser().resolve()
     try:
         dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
-        encoder = OnnxEncoder(ensure_onnx_export(folder), backend, settings.model, settings, dim)
+        encoder = OnnxEncoder(ensure_onnx_export(folder), backend, model_identity(settings.model), settings, dim)
     except (OSError, ValueError, KeyError) as exc:
         raise ArtifactError(f"Could not prepare the ONNX encoder for {folder} ({exc}); "
                             f"set CONGVAN_ENCODER_BACKEND=torch to use the torch path.") from exc

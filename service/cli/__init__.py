@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from congvan.models.artifacts import ArtifactError
 from congvan.service.cli import index, letters, ops, training
-from congvan.service.cli.common import error
+from congvan.service.cli.common import EXIT_FAIL, error
 
 __all__ = ["build_parser", "main"]
 
@@ -44,3 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error("đã dừng (interrupted)")
         return 130
+    except ArtifactError as exc:  # a model or index folder that doesn't fit: the message says how to fix it
+        error(str(exc))
+        return EXIT_FAIL

@@ -226,6 +226,38 @@ def cmd_evaluate_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild the search files from SQLite; ``--reembed`` also re-embeds with the configured model."""
+    import time
+
+    from congvan.models.artifacts import ArtifactError
+
+    settings = settings_from(args)
+    t0 = time.perf_counter()
+    try:
+        try:
+            col = open_collection(settings, show_progress=True)
+            reembed_now = args.reembed
+        except ArtifactError as exc:
+            if not (args.reembed and "re-embed" in str(exc)):
+                raise
+            from congvan.index.milvus import open_collection as open_index
+            from congvan.models.encoder import load_encoder
+
+            print("Nhúng lại mọi điều khoản bằng mô hình đang cấu hình…", file=sys.stderr, flush=True)
+            col = open_index(settings.index_dir, load_encoder(settings), show_progress=True, reembed=True,
+                             **settings.backend_options())
+            reembed_now = False  # done while opening
+        with col:
+            col.rebuild(reembed=reembed_now, show_progress=True)
+            stats = col.stats()
+    except (ArtifactError, ValueError) as exc:
+        return error(str(exc))
+    print(f"Đã dựng lại {settings.index_dir} trong {time.perf_counter() - t0:.1f} s: {stats.get('documents')} văn bản, "
+          f"{stats.get('clauses')} điều khoản, mô hình {stats.get('encoder')}.", file=sys.stderr)
+    return EXIT_OK
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     index_help = "index folder (default: CONGVAN_INDEX or CONGVAN_HOME/index)"
 
@@ -245,6 +277,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
     ingest.set_defaults(func=cmd_ingest)
+
+    rebuild = sub.add_parser("rebuild", help="rebuild the search files from the letter store",
+                             description="Rebuild the keyword and vector indexes from SQLite (the source of "
+                             "truth). With --reembed, first embed every stored clause again with the "
+                             "configured model (after changing CONGVAN_MODEL, e.g. to a folder made by "
+                             "`congvan train-retriever`). Tags and staff corrections are kept.")
+    rebuild.add_argument("--index", metavar="DIR", help=index_help)
+    rebuild.add_argument("--reembed", action="store_true", help="re-embed every clause with the configured model")
+    rebuild.set_defaults(func=cmd_rebuild)
 
     search = sub.add_parser("search", help="search clauses (accented or tone-less)",
                             description="Hybrid keyword + semantic search over indexed clauses.")

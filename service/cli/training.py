@@ -236,6 +236,52 @@ def cmd_export_corrections(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- train-retriever
+def cmd_train_retriever(args: argparse.Namespace) -> int:
+    import time
+
+    from congvan.models.encoder import BUNDLED_MODEL, ensure_bundled_model
+    from congvan.training.retriever import RetrieverConfig, build_pairs, train_retriever
+
+    settings = _settings()
+    if settings.model == BUNDLED_MODEL:
+        base = ensure_bundled_model(settings.models_dir)
+    else:
+        base = Path(settings.model).expanduser()
+        if not (base / "config.json").is_file():
+            return error(f"CONGVAN_MODEL={settings.model!r} is not a local sentence-transformers folder; "
+                         f"unset it to fine-tune the bundled model")
+    config = RetrieverConfig(base_model=str(base))
+    for name in ("epochs", "batch_size", "max_seq_length", "seed", "threads", "hard_negatives", "train_layers",
+                 "queries_per_clause"):
+        if getattr(args, name) is not None:
+            setattr(config, name, getattr(args, name))
+    if args.lr is not None:
+        config.learning_rate = args.lr
+    if args.sources:
+        config.sources = tuple(args.sources.split(","))
+    out = args.out or settings.models_dir / "retriever-runs" / time.strftime("%Y%m%d-%H%M%S")
+    samples = Path(__file__).resolve().parents[2] / "samples" / "letters"
+    shared = settings.shared_dir if settings.shared_dir.is_dir() else None
+    print(f"Dựng cặp huấn luyện ({', '.join(config.sources)}) từ {settings.benchmarks_path} và {shared}…",
+          file=sys.stderr, flush=True)
+    try:
+        pairs = build_pairs(config, settings.benchmarks_path, shared, samples,
+                            log=lambda m: print(m, file=sys.stderr, flush=True))
+    except (ValueError, FileNotFoundError) as exc:
+        return error(str(exc))
+    metrics = train_retriever(config, pairs, Path(out), query_prompt=settings.query_prompt,
+                              passage_prompt=settings.passage_prompt, command=command_line())
+    if args.json:
+        print_json({"out": str(out), **metrics})
+    else:
+        print(f"Đã lưu bộ truy hồi vào {out} ({metrics['pairs']} cặp, {metrics['steps']} bước, "
+              f"{metrics['train_s']:.0f} s; loss {metrics['loss_first_20']:.3f} → {metrics['loss_last_20']:.3f}).\n"
+              f"Dùng: CONGVAN_MODEL={out} congvan rebuild --reembed; đo: CONGVAN_MODEL={out} "
+              f"congvan evaluate search --benchmark all --split test")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- wiring
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """``train`` and ``export-corrections`` (top level)."""
@@ -275,6 +321,29 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--status", action="store_true", help="show the background job's progress (a bar "
                        "with ETA) until it ends; Ctrl-C stops watching, not the job")
     train.set_defaults(func=cmd_train)
+
+    rt = sub.add_parser(
+        "train-retriever", help="fine-tune the embedding model for search (contrastive, tuning splits only)",
+        description="Contrastive fine-tuning of the configured e5 model (CONGVAN_MODEL, default the bundled one) "
+        "on ALQAC train, UIT-ViCoV19QA train, the staff queries' tune half and staff-style queries generated "
+        "from the real letters of the tagger's train/dev split, with BM25 hard negatives "
+        "(MultipleNegativesRankingLoss). Never uses a test split. Writes a sentence-transformers folder with "
+        "manifest.json, metrics.json and command.txt (~30 min on 2 CPU cores). Then: "
+        "CONGVAN_MODEL=<folder> congvan rebuild --reembed.")
+    rt.add_argument("--out", type=Path, metavar="DIR",
+                    help="model folder (default: CONGVAN_HOME/models/retriever-runs/<time>)")
+    rt.add_argument("--epochs", type=int)
+    rt.add_argument("--batch-size", type=int, metavar="N")
+    rt.add_argument("--lr", type=float, metavar="RATE")
+    rt.add_argument("--max-seq-length", type=int, metavar="N", help="passage tokens while training (default 128)")
+    rt.add_argument("--hard-negatives", type=int, metavar="N", help="BM25 hard negatives per pair (default 1)")
+    rt.add_argument("--train-layers", type=int, metavar="N", help="top encoder layers trained (default 6 of 12)")
+    rt.add_argument("--queries-per-clause", type=int, metavar="N", help="generated queries per clause (default 2)")
+    rt.add_argument("--sources", metavar="LIST", help="comma-separated: alqac,vicov19qa,staff-tune,generated")
+    rt.add_argument("--seed", type=int)
+    rt.add_argument("--threads", type=int, metavar="N", help="torch threads (default: all cores)")
+    rt.add_argument("--json", action="store_true", help="print the metrics JSON")
+    rt.set_defaults(func=cmd_train_retriever)
 
     export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",
                             description="Export the corrections stored beside the index (INDEX/corrections; older "

@@ -1,0 +1,138 @@
+"""Retriever fine-tuning: staff-style query generation, batches, one real training step saved as
+a model folder, and an index that notices the new model and re-embeds with ``congvan rebuild``."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_HOME
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "letters"
+
+CLAUSES = [
+    "Tổ chức tiêm vét vắc xin sởi cho trẻ em chưa tiêm đủ liều tại các xã vùng sâu, vùng xa.",
+    "Phun hóa chất diệt muỗi, diệt lăng quăng bọ gậy tại các hộ gia đình có ca bệnh sốt xuất huyết.",
+    "Cách ly y tế tại nhà đối với người tiếp xúc gần trong 7 ngày, theo dõi sức khỏe hằng ngày.",
+    "Kiểm tra, xử lý nghiêm các hành vi găm hàng, nâng giá vật tư y tế, trang thiết bị phòng dịch.",
+    "Tiêu độc khử trùng chuồng trại, tiêm phòng vắc xin lở mồm long móng cho đàn gia súc.",
+    "Sở Giáo dục và Đào tạo chỉ đạo các trường học tổ chức dạy học trực tuyến cho học sinh.",
+]
+
+
+def test_generated_queries_are_short_distinctive_and_half_folded() -> None:
+    from congvan.letters.text import fold, has_diacritics
+    from congvan.letters.tokenize import syllable_tokens
+    from congvan.training.retriever import _idf, generate_queries
+
+    idf = _idf(syllable_tokens(t) for t in CLAUSES)
+    rng = random.Random(3)
+    queries = [(t, q) for t in CLAUSES for q in generate_queries(t, idf, 2, rng)]
+    assert len(queries) >= len(CLAUSES)
+    for text, q in queries:
+        n = len(q.split())
+        assert 2 <= n <= 6, q
+        # the words come from the clause, in order (folded or not)
+        assert " ".join(fold(s) for s in q.split()) in " ".join(fold(s) for s in syllable_tokens(text)), (q, text)
+        assert q.split()[0] not in ("và", "các", "của", "cho", "tại") and q.split()[-1] not in ("và", "các", "của")
+    folded = sum(1 for _, q in queries if not has_diacritics(q))
+    assert 0 < folded < len(queries)
+
+
+def test_batches_never_repeat_a_passage() -> None:
+    from congvan.training.retriever import Pair, _batches
+
+    pairs = [Pair(f"q{i}", CLAUSES[i % 3], "generated", [CLAUSES[3 + i % 3]]) for i in range(12)]
+    batches = _batches(pairs, 4)
+    assert batches
+    for batch in batches:
+        texts = [t for p in batch for t in (p.positive, *p.negatives)]
+        assert len(texts) == len(set(texts))
+
+
+def test_hard_negatives_are_close_but_not_gold() -> None:
+    from congvan.letters.text import fold
+    from congvan.letters.tokenize import syllable_tokens
+    from congvan.training.retriever import Pair, _mine_negatives
+
+    corpus = [*CLAUSES, "Tiêm vét vắc xin sởi cho trẻ em tại các điểm tiêm lưu động.",
+              "Tổ chức tiêm vắc xin phòng bệnh dại cho chó, mèo nuôi tại các hộ gia đình."]
+    pairs = [Pair("tiem vet vac xin soi", CLAUSES[0], "generated"), Pair("diệt bọ gậy", CLAUSES[1], "generated"),
+             Pair("tiêm vắc xin cho trẻ em", CLAUSES[0], "alqac")]
+    _mine_negatives(pairs, corpus, 1, random.Random(0))
+    for p in (pairs[0], pairs[2]):
+        assert len(p.negatives) == 1 and p.negatives[0] != p.positive
+    assert pairs[1].negatives == []  # no other passage shares its words: no negative rather than a random one
+    # a generated query's negative never holds all its words (it would likely be relevant too)
+    first = {fold(t) for t in syllable_tokens(pairs[0].negatives[0])}
+    assert not {"tiem", "vet", "vac", "xin", "soi"} <= first
+    # a close passage is chosen, not a random one: it shares a query word
+    assert {"tiem", "vac", "xin", "cho", "tre", "em"} & {fold(t) for t in syllable_tokens(pairs[2].negatives[0])}
+
+
+def _env(index: Path, model: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONGVAN_")}
+    env.update(CONGVAN_HOME=str(TEST_HOME), CONGVAN_INDEX=str(index), HF_HUB_OFFLINE="1",
+               CONGVAN_ENCODER_BACKEND="torch", CONGVAN_BACKGROUND_TRAINING="false")
+    if model:
+        env["CONGVAN_MODEL"] = model
+    return env
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "congvan.service.cli", *args], check=False, capture_output=True,
+                          text=True, env=env, timeout=900, cwd=ROOT)
+
+
+def test_training_makes_a_model_folder_that_the_index_reembeds_with(encoder, tmp_path: Path) -> None:
+    from congvan.models.artifacts import read_manifest
+    from congvan.models.encoder import EncoderConfig, load_encoder, model_identity
+    from congvan.training.retriever import Pair, RetrieverConfig, train_retriever
+
+    pairs = [Pair(" ".join(t.split()[1:4]).lower(), t, "generated", [CLAUSES[(i + 1) % len(CLAUSES)]])
+             for i, t in enumerate(CLAUSES)]
+    config = RetrieverConfig(base_model=str(encoder.path), batch_size=6, train_layers=1, threads=1,
+                             learning_rate=1e-4)
+    out = tmp_path / "retriever"
+    metrics = train_retriever(config, pairs, out, command="pytest", show_progress=False)
+    assert metrics["steps"] >= 1 and metrics["pairs"] == len(pairs)
+    manifest = read_manifest(out, "encoder", 1)
+    assert manifest["retriever_format"] == 1 and manifest["training"]["train_layers"] == 1
+    assert json.loads((out / "metrics.json").read_text())["with_hard_negative"] == len(pairs)
+    assert (out / "command.txt").read_text().strip() == "pytest"
+    # the folder loads as an encoder whose name carries the weights' hash, and its vectors moved
+    tuned = load_encoder(EncoderConfig(models_dir=tmp_path / "models", model=str(out)))
+    assert tuned.name == model_identity(str(out)) and tuned.name.startswith(f"{out}@")
+    a = encoder.encode_passages([CLAUSES[0]])[0]
+    b = tuned.encode_passages([CLAUSES[0]])[0]
+    assert 0.9 < float(a @ b) < 0.999999
+
+    # an index built with the bundled model refuses the new one until `congvan rebuild --reembed`
+    index = tmp_path / "index"
+    letter = min(SAMPLES.glob("*.txt"))
+    built = _cli("ingest", str(letter), env=_env(index))
+    assert built.returncode == 0, built.stderr
+    refused = _cli("search", "tiem vet", "--json", env=_env(index, str(out)))
+    assert refused.returncode != 0 and "congvan rebuild --reembed" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    rebuilt = _cli("rebuild", "--reembed", env=_env(index, str(out)))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert tuned.name in rebuilt.stderr
+    found = _cli("search", "giam sat dich benh", "--json", env=_env(index, str(out)))
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["total"] > 0
+
+
+@pytest.mark.parametrize("missing", ["benchmarks"])
+def test_train_retriever_without_data_says_where_to_point(tmp_path: Path, missing: str) -> None:
+    from congvan.training.retriever import RetrieverConfig, build_pairs
+
+    config = RetrieverConfig(sources=("alqac", "vicov19qa"))
+    with pytest.raises(ValueError, match="CONGVAN_SHARED_DIR"):
+        build_pairs(config, tmp_path / missing, None, tmp_path / "no-samples")
