@@ -32,8 +32,10 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
-def _query_terms(query: str) -> list[tuple[str, ...]]:
-    """Groups of alternative phrases (match_key form); any one of a group's phrases matches."""
+@lru_cache(maxsize=256)
+def _query_terms(query: str) -> tuple[tuple[str, ...], ...]:
+    """Groups of alternative phrases (match_key form); any one of a group's phrases matches.
+    Cached: a result page builds ten snippets for one query."""
     key = match_key(query)
     groups: list[tuple[str, ...]] = []
     plain: list[str] = []
@@ -52,7 +54,7 @@ def _query_terms(query: str) -> list[tuple[str, ...]]:
             for p in patterns:
                 words = p.sub(" ", words)
     groups.extend((w,) for w in _WORD.findall(words))
-    return list(dict.fromkeys(groups))
+    return tuple(dict.fromkeys(groups))
 
 
 def _is_stop(group: tuple[str, ...], accented: bool) -> bool:

@@ -46,8 +46,9 @@ class EncoderOptions(Protocol):
 
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
-#: what ``auto`` picks once exported: int8 weights (per channel): 2.1× torch's clauses/s, 2.7× faster
-#: queries, cosine to torch min 0.993 / mean 0.996, ALQAC hybrid MRR@10 0.8352 vs 0.8381 (README)
+#: what ``auto`` picks once exported: int8 weights (per channel): 3.5× torch's clauses/s, 5× faster
+#: queries on 2 idle cores (164 clauses/s, 5.2 ms), cosine to torch min 0.994 / mean 0.997, ALQAC
+#: hybrid MRR@10 0.837 vs 0.838 (README, benchmarks/bench_encoder.py)
 AUTO_ONNX_VARIANT = "onnx-int8"
 
 
