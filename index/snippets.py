@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from congvan.letters.text import ABBREVIATIONS, fold, has_diacritics, match_key, nfc
@@ -15,8 +16,7 @@ from congvan.letters.tokenize import find_codes
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
 #: Function words: matched only when the query has nothing else (never pick the window).
-_STOP = frozenset("""và các của có là được cho trong với những này để theo về thì đã sẽ không một
-từ tại đến như khi do hay hoặc nào gì ra vào trên dưới bị lại cũng nhưng thế nên việc đúng sai""".split())
+_STOP = frozenset(["và", "các", "của", "có", "là", "được", "cho", "trong", "với", "những", "này", "để", "theo", "về", "thì", "đã", "sẽ", "không", "một", "từ", "tại", "đến", "như", "khi", "do", "hay", "hoặc", "nào", "gì", "ra", "vào", "trên", "dưới", "bị", "lại", "cũng", "nhưng", "thế", "nên", "việc", "đúng", "sai"])
 _STOP_FOLDED = frozenset(fold(w) for w in _STOP)
 
 
@@ -80,22 +80,33 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
 
     def find(group: tuple[str, ...]) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
+        # (A substring test on the first word skips the regex for words the clause doesn't hold.)
         if accented:
             for phrase in group:
-                found.extend(m.span() for m in _phrase_pattern(phrase).finditer(key))
+                if phrase.split(" ", 1)[0] in key:
+                    found.extend(m.span() for m in _phrase_pattern(phrase).finditer(key))
         if not found:
             for phrase in group:
-                found.extend(m.span() for m in _phrase_pattern(fold(phrase)).finditer(folded))
+                bare = fold(phrase)
+                if bare.split(" ", 1)[0] in folded:
+                    found.extend(m.span() for m in _phrase_pattern(bare).finditer(folded))
         return found
 
     spans = _merge(text, [span for g in content for span in find(g)])
     # Function words of the query count only inside a highlighted phrase ("Ủy ban nhân dân các
     # huyện"): between two matches, separated from both by spaces only.
+    # (Span ends/starts in sets, so a long article with hundreds of "của", "và" stays linear.)
+    ends = {pe for _, pe in spans}
+    starts = {ps for ps, _ in spans}
     bridges = []
     for s, e in (span for g in stop for span in find(g)):
-        before = any(not text[pe:s].strip(" ") and pe <= s for _, pe in spans)
-        after = any(not text[e:ps].strip(" ") and ps >= e for ps, _ in spans)
-        if before and after:
+        lo = s
+        while lo > 0 and text[lo - 1] == " ":
+            lo -= 1
+        hi = e
+        while hi < len(text) and text[hi] == " ":
+            hi += 1
+        if any(pe in ends for pe in range(lo, s + 1)) and any(ps in starts for ps in range(e, hi + 1)):
             bridges.append((s, e))
     return _merge(text, spans + bridges) if bridges else spans
 
@@ -116,10 +127,16 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, i
         return 0, len(text)
     best, best_score = 0, -1.0
     lead = width // 5
+    starts = [s for s, _ in spans]  # merged spans: sorted, disjoint
     for start, _ in spans or [(0, 0)]:
         lo = max(0, min(start - lead, len(text) - width))
         hi = lo + width
-        covered = [(s, e) for s, e in spans if s >= lo and e <= hi]
+        covered = []
+        for s, e in spans[bisect_left(starts, lo):]:
+            if s >= hi:
+                break
+            if e <= hi:
+                covered.append((s, e))
         # Distinct query words shown: a window with "tiêm vét" beats one with "tiêm" twice.
         distinct = len({w for s, e in covered for w in text[s:e].lower().split()})
         score = distinct + 0.01 * sum(e - s for s, e in covered)
