@@ -331,3 +331,33 @@ def test_related_bodies_are_the_ministries_only_in_a_central_letter() -> None:
     # provincial: plain words, and the body named after them still cooperates
     r = croles("Sở Y tế chủ trì, phối hợp với các cơ quan liên quan và UBND các huyện triển khai.", central=False)
     assert (r.lead, r.support) == (["so_y_te"], ["ubnd_huyen"])
+
+
+def test_task_field_lines_give_lead_and_support_to_the_tasks_above_them() -> None:
+    """A plan's "Đơn vị chủ trì: X / Đơn vị phối hợp: Y" fields name who does the tasks listed
+    above them, back to the item start or the previous field block (inline text, team-written)."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(
+        "ỦY BAN NHÂN DÂN\nTỈNH HÀ TĨNH\nSố: 45/KH-UBND\nHà Tĩnh, ngày 12 tháng 3 năm 2024\n\n"
+        "KẾ HOẠCH\nPhòng, chống bệnh dại năm 2024\n\n"
+        "II. NHIỆM VỤ\n"
+        "1. Tiêm phòng cho đàn chó, mèo\n"
+        "- Tổ chức tiêm phòng dại tập trung cho chó, mèo vào tháng 3 và tháng 9.\n"
+        "- Lập sổ theo dõi chó, mèo nuôi đến từng hộ gia đình.\n"
+        "Đơn vị chủ trì thực hiện: Sở Nông nghiệp và Phát triển nông thôn.\n"
+        "Đơn vị phối hợp: UBND các huyện, thành phố.\n"
+        "Thời gian thực hiện: Tháng 3 và tháng 9.\n"
+        "- Bảo đảm đủ vắc xin dại cho người bị chó cắn.\n"
+        "Đơn vị chủ trì: Sở Y tế.\n"
+        "2. Tuyên truyền phòng bệnh dại\n"
+        "a) Nhiệm vụ: Thông tin để người dân đưa chó, mèo đi tiêm phòng.\n"
+        "b) Cơ quan thực hiện:\n"
+        "- Đơn vị chủ trì: Báo Hà Tĩnh.\n"
+        "- Đơn vị phối hợp: Sở Y tế.\n")
+    tasks = {c.text[:30]: (c.agencies.lead, c.agencies.support) for c in letter.clauses if c.kind == "directive"}
+    assert tasks["Tiêm phòng cho đàn chó, mèo"] == (["so_nong_nghiep"], ["ubnd_huyen"])
+    assert tasks["Tổ chức tiêm phòng dại tập tru"] == (["so_nong_nghiep"], ["ubnd_huyen"])
+    assert tasks["Lập sổ theo dõi chó, mèo nuôi "] == (["so_nong_nghiep"], ["ubnd_huyen"])
+    assert tasks["Bảo đảm đủ vắc xin dại cho ngư"] == (["so_y_te"], [])  # its own block, after the first
+    assert tasks["Nhiệm vụ: Thông tin để người d"] == (["bao_chi"], ["so_y_te"])  # through "Cơ quan thực hiện:"

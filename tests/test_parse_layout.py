@@ -220,3 +220,19 @@ def test_task_table_rows_are_clauses_with_lead_and_support_from_columns() -> Non
     assert rows["PL.I.1"].agencies.lead == ["so_y_te"] and rows["PL.I.1"].agencies.support == ["ubnd_huyen"]
     assert rows["PL.I.2"].agencies.lead == ["so_tttt"] and rows["PL.I.2"].agencies.support == []
     assert not any("\u2063" in c.text or c.text in ("Sở Y tế", "Thường xuyên") for c in letter.clauses)
+
+
+def test_annex_table_with_the_lead_column_first_and_rows_under_merged_cells() -> None:
+    """"STT | Cơ quan chủ trì | Cơ quan phối hợp | Thuộc nhóm nhiệm vụ | Nội dung nhiệm vụ | Thời hạn":
+    the rows under a merged lead cell hold only the last columns and keep the row above's roles."""
+    table = ("\n**PHỤ LỤC**\nPHÂN CÔNG NHIỆM VỤ\n|\n**STT**\n|\n**Cơ quan chủ trì**\n|\n**Cơ quan phối hợp**\n|\n"
+             "**Thuộc nhóm nhiệm vụ**\n|\n**Nội dung nhiệm vụ**\n|\n**Thời hạn**\n|\n|\n"
+             "1\n|\nSở Nông nghiệp và Môi trường\n|\nUBND các huyện, thành phố\n|\nPhòng bệnh cho đàn vật nuôi\n|\n"
+             "- Tiêm phòng lở mồm long móng cho trâu, bò.\n|\nQuý II\n|\n|\n"
+             "- Giám sát dịch bệnh trên đàn lợn.\n|\nThường xuyên\n|\n|\n"
+             "Kiểm soát vận chuyển\n|\n- Kiểm dịch gia súc vận chuyển ra khỏi tỉnh.\n|\nThường xuyên\n|\n|\n")
+    letter = parse_letter(WEB_TABLE + table)
+    roles = {c.text.lstrip("- ")[:19]: (c.agencies.lead, c.agencies.support) for c in letter.clauses}
+    for task in ("Tiêm phòng lở mồm l", "Giám sát dịch bệnh ", "Kiểm dịch gia súc v"):
+        assert roles[task] == (["so_nong_nghiep"], ["ubnd_huyen"]), (task, roles)
+    assert not any(c.text.startswith(("Phòng bệnh cho", "Kiểm soát vận")) for c in letter.clauses)

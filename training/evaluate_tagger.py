@@ -341,10 +341,14 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
     from congvan.models.tagger import doc_context, rule_roles
 
     contexts = [doc_context(getattr(r, "doc", None)) for r in records]
-    rules = tagger.predict_leads(texts, headings, kinds, use_model=False, contexts=contexts)
-    combined = tagger.predict_leads(texts, headings, kinds, use_model=True, contexts=contexts)
+    # real letters: the roles the parser gave on the whole letter (what the product shows)
+    parsed = [getattr(r, "parsed_lead", None) for r in records]
+    rules = tagger.predict_leads(texts, headings, kinds, use_model=False, contexts=contexts, parsed=parsed)
+    combined = tagger.predict_leads(texts, headings, kinds, use_model=True, contexts=contexts, parsed=parsed)
     directive = [i for i, r in enumerate(records) if r.kind == "directive"]
-    support_rules = [rule_roles(records[i].text, records[i].heading, tax, **contexts[i]).support for i in directive]
+    support_rules = [records[i].parsed_support if getattr(records[i], "parsed_support", None) is not None
+                     else rule_roles(records[i].text, records[i].heading, tax, **contexts[i]).support
+                     for i in directive]
     agencies = {
         "lead_rules": agency_metrics([records[i].lead for i in directive], [rules[i] for i in directive], agency_ids),
         "lead": agency_metrics([records[i].lead for i in directive], [combined[i] for i in directive], agency_ids),

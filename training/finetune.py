@@ -230,7 +230,8 @@ def tune_agency_cutoff(tagger: Tagger, dev: Sequence[Record], agency_ids: list[s
     texts, heads = [r.text for r in recs], [r.heading for r in recs]
     from congvan.models.tagger import doc_context
 
-    rules = tagger.predict_leads(texts, heads, use_model=False, contexts=[doc_context(r.doc) for r in recs])
+    rules = tagger.predict_leads(texts, heads, use_model=False, contexts=[doc_context(r.doc) for r in recs],
+                                 parsed=[r.parsed_lead for r in recs])
     todo = [i for i, lead in enumerate(rules) if not lead]
     probs = tagger.agency_proba([texts[i] for i in todo], [heads[i] for i in todo]) if todo else None
     gold = [r.lead for r in recs]

@@ -156,7 +156,9 @@ def load_real_records(shared_dir: Path | str | None, real_dir: Path = REAL_DIR,
                 lead=list(note.get("lead") or []) if directive else [],
                 support=list(note.get("support") or []) if directive else [],
                 heading=norm_text(clause.heading) if clause.heading else None, path=clause.path,
-                source="seed" if file.startswith("seeds/") else "real", doc=doc, file=note["_where"]))
+                source="seed" if file.startswith("seeds/") else "real", doc=doc, file=note["_where"],
+                parsed_lead=list(clause.agencies.lead) if directive else None,
+                parsed_support=list(clause.agencies.support) if directive else None))
         out.matched += len(used)
         missed = len(notes) - len(used)
         if missed:

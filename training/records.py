@@ -33,10 +33,16 @@ class Record:
     source: str = "team"
     doc: dict[str, Any] = field(default_factory=dict)
     file: str = ""  # the dataset file the record came from (not serialised)
+    #: Real letters only (not serialised): the lead/support the parser gave this clause while
+    #: reading the whole letter (task tables, field blocks, lead-ins, addressee), i.e. what the
+    #: product shows; ``None`` for team records, which are known by text and heading only.
+    parsed_lead: list[str] | None = None
+    parsed_support: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        d.pop("file")
+        for key in ("file", "parsed_lead", "parsed_support"):
+            d.pop(key)
         return d
 
     @classmethod

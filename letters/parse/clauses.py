@@ -43,6 +43,22 @@ class _Node:
     paragraphs: int = 1
     children: Counter[str] = field(default_factory=Counter)
     last_child: dict[str, int] = field(default_factory=dict)
+    first: int = 0  # index of the item's first clause in the letter
+
+
+# ----------------------------------------------------------------------- task field lines
+#: A plan (kế hoạch) writes under each task who does it: "Đơn vị chủ trì (thực hiện): X",
+#: "Cơ quan phối hợp: Y", "Đơn vị thực hiện: X". These fields name the lead and support of the
+#: task lines *above* them (back to the enclosing item or the previous field block); the task
+#: lines themselves name no one, so without this they had no lead at all.
+_FIELD_ROLE = re.compile(
+    r"^[\s*\-+•]*(?:(?:don vi|co quan)\s+(?P<role>chu tri|phoi hop|thuc hien)|(?P<bare>chu tri|phoi hop))"
+    r"(?:\s+(?:tham muu\s+)?thuc hien)?[\s*]*:")
+#: "b) Cơ quan thực hiện:" — a caption over the field lines; "Thời gian thực hiện: …", "Sản phẩm: …"
+#: — other fields of the same block (neither is a task).
+_FIELD_OTHER = re.compile(
+    r"^[\s*\-+•]*(?:(?:co quan|don vi)\s+(?:thuc hien|chu tri(?:\s*,?\s*(?:va\s+)?phoi hop)?|phu trach)[\s*]*:?[\s*]*$"
+    r"|(?:thoi gian|thoi han|tien do|san pham|ket qua du kien|kinh phi)(?:\s+[a-z]+){0,3}[\s*]*:)")
 
 
 class _ClauseBuilder:
@@ -63,6 +79,10 @@ class _ClauseBuilder:
         self.top_last: dict[str, int] = {}
         self.seen_item = False
         self.closing = False
+        # task field blocks: the open block's task range [start, end) and its columns; end of the last one
+        self.block: tuple[int, int] | None = None
+        self.block_columns: dict[str, str] = {}
+        self.block_end = 0
 
     # ---- helpers
     def _rank(self, kind: str) -> int:
@@ -84,7 +104,48 @@ class _ClauseBuilder:
         order = len(self.clauses)
         self.clauses.append(Clause(f"{self.doc_id}-{order:03d}", path, kind, text, roles,
                                    heading=heading, mentions=mentions, order=order))
+        if kind == "directive":
+            self._task_fields(text, order)
         return roles
+
+    def _task_fields(self, text: str, order: int) -> None:
+        """Give the roles of a task field block to the task lines above it (see ``_FIELD_ROLE``)."""
+        folded = fold(text)
+        m = _FIELD_ROLE.match(folded)
+        if m is None:
+            if _FIELD_OTHER.match(folded):
+                if self.block is not None:
+                    self.block_end = order + 1
+            else:
+                self.block = None
+            return
+        if self.block is None:
+            scope = self._field_scope()
+            start = max(scope.first if scope else self.block_end, self.block_end)
+            self.block, self.block_columns = (start, order), {}
+        role = "support" if (m.group("role") or m.group("bare")) == "phoi hop" else "lead"
+        self.block_columns[role] = f"{self.block_columns.get(role, '')}; {text}"
+        self.block_end = order + 1
+        roles = _column_roles(self.block_columns, self.tax, central=self.central, date=self.date)
+        if roles is None:
+            return
+        for clause in self.clauses[self.block[0]:self.block[1]]:
+            folded_task = fold(clause.text)
+            if clause.kind != "directive" or _FIELD_ROLE.match(folded_task) or _FIELD_OTHER.match(folded_task):
+                continue
+            lead = roles.lead or clause.agencies.lead
+            support = [a for a in dict.fromkeys([*roles.support, *clause.agencies.support]) if a not in lead]
+            names = {k: v for k, v in {**clause.agencies.names, **roles.names}.items() if k in lead or k in support}
+            clause.agencies = AgencyRoles(lead=list(lead), support=support, names=names)
+
+    def _field_scope(self) -> _Node | None:
+        """The item a field block belongs to: the innermost open item that is not a bullet, not a
+        caption such as "Cơ quan thực hiện:" and not empty."""
+        for node in reversed(self.stack):
+            if node.kind.startswith("bullet:") or not node.text or _FIELD_OTHER.match(fold(node.text)):
+                continue
+            return node
+        return None
 
     def plausible(self, marker: _Marker) -> bool:
         """Reject a 'marker' that breaks the numbering ("… trong tháng" / "8. Hoàn thành")."""
@@ -115,7 +176,7 @@ class _ClauseBuilder:
         kind: ClauseKind = "closing" if marker.kind == "dieu" and _DECISION_FORMULA.search(fold(text)) \
             else "directive"
         roles = inherited or AgencyRoles()
-        node = _Node(marker.kind, path, text, roles, parent, marker.value)
+        node = _Node(marker.kind, path, text, roles, parent, marker.value, first=len(self.clauses))
         if text and not (self.titles and _is_section_title(text)):
             node.roles = self.emit(path, kind, text, heading, inherited)
         else:

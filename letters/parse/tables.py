@@ -43,6 +43,8 @@ def _role(header: str) -> str:
         return "support"
     if re.search(r"thoi (?:gian|han)|tien do", key):
         return "deadline"
+    if re.match(r"thuoc nhom|nhom (?:nhiem vu|giai phap)", key):
+        return "other"  # "Thuộc nhóm nhiệm vụ": the group a task belongs to, not the task
     if re.search(r"noi dung|nhiem vu|ten (?:nhiem vu|hoat dong)|hoat dong", key):
         return "task"
     return "other"
@@ -82,8 +84,8 @@ def _table_at(cells: list[tuple[int, int, str]], h: int) -> tuple[int, list[str]
     if end is None:
         return None
     roles = [_role(c[2]) for c in cells[h:end]]
-    if "lead" not in roles or roles[:2] != ["tt", "task"] or len(roles) < 3:
-        return None  # only "TT | task | chủ trì | …": other shapes keep their cells
+    if "lead" not in roles or "task" not in roles or roles[0] != "tt" or len(roles) < 3:
+        return None  # only "TT | task | chủ trì | …" or "TT | chủ trì | phối hợp | … | task | …"
     n = len(roles)
     out: list[str] = []
     spanned: dict[str, str] = {}  # the last full row: merged cells of the rows under it
@@ -105,9 +107,13 @@ def _table_at(cells: list[tuple[int, int, str]], h: int) -> tuple[int, list[str]
         elif _TT.match(row[0]) and width == 2:
             out += [f"{row[0].rstrip('.)')}. {row[1]}", ""]  # a section row: "II | TITLE"
             spanned = {}
-        elif spanned and 2 <= width <= n - task_at and not _TT.match(row[0]):
-            # a row under merged cells: it starts at the task column, the cells before it span
-            values = {**spanned, **_values(roles[task_at:], row)}
+        elif spanned and 2 <= width < n and not _TT.match(row[0]):
+            # a row under merged cells: it starts at the task column (or, when wider than the
+            # columns from the task on, ends at the last column); the cells before it span
+            start = task_at if width <= n - task_at else n - width
+            if {"tt", "lead", "support"} & set(roles[start:start + width]):
+                break
+            values = {**spanned, **_values(roles[start:], row)}
             out += [_row_text("", values), ""]
         else:
             break  # not a row of this table: leave the rest as it was

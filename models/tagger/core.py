@@ -149,14 +149,18 @@ class Tagger:
 
     def predict_leads(self, texts: Sequence[str], headings: Sequence[str | None],
                       kinds: Sequence[str] | None = None, use_model: bool = True,
-                      contexts: Sequence[dict] | None = None) -> list[list[str]]:
+                      contexts: Sequence[dict] | None = None,
+                      parsed: Sequence[list[str] | None] | None = None) -> list[list[str]]:
         """Lead agencies of dataset-style clauses: rules first, the model where they find none.
-        ``contexts``: per clause ``{"central", "date"}`` of its letter (``inputs.doc_context``)."""
+        ``contexts``: per clause ``{"central", "date"}`` of its letter (``inputs.doc_context``);
+        ``parsed``: per clause the leads the parser already gave on the whole letter (real
+        letters), used instead of the rules on text and heading (``None``: no parse)."""
         tax = self.taxonomy or load_taxonomy()
         kinds = kinds or ["directive"] * len(texts)
         ctxs = contexts or [{}] * len(texts)
-        leads = [rule_roles(t, h, tax, **c).lead if k == "directive" else []
-                 for t, h, k, c in zip(texts, headings, kinds, ctxs)]
+        given = parsed or [None] * len(texts)
+        leads = [([] if k != "directive" else list(g) if g is not None else rule_roles(t, h, tax, **c).lead)
+                 for t, h, k, c, g in zip(texts, headings, kinds, ctxs, given)]
         if use_model:
             todo = [i for i, (k, lead) in enumerate(zip(kinds, leads)) if k == "directive" and not lead]
             if todo:
