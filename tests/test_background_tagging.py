@@ -4,9 +4,6 @@ model is swapped in without a restart; stored clauses are re-tagged, staff corre
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,45 +11,22 @@ import httpx
 import pytest
 
 from tests.inline_letters import LAI_CHAU_LETTER
+from tests.servers import congvan_serve
 from tests.tagger_toy import link_base_model
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
 def server(tmp_path: Path):
     home = tmp_path / "home"
     link_base_model(home)
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONGVAN_")}
     env.update(CONGVAN_HOME=str(home), CONGVAN_TAGGER_PRESET="smoke", CONGVAN_SHARED_DIR=str(tmp_path / "none"))
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from congvan.service.cli import main; sys.exit(main())",
-                             "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield base, home, tmp_path / "server.log"
+        with congvan_serve(env, tmp_path / "server.log", timeout=240, poll=0.5) as srv:
+            yield srv.base, home, srv.log_path
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
         _stop_worker(home)
 
 

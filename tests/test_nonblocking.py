@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,6 +13,7 @@ import pytest
 
 from congvan.service.config import BUNDLED_MODEL
 from tests.inline_letters import LAI_CHAU_LETTER
+from tests.servers import congvan_serve
 from tests.tagger_toy import link_base_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,47 +27,16 @@ def huge_letter(n: int = 900) -> str:
     return head + items + "\n\nUBND tỉnh yêu cầu các cơ quan liên quan thực hiện nghiêm túc./.\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, encoder) -> str:  # encoder: the bundled model is converted once
     home = tmp_path_factory.mktemp("nb-home")
     link_base_model(home)
     index = tmp_path_factory.mktemp("nb-index")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONGVAN_")}
     env.update(CONGVAN_HOME=str(home), CONGVAN_MODEL=BUNDLED_MODEL, CONGVAN_TAGGER="off")
-    log = (index / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "congvan.service.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--index", str(index)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited ({proc.returncode}):\n{(index / 'server.log').read_text()}")
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"server did not start:\n{(index / 'server.log').read_text()}")
-            time.sleep(0.3)
-        assert httpx.post(base + "/api/documents", json={"text": LAI_CHAU_LETTER}, timeout=120).status_code == 200
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with congvan_serve(env, index / "server.log", "--index", str(index)) as srv:
+        assert httpx.post(srv.base + "/api/documents", json={"text": LAI_CHAU_LETTER}, timeout=120).status_code == 200
+        yield srv.base
 
 
 def _search(base: str, i: int) -> float:

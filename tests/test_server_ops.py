@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from congvan.service.config import BUNDLED_MODEL
 from tests.conftest import TEST_HOME
+from tests.servers import congvan_serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "letters"
@@ -47,12 +47,6 @@ def test_cold_segmenter_is_safe_from_many_threads() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _home_without_tagger(folder: Path) -> Path:
     """A CONGVAN_HOME with the converted encoder but no trained tagger."""
     models = folder / "models"
@@ -78,33 +72,12 @@ def cold_server(tmp_path_factory, encoder):
     index = tmp_path_factory.mktemp("ops-index")
     _build_index(index, encoder)
     home = _home_without_tagger(tmp_path_factory.mktemp("ops-home"))
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONGVAN_")}
     env.update(CONGVAN_HOME=str(home), CONGVAN_MODEL=BUNDLED_MODEL, CONGVAN_TAGGER="auto",
                CONGVAN_QUERY_THREADS="1")
-    log_path = index / "server.log"
-    log = log_path.open("wb")
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "congvan.service.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--index", str(index)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:  # liveness only: the first searches go out before the server is warm
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() - started < 120, "no answer from /healthz:\n" + log_path.read_text()
-            time.sleep(0.05)
-        yield base, proc, log_path
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        log.close()
+    # liveness only: the first searches go out before the server is warm
+    with congvan_serve(env, index / "server.log", "--index", str(index), timeout=120, poll=0.05) as srv:
+        yield srv.base, srv.proc, srv.log_path
 
 
 def test_cold_server_answers_20_concurrent_first_searches(cold_server) -> None:

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import unicodedata
 from pathlib import Path
 
@@ -21,6 +17,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright  # the [test] extra
 
 from congvan.service.config import BUNDLED_MODEL
+from tests.servers import congvan_serve
 from tests.test_web_server import BYT_LETTER, SCRIPT_LETTER, build_index, scratch_home
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,7 +33,7 @@ pytestmark = [
                        reason="/usr/bin/chromium is not installed (./run test installs Debian's chromium)"),
 ]
 
-VIETNAMESE = re.compile(r"[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]", re.I)
+VIETNAMESE = re.compile(r"[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]", re.IGNORECASE)
 
 GOOD_LETTER = """ỦY BAN NHÂN DÂN
 TỈNH ĐIỆN BIÊN
@@ -56,49 +53,18 @@ UBND tỉnh yêu cầu các cơ quan thực hiện nghiêm túc./.
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, encoder) -> str:
     """A real ``congvan serve`` process over a fresh index; yields its base URL."""
     folder = tmp_path_factory.mktemp("browser-index")
     build_index(folder, encoder)
-    port = _free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("CONGVAN_API_KEY", "CONGVAN_PROTECT_SEARCH", "CONGVAN_INDEX")}
     home = scratch_home(tmp_path_factory.mktemp("browser-home"))  # corrections land here
     env.update(CONGVAN_HOME=str(home), CONGVAN_MODEL=BUNDLED_MODEL, CONGVAN_MAX_UPLOAD_MB="2")
-    log = (folder / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "congvan.service.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--index", str(folder)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited ({proc.returncode}):\n{(folder / 'server.log').read_text()}")
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"server did not start:\n{(folder / 'server.log').read_text()}")
-            time.sleep(0.3)
-        httpx.get(base + "/", params={"q": "khởi động"}, timeout=60)  # warm up the first query
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with congvan_serve(env, folder / "server.log", "--index", str(folder)) as srv:
+        httpx.get(srv.base + "/", params={"q": "khởi động"}, timeout=60)  # warm up the first query
+        yield srv.base
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,65 @@
+"""A real ``congvan serve`` process for tests: started on a free port, waited for, always stopped."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    base: str
+    proc: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def congvan_serve(env: dict[str, str], log_path: Path, *args: str, timeout: float = 180,
+                  poll: float = 0.3) -> Iterator[Server]:
+    """Run ``congvan serve --host 127.0.0.1 --port P *args`` with ``env`` until ``/healthz``
+    answers (liveness only: the server may still be warming up), yield it, then stop it."""
+    port = free_port()
+    log = log_path.open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "congvan.service.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", proc, log_path)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited ({proc.returncode}):\n{server.log()[-3000:]}")
+            try:
+                if httpx.get(server.base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not answer /healthz in {timeout:.0f} s:\n{server.log()[-3000:]}")
+            time.sleep(poll)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
