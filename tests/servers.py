@@ -1,7 +1,9 @@
-"""A real ``congvan serve`` process for tests: started on a free port, waited for, always stopped."""
+"""Real processes in tests: a ``congvan serve`` started on a free port, waited for and always
+stopped; and what another (perhaps killed) process committed to an index."""
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -63,3 +65,15 @@ def congvan_serve(env: dict[str, str], log_path: Path, *args: str, timeout: floa
             proc.kill()
             proc.wait()
         log.close()
+
+
+def committed_letters(db: Path) -> int:
+    """Letters committed to ``db`` as another process sees it (0 before the file exists)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from congvan.index.milvus import (
 )
 from congvan.index.store import DB_NAME, DocumentNotFound
 from congvan.index.testing import HashingEncoder, MilvusLiteServer, make_letter
+from tests.servers import committed_letters
 
 pytest.importorskip("pymilvus")
 REPO = Path(__file__).resolve().parents[1]
@@ -203,17 +203,6 @@ def many_letters(n: int = N_LETTERS):
         date=(2022, 1 + i % 12, None)) for i in range(n)]
 
 
-def _committed(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_kill_during_ingest_then_reopen_and_resume(opener, backend, tmp_path):
     folder = tmp_path / "col"
     col = opener(folder)
@@ -224,13 +213,13 @@ def test_kill_during_ingest_then_reopen_and_resume(opener, backend, tmp_path):
                                                                  backend=backend)],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 180
-    while _committed(folder / DB_NAME) < 40 and time.time() < deadline and proc.poll() is None:
+    while committed_letters(folder / DB_NAME) < 40 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     out = proc.stdout.read().decode() + proc.stderr.read().decode()
     assert "finished" not in out, f"ingest ended before it could be killed: {out}"
-    committed = _committed(folder / DB_NAME)
+    committed = committed_letters(folder / DB_NAME)
     assert 40 <= committed < N_LETTERS
 
     col = opener(folder)

@@ -16,6 +16,7 @@ from congvan.index.collection import DERIVED_DIR
 from congvan.index.derived import read_derived_manifest
 from congvan.index.store import DB_NAME
 from congvan.index.testing import HashingEncoder, make_letter
+from tests.servers import committed_letters
 
 N_LETTERS = 200
 REPO = Path(__file__).resolve().parents[1]
@@ -43,17 +44,6 @@ def letters(n: int = N_LETTERS):
         for i in range(n)]
 
 
-def _committed(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_kill_during_ingest_then_reopen_and_resume(tmp_path):
     folder = tmp_path / "col"
     enc = HashingEncoder()
@@ -65,13 +55,13 @@ def test_kill_during_ingest_then_reopen_and_resume(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT.format(repo=str(REPO), folder=str(folder))],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 120
-    while _committed(folder / DB_NAME) < 60 and time.time() < deadline and proc.poll() is None:
+    while committed_letters(folder / DB_NAME) < 60 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     out = proc.stdout.read().decode() + proc.stderr.read().decode()
     assert "finished" not in out, f"ingest ended before it could be killed: {out}"
-    committed = _committed(folder / DB_NAME)
+    committed = committed_letters(folder / DB_NAME)
     assert 60 <= committed < N_LETTERS
 
     # The last good derived folder is still there and readable.

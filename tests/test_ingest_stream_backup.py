@@ -19,6 +19,7 @@ from congvan.index.backup import BackupError, backup, restore, verify
 from congvan.index.collection import INGEST_CHUNK
 from congvan.index.store import DB_NAME
 from congvan.index.testing import HashingEncoder
+from tests.servers import committed_letters
 from tests.test_index_crash import letters
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,17 +45,6 @@ print("finished", flush=True)
 """
 
 
-def _committed(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT COUNT(*) FROM letters").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 def _start(folder: Path, pause: float) -> subprocess.Popen:
     code = STREAM.format(repo=str(REPO), n=N, pause=pause, folder=str(folder))
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
@@ -63,7 +53,7 @@ def _start(folder: Path, pause: float) -> subprocess.Popen:
 
 def _wait_for(folder: Path, proc: subprocess.Popen, at_least: int) -> None:
     deadline = time.time() + 120
-    while _committed(folder / DB_NAME) < at_least:
+    while committed_letters(folder / DB_NAME) < at_least:
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.time() < deadline, "ingest made no progress"
         time.sleep(0.02)
@@ -94,7 +84,7 @@ def test_kill_during_streaming_ingest_keeps_committed_chunks_and_rerun_skips_the
     out = proc.stdout.read().decode()
     assert "finished" not in out
     read = out.count("read ")
-    committed = _committed(folder / DB_NAME)
+    committed = committed_letters(folder / DB_NAME)
     assert 3 * letters_per_chunk <= committed < N
     assert read < N, "every letter was read before the first commit: the ingest does not stream"
     assert read - committed <= letters_per_chunk + 1  # a kill loses at most the chunk in progress
