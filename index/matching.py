@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import mul
 
 import numpy as np
 
@@ -99,65 +101,117 @@ def _pair(tokens: Tokens | Sequence[str]) -> Tokens:
     return list(tokens), [fold(t) for t in tokens]
 
 
-def _credits(qw: QueryWords, acc_hit: set[str], fold_hit: set[str], fold_credit: float) -> np.ndarray:
+def _credits(terms: Sequence[str], terms_folded: Sequence[str], accented: bool, acc_hit: set[str],
+             fold_hit: set[str], fold_credit: float) -> list[float]:
     """Per query syllable: 1 (exact), ``fold_credit`` (only without tones) or 0."""
-    if not qw.accented:
-        return np.array([1.0 if tf in fold_hit else 0.0 for tf in qw.terms_folded])
-    return np.array([1.0 if t in acc_hit else (fold_credit if tf in fold_hit else 0.0)
-                     for t, tf in zip(qw.terms, qw.terms_folded)])
+    if not accented:
+        return [1.0 if tf in fold_hit else 0.0 for tf in terms_folded]
+    return [1.0 if t in acc_hit else (fold_credit if tf in fold_hit else 0.0)
+            for t, tf in zip(terms, terms_folded)]
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(map(mul, a, b))
+
+
+_CODE_CHARS = re.compile(r"[/-]")
 
 
 def _code_parts(tokens: Sequence[str]) -> set[str]:
     """Parts of document numbers: "1068/cđ-ttg" → {"1068", "cđ", "ttg"} ("1068" alone must match)."""
     out: set[str] = set()
+    if not _CODE_CHARS.search(" ".join(tokens)):  # most clauses hold none: one C-level scan
+        return out
     for t in tokens:
         if "/" in t or "-" in t:
             out.update(_PARTS.findall(t))
     return out
 
 
-def _clause(qw: QueryWords, tokens: Tokens, fold_credit: float, window_pad: int,
-            header: Tokens = ((), ())) -> tuple[float, float, float, list[str]]:
+@dataclass(frozen=True)
+class _Query:
+    """``QueryWords`` as plain Python values for the per-clause loop (numpy's per-call overhead
+    would dominate vectors of 2–6 syllables)."""
+
+    q: QueryWords
+    acc: frozenset[str]
+    folded: frozenset[str]
+    weights: list[float]
+    total_w: float
+    bigram_weights: list[float]
+    total_bw: float
+    phrases: list[str]
+
+    @classmethod
+    def of(cls, qw: QueryWords) -> _Query:
+        weights = [float(w) for w in qw.weights]
+        bigram_weights = [float(w) for w in qw.bigram_weights]
+        return cls(qw, frozenset(qw.terms), frozenset(qw.terms_folded), weights, float(sum(weights)),
+                   bigram_weights, float(sum(bigram_weights)), qw.phrases())
+
+
+@dataclass(frozen=True)
+class _Header:
+    """What a letter header contributes, computed once per letter per query."""
+
+    acc_hit: frozenset[str]
+    fold_hit: frozenset[str]
+    acc_pairs: frozenset[tuple[str, str]]
+    fold_pairs: frozenset[tuple[str, str]]
+    present: bool
+
+    @classmethod
+    def of(cls, qd: _Query, header: Tokens) -> _Header:
+        head_acc, head_fold = header
+        return cls(qd.acc.intersection(head_acc), qd.folded.intersection(head_fold),
+                   frozenset(zip(head_acc, head_acc[1:])), frozenset(zip(head_fold, head_fold[1:])),
+                   bool(head_acc or head_fold))
+
+
+def _clause(qd: _Query, tokens: Tokens, fold_credit: float, window_pad: int,
+            head: _Header) -> tuple[float, float, float, list[str]]:
     """Features of one clause. Syllables come first in the token streams (compound words, which
     hold "_", follow them), so positions of query syllables are positions in the text."""
+    qw = qd.q
     acc_tokens, fold_tokens = tokens
-    head_acc, head_fold = header
-    q_acc, q_fold = set(qw.terms), set(qw.terms_folded)
-    acc_clause = q_acc.intersection(acc_tokens)
-    fold_clause = q_fold.intersection(fold_tokens)
-    if len(fold_clause) < len(q_fold):  # header tokens already hold their number's parts
+    acc_clause = qd.acc.intersection(acc_tokens)
+    fold_clause = qd.folded.intersection(fold_tokens)
+    if len(fold_clause) < len(qd.folded):  # header tokens already hold their number's parts
         parts = _code_parts(acc_tokens)
-        acc_clause |= q_acc & parts
-        fold_clause |= q_fold & {fold(p) for p in parts}
-    acc_hit = acc_clause | q_acc.intersection(head_acc)
-    fold_hit = fold_clause | q_fold.intersection(head_fold)
-    credit = _credits(qw, acc_hit, fold_hit, fold_credit)
-    total_w = float(qw.weights.sum())
-    coverage = float(credit @ qw.weights) / total_w if total_w > 0 else 0.0
+        if parts:
+            acc_clause |= qd.acc & parts
+            fold_clause |= qd.folded & {fold(p) for p in parts}
+    acc_hit = acc_clause | head.acc_hit
+    fold_hit = fold_clause | head.fold_hit
+    credit = _credits(qw.terms, qw.terms_folded, qw.accented, acc_hit, fold_hit, fold_credit)
+    total_w = qd.total_w
+    coverage = _dot(credit, qd.weights) / total_w if total_w > 0 else 0.0
     matched = [t for t, c in zip(qw.terms, credit) if c > 0]
-    pos = [i for i, t in enumerate(fold_tokens) if t in q_fold] if fold_clause else []
+    # (Positions by a C-level scan: clauses run to hundreds of syllables.)
+    pos = list(compress(count(), map(qd.folded.__contains__, fold_tokens))) if fold_clause else []
     if qw.bigrams:
         n = len(fold_tokens)
         fol_pairs = {(fold_tokens[i], fold_tokens[i + 1]) for i in pos if i + 1 < n}
         acc_pairs = {(acc_tokens[i], acc_tokens[i + 1]) for i in pos if i + 1 < n}
-        for seq_a, seq_f in ((head_acc, head_fold),):
-            fol_pairs.update(zip(seq_f, seq_f[1:]))
-            acc_pairs.update(zip(seq_a, seq_a[1:]))
-        pair_credit = np.zeros(len(qw.bigrams))
-        for j, (a, b) in enumerate(qw.bigrams):
-            if qw.accented and (qw.terms[a], qw.terms[b]) in acc_pairs:
-                pair_credit[j] = 1.0
-            elif (qw.terms_folded[a], qw.terms_folded[b]) in fol_pairs:
-                pair_credit[j] = 1.0 if not qw.accented else fold_credit
-        bw = float(qw.bigram_weights.sum())
-        adjacency = float(pair_credit @ qw.bigram_weights) / bw if bw > 0 else 0.0
-        matched += [p for p, c in zip(qw.phrases(), pair_credit) if c > 0]
+        pair_credit = []
+        for a, b in qw.bigrams:
+            acc_pair, fold_pair = (qw.terms[a], qw.terms[b]), (qw.terms_folded[a], qw.terms_folded[b])
+            if qw.accented and (acc_pair in acc_pairs or acc_pair in head.acc_pairs):
+                pair_credit.append(1.0)
+            elif fold_pair in fol_pairs or fold_pair in head.fold_pairs:
+                pair_credit.append(1.0 if not qw.accented else fold_credit)
+            else:
+                pair_credit.append(0.0)
+        bw = qd.total_bw
+        adjacency = _dot(pair_credit, qd.bigram_weights) / bw if bw > 0 else 0.0
+        matched += [p for p, c in zip(qd.phrases, pair_credit) if c > 0]
     else:
         adjacency = coverage
-    own = _credits(qw, acc_clause, fold_clause, fold_credit) if (head_acc or head_fold) else credit
-    window = float(own @ qw.weights) / total_w if total_w > 0 else 0.0
+    own = (_credits(qw.terms, qw.terms_folded, qw.accented, acc_clause, fold_clause, fold_credit)
+           if head.present else credit)
+    window = _dot(own, qd.weights) / total_w if total_w > 0 else 0.0
     if window > 0 and pos and pos[-1] - pos[0] >= len(qw.terms) + window_pad:
-        window = _best_window(qw, [(p, fold_tokens[p]) for p in pos], own,
+        window = _best_window(qw, [(p, fold_tokens[p]) for p in pos], np.asarray(own),
                               len(qw.terms) + window_pad, total_w)
     return coverage, adjacency, window, matched
 
@@ -198,7 +252,19 @@ def match_features(qw: QueryWords, clauses: Sequence[Tokens | Sequence[str]], *,
     matched: list[list[str]] = [[] for _ in range(n)]
     if qw.empty:
         return MatchFeatures(cov, adj, win, matched)
+    qd = _Query.of(qw)
+    no_header = _Header.of(qd, ((), ()))
+    # Headers repeat across a letter's clauses: one _Header per header token list (alive in
+    # ``headers`` throughout, so its id is not reused).
+    by_letter: dict[int, _Header] = {}
     for i, tokens in enumerate(clauses):
-        head = _pair(headers[i]) if headers is not None else ((), ())
-        cov[i], adj[i], win[i], matched[i] = _clause(qw, _pair(tokens), fold_credit, window_pad, head)
+        if headers is None:
+            head = no_header
+        else:
+            raw = headers[i]
+            key = id(raw[0]) if isinstance(raw, tuple) else id(raw)
+            head = by_letter.get(key)
+            if head is None:
+                head = by_letter[key] = _Header.of(qd, _pair(raw))
+        cov[i], adj[i], win[i], matched[i] = _clause(qd, _pair(tokens), fold_credit, window_pad, head)
     return MatchFeatures(cov, adj, win, matched)

@@ -57,6 +57,34 @@ def _query_terms(query: str) -> tuple[tuple[str, ...], ...]:
     return tuple(dict.fromkeys(groups))
 
 
+_PLAIN_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=256)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for many single words. A word of ``\\w`` characters between non-word
+    characters is a whole run of them, so the words' matches never overlap and one scan finds
+    exactly what one ``_phrase_pattern`` scan per word would."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def _spans_in(hay: str, phrases: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """Spans of each phrase in ``hay`` (a match_key or folded text)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    words = tuple(sorted({p for p in phrases if _PLAIN_WORD.fullmatch(p)}))
+    if words:
+        for m in _words_pattern(words).finditer(hay):
+            out.setdefault(m.group(), []).append(m.span())
+    for phrase in dict.fromkeys(phrases):
+        # (A substring test on the first word skips the regex for phrases the text doesn't hold.)
+        if phrase not in out and not _PLAIN_WORD.fullmatch(phrase) and phrase.split(" ", 1)[0] in hay:
+            spans = [m.span() for m in _phrase_pattern(phrase).finditer(hay)]
+            if spans:
+                out[phrase] = spans
+    return out
+
+
 def _is_stop(group: tuple[str, ...], accented: bool) -> bool:
     return len(group) == 1 and group[0] in (_STOP if accented else _STOP_FOLDED)
 
@@ -71,25 +99,24 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     text = nfc(text)
     accented = has_diacritics(query)
     key = match_key(text) if accented else ""
-    folded = fold(text)
     groups = _query_terms(query)
     content = [g for g in groups if not _is_stop(g, accented)]
     stop = [g for g in groups if _is_stop(g, accented)]
     if not content:  # a query of function words only: match them
         content, stop = stop, []
 
+    # Every phrase is looked up once per text: single words (most of a query) in one scan of a
+    # combined pattern, longer phrases (abbreviations' full forms, codes) one pattern each.
+    found_key = _spans_in(key, [p for g in groups for p in g]) if accented else {}
+    found_folded: dict[str, list[tuple[int, int]]] | None = None
+
     def find(group: tuple[str, ...]) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        # (A substring test on the first word skips the regex for words the clause doesn't hold.)
-        if accented:
-            for phrase in group:
-                if phrase.split(" ", 1)[0] in key:
-                    found.extend(m.span() for m in _phrase_pattern(phrase).finditer(key))
+        nonlocal found_folded
+        found = [span for phrase in group for span in found_key.get(phrase, ())]
         if not found:
-            for phrase in group:
-                bare = fold(phrase)
-                if bare.split(" ", 1)[0] in folded:
-                    found.extend(m.span() for m in _phrase_pattern(bare).finditer(folded))
+            if found_folded is None:
+                found_folded = _spans_in(fold(text), [fold(p) for g in groups for p in g])
+            found = [span for phrase in group for span in found_folded.get(fold(phrase), ())]
         return found
 
     spans = _merge(text, [span for g in content for span in find(g)])
@@ -128,18 +155,21 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, i
     best, best_score = 0, -1.0
     lead = width // 5
     starts = [s for s, _ in spans]  # merged spans: sorted, disjoint
+    words = [frozenset(text[s:e].lower().split()) for s, e in spans]
     for start, _ in spans or [(0, 0)]:
         lo = max(0, min(start - lead, len(text) - width))
         hi = lo + width
-        covered = []
-        for s, e in spans[bisect_left(starts, lo):]:
+        shown: set[str] = set()
+        chars = 0
+        for i in range(bisect_left(starts, lo), len(spans)):
+            s, e = spans[i]
             if s >= hi:
                 break
             if e <= hi:
-                covered.append((s, e))
+                shown |= words[i]
+                chars += e - s
         # Distinct query words shown: a window with "tiêm vét" beats one with "tiêm" twice.
-        distinct = len({w for s, e in covered for w in text[s:e].lower().split()})
-        score = distinct + 0.01 * sum(e - s for s, e in covered)
+        score = len(shown) + 0.01 * chars
         if score > best_score:
             best, best_score = lo, score
     lo, hi = best, best + width
