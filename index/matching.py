@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress, count
+from itertools import compress, count, pairwise
 from operator import mul
 
 import numpy as np
@@ -67,7 +67,7 @@ def query_words(text: str, accented: bool, df: Callable[[list[str]], np.ndarray]
     terms = tuple(dict.fromkeys(seq))
     folded = tuple(fold(t) for t in terms)
     index = {t: i for i, t in enumerate(terms)}
-    pairs = tuple(dict.fromkeys((index[a], index[b]) for a, b in zip(seq, seq[1:]) if a != b))
+    pairs = tuple(dict.fromkeys((index[a], index[b]) for a, b in pairwise(seq) if a != b))
     if not terms:
         return QueryWords(accented, (), (), np.zeros(0), (), np.zeros(0))
     compounds = [f"{folded[a]}_{folded[b]}" for a, b in pairs]
@@ -164,7 +164,7 @@ class _Header:
     def of(cls, qd: _Query, header: Tokens) -> _Header:
         head_acc, head_fold = header
         return cls(qd.acc.intersection(head_acc), qd.folded.intersection(head_fold),
-                   frozenset(zip(head_acc, head_acc[1:])), frozenset(zip(head_fold, head_fold[1:])),
+                   frozenset(pairwise(head_acc)), frozenset(pairwise(head_fold)),
                    bool(head_acc or head_fold))
 
 
