@@ -158,14 +158,12 @@ class _Header:
     fold_hit: frozenset[str]
     acc_pairs: frozenset[tuple[str, str]]
     fold_pairs: frozenset[tuple[str, str]]
-    present: bool
 
     @classmethod
     def of(cls, qd: _Query, header: Tokens) -> _Header:
         head_acc, head_fold = header
         return cls(qd.acc.intersection(head_acc), qd.folded.intersection(head_fold),
-                   frozenset(pairwise(head_acc)), frozenset(pairwise(head_fold)),
-                   bool(head_acc or head_fold))
+                   frozenset(pairwise(head_acc)), frozenset(pairwise(head_fold)))
 
 
 def _clause(qd: _Query, tokens: Tokens, fold_credit: float, window_pad: int,
@@ -181,9 +179,12 @@ def _clause(qd: _Query, tokens: Tokens, fold_credit: float, window_pad: int,
         if parts:
             acc_clause |= qd.acc & parts
             fold_clause |= qd.folded & {fold(p) for p in parts}
-    acc_hit = acc_clause | head.acc_hit
-    fold_hit = fold_clause | head.fold_hit
-    credit = _credits(qw.terms, qw.terms_folded, qw.accented, acc_hit, fold_hit, fold_credit)
+    own = _credits(qw.terms, qw.terms_folded, qw.accented, acc_clause, fold_clause, fold_credit)
+    if head.acc_hit or head.fold_hit:  # the letter's header holds query words too
+        credit = _credits(qw.terms, qw.terms_folded, qw.accented, acc_clause | head.acc_hit,
+                          fold_clause | head.fold_hit, fold_credit)
+    else:
+        credit = own
     total_w = qd.total_w
     coverage = _dot(credit, qd.weights) / total_w if total_w > 0 else 0.0
     matched = [t for t, c in zip(qw.terms, credit) if c > 0]
@@ -207,8 +208,6 @@ def _clause(qd: _Query, tokens: Tokens, fold_credit: float, window_pad: int,
         matched += [p for p, c in zip(qd.phrases, pair_credit) if c > 0]
     else:
         adjacency = coverage
-    own = (_credits(qw.terms, qw.terms_folded, qw.accented, acc_clause, fold_clause, fold_credit)
-           if head.present else credit)
     window = _dot(own, qd.weights) / total_w if total_w > 0 else 0.0
     if window > 0 and pos and pos[-1] - pos[0] >= len(qw.terms) + window_pad:
         window = _best_window(qw, [(p, fold_tokens[p]) for p in pos], np.asarray(own),
