@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -79,6 +79,27 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 def write_json_atomic(path: Path, obj: Any) -> None:
     write_bytes_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def link_or_write(src: Path | None, dst: Path, write: Callable[[Path], None]) -> None:
+    """Hard-link ``src`` (a file saved earlier and unchanged since) as ``dst``, so a save inside
+    an ``atomic_folder`` costs only what changed; ``write(dst)`` when there is no such file or it
+    cannot be linked (another file system, the old folder already gone)."""
+    if src is not None:
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass
+    write(dst)
+
+
+def read_json(path: Path, fix: str) -> Any:
+    """A JSON file's content; ``ArtifactError`` naming the file and ``fix`` when unreadable."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{path} is unreadable ({exc}); {fix}") from exc
 
 
 def _fsync_tree(root: Path) -> None:
