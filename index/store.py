@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,41 @@ CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id);
 """
 
 
+#: ``data_hash``'s inputs, kept in ``meta`` by triggers in the same transaction as every insert
+#: and delete (whichever code writes), so reading them costs nothing at any size: clause count,
+#: sum of row ids, sum of their squares (mod 2⁶¹−1, no overflow) and letter count.
+_FP_MOD = 2**61 - 1
+_FINGERPRINT_KEYS = ("clause_count", "clause_id_sum", "clause_id_sq", "letter_count")
+_TRIGGERS = (
+    f"""CREATE TRIGGER IF NOT EXISTS clauses_fingerprint_insert AFTER INSERT ON clauses BEGIN
+        UPDATE meta SET value = CASE key
+            WHEN 'clause_count' THEN CAST(value AS INTEGER) + 1
+            WHEN 'clause_id_sum' THEN CAST(value AS INTEGER) + NEW.id
+            ELSE (CAST(value AS INTEGER) + NEW.id * NEW.id % {_FP_MOD}) % {_FP_MOD} END
+        WHERE key IN ('clause_count', 'clause_id_sum', 'clause_id_sq'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS clauses_fingerprint_delete AFTER DELETE ON clauses BEGIN
+        UPDATE meta SET value = CASE key
+            WHEN 'clause_count' THEN CAST(value AS INTEGER) - 1
+            WHEN 'clause_id_sum' THEN CAST(value AS INTEGER) - OLD.id
+            ELSE (CAST(value AS INTEGER) - OLD.id * OLD.id % {_FP_MOD} + {_FP_MOD}) % {_FP_MOD} END
+        WHERE key IN ('clause_count', 'clause_id_sum', 'clause_id_sq'); END""",
+    """CREATE TRIGGER IF NOT EXISTS letters_fingerprint_insert AFTER INSERT ON letters BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'letter_count'; END""",
+    """CREATE TRIGGER IF NOT EXISTS letters_fingerprint_delete AFTER DELETE ON letters BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'letter_count'; END""",
+)
+
+
+def _fingerprint_values(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The fingerprint counters computed from the rows (once, for a file written before the
+    triggers existed)."""
+    count, total, squares = 0, 0, 0
+    for (cid,) in conn.execute("SELECT id FROM clauses"):
+        count, total, squares = count + 1, total + cid, (squares + cid * cid % _FP_MOD) % _FP_MOD
+    letters = conn.execute("SELECT count(*) FROM letters").fetchone()[0]
+    return list(zip(_FINGERPRINT_KEYS, map(str, (count, total, squares, letters))))
+
+
 class ClauseNotFound(KeyError):
     """No clause with this ``clause_id`` is stored."""
 
@@ -112,12 +147,37 @@ class ClauseMetaRow:
     support: list[str]
 
 
+@dataclass
+class Changes:
+    """What committed writes touched (clause row ids, letter doc ids), so the derived structures
+    can re-read only those; ``full`` when a write touched everything (re-embedding)."""
+
+    rows: set[int] = field(default_factory=set)
+    letters: set[str] = field(default_factory=set)
+    full: bool = False
+
+    def merge(self, other: Changes) -> None:
+        self.rows |= other.rows
+        self.letters |= other.letters
+        self.full |= other.full
+
+
+#: Generations of change records a store keeps in memory (older snapshots rebuild instead).
+CHANGE_LOG_SIZE = 256
+
+
 def letter_fingerprint(letter: Letter) -> str:
     """Digest of everything stored for a letter except its file name: same text and same tags
     give the same fingerprint; a retagged letter (new tagger model) a different one."""
     data = letter.to_dict()
     data["document"].pop("source", None)
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _chunks(values: list, size: int = 900) -> Iterator[list]:
+    """``values`` in slices that fit SQLite's limit on bound parameters."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _json(obj: Any) -> str:
@@ -146,6 +206,9 @@ class Store:
         self._conns_lock = threading.Lock()
         self.dim = int(dim)
         self.encoder_name = encoder_name
+        #: (generation, what its write changed) of this object's recent commits, oldest first
+        self._log: list[tuple[int, Changes]] = []
+        self._log_lock = threading.Lock()
         self._init_schema()
 
     # ------------------------------------------------------------------ connections
@@ -178,16 +241,43 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction that bumps the generation on commit."""
+        """One write transaction that bumps the generation on commit and records what it changed
+        (``changes_since``); the writer fills ``self._changes()`` inside the transaction."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
+        self._local.changes = Changes()
         try:
             yield conn
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            generation = int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            changes, self._local.changes = self._local.changes, None
+        with self._log_lock:
+            self._log.append((generation, changes))
+            del self._log[:-CHANGE_LOG_SIZE]
+
+    def _changes(self) -> Changes:
+        """The change record of the write transaction in progress on this thread."""
+        changes = getattr(self._local, "changes", None)
+        if changes is None:
+            raise RuntimeError("a write must run inside Store.write()")
+        return changes
+
+    def changes_since(self, generation: int, current: int) -> Changes | None:
+        """What the writes after ``generation`` up to ``current`` changed, when this object made
+        all of them (else None: another process wrote, or the log is too short; rebuild)."""
+        with self._log_lock:
+            log = [(g, c) for g, c in self._log if generation < g <= current]
+        if [g for g, _ in log] != list(range(generation + 1, current + 1)):
+            return None
+        out = Changes()
+        for _, changes in log:
+            out.merge(changes)
+        return None if out.full else out
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -209,6 +299,10 @@ class Store:
             if "fingerprint" not in columns:  # files written before the column existed
                 conn.execute("ALTER TABLE letters ADD COLUMN fingerprint TEXT")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            for trigger in _TRIGGERS:
+                conn.execute(trigger)
+            if not all(k in meta for k in _FINGERPRINT_KEYS):
+                conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", _fingerprint_values(conn))
             if not meta:
                 conn.executemany(
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -242,6 +336,7 @@ class Store:
     def reembed(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Overwrite every embedding (made with the configured encoder) and record that encoder."""
         with self.write() as conn:
+            self._changes().full = True
             conn.executemany("UPDATE clauses SET embedding = ? WHERE id = ?",
                              [(_blob(v, self.dim), int(i)) for i, v in zip(ids, vectors)])
             conn.execute("UPDATE meta SET value = ? WHERE key = 'encoder'", (self.encoder_name,))
@@ -293,12 +388,17 @@ class Store:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def data_hash(self, conn: sqlite3.Connection | None = None) -> str:
-        """A digest of which clauses are stored (row ids) and which letters they belong to."""
+        """A fingerprint of which clauses and letters are stored, read from counters the
+        triggers keep (``_TRIGGERS``; no row is read): clause count, row-id sum and sum of
+        squares, the highest row id ever assigned (AUTOINCREMENT never reuses one, so a deleted
+        and re-added letter changes it) and the letter count. With the generation it tells a
+        derived folder built from another state of the file (another process's commit, a crash
+        after one, a copy restored from elsewhere)."""
         conn = conn or self.conn
-        h = hashlib.sha256()
-        for (cid, doc) in conn.execute("SELECT id, doc_id FROM clauses ORDER BY id"):
-            h.update(f"{cid}:{doc};".encode())
-        return h.hexdigest()
+        marks = ",".join("?" * len(_FINGERPRINT_KEYS))
+        values = dict(conn.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", _FINGERPRINT_KEYS))
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'clauses'").fetchone()
+        return ":".join(["v2", *(str(values.get(k)) for k in _FINGERPRINT_KEYS), str(seq[0] if seq else 0)])
 
     def iter_tokens(self, folded: bool = False, conn: sqlite3.Connection | None = None) -> Iterator[list[str]]:
         """Search tokens (accented, or folded) of every clause, ascending id."""
@@ -336,12 +436,34 @@ class Store:
                                      json.loads(lead), json.loads(support)))
         return out
 
-    def letter_meta(self, conn: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
-        """Filter columns of every letter."""
+    def clause_meta_by_id(self, ids: Sequence[int], conn: sqlite3.Connection | None = None) -> list[ClauseMetaRow]:
+        """``clause_meta`` of the given row ids that are still stored, ascending id."""
         conn = conn or self.conn
-        cols = ("doc_id", "year", "month", "day", "province", "issuer", "doc_type")
-        rows = conn.execute(f"SELECT {', '.join(cols)} FROM letters ORDER BY doc_id").fetchall()
-        return [dict(zip(cols, r)) for r in rows]
+        out = []
+        for chunk in _chunks(sorted(int(i) for i in ids)):
+            for cid, doc, kind, themes, lead, support in conn.execute(
+                    "SELECT id, doc_id, kind, themes, lead, support FROM clauses "
+                    f"WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk):
+                out.append(ClauseMetaRow(cid, doc, kind, [t["id"] for t in json.loads(themes)],
+                                         json.loads(lead), json.loads(support)))
+        return out
+
+    _LETTER_COLS = ("doc_id", "year", "month", "day", "province", "issuer", "doc_type")
+
+    def letter_meta(self, conn: sqlite3.Connection | None = None,
+                    doc_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Filter columns of every letter (of ``doc_ids`` still stored, when given), by doc_id."""
+        conn = conn or self.conn
+        cols = ", ".join(self._LETTER_COLS)
+        if doc_ids is None:
+            rows = conn.execute(f"SELECT {cols} FROM letters ORDER BY doc_id").fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(sorted(doc_ids)):
+                rows.extend(conn.execute(f"SELECT {cols} FROM letters WHERE doc_id IN "
+                                         f"({','.join('?' * len(chunk))}) ORDER BY doc_id", chunk))
+            rows.sort(key=lambda r: r[0])
+        return [dict(zip(self._LETTER_COLS, r)) for r in rows]
 
     def clauses_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Clause + document fields for search hits, keyed by clause row id."""
@@ -447,6 +569,7 @@ class Store:
             for doc_id in sorted(old):
                 if self._delete(conn, doc_id):
                     replaced.append(doc_id)
+            self._changes().letters.add(letter.doc_id)
             date = letter.date
             conn.execute(
                 """INSERT INTO letters(doc_id, source, year, month, day, province, issuer, doc_type,
@@ -464,10 +587,14 @@ class Store:
                   _json(list(r.clause.agencies.lead)), _json(list(r.clause.agencies.support)),
                   _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
                   " ".join(r.tokens_folded), _blob(r.embedding, self.dim)) for r in rows])
+            self._changes().rows.update(
+                r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced
 
-    @staticmethod
-    def _delete(conn: sqlite3.Connection, doc_id: str) -> bool:
+    def _delete(self, conn: sqlite3.Connection, doc_id: str) -> bool:
+        changes = self._changes()
+        changes.rows.update(r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (doc_id,)))
+        changes.letters.add(doc_id)
         cur = conn.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM clauses WHERE doc_id = ?", (doc_id,))
         return cur.rowcount > 0
@@ -489,6 +616,8 @@ class Store:
                                (clause_id,)).fetchone()
             if row is None:
                 raise ClauseNotFound(clause_id)
+            self._changes().rows.update(
+                r[0] for r in conn.execute("SELECT id FROM clauses WHERE clause_id = ?", (clause_id,)))
             conn.execute("UPDATE clauses SET themes = ?, lead = ?, support = ? WHERE clause_id = ?",
                          (_json([{"id": t, "score": 1.0} for t in themes]), _json(list(lead)),
                           _json(list(support)), clause_id))
@@ -507,6 +636,10 @@ class Store:
         if not themes:
             return 0
         with self.write() as conn:
+            rows = self._changes().rows
+            for chunk in _chunks(list(themes)):
+                rows.update(r[0] for r in conn.execute(
+                    f"SELECT id FROM clauses WHERE clause_id IN ({','.join('?' * len(chunk))})", chunk))
             cur = conn.executemany("UPDATE clauses SET themes = ? WHERE clause_id = ?",
                                    [(_json(v), k) for k, v in themes.items()])
             return int(cur.rowcount or 0)
