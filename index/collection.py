@@ -204,7 +204,7 @@ class Collection:
         when ``base_ok``), save, swap."""
         old = self._snap if base_ok else None
         snap = build_snapshot(self.store, self.options, old.vectors if old else None,
-                              (old.accented, old.folded) if old else None)
+                              (old.accented, old.folded) if old else None, previous=old)
         save_snapshot(snap, self.derived_dir)
         self._snap = snap
 
@@ -426,7 +426,7 @@ class Collection:
             self.options = options
             old = self._snap
             snap = build_snapshot(self.store, options, old.vectors if old else None,
-                                  (old.accented, old.folded) if old else None)
+                                  (old.accented, old.folded) if old else None, previous=old)
             if save:
                 save_snapshot(snap, self.derived_dir)
             self._snap = snap
