@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS letters (
 );
 CREATE INDEX IF NOT EXISTS letters_source ON letters(source);
 CREATE INDEX IF NOT EXISTS letters_year ON letters(year, month);
+CREATE INDEX IF NOT EXISTS letters_added ON letters(doc_id, added);  -- letter_stamps without the rows
 CREATE TABLE IF NOT EXISTS clauses (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: derived indexes key on it
     doc_id        TEXT NOT NULL REFERENCES letters(doc_id),
@@ -489,9 +490,20 @@ class Store:
                 }
         return out
 
-    def documents(self) -> dict[str, dict[str, Any]]:
-        """``Letter.document_dict()`` of every letter, by doc_id (letter-header search features)."""
-        return {d: json.loads(m) for d, m in self.conn.execute("SELECT doc_id, metadata FROM letters")}
+    def documents(self, doc_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """``Letter.document_dict()`` of every letter (of ``doc_ids`` when given), by doc_id
+        (letter-header search features)."""
+        if doc_ids is None:
+            return {d: json.loads(m) for d, m in self.conn.execute("SELECT doc_id, metadata FROM letters")}
+        out = {}
+        for chunk in _chunks(list(doc_ids)):
+            out.update((d, json.loads(m)) for d, m in self.conn.execute(
+                f"SELECT doc_id, metadata FROM letters WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def letter_stamps(self) -> dict[str, float]:
+        """doc_id → when the letter was stored (a replaced letter gets a new stamp)."""
+        return dict(self.conn.execute("SELECT doc_id, added FROM letters"))
 
     def tokens_by_id(self, ids: Sequence[int]) -> dict[int, tuple[list[str], list[str]]]:
         """(accented, folded) search tokens of some clauses (query-time phrase and coverage

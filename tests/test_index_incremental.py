@@ -19,6 +19,7 @@ from congvan.index.derived import (
 )
 from congvan.index.filters import ClauseTable, SearchFilters, TableDelta
 from congvan.index.keyword import clause_tokens
+from congvan.index.letter_context import LetterHeaders
 from congvan.index.store import DB_NAME, ClauseRow, Store, _fingerprint_values
 from congvan.index.testing import HashingEncoder, make_letter
 from congvan.index.vectors import LayeredIndex, VectorOptions
@@ -66,6 +67,13 @@ def _same_as_scratch(col: Collection) -> None:
         a, b = snap.table.mask(SearchFilters.from_mapping(flt)), scratch.table.mask(SearchFilters.from_mapping(flt))
         assert (a is None and b is None) or np.array_equal(a, b), flt
     assert _results(col, snap) == _results(col, scratch)
+    # letter headers: analysed once per letter, kept between snapshots; equal to a fresh build
+    kept = col._headers(snap)
+    docs = col.store.documents()
+    fresh = LetterHeaders.build(docs.get(d, {}) for d in snap.table.doc_ids)
+    assert kept.tokens == fresh.tokens and kept.folded == fresh.folded
+    assert kept.postings.keys() == fresh.postings.keys()
+    assert all(np.array_equal(kept.postings[k], fresh.postings[k]) for k in fresh.postings)
 
 
 def test_adds_deletes_and_label_changes_equal_a_rebuild(tmp_path):
