@@ -254,15 +254,21 @@ def _pos_slots(labels: Sequence[Iterable[str]], slots: Sequence[int]) -> dict[st
     return out
 
 
-def _remapped(old: Mapping[str, np.ndarray], slot_map: np.ndarray,
+def _remapped(old: Mapping[str, np.ndarray], slot_map: np.ndarray | None,
               fresh: Mapping[str, list[int]]) -> dict[str, np.ndarray]:
     """Label → slots after a change: old slots moved by ``slot_map`` (-1: dropped, monotonic
-    otherwise, so they stay sorted), fresh slots merged in; labels left without a slot vanish."""
+    otherwise, so they stay sorted; None: unmoved, the arrays are shared), fresh slots merged
+    in; labels left without a slot vanish."""
     out = {}
     for key in sorted({*old, *fresh}):
         arr = old.get(key)
-        moved = slot_map[arr] if arr is not None else np.zeros(0, np.int64)
-        moved = moved[moved >= 0]
+        if arr is None:
+            moved = np.zeros(0, np.int64)
+        elif slot_map is None:
+            moved = arr
+        else:
+            moved = slot_map[arr]
+            moved = moved[moved >= 0]
         add = np.array(fresh.get(key, ()), np.int64)
         if add.shape[0]:
             moved = np.insert(moved, np.searchsorted(moved, add), add)
@@ -354,31 +360,41 @@ class ClauseTable:
         # clauses: drop the touched rows, merge the stored ones in by row id
         touched = np.unique(np.asarray(delta.touched_rows, np.int64))
         keep = ~sorted_isin(self.rowids, touched)
-        kept_ids = self.rowids[keep]
         rows = sorted(delta.rows)
         fresh_ids = np.array([r[0] for r in rows], np.int64)
+        # an ingest only appends (row ids only grow): every kept slot stays where it was
+        appended = bool(keep.all()) and (not rows or not len(self) or int(fresh_ids[0]) > int(self.rowids[-1]))
+        kept_ids = self.rowids if appended else self.rowids[keep]
         fresh_pos = np.searchsorted(kept_ids, fresh_ids) + np.arange(len(rows), dtype=np.int64)
         n = kept_ids.shape[0] + len(rows)
-        kept_pos = _new_positions(n, fresh_pos)
-        out.rowids = np.empty(n, np.int64)
-        out.rowids[kept_pos] = kept_ids
-        out.rowids[fresh_pos] = fresh_ids
-        out.doc_index = np.empty(n, np.int32)
-        out.doc_index[kept_pos] = letter_map[self.doc_index[keep]]
+        kept_pos = None if appended else _new_positions(n, fresh_pos)
+
+        def place(old: np.ndarray, fresh: Sequence[int] | np.ndarray) -> np.ndarray:
+            fresh = np.asarray(fresh, old.dtype)
+            if kept_pos is None:
+                return np.concatenate([old, fresh])
+            arr = np.empty(n, old.dtype)
+            arr[kept_pos] = old[keep]
+            arr[fresh_pos] = fresh
+            return arr
+
         positions = {d: i for i, d in ((_index(out.doc_ids, r[1]), r[1]) for r in rows) if i is not None}
-        if len(positions) != len({r[1] for r in rows}) or (out.doc_index[kept_pos] < 0).any():
+        if len(positions) != len({r[1] for r in rows}):
             raise ValueError("clauses refer to letters that are not stored; rebuild the table")
-        out.doc_index[fresh_pos] = [positions[r[1]] for r in rows]
-        out.kind = np.empty(n, np.int8)
-        out.kind[kept_pos] = self.kind[keep]
-        out.kind[fresh_pos] = [_kind_code(r[2]) for r in rows]
-        slot_map = np.full(len(self), -1, np.int64)
-        slot_map[keep] = kept_pos
+        out.rowids = place(self.rowids, fresh_ids)
+        identity_letters = not gone and not fresh_l
+        doc_index = self.doc_index if identity_letters else letter_map[self.doc_index].astype(np.int32)
+        out.doc_index = place(doc_index, [positions[r[1]] for r in rows])
+        if not identity_letters and (doc_index[keep] < 0).any():
+            raise ValueError("clauses refer to letters that are not stored; rebuild the table")
+        out.kind = place(self.kind, [_kind_code(r[2]) for r in rows])
+        slot_map = None
+        if kept_pos is not None:
+            slot_map = np.full(len(self), -1, np.int64)
+            slot_map[keep] = kept_pos
         fresh_slots = fresh_pos.tolist()
-        out.theme_slots = _remapped(self.theme_slots, slot_map,
-                                    _pos_slots([r[3] for r in rows], fresh_slots))
-        out.agency_slots = _remapped(self.agency_slots, slot_map,
-                                     _pos_slots([r[4] for r in rows], fresh_slots))
+        out.theme_slots = _remapped(self.theme_slots, slot_map, _pos_slots([r[3] for r in rows], fresh_slots))
+        out.agency_slots = _remapped(self.agency_slots, slot_map, _pos_slots([r[4] for r in rows], fresh_slots))
         return out
 
     def __len__(self) -> int:
