@@ -532,7 +532,7 @@ class Collection:
         headers = getattr(snap, "_letter_headers", None)
         if headers is None:
             headers = self._header_index.headers(snap.table.doc_ids, self.store.letter_stamps(),
-                                                 self.store.documents)
+                                                 self.store.letter_headers)
             snap._letter_headers = headers  # type: ignore[attr-defined]
         return headers
 

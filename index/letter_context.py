@@ -108,10 +108,10 @@ class _SnapshotPostings(Mapping[str, np.ndarray]):
 
 
 class HeaderIndex:
-    """Header tokens of the letters a collection has stored, each analysed once (by doc_id and
-    storage time) and kept between snapshots: analysing every header again after each write cost
-    1.6 s per 10k letters on the first search. A snapshot's ``LetterHeaders`` maps its letters
-    onto them."""
+    """Header tokens of the letters a collection has stored, read once (by doc_id and storage
+    time; ``put_letter`` stores them analysed) and kept between snapshots: analysing every header
+    again after each write cost 1.6 s per 10k letters on the first search. A snapshot's
+    ``LetterHeaders`` maps its letters onto them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -124,19 +124,19 @@ class HeaderIndex:
         self._postings: dict[str, list[int]] = {}  # folded token → numbers, ascending
 
     def headers(self, doc_ids: Sequence[str], stamps: Mapping[str, float],
-                documents: Callable[[list[str]], Mapping[str, Mapping[str, Any]]]) -> LetterHeaders:
+                analysed: Callable[[list[str]], Mapping[str, tuple[list[str], list[str]]]]) -> LetterHeaders:
         """``LetterHeaders`` of ``doc_ids`` (a snapshot's letters); ``stamps``: doc_id → when
-        each stored letter was stored; ``documents(doc_ids)``: their ``document_dict()``s."""
+        each stored letter was stored; ``analysed(doc_ids)``: their (accented, folded) header
+        tokens (``Store.letter_headers``)."""
         with self._lock:
             if len(self._tokens) > 2 * len(stamps) + 1024:  # mostly deleted or replaced letters
                 self._reset()
             known = self._known
             todo = [d for d in doc_ids if d in stamps and known.get(d, (None,))[0] != stamps[d]]
-            docs = documents(todo)
+            found = analysed(todo)
             for d in todo:
                 number = len(self._tokens)
-                tokens = header_tokens(docs.get(d, {}))
-                folded = [fold(t) for t in tokens]
+                tokens, folded = found.get(d, ([], []))
                 self._tokens.append(tokens)
                 self._folded.append(folded)
                 for t in set(folded):

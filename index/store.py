@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from congvan.index.letter_context import header_tokens
 from congvan.letters.schema import Clause, Letter
+from congvan.letters.text import fold
 from congvan.models.artifacts import ArtifactError
 
 #: Bump when the table layout changes; an older file is refused with a rebuild hint.
@@ -45,6 +47,8 @@ CREATE TABLE IF NOT EXISTS letters (
     subject   TEXT,
     n_clauses INTEGER NOT NULL,
     fingerprint TEXT,             -- digest of the parsed + tagged letter (see letter_fingerprint)
+    header    TEXT,               -- header search tokens (index.letter_context), space-separated
+    header_folded TEXT,           -- the same without tones (NULL: analyse the metadata)
     metadata  TEXT NOT NULL,      -- Letter.document_dict() as JSON
     body      TEXT NOT NULL,      -- the normalised letter text
     added     REAL NOT NULL
@@ -181,6 +185,16 @@ def _chunks(values: list, size: int = 900) -> Iterator[list]:
         yield values[start:start + size]
 
 
+def _stored_header(document: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A letter's header tokens as stored (space-joined); NULLs when a token would not survive
+    the split (then they are analysed from the metadata when read)."""
+    tokens = header_tokens(document)
+    folded = [fold(t) for t in tokens]
+    if not all(t and len(t.split()) == 1 for t in (*tokens, *folded)):
+        return None, None
+    return " ".join(tokens), " ".join(folded)
+
+
 def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -297,9 +311,16 @@ class Store:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 conn.execute(stmt)
             columns = {r[1] for r in conn.execute("PRAGMA table_info(letters)")}
-            if "fingerprint" not in columns:  # files written before the column existed
-                conn.execute("ALTER TABLE letters ADD COLUMN fingerprint TEXT")
+            for column in ("fingerprint", "header", "header_folded"):  # files written before them
+                if column not in columns:
+                    conn.execute(f"ALTER TABLE letters ADD COLUMN {column} TEXT")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            if meta and "letter_headers" not in meta:  # once: store the analysed headers of older letters
+                conn.executemany("UPDATE letters SET header = ?, header_folded = ? WHERE doc_id = ?", [
+                    (*_stored_header(json.loads(metadata)), doc_id) for doc_id, metadata in conn.execute(
+                        "SELECT doc_id, metadata FROM letters WHERE header IS NULL").fetchall()])
+            if "letter_headers" not in meta:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('letter_headers', '1')")
             for trigger in _TRIGGERS:
                 conn.execute(trigger)
             if not all(k in meta for k in _FINGERPRINT_KEYS):
@@ -501,6 +522,21 @@ class Store:
                 f"SELECT doc_id, metadata FROM letters WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk))
         return out
 
+    def letter_headers(self, doc_ids: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+        """(accented, folded) header search tokens of the given stored letters: as stored by
+        ``put_letter``, or analysed from the metadata for letters stored before the column."""
+        out = {}
+        for chunk in _chunks(list(doc_ids)):
+            for d, header, folded, metadata in self.conn.execute(
+                    "SELECT doc_id, header, header_folded, CASE WHEN header IS NULL OR header_folded IS NULL "
+                    f"THEN metadata END FROM letters WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk):
+                if metadata is not None:
+                    tokens = header_tokens(json.loads(metadata))
+                    out[d] = (tokens, [fold(t) for t in tokens])
+                else:
+                    out[d] = (header.split(), folded.split())
+        return out
+
     def letter_stamps(self) -> dict[str, float]:
         """doc_id → when the letter was stored (a replaced letter gets a new stamp)."""
         return dict(self.conn.execute("SELECT doc_id, added FROM letters"))
@@ -583,13 +619,16 @@ class Store:
                     replaced.append(doc_id)
             self._changes().letters.add(letter.doc_id)
             date = letter.date
+            document = letter.document_dict()
             conn.execute(
                 """INSERT INTO letters(doc_id, source, year, month, day, province, issuer, doc_type,
-                                       number, subject, n_clauses, fingerprint, metadata, body, added)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       number, subject, n_clauses, fingerprint, metadata, body, added,
+                                       header, header_folded)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (letter.doc_id, letter.source, date.year, date.month, date.day, letter.province,
                  letter.issuer, letter.doc_type, letter.number, letter.subject, len(rows),
-                 fingerprint or letter_fingerprint(letter), _json(letter.document_dict()), letter.text, time.time()))
+                 fingerprint or letter_fingerprint(letter), _json(document), letter.text, time.time(),
+                 *_stored_header(document)))
             conn.executemany(
                 """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
                                        support, mentions, tokens, tokens_folded, embedding)

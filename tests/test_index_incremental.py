@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 
 import numpy as np
 import pytest
@@ -282,3 +283,24 @@ def test_layered_index_answers_like_one_index(tmp_path, kind):
     assert len(merged.delta) == 0 and np.array_equal(merged.ids, ids) and len(layered.delta) == 50
     if kind != "hnsw":  # (a graph built in another order may differ in its approximate answers)
         assert merged.search(vecs[7], 10)[1].tolist() == one.search(vecs[7], 10)[1].tolist()
+
+
+def test_letters_stored_before_the_header_column_are_analysed(tmp_path):
+    folder = tmp_path / "col"
+    with Collection.open(folder, HashingEncoder()) as col:
+        col.ingest_letters([_letter(i) for i in range(5)])
+        stored = col.store.letter_headers(["inc-001", "inc-002"])
+        col.store.conn.execute("UPDATE letters SET header = NULL, header_folded = NULL WHERE doc_id = 'inc-001'")
+        assert col.store.letter_headers(["inc-001", "inc-002"]) == stored
+        _same_as_scratch(col)
+    # a file from before the columns gets them, filled, on open
+    conn = sqlite3.connect(folder / DB_NAME)
+    conn.execute("ALTER TABLE letters DROP COLUMN header")
+    conn.execute("ALTER TABLE letters DROP COLUMN header_folded")
+    conn.execute("DELETE FROM meta WHERE key = 'letter_headers'")
+    conn.commit()
+    conn.close()
+    with Collection.open(folder, HashingEncoder()) as col:
+        assert col.store.conn.execute("SELECT count(*) FROM letters WHERE header IS NULL").fetchone()[0] == 0
+        assert col.store.letter_headers(["inc-001", "inc-002"]) == stored
+        _same_as_scratch(col)
