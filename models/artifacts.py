@@ -103,10 +103,14 @@ def read_json(path: Path, fix: str) -> Any:
 
 
 def _fsync_tree(root: Path) -> None:
+    """Flush every file and directory entry below ``root``; files with more than one link were
+    hard-linked from a folder saved (and flushed) before (``link_or_write``), so only their new
+    directory entries need flushing (a save of a large index then flushes what it wrote)."""
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
             with open(Path(dirpath) / name, "rb") as f:
-                os.fsync(f.fileno())
+                if os.fstat(f.fileno()).st_nlink == 1:
+                    os.fsync(f.fileno())
         fsync_dir(Path(dirpath))
 
 
