@@ -360,6 +360,9 @@ def load_snapshot(folder: Path, store: Store, options: IndexOptions) -> Snapshot
         raise StaleIndex(folder, manifest, generation)
     try:
         table, table_base, table_delta = load_table(folder)
+    except (OSError, EOFError, ValueError, KeyError, RuntimeError) as exc:  # the rest is reused
+        raise StaleIndex(folder, manifest, generation, reason=f"has an unreadable filter table ({exc})") from exc
+    try:
         accented = BM25Index.load(folder / ACCENTED_DIR)
         folded = BM25Index.load(folder / FOLDED_DIR)
         vectors = load_vectors(folder, manifest, options)

@@ -204,6 +204,12 @@ def test_format_v2_folder_is_converted_on_open(tmp_path):
         assert read_derived_manifest(derived)["format_version"] == FORMAT_VERSION
         assert (derived / TABLE_DIR).is_dir()
         assert _results(col, col.snapshot) == before
+    # a damaged table is rebuilt from SQLite; the vectors and keyword segments are kept
+    (derived / TABLE_DIR / "base" / "kind.npy").write_bytes(b"garbage")
+    inode = (derived / "vectors" / "main" / "faiss.index").stat().st_ino  # (a v2 index is the main layer)
+    with Collection.open(folder, HashingEncoder()) as col:
+        assert _results(col, col.snapshot) == before
+        assert (derived / "vectors" / "main" / "faiss.index").stat().st_ino == inode  # linked, not rebuilt
 
 
 def test_data_hash_is_sql_aggregates_and_changes_with_rows(tmp_path):
