@@ -167,8 +167,9 @@ class Changes:
         self.full |= other.full
 
 
-#: Generations of change records a store keeps in memory (older snapshots rebuild instead).
-CHANGE_LOG_SIZE = 256
+#: Generations of change records a store keeps in memory (a batch of more letters, or an older
+#: snapshot, reads the filter table from every row instead).
+CHANGE_LOG_SIZE = 4096
 
 
 def letter_fingerprint(letter: Letter) -> str:
