@@ -203,7 +203,7 @@ def hnsw_sweep(col: Collection, qvecs: np.ndarray, k: int = 10,
         return None
     _, vecs = col.store.embeddings()
     exact = [set(np.argsort(-(vecs @ q))[:k].tolist()) for q in qvecs]
-    index = snap.vectors.index
+    index = getattr(snap.vectors, "main", snap.vectors).index  # a LayeredIndex: its main index
     configured = index.hnsw.efSearch
     out = {}
     try:
@@ -327,8 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                    "build_s": round(build_s, 1), "add_letter_s": round(add_s, 3), **serve, **lat}
             sweep = hnsw_sweep(col, qvecs) if args.backend == "embedded" else None
             if sweep:
-                row["hnsw_recall@10"] = sweep[col.snapshot.vectors.options.ef_search]["recall@10"] \
-                    if col.snapshot.vectors.options.ef_search in sweep else None
+                ef = col.snapshot.vectors.options.ef_search
+                row["hnsw_recall@10"] = sweep[ef]["recall@10"] if ef in sweep else None
                 row["ef_sweep"] = sweep
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)

@@ -42,7 +42,7 @@ from congvan.index.derived import (
 )
 from congvan.index.filters import SearchFilters
 from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens
-from congvan.index.letter_context import LetterHeaders
+from congvan.index.letter_context import HeaderIndex, LetterHeaders
 from congvan.index.matching import MatchFeatures, match_features, query_words
 from congvan.index.ranking import (
     DEFAULT_PARAMS,
@@ -105,6 +105,7 @@ class Collection:
         self.corrections = CorrectionStore.for_index(self.folder)
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._query_vectors_lock = threading.Lock()
+        self._header_index = HeaderIndex()
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -204,7 +205,7 @@ class Collection:
         when ``base_ok``), save, swap."""
         old = self._snap if base_ok else None
         snap = build_snapshot(self.store, self.options, old.vectors if old else None,
-                              (old.accented, old.folded) if old else None)
+                              (old.accented, old.folded) if old else None, previous=old)
         save_snapshot(snap, self.derived_dir)
         self._snap = snap
 
@@ -426,7 +427,7 @@ class Collection:
             self.options = options
             old = self._snap
             snap = build_snapshot(self.store, options, old.vectors if old else None,
-                                  (old.accented, old.folded) if old else None)
+                                  (old.accented, old.folded) if old else None, previous=old)
             if save:
                 save_snapshot(snap, self.derived_dir)
             self._snap = snap
@@ -526,11 +527,12 @@ class Collection:
                     match_at=match_at, extra=extra)
 
     def _headers(self, snap: Snapshot) -> LetterHeaders:
-        """Letter-header tokens of the snapshot's letters (built once per snapshot)."""
+        """Letter-header tokens of the snapshot's letters (built once per snapshot, from headers
+        analysed once per letter: the first search after a write analyses only new letters)."""
         headers = getattr(snap, "_letter_headers", None)
         if headers is None:
-            docs = self.store.documents()
-            headers = LetterHeaders.build(docs.get(d, {}) for d in snap.table.doc_ids)
+            headers = self._header_index.headers(snap.table.doc_ids, self.store.letter_stamps(),
+                                                 self.store.letter_headers)
             snap._letter_headers = headers  # type: ignore[attr-defined]
         return headers
 

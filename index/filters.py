@@ -5,17 +5,21 @@ the search snapshot's slots, so a filter costs a few vectorised comparisons, not
 """
 from __future__ import annotations
 
+import bisect
+import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from congvan.letters.provinces import province_now
 from congvan.letters.text import ABBREVIATIONS, fold
+from congvan.models.artifacts import ArtifactError, link_or_write, read_json
 
 KINDS = ("preamble", "directive", "closing")
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$")
@@ -143,46 +147,321 @@ class SearchFilters:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
+@dataclass(frozen=True)
+class TableDelta:
+    """Rows and letters to replace in a ``ClauseTable``: every touched clause row id / letter
+    doc id is dropped, then the current state of those still stored (``rows``, ``letters``,
+    read from SQLite by id) is put in. JSON-serialisable (the derived folder keeps one)."""
+
+    touched_rows: tuple[int, ...] = ()
+    #: (row id, doc_id, kind, theme ids, agencies) of touched rows still stored, ascending id
+    rows: tuple[tuple[int, str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    touched_letters: tuple[str, ...] = ()
+    #: ``Store.letter_meta`` dicts of touched letters still stored, ascending doc_id
+    letters: tuple[Mapping[str, Any], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.touched_rows) + len(self.touched_letters)
+
+    def then(self, later: TableDelta) -> TableDelta:
+        """One delta with the effect of this one followed by ``later``."""
+        rows = {r[0]: r for r in self.rows if r[0] not in set(later.touched_rows)}
+        rows.update((r[0], r) for r in later.rows)
+        gone = set(later.touched_letters)
+        letters = {d["doc_id"]: d for d in self.letters if d["doc_id"] not in gone}
+        letters.update((d["doc_id"], d) for d in later.letters)
+        return TableDelta(tuple(sorted({*self.touched_rows, *later.touched_rows})),
+                          tuple(rows[k] for k in sorted(rows)),
+                          tuple(sorted({*self.touched_letters, *later.touched_letters})),
+                          tuple(letters[k] for k in sorted(letters)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"touched_rows": list(self.touched_rows), "rows": [list(r[:3]) + [list(r[3]), list(r[4])]
+                                                                  for r in self.rows],
+                "touched_letters": list(self.touched_letters), "letters": [dict(d) for d in self.letters]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TableDelta:
+        return cls(tuple(int(i) for i in data["touched_rows"]),
+                   tuple((int(r[0]), r[1], r[2], tuple(r[3]), tuple(r[4])) for r in data["rows"]),
+                   tuple(data["touched_letters"]), tuple(data["letters"]))
+
+
+def _letter_fields(d: Mapping[str, Any]) -> tuple[int, int, int, str, str, str]:
+    """(year, first day, last day, province key, today's province key, issuer key) of a letter."""
+    y, m, day = d["year"], d["month"], d["day"]
+    if y is None:
+        lo = hi = -1
+    else:
+        lo = y * 10000 + (m or 1) * 100 + (day or 1)
+        hi = y * 10000 + (m or 12) * 100 + (day or 31)
+    # taxonomy v2: a province filter also matches the province the area belongs to today
+    # ("Ninh Bình" finds letters of the former Hà Nam and Nam Định; "Hà Nam" still finds them)
+    return (y if y is not None else -1, lo, hi, province_key(d.get("province")),
+            province_key(province_now(d.get("province"))), issuer_key(d.get("issuer")))
+
+
+def _label_slots(labels: Iterable[Iterable[str]], first_slot: int = 0) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for slot, keys in enumerate(labels, first_slot):
+        for key in set(keys):
+            out[key].append(slot)
+    return out
+
+
+def _new_positions(n_new: int, fresh_pos: np.ndarray) -> np.ndarray:
+    """Positions in a merged array of ``n_new`` items not taken by ``fresh_pos`` (ascending)."""
+    taken = np.zeros(n_new, bool)
+    taken[fresh_pos] = True
+    return np.flatnonzero(~taken)
+
+
+TABLE_ARRAYS = ("rowids", "doc_index", "kind", "year", "date_lo", "date_hi")
+TABLE_STRINGS = ("doc_ids", "province", "province_now", "issuer")
+TABLE_FORMAT = "congvan-clause-table"
+TABLE_VERSION = 1
+TABLE_JSON = "table.json"
+
+
+def sorted_isin(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    """``np.isin`` for an ascending reference array (binary search, no sort)."""
+    if not sorted_ref.shape[0]:
+        return np.zeros(values.shape[0], bool)
+    pos = np.minimum(np.searchsorted(sorted_ref, values), sorted_ref.shape[0] - 1)
+    return sorted_ref[pos] == values
+
+
+def _kind_code(kind: str) -> int:
+    return KINDS.index(kind) if kind in KINDS else 1
+
+
+def _index(sorted_list: list[str], value: str) -> int | None:
+    """Position of ``value`` in an ascending list, or None."""
+    i = bisect.bisect_left(sorted_list, value)
+    return i if i < len(sorted_list) and sorted_list[i] == value else None
+
+
+def _slot_arrays(slots: Mapping[str, list[int]]) -> dict[str, np.ndarray]:
+    return {k: np.array(slots[k], np.int64) for k in sorted(slots)}
+
+
+def _pos_slots(labels: Sequence[Iterable[str]], slots: Sequence[int]) -> dict[str, list[int]]:
+    """Label → the given slots carrying it (ascending when ``slots`` is)."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for slot, keys in zip(slots, labels):
+        for key in set(keys):
+            out[key].append(slot)
+    return out
+
+
+def _remapped(old: Mapping[str, np.ndarray], slot_map: np.ndarray | None,
+              fresh: Mapping[str, list[int]]) -> dict[str, np.ndarray]:
+    """Label → slots after a change: old slots moved by ``slot_map`` (-1: dropped, monotonic
+    otherwise, so they stay sorted; None: unmoved, the arrays are shared), fresh slots merged
+    in; labels left without a slot vanish."""
+    out = {}
+    for key in sorted({*old, *fresh}):
+        arr = old.get(key)
+        if arr is None:
+            moved = np.zeros(0, np.int64)
+        elif slot_map is None:
+            moved = arr
+        else:
+            moved = slot_map[arr]
+            moved = moved[moved >= 0]
+        add = np.array(fresh.get(key, ()), np.int64)
+        if add.shape[0]:
+            moved = np.insert(moved, np.searchsorted(moved, add), add)
+        if moved.shape[0]:
+            out[key] = moved
+    return out
+
+
 class ClauseTable:
-    """Filterable metadata of the live clauses, slot-aligned (slot = rank of the row id)."""
+    """Filterable metadata of the live clauses, slot-aligned (slot = rank of the row id).
+
+    Built from every row (``__init__``), or from an earlier table plus what changed
+    (``updated``: NumPy remapping of slots, only the changed rows read), or loaded from its
+    saved arrays (``load``), so a write or a server start does not re-read every clause."""
+
+    rowids: np.ndarray
+    doc_index: np.ndarray
+    kind: np.ndarray
+    year: np.ndarray
+    date_lo: np.ndarray
+    date_hi: np.ndarray
+    doc_ids: list[str]
+    province: list[str]
+    province_now: list[str]
+    issuer: list[str]
+    theme_slots: dict[str, np.ndarray]
+    agency_slots: dict[str, np.ndarray]
+    #: folder the table was saved in or loaded from, unchanged since (a save hard-links it)
+    path: Path | None
 
     def __init__(self, rowids: np.ndarray, clause_docs: Sequence[str], kinds: Sequence[str],
                  themes: Sequence[Iterable[str]], agencies: Sequence[Iterable[str]],
                  letters: Sequence[Mapping[str, Any]]) -> None:
+        self.path: Path | None = None
         self.rowids = np.asarray(rowids, np.int64)
         self.doc_ids = [d["doc_id"] for d in letters]
         doc_pos = {d: i for i, d in enumerate(self.doc_ids)}
         self.doc_index = np.array([doc_pos[d] for d in clause_docs], dtype=np.int32)
-        self.kind = np.array([KINDS.index(k) if k in KINDS else 1 for k in kinds], dtype=np.int8)
-        self.year = np.array([d["year"] if d["year"] is not None else -1 for d in letters], np.int32)
-        lo, hi = [], []
-        for d in letters:
-            y, m, day = d["year"], d["month"], d["day"]
-            if y is None:
-                lo.append(-1)
-                hi.append(-1)
-                continue
-            lo.append(y * 10000 + (m or 1) * 100 + (day or 1))
-            hi.append(y * 10000 + (m or 12) * 100 + (day or 31))
-        self.date_lo = np.array(lo, np.int64)
-        self.date_hi = np.array(hi, np.int64)
-        self.province = [province_key(d.get("province")) for d in letters]
-        # taxonomy v2: a province filter also matches the province the area belongs to today
-        # ("Ninh Bình" finds letters of the former Hà Nam and Nam Định; "Hà Nam" still finds them)
-        self.province_now = [province_key(province_now(d.get("province"))) for d in letters]
-        self.issuer = [issuer_key(d.get("issuer")) for d in letters]
-        theme_slots: dict[str, list[int]] = defaultdict(list)
-        agency_slots: dict[str, list[int]] = defaultdict(list)
-        for slot, (ts, ags) in enumerate(zip(themes, agencies)):
-            for t in set(ts):
-                theme_slots[t].append(slot)
-            for a in set(ags):
-                agency_slots[a].append(slot)
-        self.theme_slots = {k: np.array(v, np.int64) for k, v in theme_slots.items()}
-        self.agency_slots = {k: np.array(v, np.int64) for k, v in agency_slots.items()}
+        self.kind = np.array([_kind_code(k) for k in kinds], dtype=np.int8)
+        self._set_letters([_letter_fields(d) for d in letters])
+        self.theme_slots = _slot_arrays(_label_slots(themes))
+        self.agency_slots = _slot_arrays(_label_slots(agencies))
+
+    def _set_letters(self, fields: Sequence[tuple[int, int, int, str, str, str]]) -> None:
+        cols = list(zip(*fields)) if fields else [()] * 6
+        self.year = np.array(cols[0], np.int32)
+        self.date_lo = np.array(cols[1], np.int64)
+        self.date_hi = np.array(cols[2], np.int64)
+        self.province, self.province_now, self.issuer = list(cols[3]), list(cols[4]), list(cols[5])
+
+    def updated(self, delta: TableDelta) -> ClauseTable:
+        """A new table with ``delta`` applied; this one is unchanged (searches may still use it).
+        Costs the changed rows plus vectorised copies, never a Python loop over every clause."""
+        out = ClauseTable.__new__(ClauseTable)
+        out.path = None
+        # letters: drop the touched ones, put the stored ones back in doc_id order
+        gone = [i for i in (_index(self.doc_ids, d) for d in sorted(set(delta.touched_letters))) if i is not None]
+        keep_l = np.ones(len(self.doc_ids), bool)
+        keep_l[gone] = False
+        doc_ids = list(self.doc_ids)
+        for i in reversed(gone):
+            del doc_ids[i]
+        fresh_l = sorted(delta.letters, key=lambda d: d["doc_id"])
+        fresh_l_pos = np.array([bisect.bisect_left(doc_ids, d["doc_id"]) for d in fresh_l], np.int64) \
+            + np.arange(len(fresh_l), dtype=np.int64)
+        n_letters = len(doc_ids) + len(fresh_l)
+        kept_l_pos = _new_positions(n_letters, fresh_l_pos)
+        fields = [_letter_fields(d) for d in fresh_l]
+        strings = [doc_ids, *(list(getattr(self, name)) for name in TABLE_STRINGS[1:])]
+        for lst in strings[1:]:
+            for i in reversed(gone):
+                del lst[i]
+        for pos, d, f in zip(fresh_l_pos.tolist(), fresh_l, fields):  # ascending final positions
+            for lst, value in zip(strings, (d["doc_id"], *f[3:])):
+                lst.insert(pos, value)
+        out.doc_ids, out.province, out.province_now, out.issuer = strings
+        for name, col in (("year", 0), ("date_lo", 1), ("date_hi", 2)):
+            old = getattr(self, name)
+            arr = np.empty(n_letters, old.dtype)
+            arr[kept_l_pos] = old[keep_l]
+            arr[fresh_l_pos] = [f[col] for f in fields]
+            setattr(out, name, arr)
+        letter_map = np.full(len(self.doc_ids), -1, np.int64)
+        letter_map[keep_l] = kept_l_pos
+        for i in gone:  # a replaced letter keeps the clauses not touched (none, in practice)
+            j = _index(out.doc_ids, self.doc_ids[i])
+            if j is not None:
+                letter_map[i] = j
+        # clauses: drop the touched rows, merge the stored ones in by row id
+        touched = np.unique(np.asarray(delta.touched_rows, np.int64))
+        keep = ~sorted_isin(self.rowids, touched)
+        rows = sorted(delta.rows)
+        fresh_ids = np.array([r[0] for r in rows], np.int64)
+        # an ingest only appends (row ids only grow): every kept slot stays where it was
+        appended = bool(keep.all()) and (not rows or not len(self) or int(fresh_ids[0]) > int(self.rowids[-1]))
+        kept_ids = self.rowids if appended else self.rowids[keep]
+        fresh_pos = np.searchsorted(kept_ids, fresh_ids) + np.arange(len(rows), dtype=np.int64)
+        n = kept_ids.shape[0] + len(rows)
+        kept_pos = None if appended else _new_positions(n, fresh_pos)
+
+        def place(old: np.ndarray, fresh: Sequence[int] | np.ndarray) -> np.ndarray:
+            fresh = np.asarray(fresh, old.dtype)
+            if kept_pos is None:
+                return np.concatenate([old, fresh])
+            arr = np.empty(n, old.dtype)
+            arr[kept_pos] = old[keep]
+            arr[fresh_pos] = fresh
+            return arr
+
+        positions = {d: i for i, d in ((_index(out.doc_ids, r[1]), r[1]) for r in rows) if i is not None}
+        if len(positions) != len({r[1] for r in rows}):
+            raise ValueError("clauses refer to letters that are not stored; rebuild the table")
+        out.rowids = place(self.rowids, fresh_ids)
+        identity_letters = not gone and not fresh_l
+        doc_index = self.doc_index if identity_letters else letter_map[self.doc_index].astype(np.int32)
+        out.doc_index = place(doc_index, [positions[r[1]] for r in rows])
+        if not identity_letters and (doc_index[keep] < 0).any():
+            raise ValueError("clauses refer to letters that are not stored; rebuild the table")
+        out.kind = place(self.kind, [_kind_code(r[2]) for r in rows])
+        slot_map = None
+        if kept_pos is not None:
+            slot_map = np.full(len(self), -1, np.int64)
+            slot_map[keep] = kept_pos
+        fresh_slots = fresh_pos.tolist()
+        out.theme_slots = _remapped(self.theme_slots, slot_map, _pos_slots([r[3] for r in rows], fresh_slots))
+        out.agency_slots = _remapped(self.agency_slots, slot_map, _pos_slots([r[4] for r in rows], fresh_slots))
+        return out
 
     def __len__(self) -> int:
         return int(self.rowids.shape[0])
+
+    def same_as(self, other: ClauseTable) -> bool:
+        """Equal content (tests compare an updated table with one built from scratch)."""
+        return (all(np.array_equal(getattr(self, a), getattr(other, a)) for a in TABLE_ARRAYS)
+                and all(getattr(self, a) == getattr(other, a) for a in TABLE_STRINGS)
+                and all(list(getattr(self, a)) == list(getattr(other, a))
+                        and all(np.array_equal(getattr(self, a)[k], getattr(other, a)[k]) for k in getattr(self, a))
+                        for a in ("theme_slots", "agency_slots")))
+
+    # ------------------------------------------------------------------ disk
+    def save(self, folder: Path) -> None:
+        """Write the arrays (``.npy``) and the strings (``table.json``) into the new ``folder``;
+        hard-linked instead when this table was saved before (``path``)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        writers: dict[str, Callable[[Path], None]] = {
+            f"{name}.npy": (lambda dst, a=name: np.save(dst, np.asarray(getattr(self, a)), allow_pickle=False))
+            for name in TABLE_ARRAYS}
+        info: dict[str, Any] = {"format": TABLE_FORMAT, "version": TABLE_VERSION,
+                                "clauses": len(self), "letters": len(self.doc_ids)}
+        info.update({name: getattr(self, name) for name in TABLE_STRINGS})
+        for name in ("theme_slots", "agency_slots"):
+            slots: dict[str, np.ndarray] = getattr(self, name)
+            info[name] = list(slots)
+            indptr = np.cumsum([0, *(int(v.shape[0]) for v in slots.values())], dtype=np.int64)
+            flat = np.concatenate([np.zeros(0, np.int64), *slots.values()])
+            writers[f"{name}_indptr.npy"] = lambda dst, a=indptr: np.save(dst, a, allow_pickle=False)
+            writers[f"{name}.npy"] = lambda dst, a=flat: np.save(dst, a, allow_pickle=False)
+        writers[TABLE_JSON] = lambda dst: dst.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        for name, write in writers.items():
+            link_or_write(self.path / name if self.path is not None else None, folder / name, write)
+
+    @classmethod
+    def load(cls, folder: Path) -> ClauseTable:
+        """A saved table (``ArtifactError`` saying why when it is unreadable or inconsistent;
+        the collection then rebuilds it from SQLite)."""
+        folder = Path(folder)
+        info = read_json(folder / TABLE_JSON, "the index will be rebuilt from SQLite.")
+        if info.get("format") != TABLE_FORMAT or info.get("version") != TABLE_VERSION:
+            raise ArtifactError(f"{folder}: filter table format {info.get('format')} v{info.get('version')}, "
+                             f"this version reads {TABLE_FORMAT} v{TABLE_VERSION}")
+        out = cls.__new__(cls)
+        out.path = folder
+        try:
+            for name in TABLE_ARRAYS:
+                setattr(out, name, np.load(folder / f"{name}.npy", allow_pickle=False))
+            slot_arrays = {name: (np.load(folder / f"{name}_indptr.npy", allow_pickle=False),
+                                  np.load(folder / f"{name}.npy", allow_pickle=False))
+                           for name in ("theme_slots", "agency_slots")}
+        except (OSError, EOFError, ValueError) as exc:
+            raise ArtifactError(f"{folder}: a filter table array is unreadable ({exc})") from exc
+        for name in TABLE_STRINGS:
+            setattr(out, name, list(info[name]))
+        for name, (indptr, flat) in slot_arrays.items():
+            keys = info[name]
+            if indptr.shape[0] != len(keys) + 1 or int(indptr[-1]) != flat.shape[0]:
+                raise ArtifactError(f"{folder}: {name} arrays disagree in length (damaged)")
+            setattr(out, name, {k: flat[indptr[i]:indptr[i + 1]] for i, k in enumerate(keys)})
+        n, n_letters = len(out), len(out.doc_ids)
+        if (n != info["clauses"] or n_letters != info["letters"] or out.doc_index.shape[0] != n
+                or out.kind.shape[0] != n or out.year.shape[0] != n_letters):
+            raise ArtifactError(f"{folder}: filter table arrays disagree in length (damaged)")
+        return out
 
     def _doc_mask(self, filters: SearchFilters) -> np.ndarray | None:
         mask = None

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import secrets
 import threading
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from congvan.index.filters import sorted_isin
 from congvan.letters.text import (
     canonical_abbreviations,
     fold,
@@ -35,7 +35,7 @@ from congvan.letters.text import (
     match_key,
 )
 from congvan.letters.tokenize import find_codes, search_tokens
-from congvan.models.artifacts import ArtifactError
+from congvan.models.artifacts import ArtifactError, link_or_write, read_json
 
 PARAMS_FILE = "bm25.json"
 DELETED_FILE = "deleted.npy"
@@ -205,14 +205,8 @@ class Segment:
         out = Path(folder) / self.name
         out.mkdir(parents=True)
         for array in self.ARRAYS:
-            src = self.path / f"{array}.npy" if self.path is not None else None
-            if src is not None:
-                try:
-                    os.link(src, out / f"{array}.npy")
-                    continue
-                except OSError:  # other file system, or the old folder is gone: write it again
-                    pass
-            np.save(out / f"{array}.npy", np.asarray(getattr(self, array)), allow_pickle=False)
+            link_or_write(self.path / f"{array}.npy" if self.path is not None else None, out / f"{array}.npy",
+                          lambda dst, a=array: np.save(dst, np.asarray(getattr(self, a)), allow_pickle=False))
 
     @classmethod
     def load(cls, folder: Path, name: str) -> Segment:
@@ -225,14 +219,6 @@ class Segment:
             raise ArtifactError(f"{path}: the keyword segment's arrays disagree in length "
                                 f"(damaged); it will be rebuilt from SQLite.")
         return seg
-
-
-def _sorted_isin(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
-    """``np.isin`` for an ascending reference array (binary search, no sort)."""
-    if not sorted_ref.shape[0]:
-        return np.zeros(values.shape[0], bool)
-    pos = np.minimum(np.searchsorted(sorted_ref, values), sorted_ref.shape[0] - 1)
-    return sorted_ref[pos] == values
 
 
 def _load_array(path: Path) -> np.ndarray:
@@ -276,7 +262,7 @@ class BM25Index:
         self.deleted = np.zeros(0, np.int64) if deleted is None else np.asarray(deleted, np.int64)
         self._live: np.ndarray | None = None
         if self.deleted.shape[0]:
-            self._live = ~_sorted_isin(self.all_rowids(), self.deleted)
+            self._live = ~sorted_isin(self.all_rowids(), self.deleted)
         self.n_docs = n_all if self._live is None else int(self._live.sum())
         self._norm: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -312,8 +298,8 @@ class BM25Index:
         have = self.all_rowids()
         live = have if self._live is None else have[self._live]
         target = np.asarray(target, np.int64)
-        added = target[~_sorted_isin(target, live)]
-        removed = live[~_sorted_isin(live, target)]
+        added = target[~sorted_isin(target, live)]
+        removed = live[~sorted_isin(live, target)]
         if added.shape[0] and have.shape[0] and int(added[0]) <= int(have[-1]):
             return None
         return added, removed
@@ -471,10 +457,7 @@ class BM25Index:
     def load(cls, folder: Path) -> BM25Index:
         """Open a saved index, memory-mapping its arrays."""
         folder = Path(folder)
-        try:
-            info = json.loads((folder / PARAMS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ArtifactError(f"{folder / PARAMS_FILE} is unreadable ({exc}); run `congvan rebuild`.") from exc
+        info = read_json(folder / PARAMS_FILE, "run `congvan rebuild`.")
         if info.get("format") != SEGMENTS_FORMAT:
             raise ArtifactError(
                 f"{folder} holds a keyword index of an older congvan (one bm25s index rebuilt on "

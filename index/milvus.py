@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from congvan.index.collection import Collection
-from congvan.index.derived import IndexOptions, _table
+from congvan.index.derived import IndexOptions, current_table
 from congvan.index.filters import KINDS, SearchFilters, issuer_key, province_key
 from congvan.index.keyword import QueryTerms, analyze_query
 from congvan.index.ranking import DEFAULT_PARAMS, MODES, Ranked, RankingParams, keyword_scores, rank
@@ -421,9 +421,13 @@ class MilvusCollection(Collection):
         self._snap = self._local_snapshot()
 
     def _local_snapshot(self) -> MilvusSnapshot:
+        """The filter table at SQLite's generation: the current one updated with what this
+        process's writes changed, else read from every row."""
+        old = self._snap
         with self.store.read() as conn:
             generation = self.store.generation()
-            return MilvusSnapshot(generation, self.store.data_hash(conn), _table(self.store, conn))
+            table, _ = current_table(self.store, conn, (old.table, old.generation) if old else None, generation)
+            return MilvusSnapshot(generation, self.store.data_hash(conn), table)
 
     def _load_or_sync(self, save: bool) -> MilvusSnapshot:
         with self._write_lock():

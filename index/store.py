@@ -17,13 +17,15 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from congvan.index.letter_context import header_tokens
 from congvan.letters.schema import Clause, Letter
+from congvan.letters.text import fold
 from congvan.models.artifacts import ArtifactError
 
 #: Bump when the table layout changes; an older file is refused with a rebuild hint.
@@ -45,12 +47,15 @@ CREATE TABLE IF NOT EXISTS letters (
     subject   TEXT,
     n_clauses INTEGER NOT NULL,
     fingerprint TEXT,             -- digest of the parsed + tagged letter (see letter_fingerprint)
+    header    TEXT,               -- header search tokens (index.letter_context), space-separated
+    header_folded TEXT,           -- the same without tones (NULL: analyse the metadata)
     metadata  TEXT NOT NULL,      -- Letter.document_dict() as JSON
     body      TEXT NOT NULL,      -- the normalised letter text
     added     REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS letters_source ON letters(source);
 CREATE INDEX IF NOT EXISTS letters_year ON letters(year, month);
+CREATE INDEX IF NOT EXISTS letters_added ON letters(doc_id, added);  -- letter_stamps without the rows
 CREATE TABLE IF NOT EXISTS clauses (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: derived indexes key on it
     doc_id        TEXT NOT NULL REFERENCES letters(doc_id),
@@ -70,6 +75,41 @@ CREATE TABLE IF NOT EXISTS clauses (
 );
 CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id);
 """
+
+
+#: ``data_hash``'s inputs, kept in ``meta`` by triggers in the same transaction as every insert
+#: and delete (whichever code writes), so reading them costs nothing at any size: clause count,
+#: sum of row ids, sum of their squares (mod 2⁶¹−1, no overflow) and letter count.
+_FP_MOD = 2**61 - 1
+_FINGERPRINT_KEYS = ("clause_count", "clause_id_sum", "clause_id_sq", "letter_count")
+_TRIGGERS = (
+    f"""CREATE TRIGGER IF NOT EXISTS clauses_fingerprint_insert AFTER INSERT ON clauses BEGIN
+        UPDATE meta SET value = CASE key
+            WHEN 'clause_count' THEN CAST(value AS INTEGER) + 1
+            WHEN 'clause_id_sum' THEN CAST(value AS INTEGER) + NEW.id
+            ELSE (CAST(value AS INTEGER) + NEW.id * NEW.id % {_FP_MOD}) % {_FP_MOD} END
+        WHERE key IN ('clause_count', 'clause_id_sum', 'clause_id_sq'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS clauses_fingerprint_delete AFTER DELETE ON clauses BEGIN
+        UPDATE meta SET value = CASE key
+            WHEN 'clause_count' THEN CAST(value AS INTEGER) - 1
+            WHEN 'clause_id_sum' THEN CAST(value AS INTEGER) - OLD.id
+            ELSE (CAST(value AS INTEGER) - OLD.id * OLD.id % {_FP_MOD} + {_FP_MOD}) % {_FP_MOD} END
+        WHERE key IN ('clause_count', 'clause_id_sum', 'clause_id_sq'); END""",
+    """CREATE TRIGGER IF NOT EXISTS letters_fingerprint_insert AFTER INSERT ON letters BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'letter_count'; END""",
+    """CREATE TRIGGER IF NOT EXISTS letters_fingerprint_delete AFTER DELETE ON letters BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'letter_count'; END""",
+)
+
+
+def _fingerprint_values(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The fingerprint counters computed from the rows (once, for a file written before the
+    triggers existed)."""
+    count, total, squares = 0, 0, 0
+    for (cid,) in conn.execute("SELECT id FROM clauses"):
+        count, total, squares = count + 1, total + cid, (squares + cid * cid % _FP_MOD) % _FP_MOD
+    letters = conn.execute("SELECT count(*) FROM letters").fetchone()[0]
+    return list(zip(_FINGERPRINT_KEYS, map(str, (count, total, squares, letters))))
 
 
 class ClauseNotFound(KeyError):
@@ -112,12 +152,48 @@ class ClauseMetaRow:
     support: list[str]
 
 
+@dataclass
+class Changes:
+    """What committed writes touched (clause row ids, letter doc ids), so the derived structures
+    can re-read only those; ``full`` when a write touched everything (re-embedding)."""
+
+    rows: set[int] = field(default_factory=set)
+    letters: set[str] = field(default_factory=set)
+    full: bool = False
+
+    def merge(self, other: Changes) -> None:
+        self.rows |= other.rows
+        self.letters |= other.letters
+        self.full |= other.full
+
+
+#: Generations of change records a store keeps in memory (a batch of more letters, or an older
+#: snapshot, reads the filter table from every row instead).
+CHANGE_LOG_SIZE = 4096
+
+
 def letter_fingerprint(letter: Letter) -> str:
     """Digest of everything stored for a letter except its file name: same text and same tags
     give the same fingerprint; a retagged letter (new tagger model) a different one."""
     data = letter.to_dict()
     data["document"].pop("source", None)
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _chunks(values: list, size: int = 900) -> Iterator[list]:
+    """``values`` in slices that fit SQLite's limit on bound parameters."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _stored_header(document: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A letter's header tokens as stored (space-joined); NULLs when a token would not survive
+    the split (then they are analysed from the metadata when read)."""
+    tokens = header_tokens(document)
+    folded = [fold(t) for t in tokens]
+    if not all(t and len(t.split()) == 1 for t in (*tokens, *folded)):
+        return None, None
+    return " ".join(tokens), " ".join(folded)
 
 
 def _json(obj: Any) -> str:
@@ -146,6 +222,9 @@ class Store:
         self._conns_lock = threading.Lock()
         self.dim = int(dim)
         self.encoder_name = encoder_name
+        #: (generation, what its write changed) of this object's recent commits, oldest first
+        self._log: list[tuple[int, Changes]] = []
+        self._log_lock = threading.Lock()
         self._init_schema()
 
     # ------------------------------------------------------------------ connections
@@ -178,16 +257,43 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction that bumps the generation on commit."""
+        """One write transaction that bumps the generation on commit and records what it changed
+        (``changes_since``); the writer fills ``self._changes()`` inside the transaction."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
+        self._local.changes = Changes()
         try:
             yield conn
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            generation = int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            changes, self._local.changes = self._local.changes, None
+        with self._log_lock:
+            self._log.append((generation, changes))
+            del self._log[:-CHANGE_LOG_SIZE]
+
+    def _changes(self) -> Changes:
+        """The change record of the write transaction in progress on this thread."""
+        changes = getattr(self._local, "changes", None)
+        if changes is None:
+            raise RuntimeError("a write must run inside Store.write()")
+        return changes
+
+    def changes_since(self, generation: int, current: int) -> Changes | None:
+        """What the writes after ``generation`` up to ``current`` changed, when this object made
+        all of them (else None: another process wrote, or the log is too short; rebuild)."""
+        with self._log_lock:
+            log = [(g, c) for g, c in self._log if generation < g <= current]
+        if [g for g, _ in log] != list(range(generation + 1, current + 1)):
+            return None
+        out = Changes()
+        for _, changes in log:
+            out.merge(changes)
+        return None if out.full else out
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -206,9 +312,20 @@ class Store:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 conn.execute(stmt)
             columns = {r[1] for r in conn.execute("PRAGMA table_info(letters)")}
-            if "fingerprint" not in columns:  # files written before the column existed
-                conn.execute("ALTER TABLE letters ADD COLUMN fingerprint TEXT")
+            for column in ("fingerprint", "header", "header_folded"):  # files written before them
+                if column not in columns:
+                    conn.execute(f"ALTER TABLE letters ADD COLUMN {column} TEXT")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            if meta and "letter_headers" not in meta:  # once: store the analysed headers of older letters
+                conn.executemany("UPDATE letters SET header = ?, header_folded = ? WHERE doc_id = ?", [
+                    (*_stored_header(json.loads(metadata)), doc_id) for doc_id, metadata in conn.execute(
+                        "SELECT doc_id, metadata FROM letters WHERE header IS NULL").fetchall()])
+            if "letter_headers" not in meta:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('letter_headers', '1')")
+            for trigger in _TRIGGERS:
+                conn.execute(trigger)
+            if not all(k in meta for k in _FINGERPRINT_KEYS):
+                conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", _fingerprint_values(conn))
             if not meta:
                 conn.executemany(
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -242,6 +359,7 @@ class Store:
     def reembed(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Overwrite every embedding (made with the configured encoder) and record that encoder."""
         with self.write() as conn:
+            self._changes().full = True
             conn.executemany("UPDATE clauses SET embedding = ? WHERE id = ?",
                              [(_blob(v, self.dim), int(i)) for i, v in zip(ids, vectors)])
             conn.execute("UPDATE meta SET value = ? WHERE key = 'encoder'", (self.encoder_name,))
@@ -293,12 +411,17 @@ class Store:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def data_hash(self, conn: sqlite3.Connection | None = None) -> str:
-        """A digest of which clauses are stored (row ids) and which letters they belong to."""
+        """A fingerprint of which clauses and letters are stored, read from counters the
+        triggers keep (``_TRIGGERS``; no row is read): clause count, row-id sum and sum of
+        squares, the highest row id ever assigned (AUTOINCREMENT never reuses one, so a deleted
+        and re-added letter changes it) and the letter count. With the generation it tells a
+        derived folder built from another state of the file (another process's commit, a crash
+        after one, a copy restored from elsewhere)."""
         conn = conn or self.conn
-        h = hashlib.sha256()
-        for (cid, doc) in conn.execute("SELECT id, doc_id FROM clauses ORDER BY id"):
-            h.update(f"{cid}:{doc};".encode())
-        return h.hexdigest()
+        marks = ",".join("?" * len(_FINGERPRINT_KEYS))
+        values = dict(conn.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", _FINGERPRINT_KEYS))
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'clauses'").fetchone()
+        return ":".join(["v2", *(str(values.get(k)) for k in _FINGERPRINT_KEYS), str(seq[0] if seq else 0)])
 
     def iter_tokens(self, folded: bool = False, conn: sqlite3.Connection | None = None) -> Iterator[list[str]]:
         """Search tokens (accented, or folded) of every clause, ascending id."""
@@ -336,12 +459,34 @@ class Store:
                                      json.loads(lead), json.loads(support)))
         return out
 
-    def letter_meta(self, conn: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
-        """Filter columns of every letter."""
+    def clause_meta_by_id(self, ids: Sequence[int], conn: sqlite3.Connection | None = None) -> list[ClauseMetaRow]:
+        """``clause_meta`` of the given row ids that are still stored, ascending id."""
         conn = conn or self.conn
-        cols = ("doc_id", "year", "month", "day", "province", "issuer", "doc_type")
-        rows = conn.execute(f"SELECT {', '.join(cols)} FROM letters ORDER BY doc_id").fetchall()
-        return [dict(zip(cols, r)) for r in rows]
+        out = []
+        for chunk in _chunks(sorted(int(i) for i in ids)):
+            for cid, doc, kind, themes, lead, support in conn.execute(
+                    "SELECT id, doc_id, kind, themes, lead, support FROM clauses "
+                    f"WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk):
+                out.append(ClauseMetaRow(cid, doc, kind, [t["id"] for t in json.loads(themes)],
+                                         json.loads(lead), json.loads(support)))
+        return out
+
+    _LETTER_COLS = ("doc_id", "year", "month", "day", "province", "issuer", "doc_type")
+
+    def letter_meta(self, conn: sqlite3.Connection | None = None,
+                    doc_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Filter columns of every letter (of ``doc_ids`` still stored, when given), by doc_id."""
+        conn = conn or self.conn
+        cols = ", ".join(self._LETTER_COLS)
+        if doc_ids is None:
+            rows = conn.execute(f"SELECT {cols} FROM letters ORDER BY doc_id").fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(sorted(doc_ids)):
+                rows.extend(conn.execute(f"SELECT {cols} FROM letters WHERE doc_id IN "
+                                         f"({','.join('?' * len(chunk))}) ORDER BY doc_id", chunk))
+            rows.sort(key=lambda r: r[0])
+        return [dict(zip(self._LETTER_COLS, r)) for r in rows]
 
     def clauses_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Clause + document fields for search hits, keyed by clause row id."""
@@ -367,9 +512,35 @@ class Store:
                 }
         return out
 
-    def documents(self) -> dict[str, dict[str, Any]]:
-        """``Letter.document_dict()`` of every letter, by doc_id (letter-header search features)."""
-        return {d: json.loads(m) for d, m in self.conn.execute("SELECT doc_id, metadata FROM letters")}
+    def documents(self, doc_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """``Letter.document_dict()`` of every letter (of ``doc_ids`` when given), by doc_id
+        (letter-header search features)."""
+        if doc_ids is None:
+            return {d: json.loads(m) for d, m in self.conn.execute("SELECT doc_id, metadata FROM letters")}
+        out = {}
+        for chunk in _chunks(list(doc_ids)):
+            out.update((d, json.loads(m)) for d, m in self.conn.execute(
+                f"SELECT doc_id, metadata FROM letters WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def letter_headers(self, doc_ids: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+        """(accented, folded) header search tokens of the given stored letters: as stored by
+        ``put_letter``, or analysed from the metadata for letters stored before the column."""
+        out = {}
+        for chunk in _chunks(list(doc_ids)):
+            for d, header, folded, metadata in self.conn.execute(
+                    "SELECT doc_id, header, header_folded, CASE WHEN header IS NULL OR header_folded IS NULL "
+                    f"THEN metadata END FROM letters WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk):
+                if metadata is not None:
+                    tokens = header_tokens(json.loads(metadata))
+                    out[d] = (tokens, [fold(t) for t in tokens])
+                else:
+                    out[d] = (header.split(), folded.split())
+        return out
+
+    def letter_stamps(self) -> dict[str, float]:
+        """doc_id → when the letter was stored (a replaced letter gets a new stamp)."""
+        return dict(self.conn.execute("SELECT doc_id, added FROM letters"))
 
     def tokens_by_id(self, ids: Sequence[int]) -> dict[int, tuple[list[str], list[str]]]:
         """(accented, folded) search tokens of some clauses (query-time phrase and coverage
@@ -447,14 +618,18 @@ class Store:
             for doc_id in sorted(old):
                 if self._delete(conn, doc_id):
                     replaced.append(doc_id)
+            self._changes().letters.add(letter.doc_id)
             date = letter.date
+            document = letter.document_dict()
             conn.execute(
                 """INSERT INTO letters(doc_id, source, year, month, day, province, issuer, doc_type,
-                                       number, subject, n_clauses, fingerprint, metadata, body, added)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       number, subject, n_clauses, fingerprint, metadata, body, added,
+                                       header, header_folded)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (letter.doc_id, letter.source, date.year, date.month, date.day, letter.province,
                  letter.issuer, letter.doc_type, letter.number, letter.subject, len(rows),
-                 fingerprint or letter_fingerprint(letter), _json(letter.document_dict()), letter.text, time.time()))
+                 fingerprint or letter_fingerprint(letter), _json(document), letter.text, time.time(),
+                 *_stored_header(document)))
             conn.executemany(
                 """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
                                        support, mentions, tokens, tokens_folded, embedding)
@@ -464,10 +639,14 @@ class Store:
                   _json(list(r.clause.agencies.lead)), _json(list(r.clause.agencies.support)),
                   _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
                   " ".join(r.tokens_folded), _blob(r.embedding, self.dim)) for r in rows])
+            self._changes().rows.update(
+                r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced
 
-    @staticmethod
-    def _delete(conn: sqlite3.Connection, doc_id: str) -> bool:
+    def _delete(self, conn: sqlite3.Connection, doc_id: str) -> bool:
+        changes = self._changes()
+        changes.rows.update(r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (doc_id,)))
+        changes.letters.add(doc_id)
         cur = conn.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM clauses WHERE doc_id = ?", (doc_id,))
         return cur.rowcount > 0
@@ -489,6 +668,8 @@ class Store:
                                (clause_id,)).fetchone()
             if row is None:
                 raise ClauseNotFound(clause_id)
+            self._changes().rows.update(
+                r[0] for r in conn.execute("SELECT id FROM clauses WHERE clause_id = ?", (clause_id,)))
             conn.execute("UPDATE clauses SET themes = ?, lead = ?, support = ? WHERE clause_id = ?",
                          (_json([{"id": t, "score": 1.0} for t in themes]), _json(list(lead)),
                           _json(list(support)), clause_id))
@@ -507,6 +688,10 @@ class Store:
         if not themes:
             return 0
         with self.write() as conn:
+            rows = self._changes().rows
+            for chunk in _chunks(list(themes)):
+                rows.update(r[0] for r in conn.execute(
+                    f"SELECT id FROM clauses WHERE clause_id IN ({','.join('?' * len(chunk))})", chunk))
             cur = conn.executemany("UPDATE clauses SET themes = ? WHERE clause_id = ?",
                                    [(_json(v), k) for k, v in themes.items()])
             return int(cur.rowcount or 0)

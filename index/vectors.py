@@ -8,6 +8,9 @@ Two implementations of one small protocol:
 
 Positions are the order vectors were added in; ``ids[position]`` is the clause row id in SQLite.
 Stale positions (clauses deleted since) are filtered out by the caller through ``allowed``.
+
+``LayeredIndex`` puts either in front of a small flat index of the vectors added since it was
+built, so adding a letter to a large collection costs the letter, not a copy of the graph.
 """
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ from typing import Protocol
 
 import numpy as np
 
-from congvan.models.artifacts import ArtifactError
+from congvan.models.artifacts import ArtifactError, link_or_write
 
 IDS_FILE = "ids.npy"
 EXACT_FILE = "vectors.npy"
 FAISS_FILE = "faiss.index"
+MAIN_DIR = "main"
+DELTA_DIR = "delta"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,10 @@ class VectorOptions:
     sq8_threshold: int = 250_000
     #: Queries used to measure recall@10 against exact search when an index is built (manifest).
     recall_queries: int = 64
+    #: Vectors added since the main index was built wait in a flat "delta" index searched beside
+    #: it (a write then neither copies nor rewrites the main index); past this many they are
+    #: added to a copy of the main index. Brute force over 8,192 384-d vectors: ≈ 1 ms.
+    delta_max: int = 8192
 
 
 class VectorIndex(Protocol):
@@ -99,6 +108,9 @@ class ExactIndex:
         self.dim = int(dim)
         self.matrix = np.zeros((0, self.dim), np.float32)
         self.ids = np.zeros(0, np.int64)
+        #: folder this index's files were saved in or loaded from, unchanged since
+        self.path: Path | None = None
+        self.recall_at_10: float | None = None
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -107,6 +119,7 @@ class ExactIndex:
         mat = _as_matrix(vectors, self.dim)
         self.matrix = np.concatenate([self.matrix, mat]) if len(self) else mat.copy()
         self.ids = np.concatenate([self.ids, np.asarray(ids, np.int64)])
+        self.path = None
 
     def search(self, query, k, allowed=None):
         if not len(self):
@@ -135,8 +148,10 @@ class ExactIndex:
         return out
 
     def save(self, folder: Path) -> dict:
-        np.save(Path(folder) / EXACT_FILE, self.matrix, allow_pickle=False)
-        np.save(Path(folder) / IDS_FILE, self.ids, allow_pickle=False)
+        """Write (or hard-link, when unchanged since the last save) the matrix and ids."""
+        _save_files(self.path, Path(folder), {
+            EXACT_FILE: lambda dst: np.save(dst, self.matrix, allow_pickle=False),
+            IDS_FILE: lambda dst: np.save(dst, self.ids, allow_pickle=False)})
         return {"kind": self.kind, "dim": self.dim, "count": len(self)}
 
     @classmethod
@@ -144,6 +159,7 @@ class ExactIndex:
         out = cls(info["dim"])
         out.matrix = np.load(Path(folder) / EXACT_FILE, allow_pickle=False)
         out.ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False)
+        out.path = Path(folder)
         return out
 
 
@@ -174,6 +190,8 @@ class FaissIndex:
         self.ids = np.zeros(index.ntotal, np.int64)
         #: recall@10 against exact search, measured when the index was built from all vectors
         self.recall_at_10: float | None = None
+        #: folder this index's files were saved in or loaded from, unchanged since
+        self.path: Path | None = None
 
     @classmethod
     def for_size(cls, dim: int, n: int, options: VectorOptions | None = None) -> FaissIndex:
@@ -195,6 +213,7 @@ class FaissIndex:
                 self.index.train(mat)
             self.index.add(mat)
             self.ids = np.concatenate([self.ids, np.asarray(ids, np.int64)])
+            self.path = None
 
     def _params(self, allowed: np.ndarray | None, k: int):
         import faiss
@@ -251,10 +270,12 @@ class FaissIndex:
         return out
 
     def save(self, folder: Path) -> dict:
+        """Write (or hard-link, when unchanged since the last save) the FAISS file and ids."""
         import faiss
 
-        faiss.write_index(self.index, str(Path(folder) / FAISS_FILE))
-        np.save(Path(folder) / IDS_FILE, self.ids, allow_pickle=False)
+        _save_files(self.path, Path(folder), {
+            FAISS_FILE: lambda dst: faiss.write_index(self.index, str(dst)),
+            IDS_FILE: lambda dst: np.save(dst, self.ids, allow_pickle=False)})
         info = {"kind": self.kind, "dim": self.dim, "count": len(self)}
         if self.kind != "flat":
             info.update(hnsw_m=self.options.hnsw_m, ef_construction=self.options.ef_construction,
@@ -270,10 +291,131 @@ class FaissIndex:
         out = cls(info["dim"], info["kind"], options, index)
         out.ids = np.load(Path(folder) / IDS_FILE, allow_pickle=False)
         out.recall_at_10 = info.get("recall_at_10")
+        out.path = Path(folder)
         if out.index.ntotal != out.ids.shape[0] or out.index.d != out.dim:
             raise ArtifactError(f"{folder}: FAISS index holds {out.index.ntotal}×{out.index.d}, "
                                 f"ids say {out.ids.shape[0]}×{out.dim}; rebuild the index.")
         return out
+
+
+def _save_files(saved: Path | None, folder: Path, writers: dict) -> None:
+    """Each file name → writer, into ``folder``; hard-linked from ``saved`` when it is set."""
+    for name, write in writers.items():
+        link_or_write(saved / name if saved is not None else None, folder / name, write)
+
+
+class LayeredIndex:
+    """A main index (never modified once built, so snapshots share it and saves hard-link its
+    files) plus a flat index of the vectors added since. Positions are the main index's, then
+    the delta's (offset by ``len(main)``); searches ask both and merge by score."""
+
+    def __init__(self, main: VectorIndex, delta: VectorIndex | None = None,
+                 options: VectorOptions | None = None) -> None:
+        self.main = main
+        self.options = options or getattr(main, "options", None) or VectorOptions()
+        self.delta = delta if delta is not None else _flat_like(main, self.options)
+        self.kind, self.dim = main.kind, main.dim
+        self._ids: np.ndarray | None = None
+
+    @property
+    def ids(self) -> np.ndarray:
+        if self._ids is None:
+            self._ids = np.concatenate([self.main.ids, self.delta.ids])
+        return self._ids
+
+    @property
+    def recall_at_10(self) -> float | None:
+        return getattr(self.main, "recall_at_10", None)
+
+    def __len__(self) -> int:
+        return len(self.main) + len(self.delta)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.delta.add(ids, vectors)
+        self._ids = None
+
+    def _split(self, allowed: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if allowed is None:
+            return None, None
+        n = len(self.main)
+        return allowed[:n], allowed[n:]
+
+    def search(self, query, k, allowed=None):
+        main_ok, delta_ok = self._split(allowed)
+        s1, p1 = self.main.search(query, k, main_ok)
+        if not len(self.delta):
+            return s1, p1
+        s2, p2 = self.delta.search(query, k, delta_ok)
+        scores = np.concatenate([s1, s2])
+        pos = np.concatenate([p1, p2 + len(self.main)])
+        order = np.lexsort((pos, -scores))[:k]  # best first; ties: lower position first
+        return scores[order].astype(np.float32), pos[order]
+
+    def scores_at(self, query, positions):
+        positions = np.asarray(positions, np.int64)
+        n = len(self.main)
+        out = np.zeros(positions.shape[0], np.float32)
+        low = positions < n
+        if low.any():
+            out[low] = self.main.scores_at(query, positions[low])
+        if (~low).any():
+            out[~low] = self.delta.scores_at(query, positions[~low] - n)
+        return out
+
+    def count_above(self, query, threshold, allowed=None):
+        main_ok, delta_ok = self._split(allowed)
+        above = self.main.count_above(query, threshold, main_ok)
+        if not len(self.delta):
+            return above
+        return np.concatenate([above, self.delta.count_above(query, threshold, delta_ok) + len(self.main)])
+
+    def copy(self) -> LayeredIndex:
+        """Shares the main index (never modified); copies the small delta."""
+        return LayeredIndex(self.main, self.delta.copy(), self.options)
+
+    def merged(self) -> LayeredIndex:
+        """The delta's vectors added to a copy of the main index (once the delta is large)."""
+        if not len(self.delta):
+            return self
+        main = self.main.copy()
+        positions = np.arange(len(self.delta), dtype=np.int64)
+        main.add(self.delta.ids, _vectors_at(self.delta, positions))
+        return LayeredIndex(main, None, self.options)
+
+    def save(self, folder: Path) -> dict:
+        """The main index (hard-linked when it was saved before) and the delta, in subfolders."""
+        folder = Path(folder)
+        (folder / MAIN_DIR).mkdir()
+        (folder / DELTA_DIR).mkdir()
+        main = self.main.save(folder / MAIN_DIR)
+        delta = self.delta.save(folder / DELTA_DIR)
+        return {**main, "count": len(self), "layers": {"main": main, "delta": delta}}
+
+    def saved_in(self, folder: Path) -> None:
+        """Record that the layers now live in ``folder`` (after the atomic rename)."""
+        self.main.path = Path(folder) / MAIN_DIR
+        self.delta.path = Path(folder) / DELTA_DIR
+
+    @classmethod
+    def load(cls, folder: Path, info: dict, options: VectorOptions | None = None) -> LayeredIndex:
+        layers = info["layers"]
+        main = load_vector_index(Path(folder) / MAIN_DIR, layers["main"], options)
+        delta = load_vector_index(Path(folder) / DELTA_DIR, layers["delta"], options)
+        return cls(main, delta, options)
+
+
+def _flat_like(main: VectorIndex, options: VectorOptions) -> VectorIndex:
+    """An empty delta: exact beside an exact index (tests), else a FAISS flat index (the same
+    inner-product kernel as a flat main index, so scores equal a rebuild's)."""
+    if main.kind == "exact":
+        return ExactIndex(main.dim)
+    return FaissIndex(main.dim, "flat", options)
+
+
+def _vectors_at(index: VectorIndex, positions: np.ndarray) -> np.ndarray:
+    if isinstance(index, ExactIndex):
+        return index.matrix[positions]
+    return index.index.reconstruct_batch(positions)  # type: ignore[attr-defined]
 
 
 def kind_for_size(n: int, options: VectorOptions | None = None) -> str:
@@ -313,6 +455,8 @@ def new_vector_index(kind: str, dim: int, n: int, options: VectorOptions | None 
 
 
 def load_vector_index(folder: Path, info: dict, options: VectorOptions | None = None) -> VectorIndex:
+    if "layers" in info:
+        return LayeredIndex.load(folder, info, options)
     if info.get("kind") == "exact":
         return ExactIndex.load(folder, info)
     if info.get("kind") in ("flat", "hnsw", "hnsw_sq8"):

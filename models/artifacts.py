@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -81,11 +81,36 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     write_bytes_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
+def link_or_write(src: Path | None, dst: Path, write: Callable[[Path], None]) -> None:
+    """Hard-link ``src`` (a file saved earlier and unchanged since) as ``dst``, so a save inside
+    an ``atomic_folder`` costs only what changed; ``write(dst)`` when there is no such file or it
+    cannot be linked (another file system, the old folder already gone)."""
+    if src is not None:
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass
+    write(dst)
+
+
+def read_json(path: Path, fix: str) -> Any:
+    """A JSON file's content; ``ArtifactError`` naming the file and ``fix`` when unreadable."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{path} is unreadable ({exc}); {fix}") from exc
+
+
 def _fsync_tree(root: Path) -> None:
+    """Flush every file and directory entry below ``root``; files with more than one link were
+    hard-linked from a folder saved (and flushed) before (``link_or_write``), so only their new
+    directory entries need flushing (a save of a large index then flushes what it wrote)."""
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
             with open(Path(dirpath) / name, "rb") as f:
-                os.fsync(f.fileno())
+                if os.fstat(f.fileno()).st_nlink == 1:
+                    os.fsync(f.fileno())
         fsync_dir(Path(dirpath))
 
 
