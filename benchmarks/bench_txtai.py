@@ -57,22 +57,9 @@ def run_ours(bench, settings, work: Path, threads: int) -> dict[str, float]:
 
 
 def run_txtai(bench, model_folder: Path, work: Path, threads: int) -> dict[str, float]:
-    try:
-        from txtai import Embeddings
-    except ImportError:
-        raise SystemExit("txtai is not installed: python -m pip install -e '.[bench]'") from None
-    import torch
+    from congvan.training.staff_pool import txtai_setup
 
-    if threads:
-        torch.set_num_threads(threads)
-    rows, keys = [], {}
-    for letter in bench.letters:
-        for c in letter.clauses:
-            uid = f"{letter.doc_id}|{c.path}"
-            keys[uid] = (letter.doc_id, c.path)
-            rows.append((uid, c.text, None))
-    emb = Embeddings(path=str(model_folder), content=True, hybrid=True, batch=16, encodebatch=16,
-                     instructions={"query": "query: ", "data": "passage: "})
+    emb, rows, keys = txtai_setup(bench.letters, model_folder, threads)
     t0 = time.perf_counter()
     emb.index(rows)
     build = time.perf_counter() - t0
