@@ -17,7 +17,9 @@ letter text. Distractor paragraphs are keyed ``distractors/vilegalbert`` / ``dis
 Pooling done so far (judged blind by one annotator, rubric of ``training/data/search/README.md``):
 
 - 2026-12-05, depth 10, systems congvan bm25/dense/hybrid at a5c4ba4 + txtai 9 hybrid;
-  test split and tune split — counts in ``training/data/search/README.md``.
+  test: 134 queries, 2,697 pooled items (29 graded 2, 286 graded 1, 2,382 judged 0);
+  tune: 135 queries, 2,608 pooled items (17 graded 2, 283 graded 1, 2,308 judged 0).
+  Details in ``training/data/search/README.md``.
 """
 from __future__ import annotations
 
