@@ -89,22 +89,9 @@ class Txtai:
     """txtai's hybrid index over the same clauses and model folder: ``Embeddings.search``."""
 
     def __init__(self, bench, model_folder: Path, threads: int, work: Path) -> None:
-        try:
-            from txtai import Embeddings
-        except ImportError:
-            raise SystemExit("txtai is not installed: python -m pip install -e '.[bench]'") from None
-        import torch
+        from congvan.training.staff_pool import txtai_setup
 
-        if threads:
-            torch.set_num_threads(threads)
-        rows, self.keys = [], {}
-        for letter in bench.letters:
-            for c in letter.clauses:
-                uid = f"{letter.doc_id}|{c.path}"
-                self.keys[uid] = (letter.doc_id, c.path)
-                rows.append((uid, c.text, None))
-        self.emb = Embeddings(path=str(model_folder), content=True, hybrid=True, batch=16, encodebatch=16,
-                              instructions={"query": "query: ", "data": "passage: "})
+        self.emb, rows, self.keys = txtai_setup(bench.letters, model_folder, threads)
         self.backend = "torch (sentence-transformers)"
         folder = work / "txtai"
         self.build_s = _cached_build(folder)

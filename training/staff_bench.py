@@ -11,6 +11,12 @@ benchmarks (viLegalBERT article rows and UIT-ViCoV19QA answers, chosen by a hash
 the sample never changes with file order). Gold clauses are found by recomputing the keys of
 every parsed clause; annotated clauses the parser does not emit stay in the ideal ranking (they
 cost nDCG and recall), and ``coverage`` says how many there are.
+
+Grades: 2 = answers the query, 1 = related; clauses judged not relevant are listed per query in
+``judged_zero`` (``{"file", "key"}``; a ``grade: 0`` entry in ``relevant`` means the same) so that
+pooling (:mod:`training.staff_pool`) only asks for what no one judged yet. Grade 0 is never gold.
+Distractor paragraphs are keyed ``file = "distractors/vilegalbert"`` or ``"distractors/vicov19qa"``
+and ``key = clause_key(text)`` (the sample is fixed by text hashes, so these keys are stable).
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from pathlib import Path
 
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.text import nfc
-from congvan.training.clause_keys import clause_keys
+from congvan.training.clause_keys import clause_key, clause_keys
 
 QUERIES_FILE = Path(__file__).resolve().parent / "data" / "search" / "staff_queries.jsonl"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +48,9 @@ class StaffQuery:
     text: str
     split: str
     tags: list[str]
-    relevant: list[tuple[str, str, int]]  # (file, key, grade)
+    relevant: list[tuple[str, str, int]]  # (file, key, grade), grade 1 or 2
+    #: (file, key) of clauses judged not relevant (pooled and read: grade 0)
+    judged_zero: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +59,8 @@ class StaffCorpus:
     #: (file, key) → (doc_id, path) of the parsed clause carrying that key
     where: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     missing_files: list[str] = field(default_factory=list)
+    #: (doc_id, path) of a distractor paragraph → its (file, key)
+    distractor_keys: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 def load_queries(path: Path = QUERIES_FILE) -> list[StaffQuery]:
@@ -59,9 +69,17 @@ def load_queries(path: Path = QUERIES_FILE) -> list[StaffQuery]:
         if not line.strip():
             continue
         row = json.loads(line)
+        graded = [(r["file"], r["key"], int(r["grade"])) for r in row["relevant"]]
+        zero = [(r["file"], r["key"]) for r in row.get("judged_zero", [])]
+        zero += [(f, k) for f, k, g in graded if g <= 0]
         out.append(StaffQuery(row["id"], nfc(row["query"]), row["split"], list(row.get("tags", [])),
-                              [(r["file"], r["key"], int(r["grade"])) for r in row["relevant"]]))
+                              [r for r in graded if r[2] > 0], zero))
     return out
+
+
+def distractor_file(source: str) -> str:
+    """The ``file`` a distractor paragraph of ``source`` (vilegalbert, vicov19qa) is keyed under."""
+    return f"distractors/{source}"
 
 
 def _resolve(file: str, shared: Path) -> Path:
@@ -98,7 +116,10 @@ def _distractor_texts(benchmarks: Path) -> list[tuple[str, str]]:
     return pick
 
 
-def _distractor_letters(benchmarks: Path) -> list[Letter]:
+def _distractor_letters(benchmarks: Path,
+                        keys: dict[tuple[str, str], tuple[str, str]] | None = None) -> list[Letter]:
+    """The distractor sample as synthetic letters of ``GROUP`` paragraphs; ``keys`` gets each
+    paragraph's (doc_id, path) → (file, key)."""
     texts = _distractor_texts(benchmarks)
     letters = []
     for start in range(0, len(texts), GROUP):
@@ -108,6 +129,9 @@ def _distractor_letters(benchmarks: Path) -> list[Letter]:
                           text=text, order=i) for i, (_, text) in enumerate(group)]
         letters.append(Letter(doc_id=doc_id, doc_type="Tham khảo", subject=f"{group[0][0]} distractors",
                               clauses=clauses, source=f"distractors/{start // GROUP}"))
+        if keys is not None:
+            for (source, text), clause in zip(group, clauses):
+                keys[(doc_id, clause.path)] = (distractor_file(source), clause_key(text))
     return letters
 
 
@@ -119,7 +143,7 @@ def load_corpus(queries: list[StaffQuery], shared: Path) -> StaffCorpus:
     benchmarks = shared / "benchmarks"
     if not benchmarks.is_dir():
         raise FileNotFoundError(f"benchmark data not found at {benchmarks}; set CONGVAN_SHARED_DIR")
-    files = sorted({f for q in queries for f, _, _ in q.relevant})
+    files = sorted({f for q in queries for f, _, _ in q.relevant if not f.startswith("distractors/")})
     corpus = StaffCorpus([])
     seen: set[str] = set()
     for file in files:
@@ -136,7 +160,9 @@ def load_corpus(queries: list[StaffQuery], shared: Path) -> StaffCorpus:
         for clause in letter.clauses:
             for key in clause_keys(clause.text):
                 corpus.where.setdefault((file, key), (letter.doc_id, clause.path))
-    corpus.letters.extend(_distractor_letters(benchmarks))
+    corpus.letters.extend(_distractor_letters(benchmarks, corpus.distractor_keys))
+    for slot, pair in corpus.distractor_keys.items():
+        corpus.where.setdefault(pair, slot)
     return corpus
 
 
@@ -145,6 +171,8 @@ def relevant_of(query: StaffQuery, corpus: StaffCorpus) -> dict[tuple[str, str],
     that no ranked slot can have, so they still count in the ideal ranking."""
     gold: dict[tuple[str, str], int] = {}
     for file, key, grade in query.relevant:
+        if grade <= 0:
+            continue
         slot = corpus.where.get((file, key), ("missing:" + file, key))
         gold[slot] = max(gold.get(slot, 0), grade)
     return gold
@@ -152,6 +180,6 @@ def relevant_of(query: StaffQuery, corpus: StaffCorpus) -> dict[tuple[str, str],
 
 def coverage(queries: list[StaffQuery], corpus: StaffCorpus) -> dict[str, int]:
     """How many annotated relevant clauses the parser emits (by key)."""
-    pairs = {(f, k) for q in queries for f, k, _ in q.relevant}
+    pairs = {(f, k) for q in queries for f, k, g in q.relevant if g > 0}
     found = sum(p in corpus.where for p in pairs)
     return {"relevant_keys": len(pairs), "emitted": found, "not_emitted": len(pairs) - found}
