@@ -236,3 +236,21 @@ def test_annex_table_with_the_lead_column_first_and_rows_under_merged_cells() ->
     for task in ("Tiêm phòng lở mồm l", "Giám sát dịch bệnh ", "Kiểm dịch gia súc v"):
         assert roles[task] == (["so_nong_nghiep"], ["ubnd_huyen"]), (task, roles)
     assert not any(c.text.startswith(("Phòng bệnh cho", "Kiểm soát vận")) for c in letter.clauses)
+
+
+def test_recipients_glued_to_the_last_sentence_are_not_clauses() -> None:
+    """A web copy of the two-column footer glues "Nơi nhận:" onto the body's last line."""
+    text = ("VĂN PHÒNG CHÍNH PHỦ | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\n"
+            "Số: 812/VPCP-KGVX | Hà Nội, ngày 3 tháng 5 năm 2024 |\n"
+            "V/v phòng, chống bệnh dại\n\nKính gửi: Bộ Nông nghiệp và Phát triển nông thôn.\n\n"
+            "Xét đề nghị của Bộ Y tế về tình hình bệnh dại, Phó Thủ tướng có ý kiến như sau:\n\n"
+            "Bộ Nông nghiệp và Phát triển nông thôn chỉ đạo tiêm phòng dại cho chó, mèo đạt trên 70%.\n\n"
+            "Văn phòng Chính phủ thông báo để các cơ quan biết, thực hiện./.Nơi nhận:\n\n"
+            "  • Như trên;\n\n  • Bộ Y tế;\n\n  • Lưu: VT, KGVX(2).\n\n"
+            "KT. BỘ TRƯỞNG, CHỦ NHIỆM\n\nPHÓ CHỦ NHIỆMTrần Văn Bình\n")
+    assert "Nơi nhận:" in normalise_layout(text)
+    letter = parse_letter(text)
+    texts = [c.text for c in letter.clauses]
+    assert not any(t.startswith(("Như trên", "Bộ Y tế;", "Lưu:")) for t in texts), texts
+    assert [c.kind for c in letter.clauses] == ["preamble", "directive", "closing"]
+    assert letter.clauses[1].text.startswith("Bộ Nông nghiệp và Phát triển nông thôn chỉ đạo")

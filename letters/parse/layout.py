@@ -54,8 +54,17 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.split("|") if c.strip()]
 
 
+# The recipients' block glued to the body's last sentence by a web copy of a two-column footer:
+# "… biết, thực hiện./.Nơi nhận:" (the body ends with "./." or a full stop; capital "Nơi nhận").
+_GLUED_RECIPIENTS = re.compile(r"(?<=[.;])\s*(?=(?:Nơi|NƠI)\s+(?:nhận|NHẬN)\s*:)")
+
+
 def _unglue(line: str) -> list[str]:
-    """'PHÓ CHỦ NHIỆMNguyễn Khắc Định' → ['PHÓ CHỦ NHIỆM', 'Nguyễn Khắc Định']."""
+    """'PHÓ CHỦ NHIỆMNguyễn Khắc Định' → ['PHÓ CHỦ NHIỆM', 'Nguyễn Khắc Định'];
+    '… thực hiện./.Nơi nhận:' → ['… thực hiện./.', 'Nơi nhận:']."""
+    m = _GLUED_RECIPIENTS.search(line)
+    if m and line[:m.start()].strip():
+        return [line[:m.start()].rstrip(), *_unglue(line[m.end():])]
     m = _GLUED_NAME.search(line)
     if m and line[:m.start(2)].strip() and line[:m.start(2)].upper() == line[:m.start(2)]:
         return [line[:m.start(2)].rstrip(), m.group(2)]
