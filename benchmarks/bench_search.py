@@ -60,6 +60,7 @@ THEMES = ["vaccination", "surveillance", "testing", "treatment", "quarantine", "
           "supplies", "education", "leadership", "preparedness"]
 AGENCIES = ["so_y_te", "ubnd_huyen", "cac_so_nganh", "so_tttt", "so_gddt", "cdc", "mttq"]
 CLAUSES_PER_LETTER = 10
+BUILD_CHUNK = 20_000  # clauses generated and ingested per call while building
 
 
 def sentences() -> list[str]:
@@ -347,9 +348,15 @@ def main(argv: list[str] | None = None) -> int:
             more = size - done
             if more > 0:
                 t0 = time.perf_counter()
-                col.ingest_letters(synthetic_letters(more, sents, seed=size, start=done // CLAUSES_PER_LETTER + 1,
-                                                     compose=args.compose_tokens),
-                                   show_progress=True)
+                # Letters are made and ingested a chunk at a time: a million synthetic letters held
+                # at once would take more memory than the index itself.
+                for first in range(0, more, BUILD_CHUNK):
+                    n = min(BUILD_CHUNK, more - first)
+                    col.ingest_letters(synthetic_letters(n, sents, seed=size + first, compose=args.compose_tokens,
+                                                         start=done // CLAUSES_PER_LETTER + 1))
+                    done += n
+                    print(f"  built {done:,} / {size:,} clauses, {time.perf_counter() - t0:.0f} s, "
+                          f"RSS {peak_rss_mb():.0f} MB peak", file=sys.stderr, flush=True)
                 build_s = time.perf_counter() - t0
                 done = size
             else:
