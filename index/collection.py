@@ -567,6 +567,11 @@ class Collection:
                 self._query_vectors.popitem(last=False)
         return vector
 
+    def forget_query_vectors(self) -> None:
+        """Empty the query-embedding cache (benchmarks time each query's embedding)."""
+        with self._query_vectors_lock:
+            self._query_vectors.clear()
+
     @staticmethod
     def _match_tokens(snap: Snapshot, terms: QueryTerms, params: RankingParams) -> list[str]:
         """Folded query tokens that make a clause count as a keyword match (not the commonest)."""
