@@ -1,7 +1,7 @@
 """Pool the staff-query benchmark for judging (TREC-style): what several systems retrieve, unjudged.
 
-    python -m congvan.training.staff_pool pool --split test tune --out /tmp/pool
-    python -m congvan.training.staff_pool apply --sheet /tmp/pool/test.jsonl --grades GRADES.tsv
+    python benchmarks/staff_pool.py pool --split test tune --out /tmp/pool
+    python benchmarks/staff_pool.py apply --sheet /tmp/pool/test.jsonl --grades GRADES.tsv
 
 For each query of the chosen split(s) the pool is the union of the top ``--depth`` (10) clauses
 of congvan's ``bm25``, ``dense`` and ``hybrid`` modes (``Collection.rank`` over the cached bench
@@ -23,9 +23,7 @@ Pooling done so far (judged blind by one annotator, rubric of ``training/data/se
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -80,12 +78,10 @@ def txtai_setup(letters: list, model_folder: Path, threads: int = 0):
     return emb, rows, keys
 
 
-def txtai_rankings(letters: list, texts: list[str], depth: int, threads: int, cache: Path) -> list[list[tuple[str, str]]]:
+def txtai_rankings(letters: list, texts: list[str], depth: int, threads: int, cache: Path,
+                   model_folder: Path) -> list[list[tuple[str, str]]]:
     """Top ``depth`` (doc_id, path) of txtai's hybrid index per query (index saved under ``cache``)."""
-    from congvan.models.encoder import ensure_bundled_model
-    from congvan.service.config import get_settings
-
-    emb, rows, keys = txtai_setup(letters, ensure_bundled_model(get_settings().models_dir), threads)
+    emb, rows, keys = txtai_setup(letters, model_folder, threads)
     stamp = cache / "uids.json"
     if stamp.is_file() and json.loads(stamp.read_text()) == sorted(keys):
         _say(f"txtai: loading index from {cache}")
@@ -100,18 +96,18 @@ def txtai_rankings(letters: list, texts: list[str], depth: int, threads: int, ca
     return [[keys[r["id"]] for r in emb.search(text, depth)] for text in texts]
 
 
-def build_pool(split: str, *, depth: int, threads: int, out: Path, seed: int) -> dict:
+def build_pool(split: str, *, encoder, benchmarks: Path, work_dir: Path, model_folder: Path, depth: int,
+               threads: int, out: Path, seed: int) -> dict:
     """Write ``out/<split>.jsonl`` (the sheet) and ``out/<split>-systems.json`` (who found what,
-    for analysis after judging); return counts."""
-    from congvan.models.encoder import load_encoder
-    from congvan.service.config import get_settings
+    for analysis after judging); return counts. ``encoder``, ``benchmarks`` (the shared
+    benchmarks folder), ``work_dir`` (where the bench index is cached) and ``model_folder`` (the
+    e5 folder txtai loads) come from the caller's settings (``benchmarks/staff_pool.py``)."""
     from congvan.training.eval_search import _prepare
 
-    settings = get_settings()
-    prep = _prepare("staff", split, encoder=load_encoder(settings), benchmarks=settings.benchmarks_path,
-                    work_dir=settings.home, show_progress=True)
+    prep = _prepare("staff", split, encoder=encoder, benchmarks=benchmarks, work_dir=work_dir,
+                    show_progress=True)
     queries = {q.id: q for q in staff_bench.load_queries()}
-    corpus = staff_bench.load_corpus(list(queries.values()), settings.benchmarks_path.parent)
+    corpus = staff_bench.load_corpus(list(queries.values()), Path(benchmarks).parent)
     info = clause_index(corpus)
     texts = [q[1] for q in prep.bench.queries]
     runs: dict[str, list[list[tuple[str, str]]]] = {}
@@ -120,7 +116,7 @@ def build_pool(split: str, *, depth: int, threads: int, out: Path, seed: int) ->
                       for t, v in zip(prep.terms, prep.vectors)]
         _say(f"{split}: congvan {mode} ranked {len(texts)} queries")
     prep.col.close()
-    runs["txtai"] = txtai_rankings(corpus.letters, texts, depth, threads, out / "txtai-index")
+    runs["txtai"] = txtai_rankings(corpus.letters, texts, depth, threads, out / "txtai-index", model_folder)
     _say(f"{split}: txtai ranked {len(texts)} queries")
     items, systems, counts = [], {}, {"queries": len(texts), "retrieved": 0, "judged_already": 0, "pool": 0}
     for i, (qid, text, _) in enumerate(prep.bench.queries):
@@ -183,35 +179,3 @@ def apply_grades(sheet: Path, grades: Path, queries_file: Path = staff_bench.QUE
     Path(queries_file).write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
                                   encoding="utf-8")
     return counts
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    pool = sub.add_parser("pool", help="write the judging sheets of the chosen splits")
-    pool.add_argument("--split", nargs="+", default=["test"], choices=staff_bench.SPLITS)
-    pool.add_argument("--out", type=Path, required=True, help="folder OUTSIDE the repository for the sheets")
-    pool.add_argument("--depth", type=int, default=10, help="top-k of each system pooled (default 10)")
-    pool.add_argument("--threads", type=int, default=1, help="torch threads for txtai (default 1)")
-    pool.add_argument("--seed", type=int, default=20261205, help="shuffle seed")
-    apply = sub.add_parser("apply", help="write a graded sheet's judgments into the query file")
-    apply.add_argument("--sheet", type=Path, required=True, help="the sheet (<out>/<split>.jsonl)")
-    apply.add_argument("--grades", type=Path, required=True, help="lines '<sheet line index>\\t<grade 0|1|2>'")
-    args = parser.parse_args(argv)
-    if args.command == "apply":
-        counts = apply_grades(args.sheet, args.grades)
-        _say(f"added: grade 2 = {counts[2]}, grade 1 = {counts[1]}, judged zero = {counts[0]}")
-        return 0
-    out = args.out.resolve()
-    if out.is_relative_to(staff_bench.REPO_ROOT):
-        parser.error("--out must be outside the repository (the sheet holds letter text)")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    out.mkdir(parents=True, exist_ok=True)
-    for split in args.split:
-        counts = build_pool(split, depth=args.depth, threads=args.threads, out=out, seed=args.seed)
-        _say(f"{split}: {json.dumps(counts)} → {out / (split + '.jsonl')}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
