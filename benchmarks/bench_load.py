@@ -34,6 +34,8 @@ from pathlib import Path
 
 import httpx
 
+from congvan.index.testing import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "letters"
 
@@ -207,11 +209,7 @@ def main() -> int:
                 hits = c.get("/api/search", params={"q": code, "top_k": 10}).json()["hits"]
                 found += any(h["doc_id"] == doc_id for h in hits)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
         shutil.rmtree(work, ignore_errors=True)
 

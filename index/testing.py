@@ -69,6 +69,18 @@ def make_letter(doc_id: str, clauses: Sequence[tuple], *, source: str | None = N
                   text="\n".join(c.text for c in out), source=source)
 
 
+def stop_process(proc, timeout: float = 30.0) -> None:
+    """Terminate a server process started for a test or benchmark; kill it if it lingers."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except Exception:  # noqa: BLE001 - it must go, one way or the other
+        proc.kill()
+        proc.wait()
+
+
 class MilvusLiteServer:
     """A real ``milvus-lite server`` process on a free local port, reached by URI like a cluster.
 
@@ -120,13 +132,7 @@ class MilvusLiteServer:
         raise RuntimeError(f"milvus-lite server did not listen on {self.uri} within {self.startup_timeout} s")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except Exception:  # noqa: BLE001 - it must go, one way or the other
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=20)
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from congvan.index.testing import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -58,12 +60,7 @@ def congvan_serve(env: dict[str, str], log_path: Path, *args: str, timeout: floa
             time.sleep(poll)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 
