@@ -22,6 +22,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,23 @@ MAX_TOP_K = 1000
 EMBED_SLICE = 16
 #: Recent query vectors: paging and facet clicks repeat the query, so they skip the encoder.
 QUERY_CACHE_SIZE = 512
+#: Worker threads for the dense side of searches (each search uses one while it scores keywords).
+DENSE_THREADS = 4
 
 __all__ = ["Collection", "ClauseNotFound", "DocumentNotFound", "SearchFilters", "SearchResult", "IngestResult"]
+
+
+_DENSE_POOL: ThreadPoolExecutor | None = None
+_DENSE_POOL_LOCK = threading.Lock()
+
+
+def _dense_pool() -> ThreadPoolExecutor:
+    """Threads that run searches' dense side (created on first use, shared by collections)."""
+    global _DENSE_POOL
+    with _DENSE_POOL_LOCK:
+        if _DENSE_POOL is None:
+            _DENSE_POOL = ThreadPoolExecutor(max_workers=DENSE_THREADS, thread_name_prefix="congvan-dense")
+        return _DENSE_POOL
 
 
 def _with_end(items: Iterable[Letter]) -> Iterator[Letter | None]:
@@ -470,41 +486,40 @@ class Collection:
         flt = SearchFilters.from_mapping(filters)
         allowed = snap.table.mask(flt)
         n = len(snap)
+        # The dense side (query embedding, HNSW search, the count above the floor) runs in a
+        # worker thread while this one scores keywords: the encoder and FAISS release the GIL.
+        dense = None
+        if mode != "bm25" and n:
+            dense = _dense_pool().submit(self._dense, snap, terms, query_vector, depth, allowed, params)
         zeros = np.zeros(n, np.float32)
-        if mode != "dense" and n:
-            acc = snap.accented.scores(terms.accented) if terms.has_diacritics else zeros
-            kw = keyword_scores(acc, snap.folded.scores(terms.folded), terms.has_diacritics,
-                                params, allowed)
-            keyword_match = snap.folded.containing(self._match_tokens(snap, terms, params))
-            if allowed is not None:
-                keyword_match &= allowed
-        else:
-            kw, keyword_match = zeros, np.zeros(n, bool)
-        code_match = None
-        if terms.codes and n:
-            code_match = snap.accented.containing(terms.codes)
-            if allowed is not None:
-                code_match &= allowed
-            if not code_match.any():
-                code_match = None
+        try:
+            if mode != "dense" and n:
+                acc = snap.accented.scores(terms.accented) if terms.has_diacritics else zeros
+                kw = keyword_scores(acc, snap.folded.scores(terms.folded), terms.has_diacritics,
+                                    params, allowed)
+                keyword_match = snap.folded.containing(self._match_tokens(snap, terms, params))
+                if allowed is not None:
+                    keyword_match &= allowed
+            else:
+                kw, keyword_match = zeros, np.zeros(n, bool)
+            code_match = None
+            if terms.codes and n:
+                code_match = snap.accented.containing(terms.codes)
+                if allowed is not None:
+                    code_match &= allowed
+                if not code_match.any():
+                    code_match = None
+        finally:
+            found = dense.result() if dense is not None else None
         dense_match = np.zeros(n, bool)
         dense_top = (np.zeros(0, np.int64), np.zeros(0, np.float32))
 
         def dense_at(slots: np.ndarray) -> np.ndarray:
             return np.zeros(len(slots), np.float32)
 
-        if mode != "bm25" and n:
-            if query_vector is None:
-                query_vector = self.query_vector(terms.text)
-            qv = np.asarray(query_vector, np.float32)
-            pos_allowed = snap.position_mask(allowed)
-            scores, pos = snap.vectors.search(qv, depth + snap.stale, pos_allowed)
-            slots = snap.pos_slot[pos]
-            keep = slots >= 0
-            dense_top = (slots[keep][:depth], scores[keep][:depth])
-            above = snap.vectors.count_above(qv, params.dense_floor_for(terms.n_syllables), pos_allowed)
-            above_slots = snap.pos_slot[above]
-            dense_match[above_slots[above_slots >= 0]] = True
+        if found is not None:
+            qv, dense_top, above_slots = found
+            dense_match[above_slots] = True
 
             def dense_at(slots: np.ndarray) -> np.ndarray:  # noqa: F811
                 return snap.vectors.scores_at(qv, snap.slot_pos[slots])
@@ -525,6 +540,21 @@ class Collection:
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                     params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
                     match_at=match_at, extra=extra)
+
+    def _dense(self, snap: Snapshot, terms: QueryTerms, query_vector: np.ndarray | None, depth: int,
+               allowed: np.ndarray | None, params: RankingParams
+               ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """(query vector, (slots, cosines) of the best ``depth`` allowed neighbours, slots whose
+        cosine passes the floor that makes a clause match by meaning)."""
+        if query_vector is None:
+            query_vector = self.query_vector(terms.text)
+        qv = np.asarray(query_vector, np.float32)
+        pos_allowed = snap.position_mask(allowed)
+        scores, pos = snap.vectors.search(qv, depth + snap.stale, pos_allowed)
+        slots = snap.pos_slot[pos]
+        keep = slots >= 0
+        above = snap.pos_slot[snap.vectors.count_above(qv, params.dense_floor_for(terms.n_syllables), pos_allowed)]
+        return qv, (slots[keep][:depth], scores[keep][:depth]), above[above >= 0]
 
     def _headers(self, snap: Snapshot) -> LetterHeaders:
         """Letter-header tokens of the snapshot's letters (built once per snapshot, from headers

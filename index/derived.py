@@ -22,7 +22,8 @@ A write costs its own letters, not the collection:
 
 Saving hard-links every unchanged file (segments, table base, main vector index) from the
 previous folder. Older folders are converted on open: v1 (one bm25s index per stream) gets its
-keyword segments built from SQLite, v2 (no saved table) gets the table; the vectors are kept.
+keyword segments built from SQLite, v2 (no saved table) gets the table, v3 (postings by clause)
+gets its postings re-ordered by tf; the vectors are kept.
 """
 from __future__ import annotations
 
@@ -57,11 +58,12 @@ from congvan.models.artifacts import (
 log = logging.getLogger(__name__)
 
 KIND = "search-index"
-FORMAT_VERSION = 3
-#: v1: one bm25s index per stream; v2: no saved filter table (both converted on open, vectors kept).
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+#: v1: one bm25s index per stream; v2: no saved filter table; v3: keyword postings by document
+#: within a term, not by tf (all converted on open, vectors kept).
+READABLE_VERSIONS = (1, 2, 3, 4)
 #: Versions whose keyword folders are segments (reused when converting).
-SEGMENT_VERSIONS = (2, 3)
+SEGMENT_VERSIONS = (2, 3, 4)
 VECTORS_DIR = "vectors"
 TABLE_DIR = "table"
 TABLE_BASE_DIR = "base"
@@ -356,6 +358,10 @@ def load_snapshot(folder: Path, store: Store, options: IndexOptions) -> Snapshot
         raise StaleIndex(folder, manifest, generation, reason=(
             "has no saved filter table (format v2); adding it (the vectors and keyword segments "
             "are kept)"))
+    if version == 3:
+        raise StaleIndex(folder, manifest, generation, reason=(
+            "holds keyword postings ordered by clause (format v3); re-ordering them by term "
+            "frequency for faster scoring (the vectors are kept)"))
     if manifest.get("generation") != generation or manifest.get("data_hash") != data_hash:
         raise StaleIndex(folder, manifest, generation)
     try:

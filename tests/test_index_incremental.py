@@ -115,7 +115,7 @@ def test_saved_table_and_vector_delta_round_trip(tmp_path):
     snap = col.snapshot
     assert len(snap.vectors.delta) == 6 and len(snap.table_delta) > 0
     manifest = read_derived_manifest(col.derived_dir)
-    assert manifest["format_version"] == FORMAT_VERSION == 3
+    assert manifest["format_version"] == FORMAT_VERSION == 4
     assert manifest["vectors"]["layers"]["delta"]["count"] == 6 and manifest["vectors"]["kind"] == "flat"
     assert manifest["table"]["delta"] == len(snap.table_delta)
     # the main vector index and the table base are hard links of the previous save's files

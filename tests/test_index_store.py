@@ -189,7 +189,7 @@ def test_derived_manifest_and_tampered_version(tmp_path):
     col.ingest_letters([letter])
     derived = col.derived_dir
     manifest = read_derived_manifest(derived)
-    assert manifest["format_version"] == FORMAT_VERSION == 3
+    assert manifest["format_version"] == FORMAT_VERSION == 4
     assert manifest["encoder"] == enc.name and manifest["dim"] == enc.dim
     assert manifest["counts"]["clauses"] == len(CLAUSES)
     assert manifest["vector_index"] == "flat"

@@ -235,3 +235,79 @@ def test_v1_folder_is_converted_on_open(tmp_path, caplog):
     assert read_derived_manifest(derived)["format_version"] == FORMAT_VERSION
     assert [h.clause_id for h in col.search("cửa khẩu Hữu Nghị", top_k=5).hits] == want
     col.close()
+
+
+def test_postings_are_ordered_by_tf_and_v1_order_is_converted_on_open(tmp_path, caplog):
+    """Segments keep each term's postings by tf, then document (scoring sums the tf-1 slice);
+    a collection saved with postings by document (derived v3, segments v1) is re-ordered once."""
+    import logging
+
+    from congvan.index.collection import Collection
+    from congvan.index.derived import ACCENTED_DIR, FOLDED_DIR, FORMAT_VERSION, read_derived_manifest
+    from congvan.index.testing import HashingEncoder
+    from congvan.models.artifacts import MANIFEST
+
+    col = Collection.open(tmp_path / "col", HashingEncoder())
+    col.ingest_letters([_letter(i) for i in range(6)])
+    queries = ["cửa khẩu Hữu Nghị", "xét nghiệm", "tiem vet"]
+    want = {q: [(h.clause_id, round(h.score, 5)) for h in col.search(q, top_k=8).hits] for q in queries}
+    derived = col.derived_dir
+    col.close()
+
+    def ordered_by_tf(seg) -> bool:
+        for i in range(len(seg.indptr) - 1):
+            lo, hi = int(seg.indptr[i]), int(seg.indptr[i + 1])
+            key = np.asarray(seg.tf[lo:hi], np.int64) * 10**9 + np.asarray(seg.docs[lo:hi])
+            if np.any(np.diff(key) <= 0):
+                return False
+        return True
+
+    repeated = 0
+    for name in (ACCENTED_DIR, FOLDED_DIR):
+        index = BM25Index.load(derived / name)
+        assert all(ordered_by_tf(seg) for seg in index.segments)
+        repeated += sum(int((np.asarray(seg.tf) > 1).sum()) for seg in index.segments)
+        # Rewrite as congvan wrote it before: postings by document within a term.
+        for seg in index.segments:
+            folder = derived / name / seg.name
+            term_of = np.repeat(np.arange(len(seg.indptr) - 1), np.diff(np.asarray(seg.indptr)))
+            order = np.lexsort((np.asarray(seg.docs), term_of))
+            docs, tf = np.asarray(seg.docs)[order], np.asarray(seg.tf)[order]
+            np.save(folder / "docs.npy", docs)
+            np.save(folder / "tf.npy", tf)
+        params = json.loads((derived / name / PARAMS_FILE).read_text())
+        params["version"] = 1
+        (derived / name / PARAMS_FILE).write_text(json.dumps(params))
+    assert repeated, "the test letters should repeat some words in a clause"
+    manifest = json.loads((derived / MANIFEST).read_text())
+    manifest["format_version"] = 3
+    (derived / MANIFEST).write_text(json.dumps(manifest))
+
+    with caplog.at_level(logging.INFO, logger="congvan.index.collection"):
+        col = Collection.open(tmp_path / "col", HashingEncoder())
+    assert "re-ordering them by term frequency" in caplog.text
+    assert read_derived_manifest(derived)["format_version"] == FORMAT_VERSION
+    for name in (ACCENTED_DIR, FOLDED_DIR):
+        assert json.loads((derived / name / PARAMS_FILE).read_text())["version"] == 2
+        assert all(ordered_by_tf(seg) for seg in BM25Index.load(derived / name).segments)
+    for q in queries:
+        assert [(h.clause_id, round(h.score, 5)) for h in col.search(q, top_k=8).hits] == want[q], q
+    col.close()
+
+
+def test_scatter_add_compiled_equals_numpy():
+    """The SciPy kernel and ``np.add.at`` add the same, for a scalar and per-posting values,
+    into views of a larger array (how segments write into the global score array)."""
+    from congvan.index.keyword import scatter_add
+
+    rng = np.random.default_rng(3)
+    docs = np.sort(rng.choice(5000, 1200, replace=False)).astype(np.int32)
+    values = rng.random(1200).astype(np.float32)
+    for value in (np.float32(1.7), values):
+        a, b = np.zeros(8000, np.float32), np.zeros(8000, np.float32)
+        scatter_add(a[1000:6000], docs, value)
+        scatter_add(b[1000:6000], docs, value, compiled=False)
+        assert np.allclose(a, b) and a[1000 + docs].min() > 0 and a[:1000].max() == 0
+    c = np.zeros(5000, np.float32)
+    scatter_add(c, docs.astype(np.int64), values)
+    assert np.allclose(c[docs], values)
