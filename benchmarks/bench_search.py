@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench_search.py --sizes 10000 100000
     .venv/bin/python benchmarks/bench_search.py --sizes 100000 --backend milvus   # local milvus-lite server
     .venv/bin/python benchmarks/bench_search.py --sizes 100000 --backend milvus --milvus-uri http://HOST:19530
+    .venv/bin/python benchmarks/bench_search.py --sizes 100000 1000000 --compose-tokens --folder /tmp/bs1m
+    .venv/bin/python benchmarks/bench_search.py --reuse --folder /tmp/bs1m   # time the kept index again
 
 Clauses are synthetic: 2–4 real sentences from the seed letters (``../shared/seeds``) and the
 sample letters (``samples/letters``), recombined at random, with random province / year / theme

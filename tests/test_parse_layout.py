@@ -254,3 +254,20 @@ def test_recipients_glued_to_the_last_sentence_are_not_clauses() -> None:
     assert not any(t.startswith(("Như trên", "Bộ Y tế;", "Lưu:")) for t in texts), texts
     assert [c.kind for c in letter.clauses] == ["preamble", "directive", "closing"]
     assert letter.clauses[1].text.startswith("Bộ Nông nghiệp và Phát triển nông thôn chỉ đạo")
+
+
+def test_task_table_detail_columns_stay_in_the_row_clause() -> None:
+    """"STT | Tên dự án | Nội dung chính | Cơ quan chủ trì | … | Chỉ tiêu": the second text column and
+    the outputs columns are what staff search for, so they follow the task name in its clause."""
+    table = ("\n**PHỤ LỤC II**\nDANH MỤC DỰ ÁN ƯU TIÊN\n|\n**STT**\n|\n**Tên dự án, nhiệm vụ**\n|\n"
+             "**Nội dung chính**\n|\n**Cơ quan chủ trì**\n|\n**Cơ quan phối hợp**\n|\n**Chỉ tiêu đạt được**\n|\n"
+             "**Thời gian thực hiện**\n|\n|\n"
+             "1\n|\nNâng cao năng lực xét nghiệm\n|\n- Đầu tư máy xét nghiệm sinh học phân tử\ncho "
+             "trung tâm y tế các huyện.\n|\nSở Y tế\n|\nSở Tài chính\n|\n100% trung tâm y tế huyện\n"
+             "làm được xét nghiệm PCR\n|\n2026 - 2027\n|\n|\n")
+    letter = parse_letter(WEB_TABLE + table)
+    row = next(c for c in letter.clauses if c.text.startswith("Nâng cao năng lực xét nghiệm"))
+    assert row.text == ("Nâng cao năng lực xét nghiệm: - Đầu tư máy xét nghiệm sinh học phân tử cho trung tâm "
+                        "y tế các huyện. 100% trung tâm y tế huyện làm được xét nghiệm PCR")
+    assert row.agencies.lead == ["so_y_te"] and row.agencies.support == ["so_tai_chinh"]
+    assert not any(c.text.startswith(("2026", "100%")) for c in letter.clauses)

@@ -43,6 +43,8 @@ def _role(header: str) -> str:
         return "support"
     if re.search(r"thoi (?:gian|han)|tien do", key):
         return "deadline"
+    if re.match(r"(?:chi tieu|san pham|ket qua|yeu cau|muc tieu|mo ta)", key):
+        return "detail"  # "Chỉ tiêu đạt được", "Sản phẩm", "Kết quả dự kiến": what the task must deliver
     if re.match(r"thuoc nhom|nhom (?:nhiem vu|giai phap)", key):
         return "other"  # "Thuộc nhóm nhiệm vụ": the group a task belongs to, not the task
     if re.search(r"noi dung|nhiem vu|ten (?:nhiem vu|hoat dong)|hoat dong", key):
@@ -70,11 +72,21 @@ def _row_text(tt: str, values: dict[str, str]) -> str:
 
 
 def _values(roles: list[str], row: list[str]) -> dict[str, str]:
-    """Column role → cell text; the first of two task columns ("Tên", "Nội dung") names the task."""
+    """Column role → cell text. The first of two task columns ("Tên dự án", "Nội dung chính")
+    names the task; the other and the detail columns ("Chỉ tiêu đạt được", "Sản phẩm") follow it
+    in the clause, which is what staff search for ("trạm kiểm định khí thải")."""
     values: dict[str, str] = {}
+    details: list[str] = []
     for role, value in zip(roles, row):
-        if role not in ("tt", "other") and value:
+        if role in ("tt", "other") or not value:
+            continue
+        if role == "detail" or (role == "task" and "task" in values):
+            details.append(value)
+        else:
             values.setdefault(role, value)
+    if details and "task" in values:
+        task = values["task"].rstrip()
+        values["task"] = task + ("" if task.endswith((":", ".", ";")) else ":") + " " + " ".join(details)
     return values
 
 
