@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from congvan.letters.provinces import province_now
-from congvan.letters.text import ABBREVIATIONS, fold
+from congvan.letters.text import ABBREVIATIONS, fold, match_key
 from congvan.models.artifacts import ArtifactError, link_or_write, read_json
 
 KINDS = ("preamble", "directive", "closing")
@@ -75,6 +75,18 @@ def _folded_abbreviations() -> list[tuple[re.Pattern[str], str]]:
     pairs.sort(key=lambda p: -len(p[0]))
     return [(re.compile(r"(?<!\w)" + r"\s*".join(map(re.escape, form.split())) + r"(?!\w)"), token)
             for form, token in pairs]
+
+
+def folded_abbreviation_tokens(text: str) -> list[str]:
+    """Folded abbreviation tokens of the full forms and abbreviations ``text`` spells, tones or
+    not ("trung tam kiem soat benh tat" → ["cdc"])."""
+    key = " ".join(fold(match_key(text)).split())
+    out = []
+    for pattern, token in _folded_abbreviations():
+        if pattern.search(key):
+            out.append(token)
+            key = pattern.sub(" ", key)
+    return out
 
 
 def issuer_key(name: str | None) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from congvan.index.filters import sorted_isin
+from congvan.index.filters import folded_abbreviation_tokens, sorted_isin
 from congvan.letters.text import (
     canonical_abbreviations,
     fold,
@@ -103,7 +103,13 @@ class QueryTerms:
 def analyze_query(query: str) -> QueryTerms:
     accented = list(dict.fromkeys(search_tokens(query)))
     folded = list(dict.fromkeys(fold(t) for t in accented))
-    return QueryTerms(query, accented, folded, has_diacritics(query), code_tokens(query))
+    tone_marks = has_diacritics(query)
+    if not tone_marks:
+        # Letters' full forms are indexed as their abbreviation ("Trung tâm Kiểm soát bệnh tật"
+        # → "cdc"), which the tone-less query "trung tam kiem soat benh tat" cannot produce: its
+        # syllables have no tones to match on. Add the abbreviation tokens it spells.
+        folded += [t for t in folded_abbreviation_tokens(query) if t not in folded]
+    return QueryTerms(query, accented, folded, tone_marks, code_tokens(query))
 
 
 _HASH_BYTES = 8

@@ -119,6 +119,22 @@ def test_abbreviation_matches_full_form(col):
     assert "<mark>Ủy ban nhân dân các huyện</mark>" in snippet
 
 
+def test_toneless_full_form_finds_the_abbreviated_body(fresh):
+    """Letters' full forms are indexed as their abbreviation ("Trung tâm Kiểm soát bệnh tật" →
+    "cdc"); a tone-less query spelling the full form must still find them."""
+    from congvan.index.keyword import analyze_query
+
+    assert "cdc" in analyze_query("trung tam kiem soat benh tat").folded
+    assert "cdc" not in analyze_query("trung tâm y tế huyện").folded
+    fresh.ingest_letters([*LETTERS, make_letter("cdc-2024", [
+        ("1", "directive", "Các đơn vị gửi báo cáo kết quả giám sát về Trung tâm Kiểm soát bệnh tật tỉnh "
+                           "trước ngày 25 hằng tháng.", ["surveillance"], ["cdc"])],
+        source="cdc.txt", province="Lạng Sơn", date=(2024, 3, None))])
+    for mode in ("bm25", "hybrid"):
+        res = fresh.search("trung tam kiem soat benh tat", top_k=5, mode=mode)
+        assert ("cdc-2024", "1") in _keys(res), (mode, _keys(res))
+
+
 def test_filters(col):
     def docs(**flt):
         return {h.doc_id for h in col.search("tiêm vắc xin phòng dịch", top_k=50, filters=flt).hits}
