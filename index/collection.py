@@ -654,6 +654,7 @@ class Collection:
                 text=row["text"], snippet=make_snippet(row["text"], query, snippet_width),
                 score=float(score), themes=row["themes"], lead=row["lead"], support=row["support"],
                 document=row["document"], heading=row["heading"], order=row["order"],
+                diseases=row["diseases"],
                 explain=_explanation(ranked, offset + i, mode) if explain and ranked is not None else None))
         return SearchResult(query=query, total=total, hits=hits, top_k=top_k, offset=offset,
                             mode=mode, filters=flt.to_dict())

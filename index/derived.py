@@ -172,7 +172,8 @@ def _table(store: Store, conn) -> ClauseTable:
     return ClauseTable(
         rowids=np.array([m.id for m in meta], np.int64), clause_docs=[m.doc_id for m in meta],
         kinds=[m.kind for m in meta], themes=[m.themes for m in meta],
-        agencies=[[*m.lead, *m.support] for m in meta], letters=store.letter_meta(conn))
+        agencies=[[*m.lead, *m.support] for m in meta], letters=store.letter_meta(conn),
+        diseases=[m.diseases for m in meta])
 
 
 def _keyword(store: Store, conn, rowids: np.ndarray, options: IndexOptions,
@@ -194,7 +195,7 @@ def _table_delta(store: Store, conn, rows: set[int], letters: set[str]) -> Table
     """The current state of the given clause rows and letters (those still stored)."""
     return TableDelta(
         tuple(sorted(rows)),
-        tuple((m.id, m.doc_id, m.kind, tuple(m.themes), (*m.lead, *m.support))
+        tuple((m.id, m.doc_id, m.kind, tuple(m.themes), (*m.lead, *m.support), tuple(m.diseases))
               for m in store.clause_meta_by_id(rows, conn)),
         tuple(sorted(letters)), tuple(store.letter_meta(conn, sorted(letters))))
 

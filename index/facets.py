@@ -1,9 +1,9 @@
-"""Facet counts (year, province, issuer, theme, agency) for the current query and filters.
+"""Facet counts (year, province, issuer, theme, disease, agency) for the current query and filters.
 
 Counts are of matching clauses, like the result total. Each facet is counted with every *other*
 filter applied but not its own ("disjunctive" facets), so the values of a facet you already
-picked stay visible with honest counts and picking a second theme or agency (which the search
-ORs) shows what it would add. The clauses matching the query come from ``Collection.rank``
+picked stay visible with honest counts and picking a second theme, disease or agency (which the
+search ORs) shows what it would add. The clauses matching the query come from ``Collection.rank``
 over the whole snapshot (no filter), intersected with the filter masks of
 ``snapshot.table`` — the same masks ``Collection.search`` applies, so a single-valued facet's
 selected count equals the result total.
@@ -23,13 +23,15 @@ from congvan.index.directory import LetterDirectory, letter_directory
 from congvan.index.filters import SearchFilters, issuer_key, province_key
 from congvan.index.keyword import analyze_query
 from congvan.index.results import SearchResult
+from congvan.letters.diseases import disease_labels
 
 #: Facets are counted over at most this many best matches (the whole index below it).
 FACET_DEPTH = 50_000
-DIMENSIONS = ("year", "province", "issuer", "theme", "agency")
+DIMENSIONS = ("year", "province", "issuer", "theme", "disease", "agency")
 TITLES = {"year": "Năm ban hành", "province": "Tỉnh, thành phố", "issuer": "Cơ quan ban hành",
-          "theme": "Chủ đề", "agency": "Cơ quan thực hiện"}
-MULTI = {"theme", "agency"}
+          "theme": "Chủ đề", "disease": "Bệnh", "agency": "Cơ quan thực hiện"}
+#: multi-valued dimensions (a clause has several; the search ORs the picked ones): their slots
+MULTI = {"theme": "theme_slots", "disease": "disease_slots", "agency": "agency_slots"}
 
 
 @dataclass
@@ -73,8 +75,12 @@ def matched_mask(collection, query, snapshot, query_vector=None) -> np.ndarray:
 
 def compute_facets(collection, query, filters: dict[str, Any], snapshot, directory,
                    theme_labels: dict[str, str], agency_labels: dict[str, str],
-                   limit: int = 12, query_vector=None) -> list[Facet]:
+                   limit: int = 12, query_vector=None, disease_names: dict[str, str] | None = None) -> list[Facet]:
+    """The facets of ``DIMENSIONS``; disease labels default to the names of the builtin
+    ``letters/data/diseases.json``."""
     table = snapshot.table
+    multi_labels = {"theme": theme_labels, "agency": agency_labels,
+                    "disease": disease_labels() if disease_names is None else disease_names}
     n = len(snapshot)
     base = matched_mask(collection, query, snapshot, query_vector)
     # Filters that are not facets (the date range) apply to every facet.
@@ -99,9 +105,8 @@ def compute_facets(collection, query, filters: dict[str, Any], snapshot, directo
         chosen = {str(v) for v in (wanted if isinstance(wanted, (list, tuple)) else [wanted])
                   if v not in (None, "")}
         values: list[FacetValue] = []
-        if dim in ("theme", "agency"):
-            slots = table.theme_slots if dim == "theme" else table.agency_slots
-            labels = theme_labels if dim == "theme" else agency_labels
+        if dim in MULTI:
+            slots, labels = getattr(table, MULTI[dim]), multi_labels[dim]
             for key, idx in slots.items():
                 count = int(m[idx].sum()) if n else 0
                 if count or key in chosen:

@@ -1,4 +1,4 @@
-"""Search filters (year, date range, province, issuer, theme, agency, kind) as masks over clauses.
+"""Search filters (year, date range, province, issuer, theme, disease, agency, kind) as masks over clauses.
 
 ``ClauseTable`` holds the filterable metadata of every live clause in NumPy arrays aligned with
 the search snapshot's slots, so a filter costs a few vectorised comparisons, not SQL.
@@ -27,11 +27,13 @@ _PROVINCE_PREFIX = re.compile(r"^(tinh|thanh pho|tp\.?)\s+")
 
 
 def _tuple(value: Any) -> tuple[str, ...] | None:
-    if value is None or value == "" or value == []:
+    """A multi-valued filter as a tuple; blank values (``?disease=``) are no filter, not one
+    that matches nothing."""
+    if value is None or isinstance(value, str) and not value.strip():
         return None
     if isinstance(value, str):
         return (value,)
-    return tuple(str(v) for v in value)
+    return tuple(str(v) for v in value if v is not None and str(v).strip()) or None
 
 
 #: Years a filter may name (the same bounds for ``year`` and for ``from``/``to``).
@@ -109,12 +111,14 @@ class SearchFilters:
     province: str | None = None  # accent-insensitive equality with province or province_now
     issuer: str | None = None  # accent-insensitive substring
     theme: tuple[str, ...] | None = None  # any of these theme ids
+    disease: tuple[str, ...] | None = None  # any of these disease ids (letters/data/diseases.json)
     agency: tuple[str, ...] | None = None  # any of these agencies, as lead or support
     kind: tuple[str, ...] | None = None  # clause kinds; default: all
     doc_id: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "theme", _tuple(self.theme))
+        object.__setattr__(self, "disease", _tuple(self.disease))
         object.__setattr__(self, "agency", _tuple(self.agency))
         object.__setattr__(self, "kind", _tuple(self.kind))
         if self.year is not None:
@@ -166,8 +170,9 @@ class TableDelta:
     read from SQLite by id) is put in. JSON-serialisable (the derived folder keeps one)."""
 
     touched_rows: tuple[int, ...] = ()
-    #: (row id, doc_id, kind, theme ids, agencies) of touched rows still stored, ascending id
-    rows: tuple[tuple[int, str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    #: (row id, doc_id, kind, theme ids, agencies, disease ids) of touched rows still stored,
+    #: ascending id
+    rows: tuple[tuple[int, str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = ()
     touched_letters: tuple[str, ...] = ()
     #: ``Store.letter_meta`` dicts of touched letters still stored, ascending doc_id
     letters: tuple[Mapping[str, Any], ...] = ()
@@ -188,14 +193,14 @@ class TableDelta:
                           tuple(letters[k] for k in sorted(letters)))
 
     def to_json(self) -> dict[str, Any]:
-        return {"touched_rows": list(self.touched_rows), "rows": [list(r[:3]) + [list(r[3]), list(r[4])]
-                                                                  for r in self.rows],
+        return {"touched_rows": list(self.touched_rows),
+                "rows": [[*r[:3], *(list(labels) for labels in r[3:])] for r in self.rows],
                 "touched_letters": list(self.touched_letters), "letters": [dict(d) for d in self.letters]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TableDelta:
         return cls(tuple(int(i) for i in data["touched_rows"]),
-                   tuple((int(r[0]), r[1], r[2], tuple(r[3]), tuple(r[4])) for r in data["rows"]),
+                   tuple((int(r[0]), r[1], r[2], tuple(r[3]), tuple(r[4]), tuple(r[5])) for r in data["rows"]),
                    tuple(data["touched_letters"]), tuple(data["letters"]))
 
 
@@ -230,8 +235,11 @@ def _new_positions(n_new: int, fresh_pos: np.ndarray) -> np.ndarray:
 
 TABLE_ARRAYS = ("rowids", "doc_index", "kind", "year", "date_lo", "date_hi")
 TABLE_STRINGS = ("doc_ids", "province", "province_now", "issuer")
+#: label → slots of every multi-valued filter (theme, agency, disease), saved the same way
+TABLE_SLOTS = ("theme_slots", "agency_slots", "disease_slots")
 TABLE_FORMAT = "congvan-clause-table"
-TABLE_VERSION = 1
+#: v1 had no disease_slots: such a saved table is refused and rebuilt from SQLite
+TABLE_VERSION = 2
 TABLE_JSON = "table.json"
 
 
@@ -308,12 +316,13 @@ class ClauseTable:
     issuer: list[str]
     theme_slots: dict[str, np.ndarray]
     agency_slots: dict[str, np.ndarray]
+    disease_slots: dict[str, np.ndarray]
     #: folder the table was saved in or loaded from, unchanged since (a save hard-links it)
     path: Path | None
 
     def __init__(self, rowids: np.ndarray, clause_docs: Sequence[str], kinds: Sequence[str],
                  themes: Sequence[Iterable[str]], agencies: Sequence[Iterable[str]],
-                 letters: Sequence[Mapping[str, Any]]) -> None:
+                 letters: Sequence[Mapping[str, Any]], diseases: Sequence[Iterable[str]] = ()) -> None:
         self.path: Path | None = None
         self.rowids = np.asarray(rowids, np.int64)
         self.doc_ids = [d["doc_id"] for d in letters]
@@ -323,6 +332,7 @@ class ClauseTable:
         self._set_letters([_letter_fields(d) for d in letters])
         self.theme_slots = _slot_arrays(_label_slots(themes))
         self.agency_slots = _slot_arrays(_label_slots(agencies))
+        self.disease_slots = _slot_arrays(_label_slots(diseases))
 
     def _set_letters(self, fields: Sequence[tuple[int, int, int, str, str, str]]) -> None:
         cols = list(zip(*fields)) if fields else [()] * 6
@@ -407,6 +417,7 @@ class ClauseTable:
         fresh_slots = fresh_pos.tolist()
         out.theme_slots = _remapped(self.theme_slots, slot_map, _pos_slots([r[3] for r in rows], fresh_slots))
         out.agency_slots = _remapped(self.agency_slots, slot_map, _pos_slots([r[4] for r in rows], fresh_slots))
+        out.disease_slots = _remapped(self.disease_slots, slot_map, _pos_slots([r[5] for r in rows], fresh_slots))
         return out
 
     def __len__(self) -> int:
@@ -418,7 +429,7 @@ class ClauseTable:
                 and all(getattr(self, a) == getattr(other, a) for a in TABLE_STRINGS)
                 and all(list(getattr(self, a)) == list(getattr(other, a))
                         and all(np.array_equal(getattr(self, a)[k], getattr(other, a)[k]) for k in getattr(self, a))
-                        for a in ("theme_slots", "agency_slots")))
+                        for a in TABLE_SLOTS))
 
     # ------------------------------------------------------------------ disk
     def save(self, folder: Path) -> None:
@@ -432,7 +443,7 @@ class ClauseTable:
         info: dict[str, Any] = {"format": TABLE_FORMAT, "version": TABLE_VERSION,
                                 "clauses": len(self), "letters": len(self.doc_ids)}
         info.update({name: getattr(self, name) for name in TABLE_STRINGS})
-        for name in ("theme_slots", "agency_slots"):
+        for name in TABLE_SLOTS:
             slots: dict[str, np.ndarray] = getattr(self, name)
             info[name] = list(slots)
             indptr = np.cumsum([0, *(int(v.shape[0]) for v in slots.values())], dtype=np.int64)
@@ -459,7 +470,7 @@ class ClauseTable:
                 setattr(out, name, np.load(folder / f"{name}.npy", allow_pickle=False))
             slot_arrays = {name: (np.load(folder / f"{name}_indptr.npy", allow_pickle=False),
                                   np.load(folder / f"{name}.npy", allow_pickle=False))
-                           for name in ("theme_slots", "agency_slots")}
+                           for name in TABLE_SLOTS}
         except (OSError, EOFError, ValueError) as exc:
             raise ArtifactError(f"{folder}: a filter table array is unreadable ({exc})") from exc
         for name in TABLE_STRINGS:
@@ -506,7 +517,8 @@ class ClauseTable:
         mask = doc_mask[self.doc_index] if doc_mask is not None else np.ones(len(self), bool)
         if filters.kind:
             mask &= np.isin(self.kind, [KINDS.index(k) for k in filters.kind])
-        for table, wanted in ((self.theme_slots, filters.theme), (self.agency_slots, filters.agency)):
+        for table, wanted in ((self.theme_slots, filters.theme), (self.agency_slots, filters.agency),
+                              (self.disease_slots, filters.disease)):
             if wanted:
                 sel = np.zeros(len(self), bool)
                 for key in wanted:

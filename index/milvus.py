@@ -18,9 +18,15 @@ Why it looks like this:
   dense) under the filter expression, and ``ranking.rank`` fuses them with the tuned weights the
   embedded backend uses (cosines are exact, from SQLite), so evaluation numbers are comparable.
   ``ranker="rrf"``/``"weighted"`` let Milvus fuse server-side (``hybrid_search``) instead.
-- Filters become Milvus expressions (``array_contains_any(themes, …)``, year and date ranges,
-  province equality); the province is the partition key, so a province filter reads one
-  partition.
+- Filters become Milvus expressions (``array_contains_any(themes, …)``, the same over
+  ``diseases`` and ``agencies``, year and date ranges, province equality); the province is the
+  partition key, so a province filter reads one partition.
+- A collection made by an older version (e.g. without the ``diseases`` field, schema 2) is
+  found at open by comparing its fields with ``FIELDS`` (Milvus Lite keeps no description to
+  read a version from) and recreated from SQLite, with a warning naming the missing fields: no
+  re-embedding, the stored vectors are copied, as long as ``congvan rebuild`` takes. Recreating
+  beats failing searches or a disease filter that silently matches nothing; adding the field in
+  place would leave every existing row without its diseases until rewritten from SQLite anyway.
 - Facets and browsing still use a ``ClauseTable`` of filter metadata built from SQLite (a few
   bytes per clause), so the web page works unchanged.
 """
@@ -53,10 +59,11 @@ SYNC_DIR = "milvus"
 SYNC_KIND = "milvus-sync"
 SYNC_VERSION = 1
 #: Bump when the Milvus schema changes; an older collection is rebuilt from SQLite.
-SCHEMA_VERSION = 2
+#: 3: ``diseases`` (taxonomy v2).
+SCHEMA_VERSION = 3
 INSERT_BATCH = 2000
 FIELDS = ("id", "doc_id", "province", "province_now", "issuer", "kind", "year", "date_lo", "date_hi", "themes", "agencies",
-          "text_acc", "bm25_acc", "text_fold", "bm25_fold", "dense")
+          "diseases", "text_acc", "bm25_acc", "text_fold", "bm25_fold", "dense")
 MAX_TEXT = 65535
 
 
@@ -138,10 +145,9 @@ def filter_expression(filters: SearchFilters | None) -> str:
         parts.append(f"doc_id == {_quote(filters.doc_id)}")
     if filters.kind:
         parts.append(f"kind in [{', '.join(_quote(k) for k in filters.kind)}]")
-    if filters.theme:
-        parts.append(f"array_contains_any(themes, [{', '.join(_quote(t) for t in filters.theme)}])")
-    if filters.agency:
-        parts.append(f"array_contains_any(agencies, [{', '.join(_quote(a) for a in filters.agency)}])")
+    for field, wanted in (("themes", filters.theme), ("agencies", filters.agency), ("diseases", filters.disease)):
+        if wanted:
+            parts.append(f"array_contains_any({field}, [{', '.join(_quote(v) for v in wanted)}])")
     return " and ".join(parts)
 
 
@@ -161,14 +167,14 @@ class MilvusSnapshot:
 
 _ROW_SQL = """
 SELECT c.id, c.doc_id, c.kind, c.themes, c.lead, c.support, c.tokens, c.tokens_folded, c.embedding,
-       l.year, l.month, l.day, l.province, l.issuer
+       l.year, l.month, l.day, l.province, l.issuer, c.diseases
 FROM clauses c JOIN letters l ON l.doc_id = c.doc_id
 """
 
 
 def _entity(row: tuple) -> dict[str, Any]:
     (cid, doc_id, kind, themes, lead, support, tokens, folded, blob, year, month, day, province,
-     issuer) = row
+     issuer, diseases) = row
     if year is None:
         lo = hi = -1
     else:
@@ -181,6 +187,7 @@ def _entity(row: tuple) -> dict[str, Any]:
         "year": int(year) if year is not None else -1, "date_lo": lo, "date_hi": hi,
         "themes": sorted({t["id"] for t in json.loads(themes)})[:64],
         "agencies": sorted({*json.loads(lead), *json.loads(support)})[:64],
+        "diseases": sorted(set(json.loads(diseases)))[:64],
         "text_acc": milvus_text(tokens.split()), "text_fold": milvus_text(folded.split()),
         "dense": np.frombuffer(blob, dtype="<f4").tolist(),
     }
@@ -264,8 +271,10 @@ class MilvusCollection(Collection):
             if ok and not drop:
                 c.load_collection(self.name)
                 return
-            log.warning("Milvus collection %s has another schema or dimension: recreating it from SQLite",
-                        self.name)
+            missing = sorted(set(FIELDS) - set(fields))
+            log.warning("Milvus collection %s has another schema or dimension%s: recreating it from SQLite "
+                        "(no re-embedding; as long as `congvan rebuild`)", self.name,
+                        f" (made by an older version, no field {', '.join(missing)})" if missing else "")
             c.drop_collection(self.name)
             self._forget_sync()
         s = c.create_schema(auto_id=False, enable_dynamic_field=False,
@@ -281,6 +290,7 @@ class MilvusCollection(Collection):
         s.add_field("date_hi", DataType.INT64)
         s.add_field("themes", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=64)
         s.add_field("agencies", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=64)
+        s.add_field("diseases", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=64)
         for name in ("acc", "fold"):
             s.add_field(f"text_{name}", DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True,
                         enable_match=name == "fold", analyzer_params={"tokenizer": "standard"})

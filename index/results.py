@@ -20,6 +20,7 @@ class Hit:
     document: dict[str, Any]  # Letter.document_dict()
     heading: str | None = None
     order: int = 0
+    diseases: list[str] = field(default_factory=list)  # disease ids (interface v2)
     #: Why the hit ranks where it does (``search(..., explain=True)``); omitted from JSON otherwise.
     explain: dict[str, Any] | None = None
 
@@ -36,6 +37,7 @@ class Hit:
             "themes": [t["id"] for t in self.themes],
             "theme_scores": self.themes,
             "agencies": {"lead": list(self.lead), "support": list(self.support)},
+            "diseases": list(self.diseases),
             "heading": self.heading,
             "document": {
                 "subject": doc.get("subject"),

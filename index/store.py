@@ -11,7 +11,9 @@ next open (see :mod:`index.derived`). WAL mode lets searches read while an inges
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -24,9 +26,12 @@ from typing import Any
 import numpy as np
 
 from congvan.index.letter_context import header_tokens
+from congvan.letters.diseases import clause_diseases
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.text import fold
 from congvan.models.artifacts import ArtifactError
+
+log = logging.getLogger(__name__)
 
 #: Bump when the table layout changes; an older file is refused with a rebuild hint.
 SCHEMA_VERSION = 1
@@ -69,6 +74,7 @@ CREATE TABLE IF NOT EXISTS clauses (
     lead          TEXT NOT NULL,  -- ["so_y_te", ...]
     support       TEXT NOT NULL,
     mentions      TEXT NOT NULL,
+    diseases      TEXT NOT NULL DEFAULT '[]',  -- ["dengue", ...] (taxonomy v2, added to older files on open)
     tokens        TEXT NOT NULL,  -- accented search tokens, space-separated
     tokens_folded TEXT NOT NULL,  -- the same tokens without tones
     embedding     BLOB NOT NULL   -- float32 little-endian, length dim
@@ -150,6 +156,7 @@ class ClauseMetaRow:
     themes: list[str]
     lead: list[str]
     support: list[str]
+    diseases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -196,8 +203,34 @@ def _stored_header(document: dict[str, Any]) -> tuple[str | None, str | None]:
     return " ".join(tokens), " ".join(folded)
 
 
+def _fill_diseases(conn: sqlite3.Connection) -> None:
+    """Once, for a file written before clauses had diseases: each clause's diseases as the
+    parser assigns them (named in its text, else its letter's), so the disease filter and facet
+    work on letters stored earlier without re-ingesting them."""
+    subjects = {d: json.loads(m).get("subject") for d, m in conn.execute("SELECT doc_id, metadata FROM letters")}
+    updates: list[tuple[str, int]] = []
+    rows = conn.execute("SELECT doc_id, id, text FROM clauses ORDER BY doc_id, ord, id")
+    for doc_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+        clauses = list(group)
+        found = clause_diseases([r[2] for r in clauses], subjects.get(doc_id))
+        updates.extend((_json(d), r[1]) for r, d in zip(clauses, found) if d)
+    if updates:
+        log.info("stored clauses: diseases filled for %d of them (a file from before the column)", len(updates))
+        conn.executemany("UPDATE clauses SET diseases = ? WHERE id = ?", updates)
+
+
 def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+_META_COLS = "id, doc_id, kind, themes, lead, support, diseases"
+
+
+def _meta_row(row: tuple) -> ClauseMetaRow:
+    """A ``ClauseMetaRow`` from a row of ``_META_COLS``."""
+    cid, doc, kind, themes, lead, support, diseases = row
+    return ClauseMetaRow(cid, doc, kind, [t["id"] for t in json.loads(themes)], json.loads(lead),
+                         json.loads(support), json.loads(diseases))
 
 
 def _blob(vector: np.ndarray, dim: int) -> bytes:
@@ -322,6 +355,9 @@ class Store:
                         "SELECT doc_id, metadata FROM letters WHERE header IS NULL").fetchall()])
             if "letter_headers" not in meta:
                 conn.execute("INSERT INTO meta(key, value) VALUES ('letter_headers', '1')")
+            if "diseases" not in {r[1] for r in conn.execute("PRAGMA table_info(clauses)")}:
+                conn.execute("ALTER TABLE clauses ADD COLUMN diseases TEXT NOT NULL DEFAULT '[]'")
+                _fill_diseases(conn)
             for trigger in _TRIGGERS:
                 conn.execute(trigger)
             if not all(k in meta for k in _FINGERPRINT_KEYS):
@@ -453,10 +489,8 @@ class Store:
     def clause_meta(self, conn: sqlite3.Connection | None = None) -> list[ClauseMetaRow]:
         conn = conn or self.conn
         out = []
-        for cid, doc, kind, themes, lead, support in conn.execute(
-                "SELECT id, doc_id, kind, themes, lead, support FROM clauses ORDER BY id"):
-            out.append(ClauseMetaRow(cid, doc, kind, [t["id"] for t in json.loads(themes)],
-                                     json.loads(lead), json.loads(support)))
+        for row in conn.execute(f"SELECT {_META_COLS} FROM clauses ORDER BY id"):
+            out.append(_meta_row(row))
         return out
 
     def clause_meta_by_id(self, ids: Sequence[int], conn: sqlite3.Connection | None = None) -> list[ClauseMetaRow]:
@@ -464,11 +498,9 @@ class Store:
         conn = conn or self.conn
         out = []
         for chunk in _chunks(sorted(int(i) for i in ids)):
-            for cid, doc, kind, themes, lead, support in conn.execute(
-                    "SELECT id, doc_id, kind, themes, lead, support FROM clauses "
-                    f"WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk):
-                out.append(ClauseMetaRow(cid, doc, kind, [t["id"] for t in json.loads(themes)],
-                                         json.loads(lead), json.loads(support)))
+            for row in conn.execute(f"SELECT {_META_COLS} FROM clauses "
+                                    f"WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk):
+                out.append(_meta_row(row))
         return out
 
     _LETTER_COLS = ("doc_id", "year", "month", "day", "province", "issuer", "doc_type")
@@ -499,16 +531,17 @@ class Store:
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(
                     f"""SELECT c.id, c.doc_id, c.clause_id, c.path, c.kind, c.ord, c.text, c.heading,
-                               c.themes, c.lead, c.support, l.metadata
+                               c.themes, c.lead, c.support, c.diseases, l.metadata
                         FROM clauses c JOIN letters l ON l.doc_id = c.doc_id
                         WHERE c.id IN ({marks})""", chunk):
                 (cid, doc, clause_id, path, kind, order, text, heading, themes, lead, support,
-                 metadata) = row
+                 diseases, metadata) = row
                 out[cid] = {
                     "doc_id": doc, "clause_id": clause_id, "path": path, "kind": kind,
                     "order": order, "text": text, "heading": heading,
                     "themes": json.loads(themes), "lead": json.loads(lead),
-                    "support": json.loads(support), "document": json.loads(metadata),
+                    "support": json.loads(support), "diseases": json.loads(diseases),
+                    "document": json.loads(metadata),
                 }
         return out
 
@@ -563,14 +596,16 @@ class Store:
                 raise DocumentNotFound(doc_id)
             clauses = []
             for (clause_id, path, kind, order, text, heading, themes, lead, support,
-                 mentions) in conn.execute(
-                    """SELECT clause_id, path, kind, ord, text, heading, themes, lead, support, mentions
+                 mentions, diseases) in conn.execute(
+                    """SELECT clause_id, path, kind, ord, text, heading, themes, lead, support, mentions,
+                              diseases
                        FROM clauses WHERE doc_id = ? ORDER BY ord, id""", (doc_id,)):
                 clauses.append({
                     "clause_id": clause_id, "path": path, "kind": kind, "text": text,
                     "themes": json.loads(themes),
                     "agencies": {"lead": json.loads(lead), "support": json.loads(support)},
                     "heading": heading, "mentions": json.loads(mentions), "order": order,
+                    "diseases": json.loads(diseases),
                 })
         return {"doc_id": doc_id, "document": json.loads(row[0]), "clauses": clauses, "text": row[1]}
 
@@ -632,13 +667,14 @@ class Store:
                  *_stored_header(document)))
             conn.executemany(
                 """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
-                                       support, mentions, tokens, tokens_folded, embedding)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       support, mentions, tokens, tokens_folded, embedding, diseases)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [(letter.doc_id, r.clause.clause_id, r.clause.path, r.clause.kind, r.clause.order,
                   r.clause.text, r.clause.heading, _json([asdict(t) for t in r.clause.themes]),
                   _json(list(r.clause.agencies.lead)), _json(list(r.clause.agencies.support)),
                   _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
-                  " ".join(r.tokens_folded), _blob(r.embedding, self.dim)) for r in rows])
+                  " ".join(r.tokens_folded), _blob(r.embedding, self.dim),
+                  _json(list(r.clause.diseases))) for r in rows])
             self._changes().rows.update(
                 r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from congvan.letters.diseases import clause_diseases
 from congvan.letters.schema import AgencyRoles, Clause, DateParts, Letter, ThemeScore
 from congvan.letters.text import fold
 from congvan.letters.tokenize import syllable_tokens
@@ -53,8 +54,9 @@ def make_letter(doc_id: str, clauses: Sequence[tuple], *, source: str | None = N
                 province: str | None = None, issuer: str | None = None,
                 date: tuple[int | None, int | None, int | None] = (None, None, None),
                 subject: str | None = None, number: str | None = None,
-                doc_type: str | None = "Công văn") -> Letter:
-    """``clauses``: (path, kind, text[, themes[, lead[, support]]]) tuples."""
+                doc_type: str | None = "Công văn", diseases: bool = False) -> Letter:
+    """``clauses``: (path, kind, text[, themes[, lead[, support]]]) tuples. ``diseases``: give
+    each clause and the letter their diseases as the parser does (named, else the letter's)."""
     out = []
     for i, spec in enumerate(clauses):
         path, kind, text, *rest = spec
@@ -64,9 +66,13 @@ def make_letter(doc_id: str, clauses: Sequence[tuple], *, source: str | None = N
         out.append(Clause(clause_id=f"{doc_id}:{path}", path=path, kind=kind, text=text, order=i,
                           themes=[ThemeScore(t, 0.9) for t in themes],
                           agencies=AgencyRoles(list(lead), list(support))))
+    if diseases:
+        for clause, found in zip(out, clause_diseases([c.text for c in out], subject)):
+            clause.diseases = found
     return Letter(doc_id=doc_id, doc_type=doc_type, issuer=issuer, province=province,
                   number=number, date=DateParts(*date), subject=subject, clauses=out,
-                  text="\n".join(c.text for c in out), source=source)
+                  text="\n".join(c.text for c in out), source=source,
+                  diseases=list(dict.fromkeys(d for c in out for d in c.diseases)))
 
 
 def stop_process(proc, timeout: float = 30.0) -> None:

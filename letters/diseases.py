@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from congvan.letters.text import fold, has_diacritics, match_key
 
-__all__ = ["BUILTIN_DISEASES", "Disease", "DiseaseError", "find_diseases", "load_diseases"]
+__all__ = ["BUILTIN_DISEASES", "Disease", "DiseaseError", "clause_diseases", "disease_labels", "find_diseases",
+           "load_diseases"]
 
 BUILTIN_DISEASES = Path(__file__).resolve().parent / "data" / "diseases.json"
 
@@ -103,3 +105,18 @@ def find_diseases(text: str, path: str | None = None) -> list[str]:
         if disease not in out:
             out.append(disease)
     return out
+
+
+def clause_diseases(texts: Sequence[str], subject: str | None = None, path: str | None = None) -> list[list[str]]:
+    """The diseases of each clause of a letter (``texts`` in order): those it names, else the
+    letter's (named in the subject or any clause). One function for the parser and for the
+    store, which fills clauses stored before they had diseases."""
+    named = [find_diseases(t, path) for t in texts]
+    letter = list(dict.fromkeys([*find_diseases(subject or "", path), *(d for ds in named for d in ds)]))
+    return [own or list(letter) for own in named]
+
+
+@lru_cache(maxsize=4)
+def disease_labels(path: str | None = None) -> dict[str, str]:
+    """Disease id → Vietnamese name (facets, the web page)."""
+    return {d.id: d.name for d in load_diseases(path)}

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from congvan.service.app import create_app
 from congvan.service.config import BUNDLED_MODEL, Settings
 from tests.conftest import TEST_HOME
+from tests.inline_letters import DENGUE_LETTER, RABIES_LETTER
 from tests.inline_letters import LAI_CHAU_LETTER as LETTER
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -166,3 +167,34 @@ def test_openapi_lists_the_contract_endpoints(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for p in ("/healthz", "/api/tag", "/api/documents", "/api/documents/{doc_id}", "/api/search"):
         assert p in paths
+
+
+def test_disease_filter_hits_and_facet(client: TestClient) -> None:
+    docs = {}
+    for name, text, disease in (("sxh.txt", DENGUE_LETTER, "dengue"), ("dai.txt", RABIES_LETTER, "rabies")):
+        resp = _upload(client, name, text.encode())
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["document"]["diseases"] == [disease]
+        assert all(c["diseases"] == [disease] for c in body["clauses"])
+        assert all(c["diseases"] == [disease] for c in client.get(f"/api/documents/{body['doc_id']}").json()["clauses"])
+        docs[disease] = body["doc_id"]
+    rabies = client.get("/api/search", params={"q": "tiêm vắc xin", "disease": "rabies", "top_k": 100}).json()
+    assert rabies["hits"] and {h["doc_id"] for h in rabies["hits"]} == {docs["rabies"]}
+    assert all(h["diseases"] == ["rabies"] for h in rabies["hits"])
+    # repeatable: any of them; a blank value is no filter
+    both = client.get("/api/search", params=[("disease", "rabies"), ("disease", "dengue"), ("top_k", "100")]).json()
+    assert {docs["rabies"], docs["dengue"]} <= {h["doc_id"] for h in both["hits"]}
+    assert all({"rabies", "dengue"} & set(h["diseases"]) for h in both["hits"])
+    assert both["filters"]["disease"] == ["rabies", "dengue"]
+    assert client.get("/api/search", params={"q": "", "disease": ""}).json()["total"] == \
+        client.get("/api/search", params={"q": ""}).json()["total"]
+    faceted = client.get("/api/search", params={"q": "phòng, chống", "disease": "dengue", "facets": "true"}).json()
+    facet = next(f for f in faceted["facets"] if f["name"] == "disease")
+    assert facet["title"] == "Bệnh" and facet["multi"]
+    picked = [v for v in facet["values"] if v["selected"]]
+    assert picked == [{"value": "dengue", "label": "Sốt xuất huyết Dengue", "count": faceted["total"],
+                       "selected": True}]
+    assert any(v["value"] == "rabies" for v in facet["values"])  # the others stay offered
+    for doc_id in docs.values():
+        assert client.delete(f"/api/documents/{doc_id}").status_code == 200

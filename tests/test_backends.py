@@ -71,19 +71,90 @@ def corpus():
              ["vaccination"], ["so_y_te"], ["ubnd_huyen"]),
             ("3", "directive", "UBND các huyện tổ chức cách ly F0 tại nhà, theo dõi sức khỏe hằng ngày.",
              ["quarantine"], ["ubnd_huyen"])],
-            source="ls-1.txt", province="Lạng Sơn", issuer="UBND tỉnh Lạng Sơn", date=(2021, 8, 10)),
+            source="ls-1.txt", province="Lạng Sơn", issuer="UBND tỉnh Lạng Sơn", date=(2021, 8, 10),
+            diseases=True),
         make_letter("qn-1", [
             ("1", "directive", "Sở Giáo dục và Đào tạo tổ chức xét nghiệm nhanh cho học sinh trước khi đến trường.",
              ["testing", "education"], ["so_gddt"]),
             ("2", "directive", "Tăng cường truyền thông về tiêm vắc xin mũi nhắc lại cho người dân.",
              ["communication", "vaccination"], ["so_tttt"])],
-            source="qn-1.txt", province="Quảng Ninh", issuer="Sở Y tế tỉnh Quảng Ninh", date=(2022, 3, None)),
+            source="qn-1.txt", province="Quảng Ninh", issuer="Sở Y tế tỉnh Quảng Ninh", date=(2022, 3, None),
+            diseases=True),
         make_letter("hg-1", [
             ("1", "directive", "Chuẩn bị đủ vật tư, sinh phẩm xét nghiệm và thuốc điều trị COVID-19.",
              ["supplies"], ["so_y_te"]),
             ("2", "closing", "Yêu cầu các đơn vị nghiêm túc thực hiện.")],
-            source="hg-1.txt", province="Hà Giang", issuer="UBND tỉnh Hà Giang", date=(2023, 1, 5)),
+            source="hg-1.txt", province="Hà Giang", issuer="UBND tỉnh Hà Giang", date=(2023, 1, 5),
+            diseases=True),
     ]
+
+
+def disease_corpus():
+    """Three letters about three diseases; a clause naming none inherits its letter's."""
+    return [
+        make_letter("tv-sxh", [
+            ("1", "directive",
+             "Tổ chức chiến dịch diệt lăng quăng, bọ gậy tại các khu dân cư có ổ dịch sốt xuất huyết.",
+             ["vector_control"], ["ubnd_huyen"]),
+            ("2", "directive", "Trung tâm Y tế phun hóa chất diệt muỗi tại các ổ dịch mới phát hiện.",
+             ["vector_control"], ["so_y_te"])],
+            subject="V/v tăng cường phòng, chống dịch bệnh sốt xuất huyết", source="tv-sxh.txt",
+            province="Trà Vinh", issuer="UBND tỉnh Trà Vinh", date=(2023, 7, 14), diseases=True),
+        make_letter("hn-covid", [
+            ("1", "directive", "Đẩy nhanh tiêm vắc xin phòng COVID-19 mũi nhắc lại cho người từ 50 tuổi trở lên.",
+             ["vaccination"], ["so_y_te"]),
+            ("2", "directive", "Các cơ sở y tế bảo đảm đủ thuốc điều trị, sinh phẩm xét nghiệm.",
+             ["supplies"], ["so_y_te"])],
+            subject="V/v tiếp tục phòng, chống dịch COVID-19", source="hn-covid.txt", province="Hà Nội",
+            issuer="UBND thành phố Hà Nội", date=(2022, 5, 4), diseases=True),
+        make_letter("yb-dai", [
+            ("1", "directive", "Tổ chức tiêm vắc xin dại cho đàn chó, mèo tại các xã, thị trấn.",
+             ["animal_health"], ["so_nong_nghiep"]),
+            ("2", "directive", "Hướng dẫn người bị chó cắn đến cơ sở y tế tiêm vắc xin kịp thời.", ["vaccination"],
+             ["so_y_te"])],
+            subject="V/v tăng cường công tác phòng, chống bệnh dại", source="yb-dai.txt", province="Yên Bái",
+            issuer="UBND tỉnh Yên Bái", date=(2023, 10, 3), diseases=True),
+    ]
+
+
+def test_disease_filter_hits_and_facet(opener, tmp_path):
+    from congvan.index.directory import letter_directory
+    from congvan.index.facets import compute_facets
+
+    col = opener(tmp_path / "col")
+    col.ingest_letters(disease_corpus())
+    res = col.search("tiêm vắc xin", top_k=10, mode="bm25")
+    got = {h["clause_id"]: h["diseases"] for h in res.to_dict()["hits"]}  # every hit carries its diseases
+    assert got == {"hn-covid:1": ["covid19"], "yb-dai:1": ["rabies"], "yb-dai:2": ["rabies"]}
+    assert [c["diseases"] for c in col.get_letter("tv-sxh")["clauses"]] == [["dengue"], ["dengue"]]
+    # any of the given ids, with the other filters, in a ranked search and in browsing
+    assert set(ids(col.search("tiêm vắc xin", filters={"disease": "rabies"}))) == {"yb-dai:1", "yb-dai:2"}
+    assert set(ids(col.search("phun hóa chất diệt muỗi", filters={"disease": "dengue"}))) <= {"tv-sxh:1", "tv-sxh:2"}
+    assert not col.search("phun hóa chất diệt muỗi", filters={"disease": "covid19"}, mode="bm25").hits
+    browse = col.search("", top_k=10, filters={"disease": ["dengue", "covid19"]})
+    assert {h.clause_id for h in browse.hits} == {"tv-sxh:1", "tv-sxh:2", "hn-covid:1", "hn-covid:2"}
+    assert browse.total == 4 and browse.filters["disease"] == ("dengue", "covid19")
+    assert col.search("", filters={"disease": "rabies", "year": 2022}).total == 0
+    assert col.search("", filters={"disease": "measles"}).total == 0
+    # the facet: multi-valued like themes, Vietnamese names, counted with the other filters only
+    directory = letter_directory(col)
+
+    def facets(query, filters):
+        return {f.name: f for f in compute_facets(col, query, filters, col.snapshot, directory, {}, {})}
+
+    disease = facets("", {})["disease"]
+    assert disease.title == "Bệnh" and disease.multi
+    assert {(v.value, v.label, v.count) for v in disease.values} == {
+        ("dengue", "Sốt xuất huyết Dengue", 2), ("covid19", "COVID-19", 2), ("rabies", "Bệnh dại", 2)}
+    picked = facets("", {"disease": ["rabies"]})
+    assert [(v.value, v.count) for v in picked["disease"].values if v.selected] == [("rabies", 2)]
+    assert len(picked["disease"].values) == 3  # the others stay offered
+    assert sum(v.count for v in picked["year"].values) == 2
+    assert {v.value: v.count for v in facets("", {"year": 2023})["disease"].values} == {"dengue": 2, "rabies": 2}
+    # a deleted letter leaves the filter and the facet
+    col.delete("yb-dai")
+    assert col.search("", filters={"disease": "rabies"}).total == 0
+    assert "rabies" not in {v.value for v in facets("", {})["disease"].values}
 
 
 def ids(result):
@@ -123,6 +194,7 @@ def test_ingest_and_search(opener, tmp_path):
     ({"kind": "preamble"}, {"ls-1:1"}),
     ({"issuer": "ủy ban nhân dân tỉnh lạng sơn"}, {"ls-1:2", "ls-1:1"}),
     ({"doc_id": "qn-1"}, {"qn-1:2"}),
+    ({"disease": "covid19"}, {"ls-1:2", "ls-1:1"}),  # ls-1:1 names none: it inherits its letter's
 ])
 def test_filters(opener, tmp_path, filters, expected):
     col = opener(tmp_path / "col")
@@ -254,6 +326,8 @@ def test_filter_expression():
         {"year": 2022, "province": "Tỉnh Lạng Sơn", "theme": ["vaccination"], "from": "2021-06"}))
     assert "year == 2022" in expr and 'province == "lang son"' in expr and 'province_now == "lang son"' in expr
     assert 'array_contains_any(themes, ["vaccination"])' in expr and "date_hi >= 20210601" in expr
+    expr = filter_expression(SearchFilters(disease=("dengue", "covid19"), theme=("vector_control",)))
+    assert 'array_contains_any(diseases, ["dengue", "covid19"])' in expr and "themes" in expr
 
 
 def test_milvus_native_rankers(milvus_server, tmp_path):
@@ -284,3 +358,31 @@ def test_milvus_unreachable_says_how_to_fix(tmp_path):
     with pytest.raises(ConnectionError, match="CONGVAN_MILVUS_URI"):
         MilvusCollection.open(tmp_path / "x", HashingEncoder(),
                               milvus=MilvusOptions(uri="http://127.0.0.1:9", timeout=2))
+
+
+def test_milvus_collection_without_diseases_is_recreated(milvus_server, tmp_path, caplog, monkeypatch):
+    """A collection an older version made (schema 2: no ``diseases`` field) is recreated from
+    SQLite on open, with a warning naming the missing field; the disease filter then works."""
+    import pymilvus
+
+    from congvan.index import milvus as milvus_mod
+
+    opts = MilvusOptions(uri=milvus_server.uri)
+    add_field, entity = pymilvus.CollectionSchema.add_field, milvus_mod._entity
+    with monkeypatch.context() as old:  # the fields and rows of schema 2
+        old.setattr(pymilvus.CollectionSchema, "add_field", lambda self, name, *a, **kw:
+                    self if name == "diseases" else add_field(self, name, *a, **kw))
+        old.setattr(milvus_mod, "FIELDS", tuple(f for f in milvus_mod.FIELDS if f != "diseases"))
+        old.setattr(milvus_mod, "_entity", lambda row: {k: v for k, v in entity(row).items() if k != "diseases"})
+        col = MilvusCollection.open(tmp_path / "col", HashingEncoder(), milvus=opts)
+        col.ingest_letters(disease_corpus())
+        assert "diseases" not in {f["name"] for f in col.client.describe_collection(col.name)["fields"]}
+        col.close()
+    with caplog.at_level("WARNING"):
+        col = MilvusCollection.open(tmp_path / "col", HashingEncoder(), milvus=opts)
+    try:
+        assert "no field diseases" in caplog.text and "recreating it from SQLite" in caplog.text
+        assert col.stats()["vectors"] == 6
+        assert set(ids(col.search("tiêm vắc xin", filters={"disease": "rabies"}))) == {"yb-dai:1", "yb-dai:2"}
+    finally:
+        col.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_HOME
+from tests.inline_letters import DENGUE_LETTER, RABIES_LETTER
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -117,3 +118,18 @@ def test_search_without_index_says_what_to_do(tmp_path: Path) -> None:
     out = congvan("search", "tiêm vét", index=tmp_path / "none")
     assert out.returncode != 0
     assert "congvan ingest" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_search_disease_filter(tmp_path: Path) -> None:
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    (letters / "sxh.txt").write_text(DENGUE_LETTER, encoding="utf-8")
+    (letters / "dai.txt").write_text(RABIES_LETTER, encoding="utf-8")
+    index = tmp_path / "index"
+    assert congvan("ingest", str(letters), "--json", index=index).returncode == 0
+    assert "--disease" in congvan("search", "--help").stdout
+    out = congvan("search", "tiêm phòng, phun hóa chất", "--disease", "rabies", "--json", "--top-k", "20", index=index)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["hits"] and all(h["diseases"] == ["rabies"] for h in result["hits"])
+    assert result["filters"]["disease"] == ["rabies"]

@@ -30,23 +30,27 @@ PLACES = ["xã Tân Thanh", "phường Chi Lăng", "huyện Cao Lộc", "cửa k
 THEMES = ["y_te", "giao_duc", "an_ninh", "moi_truong"]
 AGENCIES = ["so_y_te", "cong_an", "ubnd_huyen"]
 PROVINCES = ["Lạng Sơn", "Hà Nam", "Nam Định", None]
+#: a clause naming none inherits its letter's diseases (some letters name none at all)
+DISEASES = ["phòng, chống sốt xuất huyết", "phòng COVID-19", "", "phòng bệnh dại", "", ""]
 
 
 def _letter(i: int, n: int = 3):
     return make_letter(
         f"inc-{i:03d}",
         [(str(j + 1), "directive" if j else "preamble",
-          f"Văn bản {i}: tăng cường tiêm vắc xin tại {PLACES[(i + j) % 4]}, điểm {i * 7 + j}.",
+          f"Văn bản {i}: tăng cường tiêm vắc xin {DISEASES[(i * (j + 1)) % 6]} tại {PLACES[(i + j) % 4]}, "
+          f"điểm {i * 7 + j}.",
           [THEMES[(i + j) % 4]] + ([THEMES[(i + 2) % 4]] if j == 2 else []),
           [AGENCIES[i % 3]], [AGENCIES[(i + j) % 3]] if j else [])
          for j in range(n)],
         source=f"inc-{i:03d}.txt", province=PROVINCES[i % 4], issuer="UBND tỉnh" if i % 2 else "Sở Y tế",
-        date=(2020 + i % 4, 1 + i % 12, None if i % 3 else 5))
+        date=(2020 + i % 4, 1 + i % 12, None if i % 3 else 5), diseases=True)
 
 
 QUERIES = ["tiêm vắc xin", "cửa khẩu Hữu Nghị", "điểm 21", "phuong chi lang"]
 FILTERS = [None, {"theme": "y_te"}, {"agency": ["cong_an", "so_y_te"]}, {"province": "Ninh Bình"},
-           {"from": "2021", "to": "2022-06", "kind": "directive"}, {"issuer": "ủy ban nhân dân tỉnh"}]
+           {"from": "2021", "to": "2022-06", "kind": "directive"}, {"issuer": "ủy ban nhân dân tỉnh"},
+           {"disease": "dengue"}, {"disease": ["covid19", "rabies"], "kind": "directive"}]
 
 
 def _results(col: Collection, snap) -> list:
@@ -137,17 +141,25 @@ def test_table_files_round_trip_and_deltas_compose(tmp_path):
     letters = [{"doc_id": f"d{i}", "year": 2020 + i, "month": None, "day": None, "province": "Hà Nam",
                 "issuer": "UBND", "doc_type": None} for i in range(3)]
     table = ClauseTable(np.array([1, 2, 5]), ["d0", "d1", "d2"], ["directive", "preamble", "closing"],
-                        [["a"], ["a", "b"], []], [["x"], [], ["x", "y"]], letters)
+                        [["a"], ["a", "b"], []], [["x"], [], ["x", "y"]], letters,
+                        diseases=[["dengue"], [], ["rabies", "dengue"]])
     table.save(tmp_path / "t")
     loaded = ClauseTable.load(tmp_path / "t")
     assert loaded.same_as(table) and loaded.path == tmp_path / "t"
-    first = TableDelta((2, 7), ((7, "d3", "directive", ("b",), ("y",)),), ("d3",),
+    assert {k: v.tolist() for k, v in loaded.disease_slots.items()} == {"dengue": [0, 2], "rabies": [2]}
+    assert not loaded.same_as(ClauseTable(table.rowids, ["d0", "d1", "d2"], ["directive", "preamble", "closing"],
+                                          [["a"], ["a", "b"], []], [["x"], [], ["x", "y"]], letters))
+    first = TableDelta((2, 7), ((7, "d3", "directive", ("b",), ("y",), ("covid19",)),), ("d3",),
                        ({**letters[0], "doc_id": "d3", "year": 2024},))
-    second = TableDelta((7, 1), ((1, "d0", "directive", ("c",), ()),), (), ())
+    second = TableDelta((7, 1), ((1, "d0", "directive", ("c",), (), ()),), (), ())
     step = loaded.updated(first).updated(second)
     once = loaded.updated(first.then(second))
     assert step.same_as(once) and once.rowids.tolist() == [1, 5]
     assert once.theme_slots.keys() == {"c"} and once.doc_ids == ["d0", "d1", "d2", "d3"]
+    assert {k: v.tolist() for k, v in once.disease_slots.items()} == {"dengue": [1], "rabies": [1]}
+    assert {k: v.tolist() for k, v in loaded.updated(first).disease_slots.items()} == \
+        {"dengue": [0, 1], "rabies": [1], "covid19": [2]}
+    assert once.mask(SearchFilters(disease=("rabies", "covid19"))).tolist() == [False, True]
     assert TableDelta.from_json(json.loads(json.dumps(first.to_json()))) == first
     (tmp_path / "t" / "rowids.npy").write_bytes(b"")
     with pytest.raises(ArtifactError, match="unreadable"):
@@ -309,4 +321,41 @@ def test_letters_stored_before_the_header_column_are_analysed(tmp_path):
     with Collection.open(folder, HashingEncoder()) as col:
         assert col.store.conn.execute("SELECT count(*) FROM letters WHERE header IS NULL").fetchone()[0] == 0
         assert col.store.letter_headers(["inc-001", "inc-002"]) == stored
+        _same_as_scratch(col)
+
+
+def test_database_from_before_diseases_gets_them_and_an_old_table_is_rebuilt(tmp_path):
+    """A collection written before clauses had diseases (no column, tables of format v1): on
+    open the column is added and filled as the parser would, the saved filter table is rebuilt
+    from SQLite, and the disease filter works without re-ingesting."""
+    folder = tmp_path / "col"
+    letters = [_letter(i) for i in range(6)]
+    with Collection.open(folder, HashingEncoder()) as col:
+        col.ingest_letters(letters)
+        want = {h.clause_id: h.diseases for h in col.search("", top_k=50).hits}
+        assert set(want) == {c.clause_id for l in letters for c in l.clauses}
+        # named in the clause, else the letter's (inc-001:2 names none)
+        assert (want["inc-001:1"], want["inc-001:2"], want["inc-001:3"]) == (
+            ["covid19"], ["covid19", "rabies"], ["rabies"])
+    conn = sqlite3.connect(folder / DB_NAME)
+    conn.execute("ALTER TABLE clauses DROP COLUMN diseases")
+    conn.commit()
+    conn.close()
+    base = folder / DERIVED_DIR / TABLE_DIR / "base"
+    info = json.loads((base / "table.json").read_text())
+    info["version"] = 1
+    del info["disease_slots"]
+    (base / "table.json").write_text(json.dumps(info))
+    for name in ("disease_slots.npy", "disease_slots_indptr.npy"):
+        (base / name).unlink()
+    with pytest.raises(ArtifactError, match="v1"):
+        ClauseTable.load(base)
+    with Collection.open(folder, HashingEncoder()) as col:
+        got = {h.clause_id: h.diseases for h in col.search("", top_k=50).hits}
+        assert got == want
+        assert [c["diseases"] for c in col.get_letter("inc-001")["clauses"]] == [
+            ["covid19"], ["covid19", "rabies"], ["rabies"]]
+        dengue = col.search("tiêm vắc xin", top_k=50, filters={"disease": "dengue"}, mode="bm25")
+        assert dengue.hits and {h.clause_id for h in dengue.hits} == {c for c, d in want.items() if "dengue" in d}
+        assert json.loads((base / "table.json").read_text())["version"] == 2
         _same_as_scratch(col)

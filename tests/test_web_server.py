@@ -151,7 +151,8 @@ def test_search_page_renders_results_with_tone_less_query(client: TestClient) ->
 
 def test_page_shows_the_same_hits_as_the_api(client: TestClient) -> None:
     cases = [{"q": "tiêm vét"}, {"q": "phong chong dich", "province": "Lạng Sơn"},
-             {"q": "sốt xuất huyết", "page": 2}, {"q": "", "year": 2023}]
+             {"q": "sốt xuất huyết", "page": 2}, {"q": "", "year": 2023},
+             {"q": "phòng chống dịch", "disease": "dengue"}]
     for params in cases:
         html = client.get("/", params=params).text
         shown = re.findall(r'class="hit-title"><a href="/letters/[^?"]+\?clause=([^&"#]+)', html)
@@ -224,6 +225,21 @@ def test_facet_links_apply_and_remove_filters(client: TestClient) -> None:
     remove = re.search(r'<a class="chip chip-filter" href="([^"]*)"', filtered).group(1).replace("&amp;", "&")
     assert "province" not in remove
     assert 'class="chip chip-filter"' not in client.get(remove).text
+
+
+def test_disease_facet_filters_and_hits_show_diseases(client: TestClient) -> None:
+    html = client.get("/", params={"q": "phòng chống dịch"}).text
+    assert '<h2 id="facet-disease" class="facet-title">Bệnh</h2>' in html
+    link = re.search(r'<a class="facet-link" href="([^"]*disease=dengue[^"]*)"', html)
+    assert link
+    filtered = client.get(link.group(1).replace("&amp;", "&")).text
+    assert "Bệnh: Sốt xuất huyết Dengue" in filtered  # the active-filter chip
+    hits = re.findall(r'<li class="hit">(.*?)</li>\s*(?=<li class="hit">|</ol>)', filtered, re.S)
+    assert hits and all('class="chip chip-disease" data-id="dengue">Sốt xuất huyết Dengue<' in h for h in hits)
+    api = client.get("/api/search", params={"q": "phòng chống dịch", "disease": "dengue"}).json()
+    assert f"{api['total']} điều khoản phù hợp" in filtered
+    letter = client.get(f"/letters/{api['hits'][0]['doc_id']}").text
+    assert 'class="chip chip-disease" data-id="dengue"' in letter and '"diseases": {' in letter
 
 
 def test_letter_view_marks_hit_clause_and_unknown_letter_is_404(client: TestClient) -> None:

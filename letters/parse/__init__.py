@@ -44,7 +44,7 @@ from their heading item; top-level items of a letter addressed to a single taxon
 """
 from __future__ import annotations
 
-from congvan.letters.diseases import find_diseases
+from congvan.letters.diseases import clause_diseases
 from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _unique_paths, _unnumbered_clauses
 from congvan.letters.parse.common import _SUBJECT_START, _norm_space, doc_id_for
 from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
@@ -142,7 +142,5 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
 
 def _assign_diseases(clauses: list[Clause], subject: str | None) -> None:
     """Each clause's diseases: those it names, else the letter's (subject and all clauses)."""
-    named = [find_diseases(c.text) for c in clauses]
-    letter = list(dict.fromkeys([*find_diseases(subject or ""), *(d for ds in named for d in ds)]))
-    for clause, own in zip(clauses, named):
-        clause.diseases = own or list(letter)
+    for clause, diseases in zip(clauses, clause_diseases([c.text for c in clauses], subject)):
+        clause.diseases = diseases

@@ -104,7 +104,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     filters = {"year": args.year, "from": args.date_from, "to": args.date_to,
                "province": args.province, "issuer": args.issuer, "theme": args.theme,
-               "agency": args.agency}
+               "disease": args.disease, "agency": args.agency}
     if not (settings.index_dir / "collection.sqlite3").exists():
         error(f"chưa có chỉ mục ở {settings.index_dir}: chạy `congvan ingest THƯ_MỤC` trước "
                f"(no index yet: run congvan ingest first)")
@@ -303,6 +303,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--province", help='e.g. "Lạng Sơn" (accents optional)')
     search.add_argument("--issuer", help="issuing body contains (accents optional)")
     search.add_argument("--theme", action="append", help="theme id, e.g. vaccination (repeatable)")
+    search.add_argument("--disease", action="append", metavar="ID",
+                        help="disease id, e.g. dengue, covid19, rabies (repeatable: any of them; "
+                             "ids in letters/data/diseases.json)")
     search.add_argument("--agency", action="append", help="agency id, lead or support, e.g. so_y_te")
     search.set_defaults(func=cmd_search)
 

@@ -73,6 +73,7 @@ class ClauseOut(BaseModel):
     text: str
     themes: list[ThemeOut] = []
     agencies: AgenciesOut = AgenciesOut()
+    diseases: list[str] = Field([], description="disease ids (letters/data/diseases.json)")
 
 
 class TaggerOut(BaseModel):
@@ -125,6 +126,7 @@ class HitOut(BaseModel):
     score: float
     themes: list[str] = []
     agencies: AgenciesOut = AgenciesOut()
+    diseases: list[str] = Field([], description="disease ids (letters/data/diseases.json)")
     document: HitDocumentOut
     # With ``explain=true`` a hit also carries ``explain`` (extra field, absent otherwise):
     # keyword, dense (cosine), coverage, adjacency, window, match_boost, code_boost, kind_factor
@@ -174,7 +176,7 @@ class FacetOut(BaseModel):
 
 class FacetedSearchResponse(SearchResponse):
     facets: list[FacetOut] = Field([], description="with facets=true: counts per year, province, issuer, "
-                                                   "theme and agency over every match")
+                                                   "theme, disease and agency over every match")
 
 
 class LabelsIn(BaseModel):

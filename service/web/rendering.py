@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.templating import Jinja2Templates
 
+from congvan.letters.diseases import disease_labels
 from congvan.letters.taxonomy import load_taxonomy
 from congvan.service.http.security import auth_required, can_write, csrf_token, has_session, remember_csrf
 from congvan.service.web import views
@@ -81,6 +82,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
         "can_write": can_write(request),
         "theme_labels": themes,
         "agency_labels": agencies,
+        "disease_labels": disease_labels(),
         "nav": "",
         "page_title": "Tra cứu công văn",
         "tagger_banner": _tagger_banner(request),

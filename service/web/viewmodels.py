@@ -14,6 +14,7 @@ from markupsafe import Markup
 from congvan.index.directory import LetterInfo
 from congvan.index.facets import Facet
 from congvan.index.results import Hit
+from congvan.letters.diseases import disease_labels
 from congvan.letters.schema import Letter
 from congvan.service.core import LetterRead
 from congvan.service.web import views
@@ -21,7 +22,9 @@ from congvan.service.web import views
 PAGE_SIZE = 10
 MAX_OFFSET = 10_000
 MAX_QUERY_CHARS = 1000
-FILTER_KEYS = ("year", "from", "to", "province", "issuer", "theme", "agency")
+FILTER_KEYS = ("year", "from", "to", "province", "issuer", "theme", "disease", "agency")
+#: the multi-valued filters (repeatable query parameters) and the chip prefix of each
+MULTI_FILTERS = {"theme": "Chủ đề", "disease": "Bệnh", "agency": "Cơ quan"}
 _MONTH = re.compile(r"^\d{4}(-\d{1,2})?$")
 
 
@@ -55,8 +58,7 @@ def search_state(qp) -> tuple[dict[str, Any], list[str]]:
     state = {
         "q": q, "page": page, "year": year, "from": dates["from"], "to": dates["to"],
         "province": qp.get("province", "").strip(), "issuer": qp.get("issuer", "").strip(),
-        "theme": [v for v in dict.fromkeys(qp.getlist("theme")) if v.strip()],
-        "agency": [v for v in dict.fromkeys(qp.getlist("agency")) if v.strip()],
+        **{key: [v for v in dict.fromkeys(qp.getlist(key)) if v.strip()] for key in MULTI_FILTERS},
     }
     return state, problems
 
@@ -69,8 +71,7 @@ def _month_key(value: str, end: bool = False) -> tuple[int, int]:
 def filters_of(state: dict[str, Any]) -> dict[str, Any]:
     return {"year": int(state["year"]) if state["year"] else None, "from": state["from"] or None,
             "to": state["to"] or None, "province": state["province"] or None,
-            "issuer": state["issuer"] or None, "theme": state["theme"] or None,
-            "agency": state["agency"] or None}
+            "issuer": state["issuer"] or None, **{key: state[key] or None for key in MULTI_FILTERS}}
 
 
 def link_params(state: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def hit_view(hit: Hit, query: str, themes: dict[str, str], agencies: dict[str, s
         "snippet": Markup(hit.snippet),
         "themes": views.labelled(views.theme_ids(hit.themes), themes),
         "lead": views.labelled(hit.lead, agencies), "support": views.labelled(hit.support, agencies),
+        "diseases": views.labelled(hit.diseases, disease_labels()),
     }
 
 
@@ -107,12 +109,12 @@ def active_filters(state: dict[str, Any], themes: dict[str, str], agencies: dict
         chips.append({"label": state["province"], "url": "/" + views.query_string(params, province=None)})
     if state["issuer"]:
         chips.append({"label": state["issuer"], "url": "/" + views.query_string(params, issuer=None)})
-    for t in state["theme"]:
-        rest = [x for x in state["theme"] if x != t]
-        chips.append({"label": f"Chủ đề: {themes.get(t, t)}", "url": "/" + views.query_string(params, theme=rest)})
-    for a in state["agency"]:
-        rest = [x for x in state["agency"] if x != a]
-        chips.append({"label": f"Cơ quan: {agencies.get(a, a)}", "url": "/" + views.query_string(params, agency=rest)})
+    names = {"theme": themes, "disease": disease_labels(), "agency": agencies}
+    for key, prefix in MULTI_FILTERS.items():
+        for value in state[key]:
+            rest = [x for x in state[key] if x != value]
+            chips.append({"label": f"{prefix}: {names[key].get(value, value)}",
+                          "url": "/" + views.query_string(params, **{key: rest})})
     return chips
 
 
@@ -164,6 +166,7 @@ def letter_view(read: LetterRead, query: str, hit_clause: str, tax, themes: dict
             "html": views.render_text(c.get("text", ""), query, links),
             "themes": views.labelled(ids, themes), "lead": views.labelled(ag.get("lead") or [], agencies),
             "support": views.labelled(ag.get("support") or [], agencies),
+            "diseases": views.labelled(c.get("diseases") or [], disease_labels()),
             "theme_ids": ids, "lead_ids": list(ag.get("lead") or []), "support_ids": list(ag.get("support") or []),
             "is_hit": c["clause_id"] == hit_clause,
             "corrected_at": views.format_iso((read.corrected_at.get(c["clause_id"]) or "")[:10]),
@@ -187,7 +190,8 @@ def letter_summary(letter: Letter, doc_id: str, status: str, themes: dict[str, s
                         "text": c.get("text", ""),
                         "themes": views.labelled(views.theme_ids(c.get("themes")), themes),
                         "lead": views.labelled(ag.get("lead") or [], agencies),
-                        "support": views.labelled(ag.get("support") or [], agencies)})
+                        "support": views.labelled(ag.get("support") or [], agencies),
+                        "diseases": views.labelled(c.get("diseases") or [], disease_labels())})
     return {"doc_id": doc_id, "url": f"/letters/{quote(doc_id)}", "status": status,
             "subject": doc.get("subject") or "(Không có trích yếu)", "issuer": doc.get("issuer"),
             "number": doc.get("number"), "date": views.format_date(doc.get("date")),

@@ -29,17 +29,20 @@ async def search(
     province: str | None = None,
     issuer: str | None = None,
     theme: Annotated[list[str] | None, Query()] = None,
+    disease: Annotated[list[str] | None, Query(description="disease id (letters/data/diseases.json), "
+                                                        "e.g. dengue; repeatable: any of them")] = None,
     agency: Annotated[list[str] | None, Query()] = None,
     kind: Annotated[list[str] | None, Query()] = None,
     mode: Annotated[str, Query(pattern="^(" + "|".join(MODES) + ")$")] = "hybrid",
-    facets: Annotated[bool, Query(description="also count matches per year, province, issuer, theme, agency")] = False,
+    facets: Annotated[bool, Query(description="also count matches per year, province, issuer, theme, disease, "
+                                              "agency")] = False,
     explain: Annotated[bool, Query(description="Giải thích điểm của từng kết quả (score parts per hit)")] = False,
 ) -> dict:
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPException(400, f"Câu tìm kiếm quá dài: tối đa {MAX_QUERY_CHARS} ký tự "
                                  f"(query longer than {MAX_QUERY_CHARS} characters)")
     filters = {"year": year, "from": date_from, "to": date_to, "province": province,
-               "issuer": issuer, "theme": theme, "agency": agency, "kind": kind}
+               "issuer": issuer, "theme": theme, "disease": disease, "agency": agency, "kind": kind}
     try:  # bad filters are a bad request shape: 422, like year=1800
         SearchFilters.from_mapping(filters)
     except ValueError as exc:

@@ -96,12 +96,17 @@
     return row;
   }
 
-  function renderTags(container, themes, lead, support) {
+  /* diseases: ids, or undefined to keep the ones shown (a label correction does not change them) */
+  function renderTags(container, themes, lead, support, diseases) {
     var data = labelsData();
+    if (diseases === undefined) {
+      diseases = $all(".chip-disease", container).map(function (li) { return li.getAttribute("data-id"); });
+    }
     while (container.firstChild) container.removeChild(container.firstChild);
-    if (!themes.length && !lead.length && !support.length) return;
+    if (!themes.length && !lead.length && !support.length && !diseases.length) return;
     var tags = el("div", "tags");
     if (themes.length) tags.appendChild(chipList(themes, data.themes, "chip-theme", "Chủ đề"));
+    if (diseases.length) tags.appendChild(chipList(diseases, data.diseases || {}, "chip-disease", "Bệnh"));
     if (lead.length) tags.appendChild(chipList(lead, data.agencies, "chip-lead", "Chủ trì"));
     if (support.length) tags.appendChild(chipList(support, data.agencies, "chip-support", "Phối hợp"));
     container.appendChild(tags);
@@ -241,7 +246,7 @@
       li.appendChild(el("p", "clause-text", text.length > 260 ? text.slice(0, 257) + "…" : text));
       var tagBox = el("div");
       var ag = c.agencies || {};
-      renderTags(tagBox, idsOf(c.themes), ag.lead || [], ag.support || []);
+      renderTags(tagBox, idsOf(c.themes), ag.lead || [], ag.support || [], c.diseases || []);
       li.appendChild(tagBox);
       list.appendChild(li);
     });
