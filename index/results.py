@@ -47,6 +47,9 @@ class Hit:
                 "date": doc.get("date") or {"year": None, "month": None, "day": None},
                 "doc_type": doc.get("doc_type"),
                 "source": doc.get("source"),
+                # interface v2: the province the area belongs to since 2025, the letter's diseases
+                "province_now": doc.get("province_now"),
+                "diseases": list(doc.get("diseases") or []),
             },
         }
         if self.explain is not None:

@@ -194,7 +194,8 @@ def test_search_json_contract(col):
     assert hit["agencies"] == {"lead": ["so_y_te"], "support": []}
     assert hit["document"]["province"] == "Lạng Sơn"
     assert hit["document"]["date"] == {"year": 2023, "month": 4, "day": None}
-    assert set(hit["document"]) >= {"subject", "issuer", "province", "number", "date"}
+    assert set(hit["document"]) >= {"subject", "issuer", "province", "number", "date", "province_now", "diseases"}
+    assert isinstance(hit["document"]["diseases"], list) and isinstance(hit["diseases"], list)
 
 
 def test_snippet_offsets_accented_and_toneless():
