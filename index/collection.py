@@ -46,11 +46,11 @@ from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens
 from congvan.index.letter_context import HeaderIndex, LetterHeaders
 from congvan.index.matching import MatchFeatures, match_features, query_words
 from congvan.index.ranking import (
-    DEFAULT_PARAMS,
     MODES,
     Ranked,
     RankingParams,
     keyword_scores,
+    params_for,
     rank,
 )
 from congvan.index.results import Hit, IngestResult, SearchResult
@@ -137,7 +137,7 @@ class Collection:
         folder = Path(folder).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
         store = Store(folder / DB_NAME, encoder_name=encoder.name, dim=encoder.dim)
-        col = cls(folder, encoder, store, options or IndexOptions(), params or DEFAULT_PARAMS)
+        col = cls(folder, encoder, store, options or IndexOptions(), params or params_for(encoder))
         try:
             if reembed and store.stored_encoder != (encoder.name, encoder.dim):
                 col.rebuild(reembed=True, show_progress=show_progress)

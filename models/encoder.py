@@ -278,6 +278,19 @@ def load_encoder(settings: EncoderOptions) -> Encoder:
         return encoder
 
 
+def model_ranking(path: Path | str | None) -> dict[str, Any]:
+    """The ``ranking`` block of a model folder's manifest (similarity floors calibrated for a
+    fine-tuned encoder by ``training.retriever.calibrate_floors``); {} when there is none."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    ranking = data.get("ranking")
+    return dict(ranking) if isinstance(ranking, dict) else {}
+
+
 def model_identity(model: str) -> str:
     """The name an index records for ``model``: the setting itself, plus the weights' hash for a
     folder made by ``congvan train-retriever`` (retrained into the same folder = another encoder,

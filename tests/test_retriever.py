@@ -136,3 +136,32 @@ def test_train_retriever_without_data_says_where_to_point(tmp_path: Path, missin
     config = RetrieverConfig(sources=("alqac", "vicov19qa"))
     with pytest.raises(ValueError, match="CONGVAN_SHARED_DIR"):
         build_pairs(config, tmp_path / missing, None, tmp_path / "no-samples")
+
+
+def test_calibrated_floors_travel_with_the_model_folder(tmp_path: Path) -> None:
+    """A retriever folder's manifest records its own similarity floors (atomically rewritten);
+    a collection opened with that encoder ranks with them, any other encoder with the defaults."""
+    from congvan.index.collection import Collection
+    from congvan.index.ranking import DEFAULT_PARAMS, params_for
+    from congvan.index.testing import HashingEncoder
+    from congvan.training.retriever import write_ranking
+
+    folder = tmp_path / "retr"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"kind": "encoder", "format_version": 1,
+                                                      "base_model": "e5"}), encoding="utf-8")
+    write_ranking(folder, {"dense_floor": 0.61, "dense_floor_short": 0.52, "calibration": {"pairs": 3}})
+    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert data["kind"] == "encoder" and data["ranking"]["dense_floor"] == 0.61
+    assert not list(folder.glob("*.tmp"))
+
+    class FolderEncoder(HashingEncoder):
+        path = folder
+
+    params = params_for(FolderEncoder())
+    assert (params.dense_floor, params.dense_floor_short) == (0.61, 0.52)
+    assert params.with_(dense_floor=DEFAULT_PARAMS.dense_floor, dense_floor_short=DEFAULT_PARAMS.dense_floor_short) \
+        == DEFAULT_PARAMS
+    assert params_for(HashingEncoder()) == DEFAULT_PARAMS
+    with Collection.open(tmp_path / "col", FolderEncoder()) as col:
+        assert col.params.dense_floor == 0.61

@@ -244,6 +244,8 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
     from congvan.training.retriever import RetrieverConfig, build_pairs, train_retriever
 
     settings = _settings()
+    if args.calibrate is not None:
+        return _calibrate(args.calibrate, settings, args.json)
     if settings.model == BUNDLED_MODEL:
         base = ensure_bundled_model(settings.models_dir)
     else:
@@ -272,6 +274,10 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
         return error(str(exc))
     metrics = train_retriever(config, pairs, Path(out), query_prompt=settings.query_prompt,
                               passage_prompt=settings.passage_prompt, command=command_line())
+    if settings.benchmarks_path.is_dir():
+        status = _calibrate(Path(out), settings, False)
+        if status != EXIT_OK:
+            return status
     if args.json:
         print_json({"out": str(out), **metrics})
     else:
@@ -279,6 +285,33 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
               f"{metrics['train_s']:.0f} s; loss {metrics['loss_first_20']:.3f} → {metrics['loss_last_20']:.3f}).\n"
               f"Dùng: CONGVAN_MODEL={out} congvan rebuild --reembed; đo: CONGVAN_MODEL={out} "
               f"congvan evaluate search --benchmark all --split test")
+    return EXIT_OK
+
+
+def _calibrate(folder: Path, settings: Any, as_json: bool) -> int:
+    """Measure the similarity floors of a trained retriever folder and record them in it."""
+    from congvan.training.retriever import calibrate_floors, write_ranking
+
+    folder = Path(folder).expanduser()
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        base = manifest["base_model"]
+    except (OSError, ValueError, KeyError):
+        return error(f"{folder} is not a folder written by `congvan train-retriever` (no manifest with "
+                     f"base_model); train one first")
+    print(f"Đo ngưỡng tương đồng của {folder} trên UIT-ViCoV19QA val…", file=sys.stderr, flush=True)
+    try:
+        ranking = calibrate_floors(folder, base, settings.benchmarks_path, query_prompt=settings.query_prompt,
+                                   passage_prompt=settings.passage_prompt)
+    except (ValueError, FileNotFoundError) as exc:
+        return error(str(exc))
+    write_ranking(folder, ranking)
+    if as_json:
+        print_json(ranking)
+    else:
+        print(f"Ngưỡng: dense_floor {ranking['dense_floor']}, dense_floor_short {ranking['dense_floor_short']} "
+              f"(mô hình gốc: {ranking['calibration']['base_percentile_cosine']} → "
+              f"{ranking['calibration']['percentile_cosine']}); ghi vào {folder / 'manifest.json'}.")
     return EXIT_OK
 
 
@@ -343,6 +376,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rt.add_argument("--seed", type=int)
     rt.add_argument("--threads", type=int, metavar="N", help="torch threads (default: all cores)")
     rt.add_argument("--json", action="store_true", help="print the metrics JSON")
+    rt.add_argument("--calibrate", type=Path, metavar="DIR", help="only measure the similarity floors of an "
+                    "already trained folder on UIT-ViCoV19QA val and record them in its manifest (training "
+                    "does this itself; search uses them when CONGVAN_MODEL is the folder)")
     rt.set_defaults(func=cmd_train_retriever)
 
     export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",
