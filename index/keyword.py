@@ -159,14 +159,6 @@ class Segment:
             return None
         return int(self.indptr[i]), int(self.indptr[i + 1])
 
-    def postings(self, key: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """(local docs, tf) of a term key, or None."""
-        found = self.span(key)
-        if found is None:
-            return None
-        lo, hi = found
-        return np.asarray(self.docs[lo:hi]), np.asarray(self.tf[lo:hi])
-
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]], rowids: np.ndarray) -> Segment:
         """Postings of tokenised documents (``rowids`` ascending, one per document)."""

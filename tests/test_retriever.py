@@ -165,3 +165,35 @@ def test_calibrated_floors_travel_with_the_model_folder(tmp_path: Path) -> None:
     assert params_for(HashingEncoder()) == DEFAULT_PARAMS
     with Collection.open(tmp_path / "col", FolderEncoder()) as col:
         assert col.params.dense_floor == 0.61
+
+
+def test_calibrate_floors_uses_held_out_cosines_of_both_encoders(monkeypatch) -> None:
+    """The long floor is the tuned encoder's 5th percentile of held-out gold cosines; the short
+    floor moves the default by the shift from the base encoder."""
+    import numpy as np
+
+    from congvan.index.ranking import DEFAULT_PARAMS
+    from congvan.training import retriever
+
+    pairs = [retriever.Pair(f"câu hỏi {i}", f"đoạn {i}", "vicov19qa") for i in range(40)]
+    monkeypatch.setattr(retriever, "_bench_pairs", lambda name, split, path: (pairs, []))
+
+    class Fixed:
+        """Unit vectors whose query–passage cosine is ``cos[i]`` for pair i."""
+
+        def __init__(self, cos: np.ndarray, name: str) -> None:
+            self.cos, self.name = cos, name
+
+        def encode_queries(self, texts):
+            return np.tile([1.0, 0.0], (len(texts), 1))
+
+        def encode_passages(self, texts):
+            return np.stack([self.cos, np.sqrt(1 - self.cos ** 2)], axis=1)
+
+    tuned = Fixed(np.linspace(0.3, 0.9, 40), "tuned")
+    base = Fixed(np.linspace(0.8, 0.95, 40), "base")
+    out = retriever.calibrate_floors(tuned, base, Path("unused"))
+    assert out["dense_floor"] == round(float(np.percentile(tuned.cos, 5)), 4)
+    shift = np.percentile(tuned.cos, 5) - np.percentile(base.cos, 5)
+    assert out["dense_floor_short"] == round(DEFAULT_PARAMS.dense_floor_short + shift, 4)
+    assert out["calibration"]["base_model"] == "base" and out["calibration"]["pairs"] == 40

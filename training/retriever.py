@@ -366,21 +366,18 @@ def train_retriever(config: RetrieverConfig, pairs: list[Pair], out: Path, *, qu
 FLOOR_PERCENTILE = 5.0
 
 
-def _gold_cosines(model_path: str, pairs: list[Pair], query_prompt: str, passage_prompt: str) -> np.ndarray:
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-    model.max_seq_length = 512  # what search embeds passages with (training cut them to 128)
-    q = model.encode([query_prompt + p.query for p in pairs], normalize_embeddings=True, batch_size=32)
-    d = model.encode([passage_prompt + p.positive for p in pairs], normalize_embeddings=True, batch_size=32)
-    return np.sum(np.asarray(q) * np.asarray(d), axis=1)
+def _gold_cosines(encoder: Any, pairs: list[Pair]) -> np.ndarray:
+    """Query–gold cosines as search computes them (the encoder's own prompts, backend, length)."""
+    q = np.asarray(encoder.encode_queries([p.query for p in pairs]), np.float32)
+    d = np.asarray(encoder.encode_passages([p.positive for p in pairs]), np.float32)
+    return np.sum(q * d, axis=1)
 
 
-def calibrate_floors(model_dir: Path, base_model: str, benchmarks: Path, *, query_prompt: str = "query: ",
-                     passage_prompt: str = "passage: ") -> dict[str, Any]:
-    """Similarity floors for a fine-tuned encoder, which spreads cosines differently from the
-    model the ranking's floors were calibrated on (with those floors almost no clause of a
-    fine-tuned model "matches by meaning", and hybrid falls below BM25).
+def calibrate_floors(tuned: Any, base: Any, benchmarks: Path) -> dict[str, Any]:
+    """Similarity floors for a fine-tuned encoder ``tuned`` (``base``: the encoder it was trained
+    from, both as ``models.encoder.load_encoder`` gives them). A fine-tuned model spreads cosines
+    differently from the model the ranking's floors were calibrated on: with those floors almost
+    no clause of it "matches by meaning", and hybrid falls below BM25.
 
     Measured on UIT-ViCoV19QA *val*, which training never sees: ``dense_floor`` is the 5th
     percentile of the fine-tuned model's query–gold cosines there (the default was chosen the same
@@ -391,13 +388,13 @@ def calibrate_floors(model_dir: Path, base_model: str, benchmarks: Path, *, quer
     pairs, _ = _bench_pairs("vicov19qa", "val", Path(benchmarks))
     if not pairs:
         raise ValueError(f"no UIT-ViCoV19QA val pairs under {benchmarks}; cannot calibrate the floors")
-    tuned = float(np.percentile(_gold_cosines(str(model_dir), pairs, query_prompt, passage_prompt), FLOOR_PERCENTILE))
-    base = float(np.percentile(_gold_cosines(base_model, pairs, query_prompt, passage_prompt), FLOOR_PERCENTILE))
-    return {"dense_floor": round(tuned, 4),
-            "dense_floor_short": round(DEFAULT_PARAMS.dense_floor_short + (tuned - base), 4),
+    new = float(np.percentile(_gold_cosines(tuned, pairs), FLOOR_PERCENTILE))
+    old = float(np.percentile(_gold_cosines(base, pairs), FLOOR_PERCENTILE))
+    return {"dense_floor": round(new, 4),
+            "dense_floor_short": round(DEFAULT_PARAMS.dense_floor_short + (new - old), 4),
             "calibration": {"pairs": len(pairs), "on": "UIT-ViCoV19QA val (never trained on)",
-                            "percentile": FLOOR_PERCENTILE, "base_model": base_model,
-                            "base_percentile_cosine": round(base, 4), "percentile_cosine": round(tuned, 4)}}
+                            "percentile": FLOOR_PERCENTILE, "base_model": getattr(base, "name", None),
+                            "base_percentile_cosine": round(old, 4), "percentile_cosine": round(new, 4)}}
 
 
 def write_ranking(model_dir: Path, ranking: dict[str, Any]) -> None:

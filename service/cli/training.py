@@ -290,19 +290,23 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
 
 def _calibrate(folder: Path, settings: Any, as_json: bool) -> int:
     """Measure the similarity floors of a trained retriever folder and record them in it."""
+    from congvan.models.encoder import BUNDLED_MODEL, ensure_bundled_model, load_encoder
     from congvan.training.retriever import calibrate_floors, write_ranking
 
-    folder = Path(folder).expanduser()
+    folder = Path(folder).expanduser().resolve()
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        base = manifest["base_model"]
+        base = str(manifest["base_model"])
     except (OSError, ValueError, KeyError):
         return error(f"{folder} is not a folder written by `congvan train-retriever` (no manifest with "
                      f"base_model); train one first")
+    if Path(base).resolve() == ensure_bundled_model(settings.models_dir).resolve():
+        base = BUNDLED_MODEL  # the bundled model as search loads it
     print(f"Đo ngưỡng tương đồng của {folder} trên UIT-ViCoV19QA val…", file=sys.stderr, flush=True)
     try:
-        ranking = calibrate_floors(folder, base, settings.benchmarks_path, query_prompt=settings.query_prompt,
-                                   passage_prompt=settings.passage_prompt)
+        ranking = calibrate_floors(load_encoder(settings.model_copy(update={"model": str(folder)})),
+                                   load_encoder(settings.model_copy(update={"model": base})),
+                                   settings.benchmarks_path)
     except (ValueError, FileNotFoundError) as exc:
         return error(str(exc))
     write_ranking(folder, ranking)
