@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -472,7 +473,7 @@ class BM25Index:
             return values[self._live]
         # few tombstones: copy the runs between them (memcpy speed; a boolean mask is 2× slower)
         bounds = [-1, *dead.tolist(), values.shape[0]]
-        return np.concatenate([values[a + 1:b] for a, b in zip(bounds, bounds[1:])])
+        return np.concatenate([values[a + 1:b] for a, b in pairwise(bounds)])
 
     def _dead_positions(self) -> np.ndarray:
         with self._lock:
