@@ -17,6 +17,7 @@ When another process changed the collection, the next search loads its saved fol
 from __future__ import annotations
 
 import fcntl
+import itertools
 import logging
 import os
 import threading
@@ -407,13 +408,15 @@ class Collection:
         todo = [row for row in self.store.directive_clauses() if keep is None or not keep(row[0], row[1])]
         themes: dict[str, list[dict[str, Any]]] = {}
         for s in range(0, len(todo), batch):
-            clauses = [Clause(clause_id=cid, path="", kind="directive", text=text, heading=heading)
-                       for cid, text, heading in todo[s:s + batch]]
-            tagger.tag_clauses(clauses)
-            themes.update({c.clause_id: [{"id": t.id, "score": t.score} for t in c.themes] for c in clauses})
+            # one call per letter subject within the batch (rows come letter by letter)
+            for subject, rows in itertools.groupby(todo[s:s + batch], key=lambda row: row[3]):
+                clauses = [Clause(clause_id=cid, path="", kind="directive", text=text, heading=heading)
+                           for cid, text, heading, _ in rows]
+                tagger.tag_clauses(clauses, subject)
+                themes.update({c.clause_id: [{"id": t.id, "score": t.score} for t in c.themes] for c in clauses})
             if progress is not None:
                 progress(len(themes), len(todo))
-        texts = {cid: text for cid, text, _ in todo}
+        texts = {cid: text for cid, text, _, _ in todo}
         with self._write_lock():
             if keep is not None:  # a correction saved while we were tagging wins
                 themes = {cid: v for cid, v in themes.items() if not keep(cid, texts[cid])}

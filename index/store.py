@@ -712,11 +712,13 @@ class Store:
         return {"doc_id": row[0], "text": row[1], "themes": json.loads(row[2]),
                 "lead": json.loads(row[3]), "support": json.loads(row[4])}
 
-    def directive_clauses(self) -> list[tuple[str, str, str | None]]:
-        """``(clause_id, text, heading)`` of every directive clause (re-tagging with a new tagger)."""
+    def directive_clauses(self) -> list[tuple[str, str, str | None, str | None]]:
+        """``(clause_id, text, heading, letter subject)`` of every directive clause, letter by
+        letter (re-tagging with a new tagger: a letter's subject decides the themes it is about)."""
         rows = self.conn.execute(
-            "SELECT clause_id, text, heading FROM clauses WHERE kind = 'directive' ORDER BY id").fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
+            "SELECT c.clause_id, c.text, c.heading, l.subject FROM clauses c "
+            "LEFT JOIN letters l ON l.doc_id = c.doc_id WHERE c.kind = 'directive' ORDER BY c.id").fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def set_clause_themes(self, themes: dict[str, list[dict[str, Any]]]) -> int:
         """Overwrite the themes (``[{"id", "score"}]``) of many clauses in one transaction; agencies

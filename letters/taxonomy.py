@@ -46,6 +46,12 @@ class Theme:
     label: str
     description: str = ""
     keywords: tuple[str, ...] = ()
+    #: wording that decides the theme on its own in any clause (``letters.themes``)
+    cues: tuple[str, ...] = ()
+    #: wording that switches ``cues`` off in a clause or letter (animals for ``testing``)
+    cue_blockers: tuple[str, ...] = ()
+    #: a letter whose subject names one of these is about the theme: its directive clauses inherit it
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,7 +205,8 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     return _merge(_read_merged(parent_path, (*seen, path)), data)
 
 
-_LIST_KEYS = ("aliases", "patterns", "proper_aliases", "place_patterns", "keywords")
+_LIST_KEYS = ("aliases", "patterns", "proper_aliases", "place_patterns", "keywords", "cues", "cue_blockers",
+              "topics")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -346,7 +353,10 @@ def _build(data: dict[str, Any], path: str) -> Taxonomy:
         _check_id(theme_id, f"{path}: theme {theme_id!r}", seen, "theme")
         themes.append(Theme(theme_id, _required_str(entry, "label", where),
                             str(entry.get("description") or ""),
-                            _strings(entry.get("keywords"), where, "keywords")))
+                            _strings(entry.get("keywords"), where, "keywords"),
+                            _strings(entry.get("cues"), where, "cues"),
+                            _strings(entry.get("cue_blockers"), where, "cue_blockers"),
+                            _strings(entry.get("topics"), where, "topics")))
     raw_agencies = data.get("agencies")
     if not isinstance(raw_agencies, list) or not raw_agencies:
         raise TaxonomyError(f"{path}: 'agencies' must be a non-empty list")

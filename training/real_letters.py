@@ -92,7 +92,9 @@ def _doc_meta(file: str, letter: Any, manifest: dict[str, dict[str, Any]]) -> di
     province = meta.get("province") or letter.province
     return {"issuer": meta.get("issuer") or letter.issuer, "province": province,
             "year": year, "doc_type": meta.get("doc_type") or letter.doc_type, "file": file,
-            "date": date, "central": province == "central" or bool(getattr(letter, "central", False))}
+            "date": date, "central": province == "central" or bool(getattr(letter, "central", False)),
+            # the parser's subject, as the product tags with it (``letters.themes`` topics)
+            "subject": getattr(letter, "subject", None)}
 
 
 def _manifest(shared_dir: Path) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,14 @@ import numpy as np
 from congvan.letters.schema import Clause, Letter, ThemeScore
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.models.lexical import LexicalModel
-from congvan.models.tagger.inputs import Windowing, clause_input, pad_batch, rule_roles
+from congvan.models.tagger.inputs import (
+    Windowing,
+    clause_input,
+    pad_batch,
+    rule_roles,
+    subject_input,
+    with_rule_themes,
+)
 from congvan.models.tagger.network import TaggerNet
 
 
@@ -123,17 +130,29 @@ class Tagger:
         picked = [(self.agency_ids[j], p) for j, p in enumerate(probs) if p >= self.agency_cutoff]
         return [a for a, _ in sorted(picked, key=lambda t: -t[1])]
 
-    def tag_clauses(self, clauses: Sequence[Clause]) -> None:
-        """Themes of every directive clause, plus model leads where the rules left none."""
+    def themes_with_rules(self, texts: Sequence[str], probs: np.ndarray,
+                          subject: str | None = None) -> list[list[ThemeScore]]:
+        """The model's themes plus the taxonomy's theme rules (cues, the letter subject's topics,
+        and topic themes this model reads in the subject)."""
+        subject_probs = None
+        if subject and subject_input(subject):
+            subject_probs = self.theme_proba([subject_input(subject)])[0]
+        return with_rule_themes(texts, probs, self.theme_ids, self.thresholds, subject, subject_probs,
+                                self.taxonomy)
+
+    def tag_clauses(self, clauses: Sequence[Clause], subject: str | None = None) -> None:
+        """Themes of every directive clause, plus model leads where the rules left none.
+        ``subject``: the letter's subject, for the themes a whole letter is about."""
         directive = [c for c in clauses if c.kind == "directive"]
         for c in clauses:
             if c.kind != "directive":
                 c.themes = []
         if not directive:
             return
-        probs = self.theme_proba([c.text for c in directive], [c.heading for c in directive])
-        for c, row in zip(directive, probs):
-            c.themes = self.themes_from(row)
+        texts = [c.text for c in directive]
+        probs = self.theme_proba(texts, [c.heading for c in directive])
+        for c, themes in zip(directive, self.themes_with_rules(texts, probs, subject)):
+            c.themes = themes
         no_lead = [c for c in directive if not c.agencies.lead]
         if no_lead and self.agency_head is not None and self.agency_cutoff <= 1.0:
             aprobs = self.agency_proba([c.text for c in no_lead], [c.heading for c in no_lead])
@@ -144,7 +163,7 @@ class Tagger:
                     c.agencies.support = [a for a in c.agencies.support if a not in leads]
 
     def tag_letter(self, letter: Letter) -> Letter:
-        self.tag_clauses(letter.clauses)
+        self.tag_clauses(letter.clauses, letter.subject)
         return letter
 
     def predict_leads(self, texts: Sequence[str], headings: Sequence[str | None],

@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from congvan.letters.agencies import assign_roles
-from congvan.letters.schema import AgencyRoles
+from congvan.letters.schema import AgencyRoles, ThemeScore
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.themes import theme_rules
 
 if TYPE_CHECKING:
     import torch
@@ -26,6 +27,40 @@ def clause_input(text: str, heading: str | None = None, with_heading: bool = Fal
         if heading and heading != text:
             return f"{heading}{HEADING_SEP}{text}"
     return text
+
+
+def subject_input(subject: str | None) -> str:
+    """A letter's subject as model input: headings set in capitals ("V/V CHỦ ĐỘNG ỨNG PHÓ …")
+    are lowercased, since the encoder saw sentence-case text."""
+    text = " ".join(str(subject or "").split())
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        text = text.lower()
+    return text
+
+
+def with_rule_themes(texts: Sequence[str], probs: Any, theme_ids: Sequence[str], thresholds: Any,
+                     subject: str | None = None, subject_probs: Any = None,
+                     taxonomy: Taxonomy | None = None) -> list[list[ThemeScore]]:
+    """Per clause, the model's themes (probability ≥ its threshold) plus what ``letters.themes``
+    adds: the clause's cues, the subject's topics, and topic themes the model reads in the
+    subject itself (probability ≥ max(0.5, threshold)). A rule-added theme scores
+    max(probability, threshold), so it sorts with the themes the model chose."""
+    rules = theme_rules(taxonomy)
+    index = {t: j for j, t in enumerate(theme_ids)}
+    letter_themes = []
+    if subject_probs is not None:
+        letter_themes = [t for t in rules.topic_themes
+                         if t in index and subject_probs[index[t]] >= max(0.5, float(thresholds[index[t]]))]
+    added = rules.added(list(texts), subject, letter_themes)
+    out = []
+    for row, extra in zip(probs, added):
+        chosen = {theme_ids[j]: float(p) for j, p in enumerate(row) if p >= thresholds[j]}
+        for t in extra:
+            if t in index and t not in chosen:
+                chosen[t] = max(float(row[index[t]]), float(thresholds[index[t]]))
+        out.append([ThemeScore(t, round(p, 4)) for t, p in sorted(chosen.items(), key=lambda kv: -kv[1])])
+    return out
 
 
 def rule_roles(text: str, heading: str | None = None, taxonomy: Taxonomy | None = None, *,

@@ -22,6 +22,7 @@ import numpy as np
 from congvan.letters.schema import Clause, Letter, ThemeScore
 from congvan.models.artifacts import ArtifactError, read_manifest, write_manifest
 from congvan.models.lexical import LexicalModel
+from congvan.models.tagger.inputs import subject_input, with_rule_themes
 
 __all__ = ["PROVISIONAL_FOLDER", "PROVISIONAL_KIND", "PROVISIONAL_VERSION", "ProvisionalTagger",
            "load_provisional", "provisional_dir", "write_provisional"]
@@ -52,7 +53,13 @@ class ProvisionalTagger:
     def theme_proba(self, texts: Sequence[str], headings: Sequence[str | None] | None = None) -> np.ndarray:
         return self.lexical.proba(list(texts))
 
-    def tag_clauses(self, clauses: Sequence[Clause]) -> None:
+    def themes_with_rules(self, texts: Sequence[str], probs: np.ndarray,
+                          subject: str | None = None) -> list[list[ThemeScore]]:
+        """The model's themes plus the taxonomy's theme rules (as ``Tagger.themes_with_rules``)."""
+        subject_probs = self.theme_proba([subject_input(subject)])[0] if subject and subject_input(subject) else None
+        return with_rule_themes(texts, probs, self.theme_ids, self.thresholds, subject, subject_probs)
+
+    def tag_clauses(self, clauses: Sequence[Clause], subject: str | None = None) -> None:
         """Themes of every directive clause (others get none); agencies are left to the rules."""
         directive = [c for c in clauses if c.kind == "directive"]
         for c in clauses:
@@ -60,14 +67,12 @@ class ProvisionalTagger:
                 c.themes = []
         if not directive:
             return
-        probs = self.theme_proba([c.text for c in directive])
-        for c, row in zip(directive, probs):
-            chosen = [(self.theme_ids[j], float(p)) for j, p in enumerate(row) if p >= self.thresholds[j]]
-            chosen.sort(key=lambda t: -t[1])
-            c.themes = [ThemeScore(i, round(p, 4)) for i, p in chosen]
+        texts = [c.text for c in directive]
+        for c, themes in zip(directive, self.themes_with_rules(texts, self.theme_proba(texts), subject)):
+            c.themes = themes
 
     def tag_letter(self, letter: Letter) -> Letter:
-        self.tag_clauses(letter.clauses)
+        self.tag_clauses(letter.clauses, letter.subject)
         return letter
 
 

@@ -1,0 +1,106 @@
+"""Theme rules from the taxonomy: wording that decides a theme, and letters whose subject does.
+
+The fine-tuned tagger learns themes from annotated clauses, but a clause of a letter about an
+aquaculture plan or investment procedures rarely repeats what the letter is about, and real letters
+cover domains the training letters hardly show. Two rules, both data in ``taxonomy.json``, add to
+what the model gives (never remove):
+
+* **cues**: a clause containing one is given the theme ("tuyên truyền" → communication), unless a
+  ``cue_blockers`` wording occurs in the clause or the letter's subject (water sampling is not
+  ``testing``, vaccinating pigs is not ``vaccination``);
+* **topics**: a letter whose subject names one is about the theme, so each of its directive
+  clauses inherits it (as a clause inherits the letter's disease).
+
+Matching keeps tone marks ("bão" is not "bảo") unless a text has none, then both sides are folded.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.text import fold, has_diacritics, match_key
+
+__all__ = ["ThemeRules", "theme_rules"]
+
+
+def _phrase(words: str) -> str:
+    parts = re.findall(r"\w+", words)
+    return r"(?<!\w)" + r"[\s\-,./&]+".join(map(re.escape, parts)) + r"(?!\w)" if parts else ""
+
+
+def _compile(phrases: Iterable[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """(accented, folded) alternations of ``phrases``; ``None`` when there are none."""
+    phrases = [p for p in phrases if p.strip()]
+    if not phrases:
+        return None, None
+    accented = "|".join(filter(None, (_phrase(match_key(p)) for p in phrases)))
+    folded = "|".join(filter(None, (_phrase(fold(p)) for p in phrases)))
+    return re.compile(accented), re.compile(folded)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    theme: str
+    cues: tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+    blockers: tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+    topics: tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+
+
+def _search(pair: tuple[re.Pattern[str] | None, re.Pattern[str] | None], text: str, accented: bool) -> bool:
+    rx = pair[0] if accented else pair[1]
+    return bool(rx is not None and rx.search(text))
+
+
+def _form(text: str) -> tuple[str, bool]:
+    return (match_key(text), True) if has_diacritics(text) else (fold(text), False)
+
+
+class ThemeRules:
+    """The compiled cue, blocker and topic lists of a taxonomy's themes."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.rules = [_Rule(t.id, _compile(t.cues), _compile(t.cue_blockers), _compile(t.topics))
+                      for t in taxonomy.themes]
+        #: themes a letter can be about as a whole (those with topics)
+        self.topic_themes = [r.theme for r in self.rules if r.topics[0] is not None]
+
+    def topics(self, subject: str | None) -> list[str]:
+        """Themes the letter's subject names as what the whole letter is about."""
+        if not subject or not subject.strip():
+            return []
+        text, accented = _form(subject)
+        return [r.theme for r in self.rules if _search(r.topics, text, accented)]
+
+    def cues(self, text: str, subject: str | None = None) -> list[str]:
+        """Themes a clause's own wording decides (blocked where the clause or subject says so)."""
+        form, accented = _form(text)
+        subj = _form(subject) if subject else None
+        out = []
+        for r in self.rules:
+            if not _search(r.cues, form, accented):
+                continue
+            if _search(r.blockers, form, accented) or (subj is not None and _search(r.blockers, *subj)):
+                continue
+            out.append(r.theme)
+        return out
+
+    def added(self, texts: Sequence[str], subject: str | None = None,
+              letter_themes: Iterable[str] = ()) -> list[list[str]]:
+        """Per clause text, the themes the rules add: its cues, the subject's topics and
+        ``letter_themes`` (themes a model read in the subject, among those with topics)."""
+        inherited = list(dict.fromkeys([*self.topics(subject), *letter_themes]))
+        return [list(dict.fromkeys([*self.cues(t, subject), *inherited])) for t in texts]
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str) -> ThemeRules:
+    return ThemeRules(load_taxonomy(path))
+
+
+def theme_rules(taxonomy: Taxonomy | None = None) -> ThemeRules:
+    """The rules of ``taxonomy`` (default: the configured one), compiled once per file."""
+    tax = taxonomy or load_taxonomy()
+    return _cached(str(tax.path)) if tax.path else ThemeRules(tax)
