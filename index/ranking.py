@@ -109,13 +109,16 @@ class RankingParams:
 DEFAULT_PARAMS = RankingParams()
 
 #: Ranking fields an encoder folder may calibrate for itself (see ``params_for``).
-ENCODER_CALIBRATED = ("dense_floor", "dense_floor_short")
+#: ``ranking`` keys a model folder's manifest may set for that encoder: its similarity floors
+#: (``train-retriever`` measures them) and the fusion weight tuned for it (``--dense-weight``).
+ENCODER_CALIBRATED = ("dense_floor", "dense_floor_short", "dense_weight")
 
 
 def params_for(encoder: object) -> RankingParams:
     """The default ranking for ``encoder``: ``DEFAULT_PARAMS`` with the similarity floors its
     model folder was calibrated with, if any (a fine-tuned retriever spreads cosines lower than
-    the bundled model the defaults were measured on; see ``training.retriever.calibrate_floors``)."""
+    the bundled model the defaults were measured on; see ``training.retriever.calibrate_floors``),
+    and the fusion weight recorded for it."""
     from congvan.models.encoder import model_ranking
 
     ranking = model_ranking(getattr(encoder, "path", None))

@@ -118,6 +118,9 @@ class _Entry:
     place: bool = False  # only counts when a capitalised place name (not a big city) follows
     label: str | None = None  # a member's own name (``keep_name`` agencies)
     ctx: int | None = None  # index into ``Taxonomy.contextual``: the id depends on the letter
+    #: proper aliases: the words capitalised in the alias must be so in the text ("Công an Thành
+    #: phố", the city's police, is not "Công an thành phố Vinh")
+    caps: tuple[int, ...] = ()
 
 
 # A run of capitalised words right after a unit word: the place name in "UBND huyện Cao Lộc",
@@ -144,7 +147,8 @@ class _Matcher:
                                       label=name)
                 for alias in body.proper_aliases:
                     if _first_word(alias):
-                        self._add(_alias_regex(alias), agency, category, True, _first_word(alias))
+                        caps = tuple(i for i, w in enumerate(re.findall(r"\w+", alias)) if w[0].isupper())
+                        self._add(_alias_regex(alias), agency, category, True, _first_word(alias), caps=caps)
                 for pattern in body.patterns:
                     self._add(_pattern_regex(pattern), agency, category, False, None)
                 for pattern in body.place_patterns:
@@ -173,9 +177,9 @@ class _Matcher:
 
     def _add(self, body: str, agency: str | None, category: Category, proper: bool,
              first_word: str | None, place: bool = False, label: str | None = None,
-             ctx: int | None = None) -> None:
+             ctx: int | None = None, caps: tuple[int, ...] = ()) -> None:
         regex = re.compile(rf"(?<!\w){body}(?!\w)")
-        self.entries.append(_Entry(regex, agency, category, proper, first_word, place, label, ctx))
+        self.entries.append(_Entry(regex, agency, category, proper, first_word, place, label, ctx, caps))
 
     def _place_follows(self, text: str, folded: str, end: int) -> bool:
         word = _PLACE_WORD.match(text, end)
@@ -201,6 +205,10 @@ class _Matcher:
                     continue
                 if entry.proper and not text[m.start()].isupper():
                     continue
+                if entry.caps:
+                    said = re.findall(r"\w+", text[m.start():m.end()])
+                    if not all(i >= len(said) or said[i][0].isupper() for i in entry.caps):
+                        continue
                 if entry.place and not self._place_follows(text, folded, m.end()):
                     continue
                 found.append((m.start(), m.end(), entry))
@@ -390,11 +398,16 @@ _DIRECTED_BEFORE = re.compile(
 _INTRO = re.compile(r"^\s*(?:de|theo|trong|tren co so|can cu|nham|truoc|sau khi|khi|ngay khi|tu nay)\b[^;:]*,")
 
 
+# A role label whose members follow in brackets, at the start: "Các cơ quan đăng ký đầu tư (Sở Tài
+# chính, Ban quản lý Khu kinh tế …):" — the bracketed bodies are the ones the label names.
+_LABEL_BRACKET = re.compile(r"^[\s\-–•+*\d.)]*(?:cac\s+)?(?:co\s+quan|don\s+vi|to\s+chuc|luc\s+luong)\b[^(),;:.]{0,60}\(\s*$")
+
+
 def _context(folded: str, hit: Hit) -> Literal["subject", "support", "other"]:
     before = folded[_boundary_before(folded, hit.start):hit.start]
     if _SUPPORT_BEFORE.search(folded[:hit.start]) or _DIRECTED_BEFORE.search(before):
         return "support"
-    if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before):
+    if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before) or _LABEL_BRACKET.match(folded[:hit.start]):
         return "subject"
     if _INTRO.match(before) and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]):
         return "subject"

@@ -361,3 +361,22 @@ def test_task_field_lines_give_lead_and_support_to_the_tasks_above_them() -> Non
     assert tasks["Lập sổ theo dõi chó, mèo nuôi "] == (["so_nong_nghiep"], ["ubnd_huyen"])
     assert tasks["Bảo đảm đủ vắc xin dại cho ngư"] == (["so_y_te"], [])  # its own block, after the first
     assert tasks["Nhiệm vụ: Thông tin để người d"] == (["bao_chi"], ["so_y_te"])  # through "Cơ quan thực hiện:"
+
+
+def test_bodies_named_in_brackets_after_a_role_label_lead() -> None:
+    """"Các cơ quan đăng ký đầu tư (Sở Tài chính, …):" names the bodies its items address."""
+    roles, _ = assign_roles("Các cơ quan đăng ký đầu tư (Sở Tài chính, Ban quản lý Khu kinh tế tỉnh):")
+    assert roles.lead == ["so_tai_chinh"]
+    roles, _ = assign_roles("Tăng cường phối hợp với các cơ quan (Sở Y tế, Công an tỉnh) trong kiểm tra.")
+    assert roles.lead == []  # brackets inside a sentence are not a label
+
+
+def test_city_police_and_merged_press_bodies_of_2025() -> None:
+    assert assign_roles("Giao Công an Thành phố chỉ đạo Công an các phường, xã rà soát dữ liệu.")[0].lead == ["cong_an_tinh"]
+    # a district-level city's police is not the province's (the alias needs "Thành phố" capitalised)
+    assert assign_roles("Công an thành phố Vinh phối hợp kiểm tra.")[0].lead == []
+    roles, _ = assign_roles("Báo và Phát thanh, Truyền hình Sơn La mở chuyên mục tuyên truyền.")
+    assert roles.lead == ["bao_chi"]
+    # other proper names keep working beside them
+    roles, _ = assign_roles("Ban Tuyên giáo Tỉnh ủy chỉ đạo Báo Bắc Ninh đưa tin kịp thời.")
+    assert roles.lead == ["tinh_uy"] and roles.support == ["bao_chi"]

@@ -165,6 +165,10 @@ def test_calibrated_floors_travel_with_the_model_folder(tmp_path: Path) -> None:
     assert params_for(HashingEncoder()) == DEFAULT_PARAMS
     with Collection.open(tmp_path / "col", FolderEncoder()) as col:
         assert col.params.dense_floor == 0.61
+    # a fusion weight tuned for the model travels the same way
+    write_ranking(folder, {"dense_floor": 0.61, "dense_floor_short": 0.52, "dense_weight": 0.6})
+    assert params_for(FolderEncoder()).dense_weight == 0.6
+    assert params_for(FolderEncoder()).dense_weight_for(20) == 0.6  # long queries use it
 
 
 def test_calibrate_floors_uses_held_out_cosines_of_both_encoders(monkeypatch) -> None:

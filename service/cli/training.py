@@ -245,7 +245,9 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if args.calibrate is not None:
-        return _calibrate(args.calibrate, settings, args.json)
+        return _calibrate(args.calibrate, settings, args.json, args.dense_weight)
+    if args.dense_weight is not None:
+        return error("--dense-weight records a fusion weight with --calibrate DIR (an already trained folder)")
     if settings.model == BUNDLED_MODEL:
         base = ensure_bundled_model(settings.models_dir)
     else:
@@ -255,7 +257,7 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
                          f"unset it to fine-tune the bundled model")
     config = RetrieverConfig(base_model=str(base))
     for name in ("epochs", "batch_size", "max_seq_length", "seed", "threads", "hard_negatives", "train_layers",
-                 "queries_per_clause"):
+                 "queries_per_clause", "max_vicov_pairs"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
     if args.lr is not None:
@@ -288,8 +290,12 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _calibrate(folder: Path, settings: Any, as_json: bool) -> int:
-    """Measure the similarity floors of a trained retriever folder and record them in it."""
+def _calibrate(folder: Path, settings: Any, as_json: bool, dense_weight: float | None = None) -> int:
+    """Measure the similarity floors of a trained retriever folder and record them in it, with the
+    fusion weight ``dense_weight`` when one is given (chosen by ``congvan evaluate search --tune``
+    with ``CONGVAN_MODEL`` set to the folder)."""
+    if dense_weight is not None and not 0.0 <= dense_weight <= 1.0:
+        return error(f"--dense-weight {dense_weight}: give a weight between 0 and 1 (0.9 is the bundled model's)")
     from congvan.models.encoder import BUNDLED_MODEL, ensure_bundled_model, load_encoder
     from congvan.training.retriever import calibrate_floors, write_ranking
 
@@ -309,13 +315,17 @@ def _calibrate(folder: Path, settings: Any, as_json: bool) -> int:
                                    settings.benchmarks_path)
     except (ValueError, FileNotFoundError) as exc:
         return error(str(exc))
+    if dense_weight is not None:
+        ranking["dense_weight"] = round(float(dense_weight), 4)
     write_ranking(folder, ranking)
     if as_json:
         print_json(ranking)
     else:
         print(f"Ngưỡng: dense_floor {ranking['dense_floor']}, dense_floor_short {ranking['dense_floor_short']} "
               f"(mô hình gốc: {ranking['calibration']['base_percentile_cosine']} → "
-              f"{ranking['calibration']['percentile_cosine']}); ghi vào {folder / 'manifest.json'}.")
+              f"{ranking['calibration']['percentile_cosine']})"
+              + (f", trọng số dense {ranking['dense_weight']}" if "dense_weight" in ranking else "")
+              + f"; ghi vào {folder / 'manifest.json'}.")
     return EXIT_OK
 
 
@@ -376,6 +386,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rt.add_argument("--hard-negatives", type=int, metavar="N", help="BM25 hard negatives per pair (default 1)")
     rt.add_argument("--train-layers", type=int, metavar="N", help="top encoder layers trained (default 6 of 12)")
     rt.add_argument("--queries-per-clause", type=int, metavar="N", help="generated queries per clause (default 2)")
+    rt.add_argument("--max-vicov-pairs", type=int, metavar="N",
+                    help="cap on UIT-ViCoV19QA train pairs (default 2000 of 3,499; 0 = all)")
     rt.add_argument("--sources", metavar="LIST", help="comma-separated: alqac,vicov19qa,staff-tune,generated")
     rt.add_argument("--seed", type=int)
     rt.add_argument("--threads", type=int, metavar="N", help="torch threads (default: all cores)")
@@ -383,6 +395,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rt.add_argument("--calibrate", type=Path, metavar="DIR", help="only measure the similarity floors of an "
                     "already trained folder on UIT-ViCoV19QA val and record them in its manifest (training "
                     "does this itself; search uses them when CONGVAN_MODEL is the folder)")
+    rt.add_argument("--dense-weight", type=float, metavar="W", help="with --calibrate: also record this fusion "
+                    "weight of the dense score for long queries (pick it with CONGVAN_MODEL=DIR congvan evaluate "
+                    "search --tune; default: the bundled model's 0.9)")
     rt.set_defaults(func=cmd_train_retriever)
 
     export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",
