@@ -292,12 +292,12 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
 
 def _calibrate(folder: Path, settings: Any, as_json: bool, dense_weight: float | None = None) -> int:
     """Measure the similarity floors of a trained retriever folder and record them in it, with the
-    fusion weight ``dense_weight`` when one is given (chosen by ``congvan evaluate search --tune``
-    with ``CONGVAN_MODEL`` set to the folder)."""
+    fusion weight of the dense score: ``dense_weight`` when given, else the best of a small grid
+    on UIT-ViCoV19QA val (``training.retriever.choose_dense_weight``)."""
     if dense_weight is not None and not 0.0 <= dense_weight <= 1.0:
         return error(f"--dense-weight {dense_weight}: give a weight between 0 and 1 (0.9 is the bundled model's)")
     from congvan.models.encoder import BUNDLED_MODEL, ensure_bundled_model, load_encoder
-    from congvan.training.retriever import calibrate_floors, write_ranking
+    from congvan.training.retriever import calibrate_floors, choose_dense_weight, write_ranking
 
     folder = Path(folder).expanduser().resolve()
     try:
@@ -310,9 +310,12 @@ def _calibrate(folder: Path, settings: Any, as_json: bool, dense_weight: float |
         base = BUNDLED_MODEL  # the bundled model as search loads it
     print(f"Đo ngưỡng tương đồng của {folder} trên UIT-ViCoV19QA val…", file=sys.stderr, flush=True)
     try:
-        ranking = calibrate_floors(load_encoder(settings.model_copy(update={"model": str(folder)})),
-                                   load_encoder(settings.model_copy(update={"model": base})),
+        tuned = load_encoder(settings.model_copy(update={"model": str(folder)}))
+        ranking = calibrate_floors(tuned, load_encoder(settings.model_copy(update={"model": base})),
                                    settings.benchmarks_path)
+        if dense_weight is None:
+            print("Chọn trọng số dense trên UIT-ViCoV19QA val…", file=sys.stderr, flush=True)
+            ranking.update(choose_dense_weight(tuned, ranking, settings.benchmarks_path, settings.home))
     except (ValueError, FileNotFoundError) as exc:
         return error(str(exc))
     if dense_weight is not None:
@@ -395,9 +398,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rt.add_argument("--calibrate", type=Path, metavar="DIR", help="only measure the similarity floors of an "
                     "already trained folder on UIT-ViCoV19QA val and record them in its manifest (training "
                     "does this itself; search uses them when CONGVAN_MODEL is the folder)")
-    rt.add_argument("--dense-weight", type=float, metavar="W", help="with --calibrate: also record this fusion "
-                    "weight of the dense score for long queries (pick it with CONGVAN_MODEL=DIR congvan evaluate "
-                    "search --tune; default: the bundled model's 0.9)")
+    rt.add_argument("--dense-weight", type=float, metavar="W", help="with --calibrate: record this fusion weight "
+                    "of the dense score for long queries instead of choosing it on UIT-ViCoV19QA val")
     rt.set_defaults(func=cmd_train_retriever)
 
     export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",
