@@ -23,7 +23,7 @@ from functools import lru_cache
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import fold, has_diacritics, match_key
 
-__all__ = ["ThemeRules", "theme_rules"]
+__all__ = ["ThemeRules", "compile_phrases", "matches", "text_form", "theme_rules"]
 
 
 def _phrase(words: str) -> str:
@@ -31,7 +31,7 @@ def _phrase(words: str) -> str:
     return r"(?<!\w)" + r"[\s\-,./&]+".join(map(re.escape, parts)) + r"(?!\w)" if parts else ""
 
 
-def _compile(phrases: Iterable[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+def compile_phrases(phrases: Iterable[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """(accented, folded) alternations of ``phrases``; ``None`` when there are none."""
     phrases = [p for p in phrases if p.strip()]
     if not phrases:
@@ -49,12 +49,14 @@ class _Rule:
     topics: tuple[re.Pattern[str] | None, re.Pattern[str] | None]
 
 
-def _search(pair: tuple[re.Pattern[str] | None, re.Pattern[str] | None], text: str, accented: bool) -> bool:
+def matches(pair: tuple[re.Pattern[str] | None, re.Pattern[str] | None], text: str, accented: bool) -> bool:
+    """Whether ``compile_phrases``'s pair finds a phrase in ``text`` (in ``text_form``'s form)."""
     rx = pair[0] if accented else pair[1]
     return bool(rx is not None and rx.search(text))
 
 
-def _form(text: str) -> tuple[str, bool]:
+def text_form(text: str) -> tuple[str, bool]:
+    """The form a text is matched in: (tone-kept key, True), or (folded, False) when it has no marks."""
     return (match_key(text), True) if has_diacritics(text) else (fold(text), False)
 
 
@@ -62,8 +64,8 @@ class ThemeRules:
     """The compiled cue, blocker and topic lists of a taxonomy's themes."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
-        self.rules = [_Rule(t.id, _compile(t.cues), _compile(t.cue_blockers), _compile(t.topics))
-                      for t in taxonomy.themes]
+        self.rules = [_Rule(t.id, compile_phrases(t.cues), compile_phrases(t.cue_blockers),
+                            compile_phrases(t.topics)) for t in taxonomy.themes]
         #: themes a letter can be about as a whole (those with topics)
         self.topic_themes = [r.theme for r in self.rules if r.topics[0] is not None]
 
@@ -71,18 +73,18 @@ class ThemeRules:
         """Themes the letter's subject names as what the whole letter is about."""
         if not subject or not subject.strip():
             return []
-        text, accented = _form(subject)
-        return [r.theme for r in self.rules if _search(r.topics, text, accented)]
+        text, accented = text_form(subject)
+        return [r.theme for r in self.rules if matches(r.topics, text, accented)]
 
     def cues(self, text: str, subject: str | None = None) -> list[str]:
         """Themes a clause's own wording decides (blocked where the clause or subject says so)."""
-        form, accented = _form(text)
-        subj = _form(subject) if subject else None
+        form, accented = text_form(text)
+        subj = text_form(subject) if subject else None
         out = []
         for r in self.rules:
-            if not _search(r.cues, form, accented):
+            if not matches(r.cues, form, accented):
                 continue
-            if _search(r.blockers, form, accented) or (subj is not None and _search(r.blockers, *subj)):
+            if matches(r.blockers, form, accented) or (subj is not None and matches(r.blockers, *subj)):
                 continue
             out.append(r.theme)
         return out

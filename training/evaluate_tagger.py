@@ -347,8 +347,8 @@ def evaluate_tagger_on(tagger: Any, records: Sequence[Any], split: str, labels: 
     labels = list(labels or tax.theme_ids)
     agency_ids = list(agency_ids or tax.agency_ids)
     probs, preds = predict_records(tagger, records)
-    model_alone = [decide(probs[i:i + 1], tagger.thresholds, tagger.theme_ids)[0] if r.kind == "directive" else []
-                   for i, r in enumerate(records)]
+    model_alone = [row if r.kind == "directive" else []
+                   for r, row in zip(records, decide(probs, tagger.thresholds, tagger.theme_ids))]
     gold = [r.themes for r in records]
     # align the tagger's labels with the taxonomy's (a label the model lacks is never predicted)
     full = np.zeros((len(records), len(labels)), np.float32)

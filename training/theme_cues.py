@@ -17,19 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.themes import ThemeRules, _compile, _form, _search
+from congvan.letters.themes import ThemeRules, compile_phrases, matches, text_form
 
 CUE_PRECISION = 0.85
 
 
 def cue_stats(records: list[Any], taxonomy: Taxonomy) -> list[dict[str, Any]]:
     """Per (theme, cue): directive clauses containing it and how many carry the theme."""
-    forms = [_form(r.text) for r in records]
+    forms = [text_form(r.text) for r in records]
     rows = []
     for theme in taxonomy.themes:
         for cue in theme.cues:
-            pair = _compile([cue])
-            hits = [i for i, (text, accented) in enumerate(forms) if _search(pair, text, accented)]
+            pair = compile_phrases([cue])
+            hits = [i for i, (text, accented) in enumerate(forms) if matches(pair, text, accented)]
             right = sum(theme.id in records[i].themes for i in hits)
             rows.append({"theme": theme.id, "cue": cue, "clauses": len(hits), "right": right,
                          "precision": round(right / len(hits), 3) if hits else None})

@@ -118,11 +118,6 @@ class Tagger:
         return self.agency_head.proba(emb)
 
     # ---- decisions
-    def themes_from(self, probs: np.ndarray) -> list[ThemeScore]:
-        chosen = [(self.theme_ids[j], float(p)) for j, p in enumerate(probs) if p >= self.thresholds[j]]
-        chosen.sort(key=lambda t: -t[1])
-        return [ThemeScore(i, round(p, 4)) for i, p in chosen]
-
     def fallback_leads(self, probs: np.ndarray) -> list[str]:
         """Leads from the agency classifier (used only when the rules found none)."""
         if self.agency_head is None or self.agency_cutoff > 1.0:
