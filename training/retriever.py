@@ -422,7 +422,7 @@ def choose_dense_weight(tuned: Any, floors: dict[str, Any], benchmarks: Path, wo
 
 
 def write_ranking(model_dir: Path, ranking: dict[str, Any]) -> None:
-    """Record ``ranking`` (floors) in the model folder's manifest, atomically (write, fsync, rename);
+    """Record ``ranking`` (floors, fusion weight) in the model folder's manifest, atomically (write, fsync, rename);
     search reads it when the folder is the configured model (``models.encoder.model_ranking``)."""
     path = Path(model_dir) / "manifest.json"
     data = json.loads(path.read_text(encoding="utf-8"))
