@@ -222,11 +222,15 @@ def test_task_table_rows_are_clauses_with_lead_and_support_from_columns() -> Non
     assert not any("\u2063" in c.text or c.text in ("Sở Y tế", "Thường xuyên") for c in letter.clauses)
 
 
+# "STT | Cơ quan chủ trì | Cơ quan phối hợp | Thuộc nhóm nhiệm vụ | Nội dung nhiệm vụ | Thời hạn"
+_LEAD_FIRST_ANNEX = ("\n**PHỤ LỤC**\nPHÂN CÔNG NHIỆM VỤ\n|\n**STT**\n|\n**Cơ quan chủ trì**\n|\n**Cơ quan phối hợp**\n|\n"
+                     "**Thuộc nhóm nhiệm vụ**\n|\n**Nội dung nhiệm vụ**\n|\n**Thời hạn**\n|\n|\n")
+
+
 def test_annex_table_with_the_lead_column_first_and_rows_under_merged_cells() -> None:
     """"STT | Cơ quan chủ trì | Cơ quan phối hợp | Thuộc nhóm nhiệm vụ | Nội dung nhiệm vụ | Thời hạn":
     the rows under a merged lead cell hold only the last columns and keep the row above's roles."""
-    table = ("\n**PHỤ LỤC**\nPHÂN CÔNG NHIỆM VỤ\n|\n**STT**\n|\n**Cơ quan chủ trì**\n|\n**Cơ quan phối hợp**\n|\n"
-             "**Thuộc nhóm nhiệm vụ**\n|\n**Nội dung nhiệm vụ**\n|\n**Thời hạn**\n|\n|\n"
+    table = (_LEAD_FIRST_ANNEX +
              "1\n|\nSở Nông nghiệp và Môi trường\n|\nUBND các huyện, thành phố\n|\nPhòng bệnh cho đàn vật nuôi\n|\n"
              "- Tiêm phòng lở mồm long móng cho trâu, bò.\n|\nQuý II\n|\n|\n"
              "- Giám sát dịch bệnh trên đàn lợn.\n|\nThường xuyên\n|\n|\n"
@@ -236,6 +240,26 @@ def test_annex_table_with_the_lead_column_first_and_rows_under_merged_cells() ->
     for task in ("Tiêm phòng lở mồm l", "Giám sát dịch bệnh ", "Kiểm dịch gia súc v"):
         assert roles[task] == (["so_nong_nghiep"], ["ubnd_huyen"]), (task, roles)
     assert not any(c.text.startswith(("Phòng bệnh cho", "Kiểm soát vận")) for c in letter.clauses)
+
+
+def test_annex_row_with_an_empty_number_cell_keeps_its_own_lead() -> None:
+    """Under a section row ("B. | BỘ Y TẾ") a body's first row may leave STT empty: its lead is the
+    row's own "Cơ quan chủ trì" cell, not the body above, and the rows under it inherit it."""
+    table = (_LEAD_FIRST_ANNEX +
+             "**A.**\n|\n**SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG**\n|\n|\n"
+             "1\n|\nSở Nông nghiệp và Môi trường\n|\nUBND các xã\n|\nPhòng bệnh cho đàn vật nuôi\n|\n"
+             "- Tiêm phòng lở mồm long móng cho trâu, bò.\n|\nQuý II\n|\n|\n"
+             "**B.**\n|\n**SỞ Y TẾ**\n|\n|\n|\n"
+             "Sở Y tế\n|\n- Sở Giáo dục và Đào tạo;\n- UBND các xã.\n|\nPhòng bệnh cho người\n|\n"
+             "- Giám sát ca bệnh dại trên người.\n|\nThường xuyên\n|\n|\n"
+             "- Tuyên truyền tiêm vắc xin dại sau phơi nhiễm.\n|\nQuý III\n|\n|\n")
+    letter = parse_letter(WEB_TABLE + table)
+    roles = {c.text.lstrip("- ")[:19]: (c.agencies.lead, c.agencies.support) for c in letter.clauses}
+    assert roles["Tiêm phòng lở mồm l"] == (["so_nong_nghiep"], ["ubnd_xa"]), roles
+    for task in ("Giám sát ca bệnh dạ", "Tuyên truyền tiêm v"):
+        assert roles[task] == (["so_y_te"], ["so_gddt", "ubnd_xa"]), (task, roles)
+    annex = [c.text for c in letter.clauses if c.path.startswith("PL.")]
+    assert not any(t.startswith(("Sở Y tế", "Phòng bệnh cho người")) for t in annex), annex
 
 
 def test_recipients_glued_to_the_last_sentence_are_not_clauses() -> None:

@@ -53,6 +53,8 @@ def clause_spans(stream: str, clauses: list[str]) -> list[tuple[int, int, str]]:
         at = stream.find(body, cursor)
         if at < 0:
             at = stream.find(body)
+        if at < 0:  # a table row joins cells that are not adjacent in the text (task, then details)
+            at = stream.find(body[:KEY_CHARS], cursor)
         if at < 0:
             continue
         spans.append((at, at + len(body), clause_keys(text)[0]))

@@ -119,6 +119,11 @@ def _table_at(cells: list[tuple[int, int, str]], h: int) -> tuple[int, list[str]
         elif _TT.match(row[0]) and width == 2:
             out += [f"{row[0].rstrip('.)')}. {row[1]}", ""]  # a section row: "II | TITLE"
             spanned = {}
+        elif width == n - 1 and n > 3 and "task" in (values := _values(roles[1:], row)) and values.get("lead"):
+            # a full row whose number cell is empty ("" | Bộ Khoa học và Công nghệ | … under a
+            # section row "D. | BỘ KHOA HỌC VÀ CÔNG NGHỆ"): the empty cell reads as a row end
+            spanned = values
+            out += [_row_text("", values), ""]
         elif spanned and 2 <= width < n and not _TT.match(row[0]):
             # a row under merged cells: it starts at the task column (or, when wider than the
             # columns from the task on, ends at the last column); the cells before it span
