@@ -295,3 +295,108 @@ def test_task_table_detail_columns_stay_in_the_row_clause() -> None:
                         "y tế các huyện. 100% trung tâm y tế huyện làm được xét nghiệm PCR")
     assert row.agencies.lead == ["so_y_te"] and row.agencies.support == ["so_tai_chinh"]
     assert not any(c.text.startswith(("2026", "100%")) for c in letter.clauses)
+
+
+# --------------------------------------------------------------------------- header cells of web copies
+_MOTTO_CELL = "|\n**CỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM**\nĐộc lập - Tự do - Hạnh phúc\n---------------\n|\n|\n"
+
+
+def test_wrapped_vv_subject_cell_keeps_all_its_lines() -> None:
+    """A "V/v" cell wraps where the page was narrow: a long capitalised line ("Bến Lức …") and an
+    abbreviation alone ("GTGT") are still the subject; the cell's end closes it."""
+    text = ("**VĂN PHÒNG CHÍNH\nPHỦ**\n-------\n" + _MOTTO_CELL
+            + "Số: 812/VPCP-CN\n*V/v đẩy nhanh tiến độ Dự án đường vành đai\n"
+            "Tây Nam Bộ và Dự án cầu Cần Giờ thuộc nhiệm vụ của\nĐoàn công tác số 04*\n|\n"
+            "*Hà Nội, ngày 14\ntháng 10 năm 2025*\n|\n|\n**Kính gửi:**\n|\n- Bộ trưởng Bộ Xây dựng.\n|\n"
+            "Xét đề nghị của Bộ Xây dựng, Phó Thủ tướng Chính phủ có ý kiến như sau:\n"
+            "1. Bộ Xây dựng chủ trì đôn đốc nhà thầu bảo đảm tiến độ.\n")
+    letter = parse_letter(text)
+    assert letter.subject == ("V/v đẩy nhanh tiến độ Dự án đường vành đai Tây Nam Bộ và Dự án cầu Cần Giờ "
+                              "thuộc nhiệm vụ của Đoàn công tác số 04")
+    assert letter.date.iso() == "2025-10-14" and letter.recipients == ["Bộ trưởng Bộ Xây dựng"]
+    tax = ("CỤC THUẾ\n**THUẾ TỈNH AN GIANG**\n--------\n" + _MOTTO_CELL
+           + "Số: 1204/AGI-QLDN2\n*V/v hoàn thuế\nGTGT*\n|\n*An\nGiang, ngày 03 tháng 12 năm 2025*\n|\n|\n"
+           "**Kính\ngửi:**\n|\nCông ty TNHH Thủy sản Mê Kông;\n|\n"
+           "Trả lời văn bản số 15/CV-MK của Công ty, Thuế tỉnh An Giang có ý kiến như sau:\n"
+           "1. Công ty lập hồ sơ đề nghị hoàn thuế theo quy định.\n")
+    letter = parse_letter(tax)
+    assert letter.subject == "V/v hoàn thuế GTGT"
+    assert letter.issuer_header == "CỤC THUẾ / THUẾ TỈNH AN GIANG" and letter.province == "An Giang"
+    assert not letter.central and letter.place == "An Giang"
+    assert letter.recipients and not letter.clauses[0].text.startswith("Kính")
+
+
+def test_vv_alone_takes_the_subject_from_the_next_line() -> None:
+    text = ("**VĂN PHÒNG\nCHÍNH PHỦ**\n-------\n" + _MOTTO_CELL
+            + "Số: 9031/VPCP-KTTH\nV/v\nDự thảo Chỉ thị của Thủ tướng Chính phủ về tăng cường quản lý giá\n"
+            "mặt hàng thiết yếu dịp Tết\n|\n*Hà Nội, ngày 2 tháng 12 năm 2025*\n|\n|\n"
+            "Kính gửi: Bộ Công Thương\n|\nBộ Công Thương chủ trì hoàn thiện dự thảo, trình trong tháng 12.\n")
+    assert parse_letter(text).subject == ("V/v Dự thảo Chỉ thị của Thủ tướng Chính phủ về tăng cường quản lý "
+                                          "giá mặt hàng thiết yếu dịp Tết")
+
+
+@pytest.mark.parametrize("title,lines,subject", [
+    ("KẾT LUẬN", "CỦA ĐỒNG CHÍ TRƯỞNG BAN TỔ CHỨC TỈNH ỦY\n\nTẠI HỘI NGHỊ TỔNG KẾT CÔNG TÁC TỔ CHỨC\nXÂY DỰNG ĐẢNG NĂM 2025",
+     "CỦA ĐỒNG CHÍ TRƯỞNG BAN TỔ CHỨC TỈNH ỦY TẠI HỘI NGHỊ TỔNG KẾT CÔNG TÁC TỔ CHỨC XÂY DỰNG ĐẢNG NĂM 2025"),
+    ("THÔNG BÁO", "Ý\nKIẾN CHỈ ĐẠO CỦA PHÓ THỦ TƯỚNG CHÍNH PHỦ TẠI BUỔI LÀM VIỆC VỚI\nTỈNH QUẢNG TRỊ",
+     "Ý KIẾN CHỈ ĐẠO CỦA PHÓ THỦ TƯỚNG CHÍNH PHỦ TẠI BUỔI LÀM VIỆC VỚI TỈNH QUẢNG TRỊ"),
+])
+def test_capitals_subject_split_by_a_blank_line_or_a_lone_letter(title: str, lines: str, subject: str) -> None:
+    text = ("**VĂN PHÒNG CHÍNH\nPHỦ**\n-------\n" + _MOTTO_CELL + "Số: 702/TB-VPCP\n|\n"
+            "*Hà Nội, ngày 5 tháng 12 năm 2025*\n|\n\n\n" f"**{title}**\n\n{lines}\n\n-----\n\n"
+            "Ngày 1 tháng 12 năm 2025, Phó Thủ tướng Chính phủ đã làm việc với tỉnh. Sau khi nghe báo cáo, "
+            "Phó Thủ tướng kết luận như sau:\n1. Ủy ban nhân dân tỉnh Quảng Trị khẩn trương hoàn thành giải "
+            "phóng mặt bằng.\n")
+    assert parse_letter(text).subject == subject
+
+
+def test_subject_last_word_alone_above_the_cong_dien_recipients() -> None:
+    text = ("**THỦ TƯỚNG CHÍNH\nPHỦ**\n-------\n" + _MOTTO_CELL + "Số: 241/CĐ-TTg\n|\n"
+            "*Hà Nội, ngày 8\ntháng 12 năm 2025*\n|\n**CÔNG ĐIỆN**\nVỀ TẬP TRUNG ỨNG PHÓ VỚI ĐỢT RÉT ĐẬM, RÉT HẠI "
+            "BẢO VỆ SẢN XUẤT VỤ ĐÔNG XUÂN VÀ SỨC KHỎE NHÂN DÂN CÁC TỈNH\nMIỀN NÚI PHÍA BẮC TRONG NHỮNG NGÀY "
+            "TIẾP\nTHEO\n**THỦ TƯỚNG CHÍNH PHỦ điện:**\n- Chủ tịch Ủy ban nhân dân các tỉnh miền núi phía Bắc.\n"
+            "Để chủ động ứng phó với rét đậm, rét hại, Thủ tướng Chính phủ yêu cầu:\n"
+            "1. Chủ tịch Ủy ban nhân dân các tỉnh chỉ đạo che chắn chuồng trại cho gia súc.\n")
+    letter = parse_letter(text)
+    assert letter.subject.endswith("TRONG NHỮNG NGÀY TIẾP THEO"), letter.subject
+    assert letter.recipients == ["Chủ tịch Ủy ban nhân dân các tỉnh miền núi phía Bắc"]
+
+
+@pytest.mark.parametrize("issuer,header", [
+    ("BAN CHỈ ĐẠO NHÀ NƯỚC VỀ DU LỊCH", "**BAN CHỈ ĐẠO NHÀ\nNƯỚC\nVỀ DU LỊCH**"),
+    ("KIỂM TOÁN NHÀ NƯỚC", "**KIỂM TOÁN NHÀ NƯỚC**"),
+])
+def test_national_bodies_outside_the_ministries_are_central(issuer: str, header: str) -> None:
+    text = (header + "\n-------\n" + _MOTTO_CELL + "Số: 45/QĐ-BCĐ\n|\n*Hà Nội, ngày 10 tháng 12 năm 2025*\n|\n"
+            "**QUYẾT ĐỊNH**\nBAN HÀNH KẾ HOẠCH CÔNG TÁC NĂM 2026\n**TRƯỞNG BAN**\n*Căn cứ Quyết định số "
+            "12/QĐ-TTg;*\n**QUYẾT ĐỊNH:**\n**Điều 1.** Ban hành kèm theo Quyết định này Kế hoạch công tác năm "
+            "2026.\n**Điều 2.** Quyết định này có hiệu lực kể từ ngày ký.\n")
+    letter = parse_letter(text)
+    assert letter.issuer_header == issuer and letter.central and letter.province is None
+
+
+def test_lost_title_leaves_the_enacting_line_and_a_capitals_subject() -> None:
+    """A web copy that dropped the title line: "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" is the enacting
+    authority (no subject), and a "VỀ VIỆC …" subject in capitals takes its type from the number."""
+    decision = ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\nSố: 512/QĐ-UBND | "
+                "Ninh Thuận, ngày 3 tháng 4 năm 2018 |\nCHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH NINH THUẬN\n"
+                "Căn cứ Luật Thú y ngày 19 tháng 6 năm 2015;\nQUYẾT ĐỊNH:\n"
+                "Điều 1. Phê duyệt Kế hoạch phòng, chống dịch bệnh gia súc, gia cầm năm 2018.\n"
+                "Điều 2. Quyết định có hiệu lực kể từ ngày ký.\n")
+    letter = parse_letter(decision)
+    assert letter.subject is None and letter.doc_type == "Quyết định"
+    directive = ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\nSố: 31/CT-UBND | "
+                 "Hòa Bình, ngày 9 tháng 8 năm 2021 |\nVỀ VIỆC TĂNG CƯỜNG CÁC BIỆN PHÁP CẤP BÁCH PHÒNG, CHỐNG "
+                 "DỊCH COVID-19\nTrước diễn biến phức tạp của dịch bệnh, Chủ tịch UBND tỉnh chỉ thị:\n"
+                 "1. Các sở, ban, ngành tăng cường kiểm soát người ra vào tỉnh.\n")
+    letter = parse_letter(directive)
+    assert letter.doc_type == "Chỉ thị" and letter.subject.startswith("VỀ VIỆC TĂNG CƯỜNG")
+
+
+def test_parser_evaluation_reads_the_vv_label_as_no_part_of_the_subject() -> None:
+    from congvan.letters.parser_eval import _same
+    from congvan.letters.taxonomy import load_taxonomy
+    tax = load_taxonomy()
+    assert _same("subject", "V/v: phòng, chống  dịch sởi", "phòng, chống dịch sởi", tax)
+    assert _same("subject", "phòng, chống dịch sởi", "V/v phòng, chống dịch sởi", tax)
+    assert not _same("subject", "V/v phòng, chống dịch sởi", "phòng, chống dịch sởi năm 2025", tax)

@@ -44,9 +44,11 @@ from their heading item; top-level items of a letter addressed to a single taxon
 """
 from __future__ import annotations
 
+import re
+
 from congvan.letters.diseases import clause_diseases
 from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _unique_paths, _unnumbered_clauses
-from congvan.letters.parse.common import _SUBJECT_START, _norm_space, doc_id_for
+from congvan.letters.parse.common import _SUBJECT_START, _is_upper_line, _norm_space, doc_id_for
 from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
 from congvan.letters.parse.issuer import (
     _is_central,
@@ -100,10 +102,13 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         # excerpt gets none: nothing is inferred for text with no header at all.
         province = _province_from_text(f"{header.subject or ''}\n{body_text}", tax)
     # a "V/v" subject with no title is a công văn whatever the number's codes say ("…/CT-CS" is
-    # Cục Thuế, not a chỉ thị)
-    doc_type = header.title or (
-        "Công văn" if header.subject and _SUBJECT_START.match(header.subject) else None) \
-        or _type_from_number(header.number)
+    # Cục Thuế, not a chỉ thị); a subject in capitals ("VỀ VIỆC TRIỂN KHAI …") is what is left of
+    # a title block whose title line a web copy lost: the number's code says which ("24/CT-UBND")
+    vv = bool(header.subject and _SUBJECT_START.match(header.subject))
+    title_left = vv and _is_upper_line(header.subject or "") and not re.match(r"(?i)v\s*[/.]?\s*v\b",
+                                                                             header.subject or "")
+    doc_type = header.title or ("Công văn" if vv and not title_left else None) \
+        or _type_from_number(header.number) or ("Công văn" if title_left else None)
 
     paras = _paragraphs(layout.body)
     # the agency rules depend on the letter's level and date (taxonomy v2: a ministry is a cited

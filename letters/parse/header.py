@@ -136,6 +136,15 @@ def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
 _ENACTING = re.compile(r"^(?:uy ban nhan dan|ubnd|hoi dong nhan dan|ban chap hanh|ban thuong vu)\b")
 # A subject line that cannot end there: "… NGÀY 15 THÁNG 8 NĂM 2024 CỦA" ⏎ "THỦ TƯỚNG …".
 _OPEN_END = re.compile(r"\b(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thuoc)$")
+# A subject line that cannot start one: "TẠI HỘI NGHỊ …", "NĂM 2025", "GIAI ĐOẠN 2026 - 2030".
+_OPEN_START = re.compile(r"^(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thuoc|nam|giai doan|den|"
+                         r"nham|phuc vu|tam nhin)\b")
+
+
+def _all_caps(line: str) -> bool:
+    """Capitals only, however short ("Ý", a title's first word wrapped alone)."""
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
 
 
 class _HeaderScanner:
@@ -207,6 +216,9 @@ class _HeaderScanner:
                 self.header.place, self.header.date = pd[0], pd[1]
             before = cell[:pd[2]].strip()
             return self._header_cell(before) if before else True  # "V/v …    Lạng Sơn, ngày …"
+        if self._issuer_tail(cell):
+            self.header.issuer_lines.append(cell)  # "BAN CHỈ ĐẠO NHÀ NƯỚC" ⏎ "VỀ DU LỊCH"
+            return True
         if _SUBJECT_START.match(cell) and self.header.subject is None:
             self._subject(cell)
             return True
@@ -216,6 +228,8 @@ class _HeaderScanner:
             self.header.title = title
             self._title_subject()
             return True
+        if _is_upper_line(cell) and self.header.number and self._has_date() and _TITLE_HEAD.match(fold(cell)):
+            return True  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" enacting a decision whose title was lost
         if _is_upper_line(cell) and not cell.rstrip().endswith(":") and not self.seen_title \
                 and self.header.subject is None and self.header.number and self._has_date() \
                 and self.header.issuer_lines and len(cell.split()) > 16:
@@ -237,6 +251,13 @@ class _HeaderScanner:
             self.header.issuer_lines.append(cell)
             return True
         return False
+
+    def _issuer_tail(self, cell: str) -> bool:
+        """An upper-case "VỀ …" line still inside the issuer block (before number, date and title):
+        the wrapped end of a body's name ("BAN CHỈ ĐẠO NHÀ NƯỚC" ⏎ "VỀ DU LỊCH"), not a subject."""
+        return bool(self.header.issuer_lines) and self.header.number is None and not self._has_date() \
+            and not self.seen_title and self.header.subject is None and _is_upper_line(cell) \
+            and len(cell.split()) <= 8 and bool(re.match(r"^(?:về|VỀ)\s+(?!việc\b|VIỆC\b)", cell))
 
     def _has_date(self) -> bool:
         return self.header.date.year is not None or self.header.date.month is not None
@@ -261,15 +282,37 @@ class _HeaderScanner:
         return not _BODY_CUE.match(s) and not _SENTENCE_END.search(prev) and len(s) <= 60 \
             and not _is_upper_line(s)
 
+    def _cell_end(self, start: int, most: int = 4) -> int:
+        """The blank line that ends the table cell holding the line before ``start`` (``start``
+        itself when no blank line comes within ``most`` lines: not a cell, or a long one)."""
+        for j in range(start, min(start + most + 1, len(self.lines))):
+            if not self.lines[j].strip():
+                return j
+        return start
+
+    def _in_cell(self, line: str) -> bool:
+        """Can ``line`` be more of a subject whose cell has not ended yet? Anything but another
+        header field, an item, the body's opening words or a full sentence."""
+        return not (_KINH_GUI.match(line) or _marker(line) is not None or _NUMBER_LINE.match(line)
+                    or _MOTTO.search(fold(line)) or _BODY_CUE.match(line) or re.search(r"[.;:]$", line)
+                    or (_is_upper_line(line) and _TITLE_HEAD.match(fold(line))))
+
     def _subject(self, first: str) -> None:
-        """'V/v …' and its wrapped lines (a date line merged into one of them is split off)."""
+        """'V/v …' and its wrapped lines (a date line merged into one of them is split off). A
+        web copy keeps the subject in one table cell: its lines run to the blank line that ends
+        the cell ("V/v đẩy nhanh tiến độ Dự án đường cao tốc" ⏎ "Bến Lức - Long Thành …")."""
         parts = [first.strip()]
+        bare = not _SUBJECT_START.sub("", first).strip()  # "V/v" alone, the subject below it
         j = self.i + 1
+        cell_end = self._cell_end(j)
         while j < len(self.lines) and len(parts) < 6:
             line = self.lines[j].strip()
             pd = _place_date_of(line)
             candidate = line[:pd[2]].strip() if pd else line
-            if not candidate or not self._continuation(parts[-1], candidate):
+            if not candidate:
+                break
+            within = (bare and len(parts) == 1) or (j < cell_end and self._in_cell(candidate))
+            if not within and not self._continuation(parts[-1], candidate):
                 break
             parts.append(candidate)
             if pd and not self._has_date():
@@ -287,6 +330,9 @@ class _HeaderScanner:
         upper_subject = False
         while j < len(self.lines) and len(parts) < 5:
             s = self.lines[j].strip()
+            if not s and upper_subject and parts and self._caps_goes_on(parts[-1], j + 1):
+                j += 1  # "CỦA ĐỒNG CHÍ CHÁNH VĂN PHÒNG …" ⏎⏎ "TẠI HỘI NGHỊ TOÀN QUỐC …"
+                continue
             if not s or _marker(s) is not None or _SEPARATOR.match(s):
                 break
             # "Căn cứ …;" / "Thực hiện …, UBND tỉnh chỉ đạo như sau:" open the body, but a title
@@ -300,7 +346,7 @@ class _HeaderScanner:
             if not parts:
                 if _is_upper_line(s) and _TITLE_HEAD.match(fold(s)):
                     break  # straight to "CHỦ TỊCH UBND TỈNH …" (no subject)
-                upper_subject = _is_upper_line(s)
+                upper_subject = _is_upper_line(s) or _all_caps(s)  # "Ý" ⏎ "KIẾN CHỈ ĐẠO CỦA …"
             elif _is_upper_line(s) and (_TITLE_HEAD.match(fold(s)) or _ENACTING.match(fold(s))) \
                     and not _OPEN_END.search(fold(parts[-1])):
                 break  # "CHỦ TỊCH …" / "ỦY BAN NHÂN DÂN TỈNH …" enacting a decision, not subject
@@ -309,6 +355,17 @@ class _HeaderScanner:
         if parts:
             self.header.subject = _norm_space(" ".join(parts))
             self.i = j - 1
+
+    def _caps_goes_on(self, prev: str, k: int) -> bool:
+        """After a blank line, does the capitals subject go on at line ``k``? Only when one of
+        the two lines says the phrase is unfinished ("… CỦA" / "TẠI HỘI NGHỊ …")."""
+        if k >= len(self.lines):
+            return False
+        nxt = self.lines[k].strip()
+        if not nxt or not _is_upper_line(nxt) or _marker(nxt) is not None or _SEPARATOR.match(nxt) \
+                or _TITLE_HEAD.match(fold(nxt)) or _ENACTING.match(fold(nxt)) or _title_of(nxt):
+            return False
+        return bool(_OPEN_END.search(fold(prev)) or _OPEN_START.match(fold(nxt)))
 
     def _ends_recipient(self) -> bool:
         """Is the line at ``self.i`` the end of a recipient wrapped in a table cell ("Công⏎Thương,

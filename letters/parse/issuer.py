@@ -22,6 +22,7 @@ def _is_complete_body(unit: str) -> bool:
     low = unit.lower()
     return bool(_LOCATION.search(low) or _PARTY_COMMITTEE.match(low)
                 or low.startswith(("bộ ", "chính phủ")) or low.endswith("trung ương")
+                or fold(low) == "cuc thue"  # "CỤC THUẾ" over the 2025 "THUẾ TỈNH …" offices
                 or bool(re.search(r"\b(?:tinh|thanh pho|huyen|quan|thi xa)\s+\w", fold(low))))
 
 
@@ -101,12 +102,22 @@ def _province_from_units(units: list[str], tax: Taxonomy) -> str | None:
 
 
 _CENTRAL = re.compile(r"^(?:bo\s|chinh phu|thu tuong|van phong chinh phu|quoc hoi|ban chi dao quoc gia"
-                      r"|ban chap hanh trung uong|ban bi thu|bo chinh tri|tong cuc\s|cuc\s(?!.*\btinh\b))")
+                      r"|ban chap hanh trung uong|ban bi thu|bo chinh tri|tong cuc\s|cuc\s(?!.*\btinh\b)"
+                      r"|kiem toan nha nuoc|ngan hang nha nuoc|thanh tra chinh phu|ban chi dao nha nuoc"
+                      r"|ban chi dao trung uong|uy ban thuong vu quoc hoi|hoi dong quoc gia|uy ban quoc gia"
+                      r"|toa an nhan dan toi cao|vien kiem sat nhan dan toi cao|bao hiem xa hoi viet nam"
+                      r"|uy ban trung uong mat tran|dang uy chinh phu|dang uy quoc hoi|van phong trung uong"
+                      r"|ban (?:to chuc|kiem tra|tuyen giao|dan van|noi chinh|chinh sach)[\w\s]*trung uong"
+                      r"|uy ban kiem tra trung uong|tong lien doan lao dong viet nam|thong tan xa viet nam)")
+# A sub-body in a province ("CỤC THUẾ" ⏎ "THUẾ TỈNH TÂY NINH"): the letter is that province's.
+_PROVINCIAL_UNIT = re.compile(r"\b(?:tinh|thanh pho)\s+\w")
 
 
 def _is_central(units: list[str]) -> bool:
-    """A national body (Bộ Y tế, Chính phủ, a Tổng cục …): it has no province."""
-    return bool(units) and bool(_CENTRAL.match(fold(units[0])))
+    """A national body (Bộ Y tế, Chính phủ, a Tổng cục, Kiểm toán Nhà nước …): it has no
+    province, unless the issuing sub-body under it is a province's own office."""
+    return bool(units) and bool(_CENTRAL.match(fold(units[0]))) \
+        and not any(_PROVINCIAL_UNIT.search(fold(u)) for u in units[1:])
 
 
 def _province_from_place(place: str | None, tax: Taxonomy) -> str | None:

@@ -27,6 +27,12 @@ _GLUED_NAME = re.compile(rf"([{_UP}]{{2,}})([{_UP}][a-zđàáảãạăằắẳ
                          rf"(?:\s+[{_UP}][^\W\d_]*){{1,4}})\s*$")
 _HEADER_WINDOW = 60
 _NUMBER_ALONE = re.compile(r"^s[ốo]\s*:?\s*$", re.IGNORECASE)
+# "THỦ TƯỚNG CHÍNH PHỦ điện:" already names its sender whole: a short line above it ("THEO", the
+# subject's last word) is not the first half of a wrapped "THỦ ⏎ TƯỚNG CHÍNH PHỦ điện:".
+_WHOLE_HEAD = re.compile(r"^(?:thu tuong|bo truong|chu tich|pho thu tuong|uy ban|ubnd|bo\s|van phong)")
+# A place name wrapped away from its date: "Tây" ⏎ "Ninh, ngày 01 tháng 12 năm 2025".
+_PLACE_HEAD = re.compile(rf"^(?:[{_UP}][a-zđà-ỹ]+\s?){{1,2}}$")
+_PLACE_TAIL = re.compile(rf"^[{_UP}][a-zđà-ỹ]+(?:\s[{_UP}][a-zđà-ỹ]+)?\s*,\s*ng[àa]y\b")
 _DATE_OPEN = re.compile(r"(?:,\s*ng[àa]y\b[^\n]*|,\s*)$", re.IGNORECASE)
 _YEAR_DONE = re.compile(r"n[ăa]m\s*\d{4}", re.IGNORECASE)
 _DATE_REST = re.compile(r"^(?:ng[àa]y\b|th[áa]ng\b|n[ăa]m\b|\d{1,2}\s+th[áa]ng\b)", re.IGNORECASE)
@@ -104,8 +110,17 @@ def _mend_header(lines: list[str]) -> list[str]:
             continue
         nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), None)
         if nxt == i + 1 and len(line.split()) <= 3 and line.strip().isupper() \
-                and re.search(r"\sđiện\s*:$", lines[nxt].strip()):
+                and re.search(r"\sđiện\s*:$", lines[nxt].strip()) \
+                and not _WHOLE_HEAD.match(fold(lines[nxt].strip())):
             out.append(f"{line.strip()} {lines[nxt].strip()}")  # "THỦ" ⏎ "TƯỚNG CHÍNH PHỦ điện:"
+            i = nxt + 1
+            continue
+        if nxt == i + 1 and fold(line.strip()) == "kinh" and re.match(r"(?i)^g[ửu]i\b", lines[nxt].strip()):
+            out.append(f"{line.strip()} {lines[nxt].strip()}")  # "Kính" ⏎ "gửi:" (a narrow cell)
+            i = nxt + 1
+            continue
+        if nxt == i + 1 and _PLACE_HEAD.match(line.strip()) and _PLACE_TAIL.match(lines[nxt].strip()):
+            out.append(f"{line.strip()} {lines[nxt].strip()}")  # "Tây" ⏎ "Ninh, ngày 01 tháng 12 …"
             i = nxt + 1
             continue
         if nxt is not None and _NUMBER_ALONE.match(line.strip()):
