@@ -542,7 +542,7 @@ class Collection:
         return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                     params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
-                    match_at=match_at, extra=extra)
+                    match_at=match_at, extra=extra, letters=snap.table.doc_index)
 
     def _dense(self, snap: Snapshot, terms: QueryTerms, query_vector: np.ndarray | None, depth: int,
                allowed: np.ndarray | None, params: RankingParams

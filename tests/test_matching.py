@@ -110,3 +110,25 @@ def test_query_naming_a_letter_finds_its_clauses(col):
     res = col.search("cong dien 228", explain=True)
     assert {h.doc_id for h in res.hits[:2]} == {"c"}, [(h.doc_id, h.explain) for h in res.hits]
     assert "228" in res.hits[0].explain["matched"]
+
+
+def test_letter_prior_brings_the_best_hits_siblings_up_for_short_queries_only():
+    """Two clauses of letter 0 (one strong, one weaker) and one of letter 1 just above the weaker:
+    a short query lifts the sibling of the best hit; a long question ranks as before."""
+    from congvan.index.ranking import DEFAULT_PARAMS, letter_best, rank
+
+    kw = np.array([1.0, 0.5, 0.55], np.float32)
+    every = np.ones(3, bool)
+
+    def order(n_terms: int, weight: float) -> list[int]:
+        ranked = rank(kw=kw, dense_top=(np.zeros(0, np.int64), np.zeros(0, np.float32)),
+                      dense_at=lambda s: np.zeros(len(s), np.float32), kinds=np.ones(3, np.int8),
+                      keyword_match=every, dense_match=~every, code_match=None,
+                      params=DEFAULT_PARAMS.with_(letter_weight=weight), mode="hybrid", depth=10,
+                      n_terms=n_terms, letters=np.array([0, 0, 1]))
+        return ranked.slots.tolist()
+
+    assert letter_best(np.array([3, 1, 3, 1]), np.array([0.2, 0.9, 0.7, 0.1])).tolist() == [0.7, 0.9, 0.7, 0.9]
+    assert order(3, 0.0) == [0, 2, 1]
+    assert order(3, 0.5) == [0, 1, 2]
+    assert order(20, 0.5) == [0, 2, 1]

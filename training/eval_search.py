@@ -380,11 +380,19 @@ def matching_grid() -> list[dict[str, float]]:
     return grid
 
 
+#: Letter-prior weights tried once the feature weights are chosen; the smallest weight within
+#: ``LETTER_SLACK`` of the best objective is kept (the prior fills the top with one letter's
+#: clauses, so no more of it than the tuning split asks for).
+LETTER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+LETTER_SLACK = 0.005
+
+
 def tune_short(*, encoder: Any, benchmarks: Path, work_dir: Path, show_progress: bool = False,
                base: RankingParams | None = None) -> dict[str, Any]:
     """Tune the short-query part of the ranking on the staff tuning split only: the short-query
     dense floor (5th percentile of query–gold cosines), then the query-word feature weights
-    (objective: mean of nDCG@10 and MRR@10). Long questions are unaffected (the ramp is 0)."""
+    (objective: mean of nDCG@10 and MRR@10), then the letter prior. Long questions are unaffected
+    (the ramp is 0)."""
     base = base or DEFAULT_PARAMS
     prep = _prepare("staff", "tune", encoder=encoder, benchmarks=benchmarks, work_dir=work_dir,
                     show_progress=show_progress)
@@ -401,9 +409,21 @@ def tune_short(*, encoder: Any, benchmarks: Path, work_dir: Path, show_progress:
             if show_progress:
                 print(f"  {weights} → {rows[-1]['objective']:.4f} {sc}", file=sys.stderr, flush=True)
         rows.sort(key=lambda r: -r["objective"])
+        letter_rows = []
+        chosen = params0.with_(**rows[0]["params"])
+        for weight in LETTER_WEIGHTS:
+            sc = _score(prep, "hybrid", chosen.with_(letter_weight=weight))
+            letter_rows.append({"letter_weight": weight, "objective": round((sc["ndcg@10"] + sc["mrr@10"]) / 2, 4),
+                                "scores": sc})
+            if show_progress:
+                print(f"  letter_weight {weight} → {letter_rows[-1]['objective']:.4f} {sc}", file=sys.stderr,
+                      flush=True)
+        best_letter = max(r["objective"] for r in letter_rows)
+        letter_weight = min(r["letter_weight"] for r in letter_rows if r["objective"] >= best_letter - LETTER_SLACK)
         before = _score(prep, "hybrid", base)
     finally:
         prep.col.close()
     return {"dense_floor_short": floor, "gold_cosine_percentiles": {
                 f"p{q}": round(float(np.percentile(cos, q)), 4) for q in (1, 5, 10, 25, 50)},
-            "before": before, "best": rows[0], "grid": rows}
+            "before": before, "best": {**rows[0], "letter_weight": letter_weight}, "grid": rows,
+            "letter_grid": letter_rows}
