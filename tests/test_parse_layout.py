@@ -400,3 +400,20 @@ def test_parser_evaluation_reads_the_vv_label_as_no_part_of_the_subject() -> Non
     assert _same("subject", "V/v: phòng, chống  dịch sởi", "phòng, chống dịch sởi", tax)
     assert _same("subject", "phòng, chống dịch sởi", "V/v phòng, chống dịch sởi", tax)
     assert not _same("subject", "V/v phòng, chống dịch sởi", "phòng, chống dịch sởi năm 2025", tax)
+
+
+def test_cells_of_a_statistics_table_are_not_clauses() -> None:
+    """An annex table of figures ("Bộ Tài chính | 1.875 | 2.199 | 100%") read cell by cell must not
+    leave bare figures as clauses (they win short searches and carry nothing to tag), nor the motto
+    of a form printed in an annex."""
+    annex = ("\n**PHỤ LỤC**\nKẾT QUẢ CẮT GIẢM THỦ TỤC HÀNH CHÍNH\n|\n**Bộ, ngành**\n|\n**Tổng số**\n|\n"
+             "**Đã cắt giảm**\n|\n**Tỷ lệ**\n|\n|\nBộ Tài chính\n|\n1.875\n|\n1.804\n|\n96,2%\n|\n|\n"
+             "Bộ Y tế\n|\n2.199\n|\n2.199\n|\n100%\n|\n|\n---------------\n|\n"
+             "**Mẫu số 01**\n|\n**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**\n|\n**Độc lập - Tự do - Hạnh phúc**\n"
+             "---------------\n|\n\nĐơn đề nghị cấp lại giấy phép hoạt động khám bệnh, chữa bệnh\n")
+    letter = parse_letter(WEB_TABLE + annex)
+    texts = [c.text for c in letter.clauses]
+    assert not any(t in ("1.875", "1.804", "96,2%", "2.199", "100%", "---------------") for t in texts), texts
+    assert not any("Độc lập - Tự do" in t for t in texts), texts
+    assert "Bộ Tài chính" in texts and any(t.startswith("Đơn đề nghị cấp lại") for t in texts)
+    assert parse_letter("12.500\n7.890\n").clauses  # a text of figures only still ingests

@@ -48,7 +48,7 @@ import re
 
 from congvan.letters.diseases import clause_diseases
 from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _unique_paths, _unnumbered_clauses
-from congvan.letters.parse.common import _SUBJECT_START, _is_upper_line, _norm_space, doc_id_for
+from congvan.letters.parse.common import _MOTTO, _SUBJECT_START, _is_upper_line, _norm_space, doc_id_for
 from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
 from congvan.letters.parse.issuer import (
     _is_central,
@@ -67,7 +67,7 @@ from congvan.letters.parse.tables import row_columns
 from congvan.letters.provinces import province_now
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.text import clean_text
+from congvan.letters.text import clean_text, fold
 
 __all__ = ["doc_id_for", "parse_letter"]
 
@@ -124,6 +124,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
             clause.path = f"PL.{clause.path}"
         clauses += extra
         paras += att_paras
+    clauses = [c for c in clauses if _has_content(c.text)]
     if not clauses and cleaned.strip():
         # any non-empty text ingests (interface v2): no recognisable structure → one clause per
         # paragraph (per sentence for one long paragraph), header and footer lines included
@@ -143,6 +144,17 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(named),
         province_now=province_now(province),
         diseases=list(dict.fromkeys(d for c in clauses for d in c.diseases)))
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _has_content(text: str) -> bool:
+    """A clause says something: not a bare figure or cell of a statistics table ("7.897", "89,0%",
+    "3(1)"), a rule line, or the motto of a form printed in an annex."""
+    if not _WORD.search(text):
+        return False
+    return not (len(text) < 120 and not _MOTTO.sub("", fold(text)).strip(" -–._"))
 
 
 def _assign_diseases(clauses: list[Clause], subject: str | None) -> None:
