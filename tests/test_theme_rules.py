@@ -53,6 +53,26 @@ def test_a_letter_about_a_theme_passes_it_to_every_directive_clause(rules: Theme
     assert rules.topics(None) == [] and rules.topics("  ") == []
 
 
+@pytest.mark.parametrize("subject,about", [
+    ("V/v chủ động phòng, tránh, ứng phó với bão số 5 năm 2026", True),
+    ("KẾ HOẠCH ỨNG PHÓ KHẨN CẤP VỚI BỆNH CÚM GIA CẦM", True),
+    ("V/v tập trung ứng phó mưa, lũ tại các tỉnh miền Trung", True),
+    ("THÁNG HÀNH ĐỘNG PHÒNG NGỪA, ỨNG PHÓ VỚI BẠO LỰC TRÊN CƠ SỞ GIỚI", False),
+    ("V/v ứng phó với tác động của chính sách thuế đối ứng", False),
+])
+def test_a_response_to_disasters_and_epidemics_is_preparedness_not_any_response(
+        rules: ThemeRules, subject: str, about: bool) -> None:
+    """"Ứng phó" alone is any response (to violence, to tariffs): the letter is about readiness
+    only when it responds to an epidemic, a storm, a flood or another emergency."""
+    assert ("preparedness" in rules.topics(subject)) is about
+
+
+def test_disinfection_campaigns_are_animal_health(rules: ThemeRules) -> None:
+    subject = "V/v triển khai tháng hành động vệ sinh, tiêu độc, khử trùng môi trường chăn nuôi"
+    assert "animal_health" in rules.topics(subject)
+    assert "animal_health" in rules.cues("Tổ chức phun hóa chất tiêu độc tại các chợ buôn bán gia cầm.")
+
+
 def test_rule_themes_join_the_model_themes_sorted_by_score() -> None:
     tax = load_taxonomy()
     ids = tax.theme_ids
