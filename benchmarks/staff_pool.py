@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from congvan.training import staff_bench
-from congvan.training.staff_pool import apply_grades, build_pool
+from congvan.training.staff_pool import SYSTEMS, apply_grades, build_pool
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     pool.add_argument("--depth", type=int, default=10, help="top-k of each system pooled (default 10)")
     pool.add_argument("--threads", type=int, default=1, help="torch threads for txtai (default 1)")
     pool.add_argument("--seed", type=int, default=20261205, help="shuffle seed")
+    pool.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS,
+                      help="runs to pool (default all; after a change to congvan's ranking its own modes "
+                           "are enough and txtai need not be installed)")
     apply = sub.add_parser("apply", help="write a graded sheet's judgments into the query file")
     apply.add_argument("--sheet", type=Path, required=True, help="the sheet (<out>/<split>.jsonl)")
     apply.add_argument("--grades", type=Path, required=True, help="lines '<sheet line index>\\t<grade 0|1|2>'")
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     for split in args.split:
         counts = build_pool(split, encoder=load_encoder(settings), benchmarks=settings.benchmarks_path,
                             work_dir=settings.home, model_folder=ensure_bundled_model(settings.models_dir),
-                            depth=args.depth, threads=args.threads, out=out, seed=args.seed)
+                            depth=args.depth, threads=args.threads, out=out, seed=args.seed,
+                            systems=tuple(args.systems))
         print(f"{split}: {json.dumps(counts)} → {out / (split + '.jsonl')}", file=sys.stderr)
     return 0
 

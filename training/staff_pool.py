@@ -97,11 +97,13 @@ def txtai_rankings(letters: list, texts: list[str], depth: int, threads: int, ca
 
 
 def build_pool(split: str, *, encoder, benchmarks: Path, work_dir: Path, model_folder: Path, depth: int,
-               threads: int, out: Path, seed: int) -> dict:
+               threads: int, out: Path, seed: int, systems: tuple[str, ...] = SYSTEMS) -> dict:
     """Write ``out/<split>.jsonl`` (the sheet) and ``out/<split>-systems.json`` (who found what,
     for analysis after judging); return counts. ``encoder``, ``benchmarks`` (the shared
     benchmarks folder), ``work_dir`` (where the bench index is cached) and ``model_folder`` (the
-    e5 folder txtai loads) come from the caller's settings (``benchmarks/staff_pool.py``)."""
+    e5 folder txtai loads) come from the caller's settings (``benchmarks/staff_pool.py``).
+    ``systems``: the runs pooled (after a change to congvan's ranking, its own modes are enough:
+    what txtai finds does not change)."""
     from congvan.training.eval_search import _prepare
 
     prep = _prepare("staff", split, encoder=encoder, benchmarks=benchmarks, work_dir=work_dir,
@@ -112,18 +114,21 @@ def build_pool(split: str, *, encoder, benchmarks: Path, work_dir: Path, model_f
     texts = [q[1] for q in prep.bench.queries]
     runs: dict[str, list[list[tuple[str, str]]]] = {}
     for mode in ("bm25", "dense", "hybrid"):
+        if mode not in systems:
+            continue
         runs[mode] = [[prep.keys[s] for s in prep.col.rank(t, mode=mode, query_vector=v).slots[:depth]]
                       for t, v in zip(prep.terms, prep.vectors)]
         _say(f"{split}: congvan {mode} ranked {len(texts)} queries")
     prep.col.close()
-    runs["txtai"] = txtai_rankings(corpus.letters, texts, depth, threads, out / "txtai-index", model_folder)
-    _say(f"{split}: txtai ranked {len(texts)} queries")
+    if "txtai" in systems:
+        runs["txtai"] = txtai_rankings(corpus.letters, texts, depth, threads, out / "txtai-index", model_folder)
+        _say(f"{split}: txtai ranked {len(texts)} queries")
     items, systems, counts = [], {}, {"queries": len(texts), "retrieved": 0, "judged_already": 0, "pool": 0}
     for i, (qid, text, _) in enumerate(prep.bench.queries):
         q = queries[qid]
         judged = {(f, k) for f, k, _ in q.relevant} | set(q.judged_zero)
         seen: dict[tuple[str, str], list[str]] = {}
-        for system in SYSTEMS:
+        for system in runs:
             for rank, slot in enumerate(runs[system][i]):
                 seen.setdefault(slot, []).append(f"{system}@{rank + 1}")
         counts["retrieved"] += len(seen)
