@@ -417,3 +417,63 @@ def test_cells_of_a_statistics_table_are_not_clauses() -> None:
     assert not any("Độc lập - Tự do" in t for t in texts), texts
     assert "Bộ Tài chính" in texts and any(t.startswith("Đơn đề nghị cấp lại") for t in texts)
     assert parse_letter("12.500\n7.890\n").clauses  # a text of figures only still ingests
+
+
+# --------------------------------------------------------------------------- scanned letters read by OCR
+def test_ocr_scan_of_a_ministry_letter() -> None:
+    """A scan read by OCR: the two header columns on one line, an em dash and a glued "Hạnhphúc"
+    in the motto, a speck after the issuer, the date's day and month unreadable, "VW" for "V/v",
+    "Kỉnhgửì:" and a page marker."""
+    text = ("--- PAGE 1 ---\nBỘ NÔNG NGHIỆP VÀ PHÁT TRIỂN . CONG HOA XA HỘI CHU NGHIA VIET NAM\n"
+            "NÔNG THÔN Độc lập - Tự do — Hạnhphúc\n\n"
+            "Số: 3012/BNN-TY Hà Nội, ngàyló thảngU năm 2019\nVW tăng cường phòng, chống\n"
+            "bệnh Dịch tả lợn Châu Phi\n\nKỉnhgửì: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương.\n\n"
+            "Trước diễn biến phức tạp của bệnh Dịch tả lợn Châu Phi, Bộ Nông nghiệp và Phát triển nông thôn "
+            "đề nghị:\n1. Chủ tịch Ủy ban nhân dân các tỉnh chỉ đạo tiêu hủy lợn bệnh theo quy định.\n")
+    letter = parse_letter(text)
+    assert letter.issuer_header == "BỘ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN" and letter.central
+    assert letter.number == "3012/BNN-TY" and letter.date.year == 2019 and letter.date.month is None
+    assert letter.subject == "V/v tăng cường phòng, chống bệnh Dịch tả lợn Châu Phi"
+    assert letter.recipients and letter.doc_type == "Công văn"
+    assert not any("PAGE" in c.text or "gửì" in c.text for c in letter.clauses)
+
+
+@pytest.mark.parametrize("line,parts", [
+    ("Hà Nội, ngày l8thang 8 năm 2021", (2021, 8, 18)),
+    ("Thành phố Hồ Chí Minh, ngài: 19 tháng 7 nam 2021", (2021, 7, 19)),
+    ("Hà Nội, ngày AS thang 11 năm 2024", (2024, 11, None)),
+])
+def test_ocr_date_lines_keep_what_can_be_read(line: str, parts: tuple) -> None:
+    text = f"BỘ Y TẾ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 77/BYT-DP {line}\nV/v phòng chống dịch sởi\n"
+    date = parse_letter(text + "Kính gửi: Sở Y tế các tỉnh.\n1. Tổ chức tiêm vắc xin sởi bổ sung.\n").date
+    assert (date.year, date.month, date.day) == parts
+
+
+def test_tax_offices_under_the_general_department_are_provincial() -> None:
+    """"TỔNG CỤC THUẾ" ⏎ "CỤC THUẾ TP. HỒ CHÍ MINH" (OCR may drop the tones): two bodies, the
+    letter is that city's; "…/CT-TTHT" is the office's code, not a chỉ thị."""
+    text = ("TONG CỤC THUÊ: CỘNG HÒA XA HỘI CHỦ NGHĨA VIỆT NAM\n\nCỤC THUẾ TP. HỒ CHÍ MINH Độc lập - Tự do - "
+            "Hạnh phúc\nSố: 5120/CT-TTHT Thành phố Hồ Chí Minh, ngày 9 tháng 6 năm 2014\n\n"
+            "Kính gửi: Công ty TNHH Dịch vụ Bến Thành\n\nTrả lời văn bản số 12/CV của Công ty, Cục Thuế "
+            "có ý kiến như sau:\n1. Công ty kê khai thuế theo quy định.\n")
+    letter = parse_letter(text)
+    assert letter.issuer_header == "TONG CỤC THUÊ: / CỤC THUẾ TP. HỒ CHÍ MINH"
+    assert not letter.central and letter.province == "Hồ Chí Minh"
+    assert letter.issuer == "Cục Thuế TP. Hồ Chí Minh"
+    assert letter.doc_type == "Công văn"
+
+
+def test_quoted_subject_and_a_line_after_a_blank() -> None:
+    text = ("ỦY BAN NHÂN DÂN\n\nXÃ TÂN LẬP\n\n Số: 14 /CV- UBND\n\n“V/v tuyên truyền phòng, chống dịch sốt xuất "
+            "huyết trên loa truyền thanh thôn”\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nĐộc lập- Tự do- Hạnh phúc\n\n"
+            "Tân Lập, ngày 2 tháng 7 năm 2019\n\nKính gửi: Các ông trưởng thôn.\n\n"
+            "Để chủ động phòng bệnh, UBND xã đề nghị các thôn phát thanh bài tuyên truyền hằng ngày.\n")
+    assert parse_letter(text).subject == ("V/v tuyên truyền phòng, chống dịch sốt xuất huyết trên loa truyền "
+                                          "thanh thôn")
+    scan = ("BO NGOAI GIAO CONG HOA XA HOI CHU NGHIA VIET NAM\n\nCỤC LÃNH SỰ Độc lập - Tự do — Hạnh phúc\n\n"
+            "số: 88/LS-PL Hà Nội, ngày 3 tháng 9 năm 2021\nViv hướng dẫn công nhận\nhộ chiếu vắc xin\n\n"
+            "của nước ngoài.\n\n- Sở Ngoại vụ các tỉnh, thành phố.\n\nLiên quan đến việc công nhận hộ chiếu "
+            "vắc xin, Cục Lãnh sự hướng dẫn như sau:\n1. Kiểm tra mã QR của giấy chứng nhận.\n")
+    letter = parse_letter(scan)
+    assert letter.subject == "V/v hướng dẫn công nhận hộ chiếu vắc xin của nước ngoài."
+    assert letter.issuer_header == "BO NGOAI GIAO / CỤC LÃNH SỰ" and letter.central

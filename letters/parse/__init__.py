@@ -107,8 +107,12 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     vv = bool(header.subject and _SUBJECT_START.match(header.subject))
     title_left = vv and _is_upper_line(header.subject or "") and not re.match(r"(?i)v\s*[/.]?\s*v\b",
                                                                              header.subject or "")
+    # "…/CT-TTHT" of a Cục Thuế is the office's code, not a chỉ thị; a numbered letter with
+    # recipients and no title is a công văn
+    tax_office = "cuc thue" in fold(" ".join(named))
+    by_number = None if tax_office else _type_from_number(header.number)
     doc_type = header.title or ("Công văn" if vv and not title_left else None) \
-        or _type_from_number(header.number) or ("Công văn" if title_left else None)
+        or by_number or ("Công văn" if title_left or (header.number and header.recipients) else None)
 
     paras = _paragraphs(layout.body)
     # the agency rules depend on the letter's level and date (taxonomy v2: a ministry is a cited

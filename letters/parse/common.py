@@ -17,7 +17,7 @@ _UP = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾ�
 
 # National motto and party banner lines (folded) are never the issuer.
 _MOTTO = re.compile(
-    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+(?:viet|\S{2,5})\s+nam|doc\s+lap\s*[-–,]\s*tu\s+do\s*[-–,]\s*hanh\s+phuc"
+    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+(?:viet|\S{2,5})\s+nam|doc\s+lap\s*[-–—,]\s*tu\s+do\s*[-–—,]\s*hanh\s*ph\w{1,2}c"
     r"|dang\s+cong\s+san\s+viet\s+nam")
 # "Số: 123/UBND-KGVX", "Số: /UBND-KGVX", "Số: -CV/BCĐ", "Số 01/2023/QĐ-UBND" (folded "so").
 _NUMBER_LINE = re.compile(r"^s[oố]\s*(?::|\.|(?=\s*[\w/-]*/))\s*", re.IGNORECASE)
@@ -33,7 +33,9 @@ _PLACE_DATE_NUMERIC = re.compile(
     r"(?P<place>[^\W\d_][^,\n]{0,40}?)\s*,\s*ng[àa]y\s*(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})",
     re.IGNORECASE)
 # "V/v …" / "Về việc …" starts the subject of a công văn.
-_SUBJECT_START = re.compile(r"^(?:V/v|V/V|v/v|Vv|V\.v)\b\.?\s*|^Về\s+việc\b|^Về\s+(?=[a-zđà-ỹ])", re.IGNORECASE)
+# OCR reads the label as "Viv", "VW", "V/ ", "'V/ " (a scan's speck before it).
+_SUBJECT_START = re.compile(r"^['‘’“\"`]?(?:V/v|V/V|v/v|Vv|V\.v|Viv|VW|V/(?=\s))\b\.?\s*:?\s*|^Về\s+việc\b|^Về\s+(?=[a-zđà-ỹ])",
+                            re.IGNORECASE)
 # Title words of documents that carry a title instead of "V/v" (folded, whole line).
 _TITLES = {
     "chi thi": "Chỉ thị", "ke hoach": "Kế hoạch", "quyet dinh": "Quyết định",
@@ -55,7 +57,8 @@ _TYPE_CODES = {
 _URGENCY = re.compile(r"^\(?(?:khan|hoa toc|thuong khan|mat|toi mat|khan\s*!|du thao|ban du thao)\)?$")
 _SEPARATOR = re.compile(r"^[-_=*.…~\s]{3,}$")
 # "Kính gửi:" — or, in a công điện, "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:".
-_KINH_GUI = re.compile(r"^(?:(?:đồng\s+)?kính\s*gửi\s*[:.]?|[^\n:]{3,80}\s+điện\s*:)\s*", re.IGNORECASE)
+_KINH_GUI = re.compile(r"^(?:(?:đồng\s+)?k[iíìỉĩị]nh\s*g[uưửừứữựủùúụũ][iíìỉĩị]\s*[:.]?|[^\n:]{3,80}\s+điện\s*:)\s*",
+                       re.IGNORECASE)  # OCR: "Kỉnhgửì:"
 _NOI_NHAN = re.compile(r"^n[ơo]i\s*nh[ậa]n\s*[:.]?", re.IGNORECASE)
 # Signature markers: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "TL.", "TUQ.", "Q. CHỦ TỊCH", "T/M".
 _SIGN_MARKER = re.compile(rf"^(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|TU\.Q|Q|QUYỀN)\s*[./]?\s+(?=[{_UP}])")

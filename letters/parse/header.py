@@ -116,12 +116,36 @@ _PLACE_WORDS = re.compile(
     rf"(?<![\w/.&-])(?:(?:TP|Tp|tp|TX|Tx)\.?\s*)?{_CAP_WORD}(?:\s*-\s*{_CAP_WORD}|\s+{_CAP_WORD})*$")
 
 
+# The date line of a scanned letter read by OCR: "ngàyló thảngU năm 2021", "ngài: 19 tháng 7 nam
+# 2021", "ngày l8thang 8 năm 2021", "ngày @ tháng Ÿ nấm 2021" (matched on the folded text; what
+# cannot be read is left out, never guessed; "l"/"I" read as 1 only inside a number).
+_OCR_DATE = re.compile(
+    r"(?P<place>[^\W\d_][^,\n]{0,40}?)\s*,\s*ng\w{0,3}\s*:?\s*(?P<d>[\dlI]{1,2}(?![\dlI]))?\S{0,3}?\s*"
+    r"th\w{0,3}\s*(?P<m>[\dlI]{1,2}(?![\dlI]))?\S{0,3}?\s*n\w{1,2}\s*(?P<y>(?:19|20)\d{2})", re.IGNORECASE)
+
+
+def _ocr_digits(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.replace("l", "1").replace("I", "1")
+    return value if value.isdigit() and any(c.isdigit() for c in value) else None
+
+
 def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
     """'Lạng Sơn, ngày   tháng 4 năm 2023' → ('Lạng Sơn', 2023-04, start of the place). The date
     must end the cell (a subject citing 'ngày 12/8/2022 của …' is not a date line)."""
     m = _PLACE_DATE_NUMERIC.search(cell) or _PLACE_DATE.search(cell)
     if not m or not (m.group("y") or m.group("m")) or cell[m.end():].strip(" .,;"):
-        return None
+        m = _OCR_DATE.search(fold(cell))
+        if not m or cell[m.end():].strip(" .,;*"):
+            return None
+        place = cell[m.start("place"):m.end("place")]
+        before = cell[:m.start("place")] + place.rstrip(" -–:")
+        found = _PLACE_WORDS.search(before.rstrip())
+        if found is None:
+            return None
+        parts = _date_parts(_ocr_digits(m.group("d")), _ocr_digits(m.group("m")), m.group("y"))
+        return found.group(0), parts, found.start()
     before = cell[:m.start("place")] + m.group("place").rstrip(" -–:")
     place_match = _PLACE_WORDS.search(before.rstrip())
     if place_match is None:
@@ -139,6 +163,9 @@ _OPEN_END = re.compile(r"\b(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thuo
 # A subject line that cannot start one: "TẠI HỘI NGHỊ …", "NĂM 2025", "GIAI ĐOẠN 2026 - 2030".
 _OPEN_START = re.compile(r"^(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thuoc|nam|giai doan|den|"
                          r"nham|phuc vu|tam nhin)\b")
+
+
+_OCR_VV = re.compile(r"^(?:['‘’“\"`]?(?:Viv|VW|V/(?=\s))|['‘’“\"`](?:V/v|V/V|v/v))\s*:?\s*")
 
 
 def _all_caps(line: str) -> bool:
@@ -235,7 +262,9 @@ class _HeaderScanner:
                 and self.header.issuer_lines and len(cell.split()) > 16:
             self.header.subject = _norm_space(cell)  # a long title line left by a web copy
             return True
-        if _is_upper_line(cell) and len(cell.split()) <= 16 and not cell.rstrip().endswith(":"):
+        if _is_upper_line(cell) and len(cell.split()) <= 16 and (
+                not cell.rstrip().endswith(":")
+                or (self.header.number is None and _is_org_head(cell.rstrip(" :")))):  # OCR "TONG CỤC THUÊ:"
             if self.seen_title or self.header.subject is not None:
                 return True
             if self.header.number and self._has_date() and self.header.issuer_lines:
@@ -301,7 +330,8 @@ class _HeaderScanner:
         """'V/v …' and its wrapped lines (a date line merged into one of them is split off). A
         web copy keeps the subject in one table cell: its lines run to the blank line that ends
         the cell ("V/v đẩy nhanh tiến độ Dự án đường cao tốc" ⏎ "Bến Lức - Long Thành …")."""
-        parts = [first.strip()]
+        first = _OCR_VV.sub("V/v ", first.strip())  # "Viv …", "VW …", "'V/ …" read by OCR
+        parts = [first]
         bare = not _SUBJECT_START.sub("", first).strip()  # "V/v" alone, the subject below it
         j = self.i + 1
         cell_end = self._cell_end(j)
@@ -310,6 +340,10 @@ class _HeaderScanner:
             pd = _place_date_of(line)
             candidate = line[:pd[2]].strip() if pd else line
             if not candidate:
+                nxt = self.lines[j + 1].strip() if j + 1 < len(self.lines) else ""
+                if nxt[:1].islower() and len(nxt) <= 80 and not re.search(r"[:;]$", nxt):
+                    j += 1  # "… COVID-19" ⏎⏎ "của nước ngoài." (a scan's line spacing)
+                    continue
                 break
             within = (bare and len(parts) == 1) or (j < cell_end and self._in_cell(candidate))
             if not within and not self._continuation(parts[-1], candidate):
@@ -318,7 +352,7 @@ class _HeaderScanner:
             if pd and not self._has_date():
                 self.header.place, self.header.date = pd[0], pd[1]
             j += 1
-        self.header.subject = _norm_space(" ".join(parts))
+        self.header.subject = _norm_space(" ".join(parts)).strip("“”\"") or None
         self.i = j - 1
 
     def _title_subject(self) -> None:
@@ -337,12 +371,13 @@ class _HeaderScanner:
                 break
             # "Căn cứ …;" / "Thực hiện …, UBND tỉnh chỉ đạo như sau:" open the body, but a title
             # may itself read "Thực hiện Nghị quyết số 128/NQ-CP …"
-            if _BODY_CUE.match(s) and (parts or re.search(r"[:;]$", s) or len(s) > 150):
-                break
+            if _BODY_CUE.match(s) and not s[0].islower() and (parts or re.search(r"[:;]$", s) or len(s) > 150):
+                break  # ("để phục hồi …" in lower case goes on a subject: the body starts "Để …")
             if parts and not self._continuation(parts[-1], s) and not (upper_subject and _is_upper_line(s)):
                 break
-            if parts and upper_subject and not _is_upper_line(s):
-                break  # a subject in capitals ends where running text begins
+            if parts and upper_subject and not _is_upper_line(s) and not s[0].islower():
+                break  # a subject in capitals ends where running text begins ("CỦA BỘ CHÍNH TRỊ" ⏎
+                # "về chủ trương …" goes on: a line that starts in lower case continues one)
             if not parts:
                 if _is_upper_line(s) and _TITLE_HEAD.match(fold(s)):
                     break  # straight to "CHỦ TỊCH UBND TỈNH …" (no subject)

@@ -14,7 +14,13 @@ from congvan.letters.text import fold
 # =========================================================================== issuer / province
 def _is_org_head(line: str) -> bool:
     low = line.lower()
-    return any(low == h or low.startswith(h + " ") for h in _ORG_HEADS) or low.startswith(("ubnd", "đảng bộ"))
+    if any(low == h or low.startswith(h + " ") for h in _ORG_HEADS) or low.startswith(("ubnd", "đảng bộ")):
+        return True
+    key = fold(low)  # an OCR copy that lost its tone marks: "TONG CỤC THUÊ", "CUC THUE TINH …"
+    return any(key == h or key.startswith(h + " ") for h in _FOLDED_HEADS)
+
+
+_FOLDED_HEADS = tuple(fold(h) for h in _ORG_HEADS if len(h) > 4)
 
 
 def _is_complete_body(unit: str) -> bool:
@@ -23,13 +29,20 @@ def _is_complete_body(unit: str) -> bool:
     return bool(_LOCATION.search(low) or _PARTY_COMMITTEE.match(low)
                 or low.startswith(("bộ ", "chính phủ")) or low.endswith("trung ương")
                 or fold(low) == "cuc thue"  # "CỤC THUẾ" over the 2025 "THUẾ TỈNH …" offices
+                or fold(low).startswith(("tong cuc ", "bo "))  # "TỔNG CỤC THUẾ" ⏎ "CỤC THUẾ TỈNH …"
+                or bool(re.search(r"\btp\.?\s+\w", fold(low)))  # "SỞ Y TẾ TP HỒ CHÍ MINH"
                 or bool(re.search(r"\b(?:tinh|thanh pho|huyen|quan|thi xa)\s+\w", fold(low))))
+
+
+_SPECKS = re.compile(r"^[.:;`'_—=~\s]+(?=\w)|(?<=\w)\s+[.:;`'_—=~]+$")
 
 
 def _issuer_units(lines: list[str]) -> list[str]:
     """Header issuer lines → bodies, top-down: wrapped lines joined, parent and sub-body split."""
     seen: set[str] = set()
     unique: list[str] = []
+    # OCR specks set apart from the name: "THỦ TƯỚNG CHÍNH PHU .", "= BỘ Y TẾ"
+    lines = [c for c in (_SPECKS.sub("", ln).strip() for ln in lines) if c]
     for line in lines:  # the same header may be repeated (page header, two copies)
         key = fold(line)
         if key not in seen:
@@ -89,7 +102,7 @@ def _province_from_units(units: list[str], tax: Taxonomy) -> str | None:
     index = _province_index(tax)
     for unit in units:
         key = fold(_norm_space(unit))
-        m = re.search(r"\b(?:tinh(?: uy)?|thanh uy)\s+(.+)$", key) or re.search(r"\bthanh pho\s+(.+)$", key)
+        m = re.search(r"\b(?:tinh(?: uy)?|thanh uy)\s+(.+)$", key) or re.search(r"\b(?:thanh pho|tp\.?)\s+(.+)$", key)
         if not m:
             continue
         name = m.group(1).strip()
@@ -110,7 +123,7 @@ _CENTRAL = re.compile(r"^(?:bo\s|chinh phu|thu tuong|van phong chinh phu|quoc ho
                       r"|ban (?:to chuc|kiem tra|tuyen giao|dan van|noi chinh|chinh sach)[\w\s]*trung uong"
                       r"|uy ban kiem tra trung uong|tong lien doan lao dong viet nam|thong tan xa viet nam)")
 # A sub-body in a province ("CỤC THUẾ" ⏎ "THUẾ TỈNH TÂY NINH"): the letter is that province's.
-_PROVINCIAL_UNIT = re.compile(r"\b(?:tinh|thanh pho)\s+\w")
+_PROVINCIAL_UNIT = re.compile(r"\b(?:tinh|thanh pho|tp\.?)\s+\w")
 
 
 def _is_central(units: list[str]) -> bool:

@@ -19,7 +19,7 @@ from congvan.letters.text import fold
 __all__ = ["normalise_layout"]
 
 _PIPE_ONLY = re.compile(r"^[\s|]*\|[\s|]*$")
-_PAGE_ARTEFACT = re.compile(r"^\s*(?:-{2,}\s*page\s*break\s*-{2,}|#+\s*page\s*\d+|\[?\s*page\s*\d+\s*\]?)\s*$",
+_PAGE_ARTEFACT = re.compile(r"^\s*(?:-{2,}\s*page\s*(?:break|\d+)\s*-{2,}|#+\s*page\s*\d+|\[?\s*page\s*\d+\s*\]?)\s*$",
                             re.IGNORECASE)
 _HEADING = re.compile(r"^#{1,6}\s+")
 # An upper-case run glued to a capitalised name: "PHÓ CHỦ NHIỆMNguyễn Khắc Định".
