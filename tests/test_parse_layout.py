@@ -477,3 +477,22 @@ def test_quoted_subject_and_a_line_after_a_blank() -> None:
     letter = parse_letter(scan)
     assert letter.subject == "V/v hướng dẫn công nhận hộ chiếu vắc xin của nước ngoài."
     assert letter.issuer_header == "BO NGOAI GIAO / CỤC LÃNH SỰ" and letter.central
+
+
+def test_a_pdf_text_layer_on_one_line_gets_its_fields_and_items_back() -> None:
+    """A PDF's text extracted as one line, with tone marks left standing alone ("thiệt hại ̀ ̣")."""
+    text = ("UBND TỈNH BÌNH ĐỊNH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM SỞ Y TẾ Độc lập - Tự do - Hạnh phúc "
+            "Số : 1520 /SYT-NVY Quy Nhơn, ngày 12 tháng10 năm 2017 V/v phòng, chống dịch bệnh sau bão ̀ ̣ số 12 "
+            "Kính gửi: - Trung tâm Y tế các huyện, thị xã, thành phố; - Bệnh viện Đa khoa tỉnh. "
+            "Thực hiện chỉ đạo của UBND tỉnh về khắc phục hậu quả bão số 12, Sở Y tế đề nghị các đơn vị "
+            "thực hiện các nội dung sau: 1. Tổ chức vệ sinh môi trường, khử khuẩn nguồn nước ăn uống tại "
+            "các vùng bị ngập lụt. 2. Giám sát chặt chẽ các bệnh tiêu chảy, sốt xuất huyết, đau mắt đỏ; "
+            "báo cáo ngay khi phát hiện ổ dịch. 3. Bảo đảm đủ thuốc, hóa chất khử khuẩn cho các vùng bị "
+            "chia cắt. Nơi nhận: - Như trên; - Lưu: VT, NVY. KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC Trần Văn An")
+    letter = parse_letter(text)
+    assert (letter.number, letter.date.iso()) == ("1520/SYT-NVY", "2017-10-12")
+    assert letter.issuer_header == "UBND TỈNH BÌNH ĐỊNH / SỞ Y TẾ" and letter.province == "Bình Định"
+    assert letter.subject == "V/v phòng, chống dịch bệnh sau bão số 12"
+    assert letter.recipients == ["Trung tâm Y tế các huyện, thị xã, thành phố", "Bệnh viện Đa khoa tỉnh"]
+    items = [c.text for c in letter.clauses if c.kind == "directive"]
+    assert len(items) == 3 and items[1].startswith("Giám sát chặt chẽ"), items

@@ -148,11 +148,32 @@ def _mend_header(lines: list[str]) -> list[str]:
 _SPACED_DAY = re.compile(r"(?i)(ng[àa]y|th[áa]ng)\s+(\d)\s(\d)(?=\s+(?:th[áa]ng|n[ăa]m)\b)")
 
 
+# A PDF's text extracted as one line: where the fields and items of a letter begin.
+_RELINE = re.compile(
+    r"\s+(?=CỘNG HÒA XÃ HỘI CHỦ NGHĨA|Độc lập\s*[-–—]|Số\s*:|V/v\b|Kính gửi\s*:|Nơi nhận\s*:)"
+    r"|(?<=Hạnh phúc)\s+"
+    r"|(?<=[.;:])\s+(?=(?:[IVX]{1,4}|\d{1,2})\.\s|[a-zđ]\)\s|(?:TM|KT|TL|TUQ)\.\s)"
+    r"|(?<=[;:])\s+(?=[-–+]\s)"
+    r"|(?<=\.)\s+(?=(?:Vừa qua|Thực hiện|Căn cứ|Theo|Trước tình hình|Hiện nay|Để|Nhằm|Qua)\b)")
+# Tone marks a PDF extraction left standing alone ("thiêt hai ̀ ̣ ̣"): they belong to no letter.
+_LONE_MARKS = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+(?:\s+[\u0300-\u036f]+)*(?=\s|$)")
+
+
+def _reline(text: str) -> str:
+    """A letter whose text came as one or two very long lines (a PDF's text layer) gets its
+    line breaks back where fields and items begin; other texts are returned unchanged."""
+    if text.count("\n") > 3 or len(text) < 400 or max(len(ln) for ln in text.split("\n")) < 400:
+        return text
+    if not _MOTTO.search(fold(text[:800])):
+        return text  # a paragraph of law or an answer, not a letter's page: its lines stay as they are
+    return _RELINE.sub("\n", _LONE_MARKS.sub("", text))
+
+
 def normalise_layout(text: str) -> list[str]:
     """Cleaned letter text → plain lines (see the module docstring)."""
     lines: list[str] = []
     plain = ["" if _PAGE_ARTEFACT.match(raw) else _markdown(_SPACED_DAY.sub(r"\1 \2\3", raw))
-             for raw in text.split("\n")]
+             for raw in _reline(text).split("\n")]
     for raw in rewrite_task_tables(plain):
         cells = _cells(raw)
         if not cells:
