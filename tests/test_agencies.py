@@ -363,6 +363,21 @@ def test_task_field_lines_give_lead_and_support_to_the_tasks_above_them() -> Non
     assert tasks["Nhiệm vụ: Thông tin để người d"] == (["bao_chi"], ["so_y_te"])  # through "Cơ quan thực hiện:"
 
 
+def test_a_field_line_that_says_who_leads_and_who_cooperates() -> None:
+    """"Cơ quan thực hiện: Sở Y tế chủ trì, phối hợp với các sở, ngành" gives its tasks one lead
+    and the cooperating bodies as support (not every body on the line as lead)."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(
+        "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 88/KH-UBND\nQuảng Ngãi, ngày 2 tháng 4 năm 2025\n\n"
+        "KẾ HOẠCH\nPhòng, chống tác hại của thuốc lá năm 2025\n\n"
+        "II. NHIỆM VỤ\n1. Hoạt động 1\na) Nội dung:\n"
+        "- Tổ chức tập huấn cho cán bộ y tế cơ sở về tư vấn cai nghiện thuốc lá.\n"
+        "b) Cơ quan thực hiện: Sở Y tế chủ trì, phối hợp với các sở, ban, ngành tỉnh.\n")
+    tasks = {c.text[:30]: (c.agencies.lead, c.agencies.support) for c in letter.clauses if c.kind == "directive"}
+    assert tasks["Tổ chức tập huấn cho cán bộ y "] == (["so_y_te"], ["cac_so_nganh"]), tasks
+
+
 def test_bodies_named_in_brackets_after_a_role_label_lead() -> None:
     """"Các cơ quan đăng ký đầu tư (Sở Tài chính, …):" names the bodies its items address."""
     roles, _ = assign_roles("Các cơ quan đăng ký đầu tư (Sở Tài chính, Ban quản lý Khu kinh tế tỉnh):")

@@ -496,3 +496,14 @@ def test_a_pdf_text_layer_on_one_line_gets_its_fields_and_items_back() -> None:
     assert letter.recipients == ["Trung tâm Y tế các huyện, thị xã, thành phố", "Bệnh viện Đa khoa tỉnh"]
     items = [c.text for c in letter.clauses if c.kind == "directive"]
     assert len(items) == 3 and items[1].startswith("Giám sát chặt chẽ"), items
+
+
+def test_underscore_bold_recipients_block_is_the_footer() -> None:
+    """"__Nơi nhận__:" (markdown's other bold) starts the footer: its list is no clause."""
+    text = ("BAN CHẤP HÀNH TRUNG ƯƠNG\nVĂN PHÒNG\nĐẢNG CỘNG SẢN VIỆT NAM\nSố 12-TB/VPTW\n"
+            "Hà Nội, ngày 4 tháng 12 năm 2025\nTHÔNG BÁO\nKẾT LUẬN CỦA LÃNH ĐẠO VĂN PHÒNG\n\n"
+            "1. Các văn phòng tỉnh uỷ, thành uỷ tiếp tục đẩy mạnh chuyển đổi số trong công tác văn thư.\n"
+            "2. Thường trực các tỉnh uỷ quan tâm bố trí kinh phí cho kho lưu trữ số.\n\n"
+            "__Nơi nhận__:\n- Các tỉnh uỷ, thành uỷ,\n- Lưu Văn phòng Trung ương Đảng.\n")
+    texts = [c.text for c in parse_letter(text).clauses]
+    assert not any(t.startswith(("Các tỉnh uỷ, thành uỷ,", "Lưu Văn phòng", "Nơi nhận")) for t in texts), texts

@@ -127,6 +127,14 @@ class _ClauseBuilder:
         self.block_columns[role] = f"{self.block_columns.get(role, '')}; {text}"
         self.block_end = order + 1
         roles = _column_roles(self.block_columns, self.tax, central=self.central, date=self.date)
+        own = self.clauses[order].agencies
+        if role == "lead" and own.lead and "phoi hop" in folded:
+            # "Cơ quan thực hiện: Sở Y tế chủ trì, phối hợp với các sở, ngành": the line says
+            # itself who leads and who supports (read as a clause), not all of it leads
+            support = [a for a in dict.fromkeys([*(roles.support if roles else []), *own.support])
+                       if a not in own.lead]
+            roles = AgencyRoles(lead=list(own.lead), support=support,
+                                names={**(roles.names if roles else {}), **own.names})
         if roles is None:
             return
         for clause in self.clauses[self.block[0]:self.block[1]]:

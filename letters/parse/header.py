@@ -128,7 +128,7 @@ def _ocr_digits(value: str | None) -> str | None:
     if not value:
         return None
     value = value.replace("l", "1").replace("I", "1")
-    return value if value.isdigit() and any(c.isdigit() for c in value) else None
+    return value if value.isdigit() else None
 
 
 def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
@@ -160,11 +160,12 @@ def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
 _ENACTING = re.compile(r"^(?:uy ban nhan dan|ubnd|hoi dong nhan dan|ban chap hanh|ban thuong vu)\b")
 # A subject line that cannot end there: "… NGÀY 15 THÁNG 8 NĂM 2024 CỦA" ⏎ "THỦ TƯỚNG …".
 _OPEN_END = re.compile(r"\b(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thuoc)$")
-# A subject line that cannot start one: "TẠI HỘI NGHỊ …", "NĂM 2025", "GIAI ĐOẠN 2026 - 2030".
+# A line that cannot start a subject, so it goes on the one above: "TẠI HỘI NGHỊ …", "NĂM 2025".
 _OPEN_START = re.compile(r"^(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thuoc|nam|giai doan|den|"
                          r"nham|phuc vu|tam nhin)\b")
 
 
+# The subject label as OCR reads it ("Viv", "VW", "V/ ") or quoted ("“V/v"): written "V/v".
 _OCR_VV = re.compile(r"^(?:['‘’“\"`]?(?:Viv|VW|V/(?=\s))|['‘’“\"`](?:V/v|V/V|v/v))\s*:?\s*")
 
 

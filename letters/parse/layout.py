@@ -48,7 +48,12 @@ def _markdown(line: str) -> str:
         return "* " + line.lstrip()[1:].replace("*", "").strip()
     if "*" in line:
         line = line.replace("*", "")
+    if "__" in line:  # "__Nơi nhận__:" (the other bold), not a form's "______" blank
+        line = _UNDERSCORE_BOLD.sub(r"\1", line)
     return line.rstrip()
+
+
+_UNDERSCORE_BOLD = re.compile(r"(?<!_)__(?=[^\s_])(.+?)(?<=[^\s_])__(?!_)")
 
 
 def _cells(line: str) -> list[str]:
