@@ -52,6 +52,9 @@ class Theme:
     cue_blockers: tuple[str, ...] = ()
     #: a letter whose subject names one of these is about the theme: its directive clauses inherit it
     topics: tuple[str, ...] = ()
+    #: when set, ``cues`` count only where the clause or the letter's subject also names one of
+    #: these (readiness is for an epidemic or a disaster: "sẵn sàng đưa nhà máy vào vận hành" is not)
+    cue_context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 
 
 _LIST_KEYS = ("aliases", "patterns", "proper_aliases", "place_patterns", "keywords", "cues", "cue_blockers",
+              "cue_context",
               "topics")
 
 
@@ -356,7 +360,8 @@ def _build(data: dict[str, Any], path: str) -> Taxonomy:
                             _strings(entry.get("keywords"), where, "keywords"),
                             _strings(entry.get("cues"), where, "cues"),
                             _strings(entry.get("cue_blockers"), where, "cue_blockers"),
-                            _strings(entry.get("topics"), where, "topics")))
+                            _strings(entry.get("topics"), where, "topics"),
+                            _strings(entry.get("cue_context"), where, "cue_context")))
     raw_agencies = data.get("agencies")
     if not isinstance(raw_agencies, list) or not raw_agencies:
         raise TaxonomyError(f"{path}: 'agencies' must be a non-empty list")

@@ -11,6 +11,10 @@ what the model gives (never remove):
 * **topics**: a letter whose subject names one is about the theme, so each of its directive
   clauses inherits it (as a clause inherits the letter's disease).
 
+A theme may also list ``cue_context``: its cues then count only where the clause or the letter's
+subject names one of those words too ("sẵn sàng", "kịch bản" are readiness for an epidemic or a
+disaster, not for opening a power plant or filming a ceremony).
+
 Matching keeps tone marks ("bão" is not "bảo") unless a text has none, then both sides are folded.
 """
 from __future__ import annotations
@@ -47,6 +51,7 @@ class _Rule:
     cues: tuple[re.Pattern[str] | None, re.Pattern[str] | None]
     blockers: tuple[re.Pattern[str] | None, re.Pattern[str] | None]
     topics: tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+    context: tuple[re.Pattern[str] | None, re.Pattern[str] | None] = (None, None)
 
 
 def matches(pair: tuple[re.Pattern[str] | None, re.Pattern[str] | None], text: str, accented: bool) -> bool:
@@ -65,7 +70,7 @@ class ThemeRules:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.rules = [_Rule(t.id, compile_phrases(t.cues), compile_phrases(t.cue_blockers),
-                            compile_phrases(t.topics)) for t in taxonomy.themes]
+                            compile_phrases(t.topics), compile_phrases(t.cue_context)) for t in taxonomy.themes]
         #: themes a letter can be about as a whole (those with topics)
         self.topic_themes = [r.theme for r in self.rules if r.topics[0] is not None]
 
@@ -85,6 +90,9 @@ class ThemeRules:
             if not matches(r.cues, form, accented):
                 continue
             if matches(r.blockers, form, accented) or (subj is not None and matches(r.blockers, *subj)):
+                continue
+            if r.context != (None, None) and not (matches(r.context, form, accented)
+                                                  or (subj is not None and matches(r.context, *subj))):
                 continue
             out.append(r.theme)
         return out

@@ -67,6 +67,18 @@ def test_a_response_to_disasters_and_epidemics_is_preparedness_not_any_response(
     assert ("preparedness" in rules.topics(subject)) is about
 
 
+def test_readiness_cues_need_an_epidemic_or_a_disaster(rules: ThemeRules) -> None:
+    """"Sẵn sàng", "kịch bản" decide `preparedness` only where the clause or the letter's subject
+    names an epidemic, a disaster or an emergency (the theme's ``cue_context``)."""
+    assert "preparedness" in rules.cues("Xây dựng kịch bản ứng phó với các tình huống dịch bệnh.")
+    assert "preparedness" in rules.cues("Chuẩn bị sẵn sàng lực lượng, phương tiện.",
+                                        subject="V/v chủ động ứng phó với bão số 3")
+    assert "preparedness" not in rules.cues("Đài Truyền hình xây dựng kịch bản chương trình lễ khánh thành.",
+                                            subject="V/v tổ chức lễ khánh thành các công trình trọng điểm")
+    assert "preparedness" not in rules.cues("Chủ đầu tư sẵn sàng đưa nhà máy điện vào vận hành thương mại.")
+    assert rules.topics("KẾ HOẠCH KHẮC PHỤC MÔI TRƯỜNG SAU BÃO SỐ 13") == []  # recovery, not readiness
+
+
 def test_disinfection_campaigns_are_animal_health(rules: ThemeRules) -> None:
     subject = "V/v triển khai tháng hành động vệ sinh, tiêu độc, khử trùng môi trường chăn nuôi"
     assert "animal_health" in rules.topics(subject)

@@ -25,11 +25,16 @@ CUE_PRECISION = 0.85
 def cue_stats(records: list[Any], taxonomy: Taxonomy) -> list[dict[str, Any]]:
     """Per (theme, cue): directive clauses containing it and how many carry the theme."""
     forms = [text_form(r.text) for r in records]
+    subjects = [text_form((r.doc or {}).get("subject") or "") for r in records]
     rows = []
     for theme in taxonomy.themes:
+        context = compile_phrases(theme.cue_context)
+        in_context = [context == (None, None) or matches(context, *forms[i]) or matches(context, *subjects[i])
+                      for i in range(len(records))]  # a cue counts only where its context holds
         for cue in theme.cues:
             pair = compile_phrases([cue])
-            hits = [i for i, (text, accented) in enumerate(forms) if matches(pair, text, accented)]
+            hits = [i for i, (text, accented) in enumerate(forms)
+                    if in_context[i] and matches(pair, text, accented)]
             right = sum(theme.id in records[i].themes for i in hits)
             rows.append({"theme": theme.id, "cue": cue, "clauses": len(hits), "right": right,
                          "precision": round(right / len(hits), 3) if hits else None})
