@@ -507,3 +507,48 @@ def test_underscore_bold_recipients_block_is_the_footer() -> None:
             "__Nơi nhận__:\n- Các tỉnh uỷ, thành uỷ,\n- Lưu Văn phòng Trung ương Đảng.\n")
     texts = [c.text for c in parse_letter(text).clauses]
     assert not any(t.startswith(("Các tỉnh uỷ, thành uỷ,", "Lưu Văn phòng", "Nơi nhận")) for t in texts), texts
+
+
+# --------------------------------------------------------------------------- third unseen batch (page excerpts)
+def test_page_excerpt_quirks_of_older_provincial_letters() -> None:
+    """Escaped line breaks kept by a scrape ("\\r\\n"), a number with a blank code part and an
+    en dash, a "LIÊN NGÀNH" title, an OCR-spaced "K ÉT LUẬN", a subject ending "NĂM 2019 -" ⏎ "2020"."""
+    escaped = ("\\r\\n ỦY BAN NHÂN DÂN | \\r\\n CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM | \\r\\n TỈNH CAO BẰNG | "
+               "Độc lập - Tự do - Hạnh phúc |\\r\\n Số: 31/KH-UBND \\r\\n | \\r\\n Cao Bằng, ngày 2 tháng 3 năm 2020 "
+               "\\r\\n\\r\\nKẾ HOẠCH\\r\\nPhòng, chống dịch COVID-19\\r\\n1. Các sở, ngành theo dõi chặt chẽ diễn biến "
+               "dịch bệnh.\\r\\n")
+    letter = parse_letter(escaped)
+    assert (letter.number, letter.date.iso(), letter.doc_type) == ("31/KH-UBND", "2020-03-02", "Kế hoạch")
+    assert parse_letter("ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH\nSố: 1281/-UBND\nHà Tĩnh, ngày 13 tháng 5 năm 2014\n"
+                        "V/v phòng chống dịch cúm A/H7N9\n").number == "1281/-UBND"
+    dash = parse_letter("UBND THÀNH PHỐ HỒ CHÍ MINH\nSỞ GIÁO DỤC VÀ ĐÀO TẠO\nSố: 4144 /GDĐT – VP\n"
+                        "Thành phố Hồ Chí Minh, ngày 25 tháng 11 năm 2018\nV/v phòng chống dịch bệnh sởi\n")
+    assert dash.number == "4144/GDĐT – VP" and dash.issuer_header.endswith("SỞ GIÁO DỤC VÀ ĐÀO TẠO")
+    guide = parse_letter("UBND TỈNH YÊN BÁI\nSỞ Y TẾ\nSố: 12/HDLN-SYT-BHXH\nYên Bái, ngày 3 tháng 4 năm 2016\n"
+                         "HƯỚNG DẪN LIÊN NGÀNH\nThanh toán chi phí khám bệnh, chữa bệnh bảo hiểm y tế\n"
+                         "1. Các cơ sở khám bệnh thực hiện thanh toán theo quy định.\n")
+    assert guide.doc_type == "Hướng dẫn"
+    plan = parse_letter("ỦY BAN NHÂN DÂN\nTỈNH SƠN LA\nSố: 09/KH-UBND\nSơn La, ngày 10 tháng 1 năm 2020\nKẾ HOẠCH\n"
+                        "PHÒNG, CHỐNG HẠN HÁN, THIẾU NƯỚC MÙA KHÔ NĂM 2019 -\n2020\nThực hiện chỉ đạo của Bộ Nông "
+                        "nghiệp, UBND tỉnh ban hành Kế hoạch như sau:\n1. Các huyện rà soát nguồn nước.\n")
+    assert plan.subject == "PHÒNG, CHỐNG HẠN HÁN, THIẾU NƯỚC MÙA KHÔ NĂM 2019 - 2020"
+    party = parse_letter("TỈNH ỦY QUẢNG BÌNH\nĐẢNG CỘNG SẢN VIỆT NAM\nSố 45-KL/TU\nQuảng Bình, ngày 2 tháng 6 "
+                         "năm 2022\nK ÉT LUẬN\nCỦA BAN THƯỜNG VỤ TỈNH ỦY\nvề phát triển du lịch đến năm 2030\n"
+                         "1. Các cấp ủy tập trung lãnh đạo thực hiện.\n")
+    assert party.doc_type == "Kết luận" and party.subject.startswith("CỦA BAN THƯỜNG VỤ TỈNH ỦY về phát triển")
+
+
+def test_a_decision_whose_title_was_lost_keeps_the_enacting_body_out_of_the_subject() -> None:
+    text = ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\nTỈNH NAM ĐỊNH | Độc lập - Tự do - Hạnh phúc |\n"
+            "Số: 418/QĐ-UBND | Nam Định, ngày 2 tháng 3 năm 2021 |\nỦY BAN NHÂN DÂN TỈNH NAM ĐỊNH\n"
+            "Căn cứ Luật Phòng, chống bệnh truyền nhiễm;\nQUYẾT ĐỊNH:\nĐiều 1. Công bố hết dịch COVID-19 tại "
+            "huyện Giao Thủy.\nĐiều 2. Quyết định có hiệu lực kể từ ngày ký.\n")
+    letter = parse_letter(text)
+    assert letter.subject is None and letter.doc_type == "Quyết định" and letter.province == "Nam Định"
+
+
+def test_town_level_issuer_under_its_name_is_two_bodies() -> None:
+    text = ("\tUBND TX. ĐỒNG XOÀI\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\tPHÒNG GIÁO DỤC-ĐÀO TẠO\tĐộc lập - Tự do - "
+            "Hạnh phúc\nSố: 151/TB-PGDĐT\tĐồng Xoài, ngày 20 tháng 3 năm 2012\nTHÔNG BÁO\nVề việc nghỉ học phòng "
+            "dịch tay chân miệng\n1. Các trường mầm non tạm nghỉ học từ ngày 21/3/2012.\n")
+    assert parse_letter(text).issuer_header == "UBND TX. ĐỒNG XOÀI / PHÒNG GIÁO DỤC-ĐÀO TẠO"

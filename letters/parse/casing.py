@@ -13,7 +13,7 @@ from congvan.letters.text import fold, match_key
 _ABBREVIATIONS = {"ubnd": "UBND", "hdnd": "HĐND", "mttq": "MTTQ", "bcd": "BCĐ", "covid-19": "COVID-19",
                   "covid": "COVID", "tw": "TW", "cdc": "CDC", "bhxh": "BHXH", "qltt": "QLTT",
                   "tt&tt": "TT&TT", "gd&dt": "GD&ĐT", "ld-tb&xh": "LĐ-TB&XH", "ubmttq": "UBMTTQ",
-                  "sars-cov-2": "SARS-CoV-2", "vn": "VN", "tp.": "TP.", "tp": "TP"}
+                  "sars-cov-2": "SARS-CoV-2", "vn": "VN", "tp.": "TP.", "tp": "TP", "tx.": "TX."}
 # Words that always take a capital ("Đảng", proper nouns of institutions).
 _ALWAYS_CAP = {"đảng", "việt", "nam"}
 # Organisation heads: the word after them starts the proper part ("Sở Y tế", "Ban Chỉ đạo").
@@ -22,7 +22,7 @@ _ORG_HEADS = ("ủy ban", "ban", "sở", "bộ", "phòng", "trung tâm", "văn p
               "kho bạc", "thanh tra", "đài", "báo", "viện", "trường", "hội", "liên đoàn", "đoàn",
               "mặt trận", "tỉnh ủy", "thành ủy", "huyện ủy", "quận ủy", "thuế")
 _UNIT_WORD_SET = {"tỉnh", "thành", "phố", "huyện", "quận", "thị", "xã", "phường", "trấn"}
-_LOCATION = re.compile(r"\b(tỉnh|thành phố|tp\.|tp(?=\s)|huyện|quận|thị xã|xã|phường|thị trấn)\s+(?!ủy\b|hội\b)(\S.*)$")
+_LOCATION = re.compile(r"\b(tỉnh|thành phố|tp\.|tp(?=\s)|tx\.|huyện|quận|thị xã|xã|phường|thị trấn)\s+(?!ủy\b|hội\b)(\S.*)$")
 _PARTY_COMMITTEE = re.compile(r"^(tỉnh|thành|huyện|quận|thị)\s+ủy\s+(\S.*)$")
 
 

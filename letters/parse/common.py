@@ -17,13 +17,13 @@ _UP = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾ�
 
 # National motto and party banner lines (folded) are never the issuer.
 _MOTTO = re.compile(
-    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+(?:viet|\S{2,5})\s+nam|doc\s+lap\s*[-–—,]\s*tu\s+do\s*[-–—,]\s*hanh\s*ph\w{1,2}c"
+    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+(?:viet|\S{2,5})\s+nam|doc\s+lap\s*[-–—,]?\s*tu\s+do\s*[-–—,]?\s*hanh\s*ph\w{1,2}c"
     r"|dang\s+cong\s+san\s+viet\s+nam")
 # "Số: 123/UBND-KGVX", "Số: /UBND-KGVX", "Số: -CV/BCĐ", "Số 01/2023/QĐ-UBND" (folded "so").
 _NUMBER_LINE = re.compile(r"^s[oố]\s*(?::|\.|(?=\s*[\w/-]*/))\s*", re.IGNORECASE)
 _NUMBER_TOKEN = re.compile(
     r"(?:\d\s){2,9}\d?\s*/\s*[\w.&]+(?:\s*-\s*[\w.&]+)*"  # OCR-spaced digits: "1 0 9 4 3 /BYT-MT"
-    r"|[\w.\-&]*(?:\s*/\s*[\w.&]+(?:\s*-\s*[\w.&]+)*)+|\d[\w.\-]*")
+    r"|[\w.\-&]*(?:\s*/\s*-?[\w.&]+(?:\s*[-–]\s*[\w.&]+)*)+|\d[\w.\-]*")  # "1281/-UBND", "4144 /GDĐT – VP"
 # "Lạng Sơn, ngày 12 tháng 4 năm 2023" — day/month may be blank or dotted in drafts.
 _FILL = r"[\s.…_]*"
 _PLACE_DATE = re.compile(
@@ -44,6 +44,7 @@ _TITLES = {
     "nghi quyet": "Nghị quyết", "quy che": "Quy chế", "quy dinh": "Quy định",
     "cong van": "Công văn", "ket luan": "Kết luận", "phuong an": "Phương án",
     "giay moi": "Giấy mời", "thong bao ket luan": "Thông báo", "cong dien khan": "Công điện",
+    "thu ngo": "Thư ngỏ", "ke hoach lien nganh": "Kế hoạch",
 }
 # Symbol type codes: "…/KH-UBND", "…-CV/BCĐ", "…/2023/QĐ-UBND".
 _TYPE_CODES = {

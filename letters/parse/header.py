@@ -85,12 +85,18 @@ def _without_motto(cell: str) -> str:
     return _norm_space(" ".join(pieces)).strip(" -–")
 
 
+_TITLES_GLUED = {k.replace(" ", ""): v for k, v in _TITLES.items()}
+
+
 def _title_of(cell: str) -> str | None:
     if cell.rstrip().endswith(":"):
         return None  # "QUYẾT ĐỊNH:" opens the articles of a decision, it is not the title
     key = re.sub(r"[^\w\s]", "", fold(cell)).strip()
     key = re.sub(r"\s+", " ", key)
-    return _TITLES.get(key) if _is_upper_line(cell) else None
+    key = re.sub(r" lien (?:nganh|tich|so)$", "", key)  # "HƯỚNG DẪN LIÊN NGÀNH"
+    if not _is_upper_line(cell):
+        return None
+    return _TITLES.get(key) or _TITLES_GLUED.get(key.replace(" ", ""))  # OCR "K ÉT LUẬN"
 
 
 def _number_of(cell: str) -> tuple[str, str] | None:
@@ -256,7 +262,8 @@ class _HeaderScanner:
             self.header.title = title
             self._title_subject()
             return True
-        if _is_upper_line(cell) and self.header.number and self._has_date() and _TITLE_HEAD.match(fold(cell)):
+        if _is_upper_line(cell) and self.header.number and self._has_date() and self.header.issuer_lines \
+                and not self.seen_title and (_TITLE_HEAD.match(fold(cell)) or _ENACTING.match(fold(cell))):
             return True  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" enacting a decision whose title was lost
         if _is_upper_line(cell) and not cell.rstrip().endswith(":") and not self.seen_title \
                 and self.header.subject is None and self.header.number and self._has_date() \
@@ -376,7 +383,8 @@ class _HeaderScanner:
                 break  # ("để phục hồi …" in lower case goes on a subject: the body starts "Để …")
             if parts and not self._continuation(parts[-1], s) and not (upper_subject and _is_upper_line(s)):
                 break
-            if parts and upper_subject and not _is_upper_line(s) and not s[0].islower():
+            if parts and upper_subject and not _is_upper_line(s) and not s[0].islower() \
+                    and not (s[0].isdigit() and re.search(r"[-–]$", parts[-1])):  # "NĂM 2019 -" ⏎ "2020"
                 break  # a subject in capitals ends where running text begins ("CỦA BỘ CHÍNH TRỊ" ⏎
                 # "về chủ trương …" goes on: a line that starts in lower case continues one)
             if not parts:

@@ -177,6 +177,8 @@ def _reline(text: str) -> str:
 def normalise_layout(text: str) -> list[str]:
     """Cleaned letter text → plain lines (see the module docstring)."""
     lines: list[str] = []
+    if text.count("\\r\\n") >= 3:  # a scrape that kept the page's line breaks escaped: "…\r\n …"
+        text = text.replace("\\r\\n", "\n")
     plain = ["" if _PAGE_ARTEFACT.match(raw) else _markdown(_SPACED_DAY.sub(r"\1 \2\3", raw))
              for raw in _reline(text).split("\n")]
     for raw in rewrite_task_tables(plain):
