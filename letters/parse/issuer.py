@@ -26,12 +26,12 @@ _FOLDED_HEADS = tuple(fold(h) for h in _ORG_HEADS if len(h) > 4)
 def _is_complete_body(unit: str) -> bool:
     """Does a header unit already name a whole body ("UBND TỈNH LẠNG SƠN", "TỈNH ỦY X")?"""
     low = unit.lower()
+    key = fold(low)
     return bool(_LOCATION.search(low) or _PARTY_COMMITTEE.match(low)
                 or low.startswith(("bộ ", "chính phủ")) or low.endswith("trung ương")
-                or fold(low) == "cuc thue"  # "CỤC THUẾ" over the 2025 "THUẾ TỈNH …" offices
-                or fold(low).startswith(("tong cuc ", "bo "))  # "TỔNG CỤC THUẾ" ⏎ "CỤC THUẾ TỈNH …"
-                or bool(re.search(r"\btp\.?\s+\w", fold(low)))  # "SỞ Y TẾ TP HỒ CHÍ MINH"
-                or bool(re.search(r"\b(?:tinh|thanh pho|huyen|quan|thi xa)\s+\w", fold(low))))
+                or key == "cuc thue"  # "CỤC THUẾ" over the 2025 "THUẾ TỈNH …" offices
+                or key.startswith(("tong cuc ", "bo "))  # "TỔNG CỤC THUẾ" ⏎ "CỤC THUẾ TỈNH …", OCR "BO …"
+                or re.search(r"\b(?:tinh|thanh pho|tp\.?|huyen|quan|thi xa)\s+\w", key))  # "… TP HỒ CHÍ MINH"
 
 
 _SPECKS = re.compile(r"^[.:;`'_—=~\s]+(?=\w)|(?<=\w)\s+[.:;`'_—=~]+$")

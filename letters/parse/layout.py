@@ -97,6 +97,21 @@ def _motto_span(lines: list[str], i: int) -> int:
     return 1
 
 
+def _wrapped_field(line: str, nxt: str, adjacent: bool) -> bool:
+    """Is ``nxt`` the rest of a header field a narrow cell wrapped after ``line``? "THỦ" ⏎
+    "TƯỚNG CHÍNH PHỦ điện:", "Kính" ⏎ "gửi:", "Tây" ⏎ "Ninh, ngày …" (next line only); "Số:" ⏎
+    "3104/QĐ-UBND" (a blank line may sit between)."""
+    if _NUMBER_ALONE.match(line):
+        return True
+    if not adjacent:
+        return False
+    if len(line.split()) <= 3 and line.isupper() and re.search(r"\sđiện\s*:$", nxt):
+        return not _WHOLE_HEAD.match(fold(nxt))
+    if fold(line) == "kinh":
+        return bool(re.match(r"(?i)^g[ửu]i\b", nxt))
+    return bool(_PLACE_HEAD.match(line) and _PLACE_TAIL.match(nxt))
+
+
 def _mend_header(lines: list[str]) -> list[str]:
     """Join header fields a web copy wrapped: motto, "Số:⏎…", "<place>, ngày …⏎tháng … năm …"."""
     out: list[str] = []
@@ -114,21 +129,7 @@ def _mend_header(lines: list[str]) -> list[str]:
             i += span
             continue
         nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), None)
-        if nxt == i + 1 and len(line.split()) <= 3 and line.strip().isupper() \
-                and re.search(r"\sđiện\s*:$", lines[nxt].strip()) \
-                and not _WHOLE_HEAD.match(fold(lines[nxt].strip())):
-            out.append(f"{line.strip()} {lines[nxt].strip()}")  # "THỦ" ⏎ "TƯỚNG CHÍNH PHỦ điện:"
-            i = nxt + 1
-            continue
-        if nxt == i + 1 and fold(line.strip()) == "kinh" and re.match(r"(?i)^g[ửu]i\b", lines[nxt].strip()):
-            out.append(f"{line.strip()} {lines[nxt].strip()}")  # "Kính" ⏎ "gửi:" (a narrow cell)
-            i = nxt + 1
-            continue
-        if nxt == i + 1 and _PLACE_HEAD.match(line.strip()) and _PLACE_TAIL.match(lines[nxt].strip()):
-            out.append(f"{line.strip()} {lines[nxt].strip()}")  # "Tây" ⏎ "Ninh, ngày 01 tháng 12 …"
-            i = nxt + 1
-            continue
-        if nxt is not None and _NUMBER_ALONE.match(line.strip()):
+        if nxt is not None and _wrapped_field(line.strip(), lines[nxt].strip(), adjacent=nxt == i + 1):
             out.append(f"{line.strip()} {lines[nxt].strip()}")
             i = nxt + 1
             continue
