@@ -78,9 +78,6 @@ def letter_fields(letter: Letter) -> dict[str, Any]:
     }
 
 
-_VV = re.compile(r"^v\s*[/.]?\s*v\b\s*[:.]?\s*", re.IGNORECASE)
-
-
 def _gold(row: dict[str, Any]) -> dict[str, Any]:
     gold: dict[str, Any] = {k: row[k] for k in ("number", "issuer", "province", "doc_type", "subject")
                             if k in row}
@@ -104,7 +101,8 @@ def _same(name: str, got: Any, want: Any, tax: Taxonomy) -> bool:
     if name == "doc_type":
         return _ws(got).lower() == _ws(want).lower()
     if name == "subject":  # the "V/v" label is not the subject: manifests write it or not
-        return _VV.sub("", _ws(str(got))) == _VV.sub("", _ws(str(want)))
+        from congvan.letters.parse.common import VV_LABEL  # parse imports this package (see below)
+        return VV_LABEL.sub("", _ws(str(got))) == VV_LABEL.sub("", _ws(str(want)))
     return _ws(str(got)) == _ws(str(want))
 
 

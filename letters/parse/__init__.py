@@ -48,7 +48,7 @@ import re
 
 from congvan.letters.diseases import clause_diseases
 from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _unique_paths, _unnumbered_clauses
-from congvan.letters.parse.common import _MOTTO, _SUBJECT_START, _is_upper_line, _norm_space, doc_id_for
+from congvan.letters.parse.common import _MOTTO, _SUBJECT_START, VV_LABEL, _is_upper_line, _norm_space, doc_id_for
 from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
 from congvan.letters.parse.issuer import (
     _is_central,
@@ -105,8 +105,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     # Cục Thuế, not a chỉ thị); a subject in capitals ("VỀ VIỆC TRIỂN KHAI …") is what is left of
     # a title block whose title line a web copy lost: the number's code says which ("24/CT-UBND")
     vv = bool(header.subject and _SUBJECT_START.match(header.subject))
-    title_left = vv and _is_upper_line(header.subject or "") and not re.match(r"(?i)v\s*[/.]?\s*v\b",
-                                                                             header.subject or "")
+    title_left = vv and _is_upper_line(header.subject or "") and not VV_LABEL.match(header.subject or "")
     # "…/CT-TTHT" of a Cục Thuế is the office's code, not a chỉ thị; a numbered letter with
     # recipients and no title is a công văn
     tax_office = "cuc thue" in fold(" ".join(named))

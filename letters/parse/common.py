@@ -33,6 +33,8 @@ _PLACE_DATE_NUMERIC = re.compile(
     r"(?P<place>[^\W\d_][^,\n]{0,40}?)\s*,\s*ng[àa]y\s*(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})",
     re.IGNORECASE)
 # "V/v …" / "Về việc …" starts the subject of a công văn.
+# The "V/v" label itself (any case, "V.v", "V/v:"), as it starts a subject.
+VV_LABEL = re.compile(r"^v\s*[/.]?\s*v\b\s*[:.]?\s*", re.IGNORECASE)
 # OCR reads the label as "Viv", "VW", "V/ ", "'V/ " (a scan's speck before it).
 _SUBJECT_START = re.compile(r"^['‘’“\"`]?(?:V/v|V/V|v/v|Vv|V\.v|Viv|VW|V/(?=\s))\b\.?\s*:?\s*|^Về\s+việc\b|^Về\s+(?=[a-zđà-ỹ])",
                             re.IGNORECASE)
