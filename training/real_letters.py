@@ -25,9 +25,13 @@ from typing import Any
 from congvan.training.clause_keys import clause_keys
 from congvan.training.records import DATA_DIR, DatasetError, Record, norm_text, read_jsonl
 
-__all__ = ["REAL_DIR", "RealLoad", "letter_id_for", "load_annotations", "load_real_records"]
+__all__ = ["HEADERS_FILE", "REAL_DIR", "RealLoad", "header_annotations", "letter_id_for", "load_annotations",
+           "load_real_records"]
 
 REAL_DIR = DATA_DIR / "real"
+#: Header fields of the real corpus read by hand where its manifest has none (the subject), as
+#: digests keyed by the SHA-256 of the letter file (``congvan evaluate parser`` scores them).
+HEADERS_FILE = DATA_DIR / "real_headers.jsonl"
 #: The three seed letters keep the letter ids they had when their text was tracked (``seeds.jsonl``),
 #: so the frozen test split still holds them.
 SEED_LETTER_IDS = {
@@ -81,6 +85,18 @@ def load_annotations(real_dir: Path = REAL_DIR) -> tuple[dict[str, dict[str, dic
                 raise DatasetError(f"{path.name}:{n}: missing field 'key'")
             clauses.setdefault(file, {}).setdefault(obj["key"], {**obj, "_where": f"{path.name}:{n}"})
     return clauses, letters
+
+
+def header_annotations(path: Path = HEADERS_FILE) -> dict[str, dict[str, Any]]:
+    """text SHA-256 → hand-read header fields (``subject_sha256``) for ``evaluate_parser(extra=…)``."""
+    out: dict[str, dict[str, Any]] = {}
+    if not Path(path).is_file():
+        return out
+    for n, obj in enumerate(read_jsonl(Path(path)), start=1):
+        if not obj.get("text_sha256") or "subject_sha256" not in obj:
+            raise DatasetError(f"{Path(path).name}:{n}: needs 'text_sha256' and 'subject_sha256' (null: no subject)")
+        out[obj["text_sha256"]] = {"subject_sha256": obj["subject_sha256"]}
+    return out
 
 
 def _doc_meta(file: str, letter: Any, manifest: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ _PLACE_DATE_NUMERIC = re.compile(
 # The "V/v" label itself (any case, "V.v", "V/v:"), as it starts a subject.
 VV_LABEL = re.compile(r"^v\s*[/.]?\s*v\b\s*[:.]?\s*", re.IGNORECASE)
 # OCR reads the label as "Viv", "VW", "V/ ", "'V/ " (a scan's speck before it).
-_SUBJECT_START = re.compile(r"^['‘’“\"`]?(?:V/v|V/V|v/v|Vv|V\.v|Viv|VW|V/(?=\s))\b\.?\s*:?\s*|^Về\s+việc\b|^Về\s+(?=[a-zđà-ỹ])",
+_SUBJECT_START = re.compile(r"^['‘’“\"`]?(?:V/v|V/V|v/v|Vv|V\.v|Viv|VWv?|V/(?=\s))\b\.?\s*:?\s*|^Về\s+việc\b|^Về\s+(?=[a-zđà-ỹ])",
                             re.IGNORECASE)
 # Title words of documents that carry a title instead of "V/v" (folded, whole line).
 _TITLES = {

@@ -172,7 +172,7 @@ _OPEN_START = re.compile(r"^(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thu
 
 
 # The subject label as OCR reads it ("Viv", "VW", "V/ ") or quoted ("“V/v"): written "V/v".
-_OCR_VV = re.compile(r"^(?:['‘’“\"`]?(?:Viv|VW|V/(?=\s))|['‘’“\"`](?:V/v|V/V|v/v))\s*:?\s*")
+_OCR_VV = re.compile(r"^(?:['‘’“\"`]?(?:Viv|VWv?|V/(?=\s))|['‘’“\"`](?:V/v|V/V|v/v))\s*:?\s*")
 
 
 def _all_caps(line: str) -> bool:
@@ -261,6 +261,10 @@ class _HeaderScanner:
             self.seen_title = True
             self.header.title = title
             self._title_subject()
+            conclusion = re.match(r"(?i)^\W*thong bao\s+(ket luan)\W*$", fold(cell))
+            if conclusion and self.header.subject:  # "THÔNG BÁO KẾT LUẬN" ⏎ "CỦA …": as "THÔNG BÁO" ⏎ "KẾT LUẬN CỦA …"
+                words = cell.split()
+                self.header.subject = _norm_space(" ".join(words[-2:]).strip("*_ ") + " " + self.header.subject)
             return True
         if _is_upper_line(cell) and self.header.number and self._has_date() and self.header.issuer_lines \
                 and not self.seen_title and (_TITLE_HEAD.match(fold(cell)) or _ENACTING.match(fold(cell))):

@@ -81,6 +81,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- evaluate parser
 def cmd_evaluate_parser(args: argparse.Namespace) -> int:
     from congvan.letters.parser_eval import FIELDS, ManifestError, evaluate_parser
+    from congvan.training.real_letters import header_annotations
 
     corpus = Path(args.corpus) if args.corpus else Path(settings_from(args).shared_dir) / "real_letters"
     if not corpus.is_dir():
@@ -88,7 +89,7 @@ def cmd_evaluate_parser(args: argparse.Namespace) -> int:
               "(thư mục có manifest.jsonl), hoặc đặt CONGVAN_SHARED_DIR.")
         return EXIT_FAIL
     try:
-        report = evaluate_parser(corpus)
+        report = evaluate_parser(corpus, extra=header_annotations())
     except (ManifestError, OSError) as exc:
         error(str(exc))
         return EXIT_FAIL
@@ -115,8 +116,9 @@ def add_evaluate_parser(ev_sub: argparse._SubParsersAction) -> None:
     ev = ev_sub.add_parser(
         "parser", help="header-field accuracy of the letter parser on real letters",
         description="Parse every letter listed in DIR/manifest.jsonl and compare number, date "
-        "(year, month, day), issuer, province, doc_type and subject (where the manifest has one) "
-        "with the hand-read values; exact after whitespace folding. Lists the letters it got wrong.")
+        "(year, month, day), issuer, province, doc_type and subject (where the manifest has one, or "
+        "the team read it: training/data/real_headers.jsonl keeps those as digests of the exact "
+        "file) with the hand-read values; exact after whitespace folding. Lists the letters it got wrong.")
     ev.add_argument("--corpus", metavar="DIR",
                     help="folder with manifest.jsonl and the texts (default: CONGVAN_SHARED_DIR/real_letters)")
     ev.add_argument("--json", action="store_true",
