@@ -141,7 +141,7 @@ def test_attachment_after_signature_is_emitted() -> None:
 # --------------------------------------------------------------------------- the real corpus
 # Figures reached on ../shared/real_letters (69 letters); the one miss is 011's number, an OCR
 # scan whose number line reads "86:5619 SYT-NVY". Subjects, which the manifest lacks, are the
-# team's reading kept as digests (training/data/real_headers.jsonl).
+# team's reading kept as digests (training/data/headers/real_letters.jsonl).
 FLOORS = {"number": 68 / 69, "year": 1.0, "month": 1.0, "day": 1.0, "issuer": 1.0,
           "province": 1.0, "doc_type": 1.0, "subject": 1.0}
 

@@ -31,7 +31,7 @@ __all__ = ["HEADERS_FILE", "REAL_DIR", "RealLoad", "header_annotations", "letter
 REAL_DIR = DATA_DIR / "real"
 #: Header fields of the real corpus read by hand where its manifest has none (the subject), as
 #: digests keyed by the SHA-256 of the letter file (``congvan evaluate parser`` scores them).
-HEADERS_FILE = DATA_DIR / "real_headers.jsonl"
+HEADERS_FILE = DATA_DIR / "headers" / "real_letters.jsonl"
 #: The three seed letters keep the letter ids they had when their text was tracked (``seeds.jsonl``),
 #: so the frozen test split still holds them.
 SEED_LETTER_IDS = {

@@ -117,7 +117,7 @@ def add_evaluate_parser(ev_sub: argparse._SubParsersAction) -> None:
         "parser", help="header-field accuracy of the letter parser on real letters",
         description="Parse every letter listed in DIR/manifest.jsonl and compare number, date "
         "(year, month, day), issuer, province, doc_type and subject (where the manifest has one, or "
-        "the team read it: training/data/real_headers.jsonl keeps those as digests of the exact "
+        "the team read it: training/data/headers/real_letters.jsonl keeps those as digests of the exact "
         "file) with the hand-read values; exact after whitespace folding. Lists the letters it got wrong.")
     ev.add_argument("--corpus", metavar="DIR",
                     help="folder with manifest.jsonl and the texts (default: CONGVAN_SHARED_DIR/real_letters)")
