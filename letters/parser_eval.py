@@ -27,7 +27,7 @@ from typing import Any
 
 from congvan.letters.schema import Letter
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.text import canonical_tones, clean_text, fold, nfc
+from congvan.letters.text import canonical_tones, fold, nfc
 
 __all__ = ["FIELDS", "ParserReport", "ManifestError", "SubjectDigest", "evaluate_parser", "letter_fields",
            "subject_digest", "text_digest"]
@@ -46,6 +46,7 @@ class ParserReport:
     correct: dict[str, int] = field(default_factory=dict)
     scored: dict[str, int] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # file → the reader's error
 
     def accuracy(self) -> dict[str, float | None]:
         return {f: (self.correct.get(f, 0) / self.scored[f] if self.scored.get(f) else None)
@@ -53,7 +54,8 @@ class ParserReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"corpus": self.corpus, "letters": self.letters, "accuracy": self.accuracy(),
-                "scored": {f: self.scored.get(f, 0) for f in FIELDS}, "wrong": self.errors}
+                "scored": {f: self.scored.get(f, 0) for f in FIELDS}, "wrong": self.errors,
+                "unreadable": self.unreadable}
 
 
 def _ws(text: str) -> str:
@@ -169,6 +171,7 @@ def evaluate_parser(corpus: Path, taxonomy: Taxonomy | None = None,
     ``extra`` adds hand-read fields the manifest lacks, keyed by the SHA-256 of the file's bytes.
     """
     from congvan.letters.parse import parse_letter  # parse imports this package's modules only
+    from congvan.letters.readers import LetterReadError, read_letter_bytes
 
     tax = taxonomy or load_taxonomy()
     rows = read_manifest(corpus)
@@ -178,9 +181,12 @@ def evaluate_parser(corpus: Path, taxonomy: Taxonomy | None = None,
         raw = path.read_bytes()
         if extra:
             row = {**extra.get(text_digest(raw), {}), **row}
-        # as read_text would: universal newlines
-        text = clean_text(raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
-        got = letter_fields(parse_letter(text, source=path.name, taxonomy=tax))
+        try:  # the product's own reader: .txt/.md in any encoding, .docx, .pdf
+            text = read_letter_bytes(raw, path.name)
+        except LetterReadError as exc:
+            text, report.unreadable[row["file"]] = "", str(exc)
+        got = letter_fields(parse_letter(text, source=path.name, taxonomy=tax)) if text \
+            else dict.fromkeys(FIELDS)
         wrong = {}
         for name, want in _gold(row).items():
             report.scored[name] = report.scored.get(name, 0) + 1

@@ -592,3 +592,39 @@ def test_hand_read_subject_digests_score_only_their_own_text(tmp_path: Path) -> 
     extra = {text_digest((tmp_path / "a.txt").read_bytes()): {"subject_sha256": subject_digest("tổ chức tiêm bổ sung")}}
     report = evaluate_parser(tmp_path, extra=extra)
     assert report.correct.get("subject", 0) == 0 and report.errors[0]["file"] == "a.txt"
+
+
+def test_word_file_spaces_the_subject_lines_of_a_title() -> None:
+    """A .docx gives each line of the title block as a paragraph, with blank lines between."""
+    text = ("ỦY BAN MTTQ VIỆT NAM\nXÃ ĐỒNG TÂM\nBAN THƯỜNG TRỰC\nSố: 7/KH-MTTQ-BTT\n"
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nĐồng Tâm, ngày 4 tháng 12 năm 2025\n\n"
+            "KẾ HOẠCH\n\nGiám sát công tác bầu cử đại biểu Quốc hội khóa XVI\n\n"
+            "và đại biểu Hội đồng nhân dân các cấp, nhiệm kỳ 2026 – 2031\n\n trên địa bàn xã Đồng Tâm\n\n\n"
+            "Ban Thường trực Ủy ban MTTQ Việt Nam xã xây dựng kế hoạch giám sát như sau:\n\n"
+            "I. MỤC ĐÍCH, YÊU CẦU\n\n- Bảo đảm cuộc bầu cử dân chủ, đúng pháp luật.\n")
+    assert parse_letter(text).subject == ("Giám sát công tác bầu cử đại biểu Quốc hội khóa XVI và đại biểu Hội "
+                                          "đồng nhân dân các cấp, nhiệm kỳ 2026 – 2031 trên địa bàn xã Đồng Tâm")
+
+
+def test_pdf_subject_wrapped_after_a_comma_and_a_place_split_over_lines() -> None:
+    """A PDF text layer wraps the title where the page did: a line ending on a comma goes on
+    however long the next one is; "… tỉnh Lâm" ⏎ "Đồng" above "Lâm Đồng, ngày …" is the
+    subject's last word, not the first half of the place."""
+    decision = ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH LÂM ĐỒNG Độc lập - Tự do - Hạnh phúc\n"
+                "Số:           /QĐ-UBND                    Lâm Đồng, ngày        tháng  12 năm 2025\nQUYẾT ĐỊNH\n"
+                "Về việc cho phép hợp nhất Hội Làm vườn tỉnh Lâm Đồng (cũ),\n"
+                "Hội Làm vườn tỉnh Bình Thuận (cũ), Hội Làm vườn tỉnh Đắk Nông (cũ)\n"
+                "thành Hội Làm vườn tỉnh Lâm Đồng\nCHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG\n"
+                "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;\nQUYẾT ĐỊNH:\n"
+                "Điều 1. Cho phép hợp nhất các hội.\n")
+    assert parse_letter(decision).subject == (
+        "Về việc cho phép hợp nhất Hội Làm vườn tỉnh Lâm Đồng (cũ), Hội Làm vườn tỉnh Bình Thuận (cũ), "
+        "Hội Làm vườn tỉnh Đắk Nông (cũ) thành Hội Làm vườn tỉnh Lâm Đồng")
+    letter = ("UBND TỈNH LÂM ĐỒNG\nSỞ XÂY DỰNG\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+              "        Số:           /SXD-KTXD\nV/v góp ý dự thảo quy chế phối hợp quản lý\n"
+              "cụm công nghiệp trên địa bàn tỉnh Lâm\nĐồng\nLâm Đồng,  ngày       tháng      năm 2025\n\n"
+              "Kính gửi: Sở Công Thương tỉnh Lâm Đồng\n\nSở Xây dựng thống nhất với dự thảo.\n")
+    parsed = parse_letter(letter)
+    assert parsed.subject == ("V/v góp ý dự thảo quy chế phối hợp quản lý cụm công nghiệp trên địa bàn "
+                              "tỉnh Lâm Đồng")
+    assert parsed.province == "Lâm Đồng" and parsed.date.year == 2025

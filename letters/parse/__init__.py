@@ -54,6 +54,7 @@ from congvan.letters.parse.issuer import (
     _is_central,
     _issuer,
     _issuer_units,
+    _province_from_local_unit,
     _province_from_place,
     _province_from_text,
     _province_from_units,
@@ -97,6 +98,9 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     province = _province_from_units(named, tax)
     if province is None and not _is_central(named):  # a ministry in Hà Nội is not "Hà Nội"
         province = _province_from_place(header.place, tax)
+    if province is None and not _is_central(named) and named:  # "XÃ LƯƠNG MINH" → Quảng Ninh
+        province = _province_from_local_unit(named, header.date.year, header.date.month,
+                                             f"{header.subject or ''}\n{body_text}", tax)
     if province is None and not _is_central(named) and (named or header.number or header.place):
         # e.g. "UBND HUYỆN CAO LỘC": the province is the one the letter keeps naming. A bare
         # excerpt gets none: nothing is inferred for text with no header at all.

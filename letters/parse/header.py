@@ -320,8 +320,12 @@ class _HeaderScanner:
             return False
         if s[0].islower() or s[0].isdigit():
             return True  # "… phòng, chống" / "dịch COVID-19", "theo Kế hoạch số …"
-        return not _BODY_CUE.match(s) and not _SENTENCE_END.search(prev) and len(s) <= 60 \
-            and not _is_upper_line(s)
+        if _BODY_CUE.match(s) or _is_upper_line(s):
+            return False
+        # a line that ends on a comma or "của/về/…" is unfinished: "… Đoàn Luật sư tỉnh Lâm Đồng
+        # (cũ)," ⏎ "Đoàn Luật sư tỉnh Bình Thuận (cũ), …" goes on however long the next line is
+        unfinished = prev.rstrip().endswith(",") or bool(_OPEN_END.search(fold(prev.rstrip())))
+        return not _SENTENCE_END.search(prev) and (len(s) <= 60 or (unfinished and len(s) <= 150))
 
     def _cell_end(self, start: int, most: int = 4) -> int:
         """The blank line that ends the table cell holding the line before ``start`` (``start``
@@ -379,6 +383,9 @@ class _HeaderScanner:
             if not s and upper_subject and parts and self._caps_goes_on(parts[-1], j + 1):
                 j += 1  # "CỦA ĐỒNG CHÍ CHÁNH VĂN PHÒNG …" ⏎⏎ "TẠI HỘI NGHỊ TOÀN QUỐC …"
                 continue
+            if not s and parts and not upper_subject and self._lower_goes_on(j + 1):
+                j += 1  # a Word file spaces its paragraphs: "… khóa XVI" ⏎⏎ "và bầu cử đại biểu …"
+                continue
             if not s or _marker(s) is not None or _SEPARATOR.match(s):
                 break
             # "Căn cứ …;" / "Thực hiện …, UBND tỉnh chỉ đạo như sau:" open the body, but a title
@@ -403,6 +410,15 @@ class _HeaderScanner:
         if parts:
             self.header.subject = _norm_space(" ".join(parts))
             self.i = j - 1
+
+    def _lower_goes_on(self, k: int) -> bool:
+        """After a blank line, does a subject in running case go on at line ``k``? Only with a
+        short line that starts in lower case and is no sentence or list of its own."""
+        if k >= len(self.lines):
+            return False
+        nxt = self.lines[k].strip()
+        return bool(nxt) and nxt[0].islower() and len(nxt) <= 150 and not re.search(r"[:;]$", nxt) \
+            and _marker(nxt) is None
 
     def _caps_goes_on(self, prev: str, k: int) -> bool:
         """After a blank line, does the capitals subject go on at line ``k``? Only when one of

@@ -158,3 +158,38 @@ def _province_from_text(text: str, tax: Taxonomy) -> str | None:
             counts[canonical] += 1
     best = counts.most_common(1)
     return best[0][0] if best else None
+
+
+_LOCAL_UNIT = re.compile(r"\b(thi xa|xa|phuong|dac khu|huyen|quan|thanh pho|tx\.|tp\.)\s*(\S.*)$")
+_UNIT_ABBREVIATIONS = {"tx.": "thị xã", "tp.": "thành phố"}  # "UBND TX. ĐỒNG XOÀI"
+
+
+def _province_from_local_unit(units: list[str], year: int | None, month: int | None, text: str,
+                              tax: Taxonomy) -> str | None:
+    """A commune's or district's province from the list of local units ("XÃ LƯƠNG MINH" → Quảng
+    Ninh): the one province holding a unit of that name, or, where several do, the one of them
+    the text names most. Communes are looked up among those of the 2025 reform for letters from
+    July 2025 on, districts among those before it for older letters."""
+    from congvan.letters.gazetteer import provinces_of_unit
+
+    after = None if year is None else (year, month or 12) >= (2025, 7)
+    for unit in reversed(units):  # the issuing body first, then its parent
+        cased = _norm_space(unit)
+        m = _LOCAL_UNIT.search(fold(cased))
+        if not m:
+            continue
+        kind, name = _UNIT_ABBREVIATIONS.get(m.group(1), m.group(1)), cased[m.start(2):].strip(" .,")
+        candidates = provinces_of_unit(kind, name, after_2025_reform=after)
+        if len(candidates) == 1:
+            return _canonical_province(candidates[0], tax) or candidates[0]
+        if candidates:
+            regex, index = _province_mention_re(tax.path)
+            counts: Counter[str] = Counter()
+            for mention in regex.finditer(fold(text)):
+                canonical = index[mention.group(2)][0]
+                if canonical in candidates:
+                    counts[canonical] += 1
+            best = counts.most_common(2)
+            if best and (len(best) == 1 or best[0][1] > best[1][1]):
+                return best[0][0]
+    return None

@@ -32,7 +32,7 @@ _NUMBER_ALONE = re.compile(r"^s[ốo]\s*:?\s*$", re.IGNORECASE)
 _WHOLE_HEAD = re.compile(r"^(?:thu tuong|bo truong|chu tich|pho thu tuong|uy ban|ubnd|bo\s|van phong)")
 # A place name wrapped away from its date: "Tây" ⏎ "Ninh, ngày 01 tháng 12 năm 2025".
 _PLACE_HEAD = re.compile(rf"^(?:[{_UP}][a-zđà-ỹ]+\s?){{1,2}}$")
-_PLACE_TAIL = re.compile(rf"^[{_UP}][a-zđà-ỹ]+(?:\s[{_UP}][a-zđà-ỹ]+)?\s*,\s*ng[àa]y\b")
+_PLACE_TAIL = re.compile(rf"^[{_UP}][a-zđà-ỹ]+\s*,\s*ng[àa]y\b")  # one word: "Lâm Đồng, ngày" is whole
 _DATE_OPEN = re.compile(r"(?:,\s*ng[àa]y\b[^\n]*|,\s*)$", re.IGNORECASE)
 _YEAR_DONE = re.compile(r"n[ăa]m\s*\d{4}", re.IGNORECASE)
 _DATE_REST = re.compile(r"^(?:ng[àa]y\b|th[áa]ng\b|n[ăa]m\b|\d{1,2}\s+th[áa]ng\b)", re.IGNORECASE)

@@ -102,6 +102,9 @@ def cmd_evaluate_parser(args: argparse.Namespace) -> int:
         scored = report.scored.get(name, 0)
         share = f"{acc[name]:.4f}" if acc[name] is not None else "—  (manifest không có)"
         lines.append(f"{name:<11} {report.correct.get(name, 0):>4}/{scored:<6} {share}")
+    if report.unreadable:
+        lines += ["", f"Không đọc được tệp ({len(report.unreadable)}; mọi trường tính là sai):"]
+        lines += [f"  {name}: {why}" for name, why in report.unreadable.items()]
     if report.errors:
         lines += ["", f"Văn bản đọc sai ({len(report.errors)}):"]
         for wrong in report.errors:
