@@ -628,3 +628,26 @@ def test_pdf_subject_wrapped_after_a_comma_and_a_place_split_over_lines() -> Non
     assert parsed.subject == ("V/v góp ý dự thảo quy chế phối hợp quản lý cụm công nghiệp trên địa bàn "
                               "tỉnh Lâm Đồng")
     assert parsed.province == "Lâm Đồng" and parsed.date.year == 2025
+
+
+def test_pdf_text_layer_with_the_header_block_after_the_signature() -> None:
+    """An e-signed PDF whose text layer gives the body and signature first and the header block
+    (bodies, motto, number, subject, date) last: the header is read, the body stays the body."""
+    text = ("Kính gửi: Ủy ban nhân dân tỉnh.\nThực hiện Công văn số 1190/BNV-TCPCP ngày 11/12/2025 của Bộ Nội\n"
+            "vụ về báo cáo tình hình hoạt động của hội năm 2025, Sở Nội vụ đã tổng hợp báo cáo.\n"
+            "Kính trình UBND tỉnh xem xét, báo cáo Bộ Nội vụ theo quy định./.\nNơi nhận:\n- Như trên;\n"
+            "- Lưu: VT, TCBC.\nKT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\nTrần Văn Hòa\nUBND TỈNH LÂM ĐỒNG\nSỞ NỘI VỤ\n"
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố:           /SNV-TCBC\n"
+            "V/v báo cáo tình hình tổ chức,\nhoạt động của hội\nnăm 2025\nLâm Đồng, ngày       tháng  12  năm 2025\n")
+    letter = parse_letter(text)
+    assert letter.issuer_header == "UBND TỈNH LÂM ĐỒNG / SỞ NỘI VỤ" and letter.province == "Lâm Đồng"
+    assert letter.number == "/SNV-TCBC" and (letter.date.year, letter.date.month) == (2025, 12)
+    assert letter.subject == "V/v báo cáo tình hình tổ chức, hoạt động của hội năm 2025"
+    assert not any("CỘNG HÒA" in c.text or "SNV-TCBC" in c.text for c in letter.clauses)
+
+
+def test_a_sub_board_under_a_commune_election_committee() -> None:
+    text = ("ỦY BAN BẦU CỬ XÃ ĐỒNG TÂM\nTIỂU BAN THÔNG TIN, TUYÊN TRUYỀN\nSố: 02/KH-TBTT\n"
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nĐồng Tâm, ngày 9 tháng 12 năm 2025\n\n"
+            "KẾ HOẠCH\n\nTuyên truyền về cuộc bầu cử\n\n1. Các thôn treo băng rôn, khẩu hiệu.\n")
+    assert parse_letter(text).issuer_header == "ỦY BAN BẦU CỬ XÃ ĐỒNG TÂM / TIỂU BAN THÔNG TIN, TUYÊN TRUYỀN"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from congvan.letters.parse.common import _MOTTO, _UP, _norm_space
+from congvan.letters.parse.common import _MOTTO, _PLACE_DATE, _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.tables import rewrite_task_tables
 from congvan.letters.text import fold
 
@@ -191,7 +191,32 @@ def normalise_layout(text: str) -> list[str]:
             if k:
                 lines.append("")
             lines.extend(_unglue(cell.strip()))  # indentation is layout, not content
-    return _mend_footer(_lone_markers(_mend_header(lines)))
+    return _mend_footer(_lone_markers(_mend_header(_header_first(lines))))
+
+
+_SIGNED_OFF = re.compile(r"^n[oơ]i\s*nh[aậ]n\b", re.IGNORECASE)
+
+
+def _header_first(lines: list[str]) -> list[str]:
+    """Some PDFs' text layers give the page's body and signature before its header block (the
+    e-signing tool adds the header last): "Kính gửi: …" … "Nơi nhận:" … signer, then "UBND
+    TỈNH X" / "SỞ …" / motto / "Số: …" / "V/v …" / "X, ngày …". That block, from the bodies
+    above the motto to the date line, is moved back to the top. Only when the motto comes after
+    a "Nơi nhận" (the letter had ended): attached forms further down keep their place."""
+    motto = next((i for i, ln in enumerate(lines) if _MOTTO.search(fold(ln))), None)
+    if motto is None or motto < 8 or not any(_SIGNED_OFF.match(ln.strip()) for ln in lines[:motto]):
+        return lines
+    if any(_MOTTO.search(fold(ln)) for ln in lines[:motto]):
+        return lines
+    start = motto
+    while start > 0 and motto - start < 4 and lines[start - 1].strip() and _is_upper_line(lines[start - 1]):
+        start -= 1
+    if start == motto:
+        return lines  # no issuing body above the motto: not a header block
+    end = next((j + 1 for j in range(motto, min(motto + 14, len(lines))) if _PLACE_DATE.search(lines[j])), None)
+    if end is None:
+        return lines
+    return lines[start:end] + [""] + lines[:start] + lines[end:]
 
 
 # A marker wrapped away from its text: "I." ⏎ "ĐÁNH GIÁ TÌNH HÌNH", "Điều 2." ⏎ "Quyết định này …".
