@@ -1,4 +1,5 @@
-"""PDF with a text layer → text (pypdf), with clear errors for scans and broken files."""
+"""PDF → text: its text layer (pypdf), or OCR of the pages for scans (``ocr.py``, when Tesseract
+is installed); clear errors for broken files and for scans OCR cannot read."""
 from __future__ import annotations
 
 import io
@@ -9,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from congvan.letters.readers.common import LetterReadError, _sniff
+from congvan.letters.readers.ocr import ocr_missing, ocr_pdf
+from congvan.letters.readers.plausibility import _plausibility
 
 # =========================================================================== PDF
 _PYPDF_LOCK = threading.Lock()
@@ -82,7 +85,24 @@ def _read_pdf(data: bytes) -> str:
                 "từ phần mềm gốc", f"unreadable PDF structure: {type(exc).__name__}") from None
     if not pages:
         raise _corrupt_pdf("tệp không có trang nào", "PDF has no pages")
-    letters = sum(ch.isalpha() for text in pages for ch in text)
-    if letters < 20:
-        raise LetterReadError(_NO_TEXT_LAYER, code="no_text_layer")
-    return "\n\n".join(text.strip("\n") for text in pages)
+    text = "\n\n".join(page.strip("\n") for page in pages)
+    if sum(ch.isalpha() for ch in text) < 20:  # a scan with no text layer
+        if ocr_missing():
+            raise LetterReadError(f"{_NO_TEXT_LAYER}; OCR: {ocr_missing()}", code="no_text_layer")
+        text = ocr_pdf(data)
+        if sum(ch.isalpha() for ch in text) < 20:
+            raise LetterReadError("PDF là bản quét, OCR không đọc được chữ nào; hãy dùng bản quét rõ hơn "
+                                  "hoặc bản có văn bản (scanned PDF, OCR found no text)", code="no_text_layer")
+        return text
+    if _garbled(text) and not ocr_missing():  # a scanner's text layer in a broken font
+        read = ocr_pdf(data)
+        if _plausibility(read[:20000]).total > _plausibility(text[:20000]).total:
+            return read
+    return text
+
+
+def _garbled(text: str) -> bool:
+    """Is a text layer not Vietnamese at all ("Ldm D6ng, ngdy l0thdng 9 ndm2025")? Real letters'
+    layers, born digital or OCR'd, have ≥ 0.85 well-formed syllables; broken fonts < 0.45."""
+    score = _plausibility(text[:20000])
+    return score.words >= 30 and score.valid < 0.6 and score.common < 0.2
