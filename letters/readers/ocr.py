@@ -36,7 +36,8 @@ def ocr_missing() -> str | None:
     if exe is None:
         return "chưa cài Tesseract OCR (apt-get install tesseract-ocr tesseract-ocr-vie)"
     try:
-        langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+        langs = subprocess.run([exe, "--list-langs"], check=False, capture_output=True, text=True,
+                               timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return "không chạy được tesseract (hãy cài lại: apt-get install tesseract-ocr)"
     if "vie" not in langs.split():
@@ -70,12 +71,16 @@ def ocr_pdf(data: bytes, max_pages: int = OCR_MAX_PAGES) -> str:
                 image = Path(tmp) / f"p{i}.png"
                 doc[i].render(scale=OCR_DPI / 72, grayscale=True).to_pil().save(image)
                 try:
-                    run = subprocess.run(["tesseract", str(image), "-", "-l", "vie", "--psm", "3"],
+                    run = subprocess.run(["tesseract", str(image), "-", "-l", "vie", "--psm", "3"], check=False,
                                          capture_output=True, text=True, timeout=_PAGE_TIMEOUT_S, env=env)
                 except subprocess.TimeoutExpired:
                     raise LetterReadError(
                         f"OCR trang {i + 1} quá {_PAGE_TIMEOUT_S} giây; hãy tách tệp hoặc dùng bản có văn bản "
                         "(OCR timed out)", code="no_text_layer") from None
+                if run.returncode != 0:
+                    detail = (run.stderr or "").strip().splitlines()[-1:] or ["?"]
+                    raise LetterReadError(f"OCR trang {i + 1} lỗi: {detail[0]}; hãy thử lại hoặc dùng bản có "
+                                          "văn bản (OCR failed)", code="no_text_layer")
                 pages.append(run.stdout.strip("\n"))
                 image.unlink()
     finally:
