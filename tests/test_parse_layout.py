@@ -651,3 +651,23 @@ def test_a_sub_board_under_a_commune_election_committee() -> None:
             "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nĐồng Tâm, ngày 9 tháng 12 năm 2025\n\n"
             "KẾ HOẠCH\n\nTuyên truyền về cuộc bầu cử\n\n1. Các thôn treo băng rôn, khẩu hiệu.\n")
     assert parse_letter(text).issuer_header == "ỦY BAN BẦU CỬ XÃ ĐỒNG TÂM / TIỂU BAN THÔNG TIN, TUYÊN TRUYỀN"
+
+
+def test_pdf_lines_cut_mid_sentence_at_the_page_width_are_one_item() -> None:
+    """A PDF text layer gives the page's lines: a bullet that runs past the line's width goes on
+    on the next line even when that line starts with a capital ("… Phó Trưởng" ⏎ "Ban Chỉ đạo.")."""
+    body = ("Thành phần dự họp:\n"
+            "- Phó Chủ tịch Thường trực Ủy ban nhân dân tỉnh Nguyễn Văn Bình, Phó Trưởng\n"
+            "Ban Chỉ đạo phòng, chống dịch bệnh tỉnh.\n"
+            "- Giám đốc các sở: Y tế, Nông nghiệp và Môi trường, Giáo dục và Đào tạo, Tài chính,\n"
+            "Công Thương, Nội vụ, Văn hóa, Thể thao và Du lịch.\n"
+            "- Chủ tịch Ủy ban nhân dân các xã, phường.\n"
+            "Đề nghị các đại biểu dự họp đúng thành phần, đúng giờ.\n")
+    text = ("UBND TỈNH CAO BẰNG\nSỞ Y TẾ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 90/GM-SYT\nCao Bằng, ngày 9 tháng 1 năm 2026\nGIẤY MỜI\nHọp Ban Chỉ đạo phòng, chống dịch bệnh\n"
+            + body)
+    texts = [c.text for c in parse_letter(text).clauses]
+    assert ("Phó Chủ tịch Thường trực Ủy ban nhân dân tỉnh Nguyễn Văn Bình, Phó Trưởng Ban Chỉ đạo "
+            "phòng, chống dịch bệnh tỉnh.") in texts
+    assert any(t.endswith("Tài chính, Công Thương, Nội vụ, Văn hóa, Thể thao và Du lịch.") for t in texts)
+    assert "Chủ tịch Ủy ban nhân dân các xã, phường." in texts

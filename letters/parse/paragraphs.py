@@ -73,7 +73,12 @@ def _starts_new_paragraph(prev: str, line: str, line_mode: bool, wrap_width: int
     if _marker(line) is not None or _is_caption(prev) != _is_caption(line):
         return True
     starts_upper = line[:1].isupper() or line[:1] in "\"“("
-    if line_mode:  # one paragraph per line: only a lowercase start continues the previous one
+    if line_mode:  # one paragraph per line: only a lowercase start continues the previous one,
+        # or a line of a page's width cut mid-sentence ("… Phó Trưởng" ⏎ "Ban Chỉ đạo."): a
+        # PDF's lines are the page's, at most ~110 characters wide
+        if wrap_width <= 110 and len(prev) >= 0.85 * wrap_width and (prev[-1:].isalnum() or prev[-1:] == ",") \
+                and not _is_caption(prev):
+            return False
         return starts_upper or bool(_SENTENCE_END.search(prev))
     if _OPENER.match(line) and re.search(r"[.;:]$", prev):
         return True
