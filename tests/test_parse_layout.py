@@ -671,3 +671,28 @@ def test_pdf_lines_cut_mid_sentence_at_the_page_width_are_one_item() -> None:
             "phòng, chống dịch bệnh tỉnh.") in texts
     assert any(t.endswith("Tài chính, Công Thương, Nội vụ, Văn hóa, Thể thao và Du lịch.") for t in texts)
     assert "Chủ tịch Ủy ban nhân dân các xã, phường." in texts
+
+
+def test_a_decision_copied_as_one_line_with_its_columns_interleaved() -> None:
+    """A scrape that kept a decision on one line, the ministry's name split around the motto:
+    number, date, title, capitals subject and the enacting line are found in it."""
+    text = ("BỘ TÀI NGUYÊN VÀ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM MÔI TRƯỜNG Độc lập – Tự do – Hạnh phúc "
+            "******* ******* Số: 41/2008/QĐ-BTNMT Hà Nội, ngày 12 tháng 6 năm 2008 QUYẾT ĐỊNH BAN HÀNH "
+            "QUY ĐỊNH VỀ QUAN TRẮC MÔI TRƯỜNG NƯỚC MẶT LỤC ĐỊA BỘ TRƯỞNG BỘ TÀI NGUYÊN VÀ MÔI TRƯỜNG "
+            "Căn cứ Nghị định số 91/2002/NĐ-CP ngày 11 tháng 11 năm 2002 của Chính phủ quy định chức năng, "
+            "nhiệm vụ của Bộ Tài nguyên và Môi trường; Xét đề nghị của Vụ trưởng Vụ Môi trường, QUYẾT ĐỊNH: "
+            "Điều 1. Ban hành kèm theo Quyết định này Quy định về quan trắc môi trường nước mặt lục địa. "
+            "Điều 2. Quyết định này có hiệu lực sau mười lăm ngày, kể từ ngày đăng Công báo.")
+    letter = parse_letter(text)
+    assert letter.number == "41/2008/QĐ-BTNMT" and (letter.date.year, letter.date.month, letter.date.day) == (2008, 6, 12)
+    assert letter.doc_type == "Quyết định"
+    assert letter.subject == "BAN HÀNH QUY ĐỊNH VỀ QUAN TRẮC MÔI TRƯỜNG NƯỚC MẶT LỤC ĐỊA"
+
+
+def test_a_motto_that_lost_its_spaces_and_quotes_inside_a_subject() -> None:
+    text = ("ỦY BAN NHÂN DÂN TỈNH KIÊN GIANG CỘNG HÒA XàHỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 55/UBND-KT\nRạch Giá, ngày 3 tháng 4 năm 2019\nV/v treo cờ chào mừng \"Lễ hội Nghinh Ông\"\n\n"
+            "Kính gửi: Các sở, ban, ngành tỉnh.\n\n1. Các sở, ban, ngành treo cờ Tổ quốc tại trụ sở.\n")
+    letter = parse_letter(text)
+    assert letter.issuer_header == "ỦY BAN NHÂN DÂN TỈNH KIÊN GIANG" and letter.province == "Kiên Giang"
+    assert letter.subject == "V/v treo cờ chào mừng \"Lễ hội Nghinh Ông\""

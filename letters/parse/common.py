@@ -17,7 +17,7 @@ _UP = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾ�
 
 # National motto and party banner lines (folded) are never the issuer.
 _MOTTO = re.compile(
-    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+(?:viet|\S{2,5})\s+nam|doc\s+lap\s*[-–—,]?\s*tu\s+do\s*[-–—,]?\s*hanh\s*ph\w{1,2}c"
+    r"cong\s*hoa\s*xa\s*hoi\s*chu\s*nghia\s*(?:viet|\S{2,5})\s*nam|doc\s+lap\s*[-–—,]?\s*tu\s+do\s*[-–—,]?\s*hanh\s*ph\w{1,2}c"
     r"|dang\s+cong\s+san\s+viet\s+nam")
 # "Số: 123/UBND-KGVX", "Số: /UBND-KGVX", "Số: -CV/BCĐ", "Số 01/2023/QĐ-UBND" (folded "so").
 _NUMBER_LINE = re.compile(r"^s[oố]\s*(?::|\.|(?=\s*[\w/-]*/))\s*", re.IGNORECASE)

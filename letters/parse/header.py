@@ -368,7 +368,11 @@ class _HeaderScanner:
             if pd and not self._has_date():
                 self.header.place, self.header.date = pd[0], pd[1]
             j += 1
-        self.header.subject = _norm_space(" ".join(parts)).strip("“”\"") or None
+        subject = _norm_space(" ".join(parts))
+        quotes = sum(subject.count(q) for q in "“”\"")
+        if subject[:1] in "“\"" or quotes % 2:  # a quoted “V/v …”, or a stray quote at an end;
+            subject = subject.strip("“”\"")   # balanced quotes inside ("Mekong Festival") stay
+        self.header.subject = subject or None
         self.i = j - 1
 
     def _title_subject(self) -> None:

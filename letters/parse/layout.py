@@ -160,7 +160,15 @@ _RELINE = re.compile(
     r"|(?<=Hạnh phúc)\s+"
     r"|(?<=[.;:])\s+(?=(?:[IVX]{1,4}|\d{1,2})\.\s|[a-zđ]\)\s|(?:TM|KT|TL|TUQ)\.\s)"
     r"|(?<=[;:])\s+(?=[-–+]\s)"
-    r"|(?<=\.)\s+(?=(?:Vừa qua|Thực hiện|Căn cứ|Theo|Trước tình hình|Hiện nay|Để|Nhằm|Qua)\b)")
+    r"|(?<=\.)\s+(?=(?:Vừa qua|Thực hiện|Căn cứ|Theo|Trước tình hình|Hiện nay|Để|Nhằm|Qua)\b)"
+    # the place-date field, the capitals title after it, the title word, the enacting line and
+    # the first "Căn cứ" of a decision: "… Hà Nội, ngày 05 tháng 10 năm 2007 QUYẾT ĐỊNH BAN HÀNH
+    # … CỦA CẤP TỈNH BỘ TRƯỞNG BỘ LAO ĐỘNG … Căn cứ …"
+    rf"|\s+(?=(?:[{_UP}][^\s,]*\s){{0,3}}[{_UP}][^\s,]*,\s*ngày\s+\d)"
+    rf"|(?<=\d{{4}})\s+(?=[{_UP}]{{2,}}\s+[{_UP}]{{2,}})"
+    rf"|(?:(?<=QUYẾT ĐỊNH)|(?<=CHỈ THỊ)|(?<=KẾ HOẠCH)|(?<=THÔNG BÁO)|(?<=CÔNG ĐIỆN)|(?<=HƯỚNG DẪN))\s+(?=[{_UP}]{{2,}}\s)"
+    rf"|\s+(?=(?:BỘ TRƯỞNG|CHỦ TỊCH|THỦ TƯỚNG|GIÁM ĐỐC)\s+[{_UP}]{{2,}})"
+    rf"|(?<=[{_UP}])\s+(?=Căn cứ\b)")
 # Tone marks a PDF extraction left standing alone ("thiêt hai ̀ ̣ ̣"): they belong to no letter.
 _LONE_MARKS = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+(?:\s+[\u0300-\u036f]+)*(?=\s|$)")
 
