@@ -696,3 +696,15 @@ def test_a_motto_that_lost_its_spaces_and_quotes_inside_a_subject() -> None:
     letter = parse_letter(text)
     assert letter.issuer_header == "ỦY BAN NHÂN DÂN TỈNH KIÊN GIANG" and letter.province == "Kiên Giang"
     assert letter.subject == "V/v treo cờ chào mừng \"Lễ hội Nghinh Ông\""
+
+
+@pytest.mark.parametrize("printed,header", [
+    ("ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐÒNG", "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"),   # OCR misread a tone mark
+    ("ỦY BAN NHÂN DÂN\nTỈNH ĐĂK LĂK", "ỦY BAN NHÂN DÂN TỈNH ĐĂK LĂK"),    # a known spelling stays
+    ("UY BAN NHAN DAN\nTINH LAM DONG", "UY BAN NHAN DAN TINH LAM DONG"),  # no tone marks at all: as printed
+])
+def test_province_names_in_a_header_get_their_tone_marks_back(printed: str, header: str) -> None:
+    text = (f"{printed}\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: 12/UBND-VX\n"
+            "Đà Lạt, ngày 2 tháng 10 năm 2025\nV/v tiêm vét vắc xin sởi\n\nKính gửi: Sở Y tế.\n\n"
+            "1. Sở Y tế tổ chức tiêm vét.\n")
+    assert parse_letter(text).issuer_header == header

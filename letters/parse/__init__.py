@@ -58,6 +58,7 @@ from congvan.letters.parse.issuer import (
     _province_from_place,
     _province_from_text,
     _province_from_units,
+    _snap_province_names,
 )
 from congvan.letters.parse.layout import normalise_layout
 from congvan.letters.parse.paragraphs import _paragraphs
@@ -82,7 +83,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     layout = _split_layout(lines)
     header = layout.header
 
-    units = _issuer_units(header.issuer_lines)
+    units = [_snap_province_names(u, tax) for u in _issuer_units(header.issuer_lines)]
     issuer, parent = _issuer(units)
     body_text = "\n".join(layout.body)
     portal = None

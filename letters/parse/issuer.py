@@ -8,7 +8,7 @@ from functools import lru_cache
 from congvan.letters.parse.casing import _LOCATION, _ORG_HEADS, _PARTY_COMMITTEE, _org_case, _proper_name
 from congvan.letters.parse.common import _UP, _canonical_province, _norm_space, _province_index
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.text import fold
+from congvan.letters.text import canonical_tones, fold, nfc
 
 
 # =========================================================================== issuer / province
@@ -193,3 +193,35 @@ def _province_from_local_unit(units: list[str], year: int | None, month: int | N
             if best and (len(best) == 1 or best[0][1] > best[1][1]):
                 return best[0][0]
     return None
+
+
+@lru_cache(maxsize=4)
+def _province_spellings(tax_path: str) -> tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]:
+    """Per folded province spelling: its pattern, the canonical name, every accented spelling."""
+    tax = load_taxonomy(tax_path)
+    groups: dict[str, tuple[str, set[str]]] = {}
+    for p in tax.provinces:
+        for s in (p.name, *p.spellings):
+            key = fold(s)
+            name, accented = groups.setdefault(key, (p.name, set()))
+            if key != s.lower():
+                accented.add(canonical_tones(nfc(s.lower())))
+    return tuple((re.compile(rf"\b{re.escape(k)}\b"), name, frozenset(acc))
+                 for k, (name, acc) in sorted(groups.items(), key=lambda kv: -len(kv[0])) if acc)
+
+
+def _snap_province_names(unit: str, tax: Taxonomy) -> str:
+    """A province's name misread by OCR in its tone marks ("TỈNH LÂM ĐÒNG") gets them back
+    ("TỈNH LÂM ĐỒNG"): a header names real places, and no two provinces fold alike. A name
+    printed without any tone mark, or in any of its known spellings ("ĐĂK LĂK"), stays."""
+    key = fold(unit)
+    if len(key) != len(unit):
+        return unit
+    for pattern, name, spellings in _province_spellings(tax.path):
+        for m in pattern.finditer(key):
+            span = unit[m.start():m.end()]
+            if fold(span) == span.lower() or canonical_tones(nfc(span.lower())) in spellings:
+                continue
+            fixed = name.upper() if span.isupper() else name
+            unit = unit[:m.start()] + fixed + unit[m.end():]
+    return unit
