@@ -203,7 +203,7 @@ def _province_spellings(tax_path: str) -> tuple[tuple[re.Pattern[str], str, froz
     for p in tax.provinces:
         for s in (p.name, *p.spellings):
             key = fold(s)
-            name, accented = groups.setdefault(key, (p.name, set()))
+            accented = groups.setdefault(key, (p.name, set()))[1]
             if key != s.lower():
                 accented.add(canonical_tones(nfc(s.lower())))
     return tuple((re.compile(rf"\b{re.escape(k)}\b"), name, frozenset(acc))
