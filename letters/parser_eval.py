@@ -181,7 +181,7 @@ def evaluate_parser(corpus: Path, taxonomy: Taxonomy | None = None,
         raw = path.read_bytes()
         if extra:
             row = {**extra.get(text_digest(raw), {}), **row}
-        try:  # the product's own reader: .txt/.md in any encoding, .docx, .pdf
+        try:  # the product's own reader: .txt/.md in any encoding, .docx, .doc, .pdf
             text = read_letter_bytes(raw, path.name)
         except LetterReadError as exc:
             text, report.unreadable[row["file"]] = "", str(exc)

@@ -21,7 +21,7 @@ def letter_from_text(text: str, source: str | None = None) -> Letter:
 
 
 def letter_from_file(path: Path, max_bytes: int | None = None) -> Letter:
-    """Read a .txt/.md/.docx/.pdf letter from disk and parse it."""
+    """Read a .txt/.md/.docx/.doc/.pdf letter from disk and parse it."""
     return parse_letter(read_letter_file(Path(path), max_bytes=max_bytes), source=Path(path).name)
 
 

@@ -314,8 +314,8 @@ class _HeaderScanner:
     def _continuation(self, prev: str, line: str) -> bool:
         """Is ``line`` the next line of a wrapped subject?"""
         s = line.strip()
-        if not s or _KINH_GUI.match(s) or _marker(s) is not None:
-            return False
+        if not s or _KINH_GUI.match(s) or _marker(s) is not None or not any(ch.isalnum() for ch in s):
+            return False  # (a lone "." or "-" under a Word cell's subject ends it)
         if _NUMBER_LINE.match(s) or _place_date_of(s) or _MOTTO.search(fold(s)):
             return False
         if s[0].islower() or s[0].isdigit():

@@ -1,7 +1,8 @@
 """Letter file (or uploaded bytes) → clean text for the parser, with clear errors for bad input.
 
-Supported: ``.txt``, ``.md`` (any of the encodings below), ``.docx`` (python-docx) and ``.pdf``
-with a text layer (pypdf). Every failure is a :class:`LetterReadError` whose message is
+Supported: ``.txt``, ``.md`` (any of the encodings below), ``.docx`` (python-docx), ``.doc``
+(Word 97-2003, through Debian's ``antiword``: ``doc.py``) and ``.pdf`` (its text layer with pypdf,
+or OCR of scans where Tesseract is installed: ``ocr.py``). Every failure is a :class:`LetterReadError` whose message is
 Vietnamese followed by a short English gloss in parentheses, with a machine ``code`` and the
 HTTP ``status`` the API should answer with. No traceback ever escapes for a bad file.
 
@@ -40,6 +41,7 @@ import re
 from pathlib import Path
 
 from congvan.letters.readers.common import SUPPORTED_SUFFIXES, LetterReadError
+from congvan.letters.readers.doc import OLE_SIGNATURE, _read_doc
 from congvan.letters.readers.docx import _read_docx
 from congvan.letters.readers.encodings import _SAMPLE_BYTES as _SAMPLE_BYTES
 from congvan.letters.readers.encodings import decode_text_bytes
@@ -99,8 +101,9 @@ def read_letter_bytes(data: bytes, filename: str, max_bytes: int | None = None) 
         raise LetterReadError("Tệp rỗng: không có nội dung để đọc (empty file)", code="empty")
     if suffix == ".pdf":
         text = _read_pdf(data)
-    elif suffix == ".docx":
-        text = _read_docx(data)
+    elif suffix in (".doc", ".docx"):  # by what the bytes are: offices rename one as the other
+        text = _read_doc(data) if data.startswith(OLE_SIGNATURE) or (suffix == ".doc" and not data.startswith(b"PK")) \
+            else _read_docx(data)
     else:
         text = decode_text_bytes(data, suffix=suffix)
     text = clean_text(repair_legacy_mojibake(_strip_controls(text)))
@@ -130,7 +133,7 @@ def _check_suffix(filename: str) -> str:
     if suffix in SUPPORTED_SUFFIXES:
         return suffix
     hint = ""
-    if suffix in (".doc", ".rtf", ".odt"):
+    if suffix in (".rtf", ".odt"):
         hint = "; hãy mở bằng Word và lưu lại dưới dạng .docx"
     elif suffix in (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".heic"):
         hint = "; ảnh chụp/bản quét cần chạy OCR trước"

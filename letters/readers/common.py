@@ -1,7 +1,7 @@
 """What every reader shares: the supported suffixes, the one error type (Vietnamese message, English gloss, code, HTTP status) and format sniffing by magic bytes."""
 from __future__ import annotations
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf")
 
 _STATUS_BY_CODE = {"unsupported_type": 415, "too_large": 413}
 

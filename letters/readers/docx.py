@@ -17,10 +17,6 @@ def _corrupt_docx(detail_vi: str, detail_en: str) -> LetterReadError:
 
 
 def _read_docx(data: bytes) -> str:
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _corrupt_docx(
-            "đây là tệp Word 97-2003 (.doc) bị đặt tên .docx; hãy mở bằng Word và lưu lại dưới "
-            "dạng .docx", "legacy .doc renamed to .docx")
     if not data.startswith(b"PK"):
         kind = _sniff(data)
         what = f"nội dung là {kind}" if kind else "không phải tệp nén ZIP của Word"

@@ -51,7 +51,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"Chỉ mục {settings.index_dir}: {stats['documents']} văn bản, {stats['clauses']} điều khoản "
                   f"({stats['vector_index']})")
     if not ingested and not skipped:
-        error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
+        error("không có tệp văn bản nào (.txt, .md, .docx, .doc, .pdf) trong các đường dẫn đã cho")
         return EXIT_FAIL
     return EXIT_FAIL if skipped else EXIT_OK
 
@@ -84,7 +84,7 @@ def _ingest_ray(args: argparse.Namespace, settings) -> int:
         print(f"Chỉ mục {settings.index_dir}: {stats['documents']} văn bản, {stats['clauses']} điều khoản "
               f"({stats['vector_index']})")
     if not report.ingested and not report.skipped and not report.already:
-        error("không có tệp văn bản nào (.txt, .md, .docx, .pdf) trong các đường dẫn đã cho")
+        error("không có tệp văn bản nào (.txt, .md, .docx, .doc, .pdf) trong các đường dẫn đã cho")
         return EXIT_FAIL
     return EXIT_FAIL if report.skipped else EXIT_OK
 
@@ -263,7 +263,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     ingest = sub.add_parser("ingest", help="parse, tag and index letters",
                             description="Index letter files or folders (walked recursively: .txt, .md, "
-                            ".docx, .pdf), committing every few letters: an interrupted run keeps what it "
+                            ".docx, .doc, .pdf), committing every few letters: an interrupted run keeps what it "
                             "stored, and a rerun skips letters already stored (same content). A changed "
                             "file replaces its old version. Unreadable files are reported and skipped; the "
                             "exit code is 1 if any was skipped.")

@@ -71,7 +71,7 @@ def _print_letter(letter: Any) -> None:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     tag = sub.add_parser("tag", help="parse and tag one letter without indexing it",
-                         description="Parse one letter (.txt, .md, .docx, .pdf, or - for stdin) "
+                         description="Parse one letter (.txt, .md, .docx, .doc, .pdf, or - for stdin) "
                          "into metadata and clauses with themes and responsible agencies.")
     tag.add_argument("file", metavar="FILE", help="letter file, or - to read text from stdin")
     tag.add_argument("--json", action="store_true", help="print the JSON of the interface contract")

@@ -54,7 +54,7 @@ async def upload_form(request: Request, settings: SettingsDep, core: CoreDep, po
         check_csrf(request, form.get(CSRF_FIELD) if isinstance(form.get(CSRF_FIELD), str) else None)
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise StarletteHTTPException(422, "Hãy chọn một tệp công văn (.txt, .md, .docx, .pdf) để tải lên")
+            raise StarletteHTTPException(422, "Hãy chọn một tệp công văn (.txt, .md, .docx, .doc, .pdf) để tải lên")
         ctx["filename"] = upload.filename
         given = await read_upload_field(upload, settings)
         async with pool_slot(pool):

@@ -186,7 +186,7 @@
   }
 
   /* ------------------------------------------------------------ upload */
-  var ACCEPTED = [".txt", ".md", ".docx", ".pdf"];
+  var ACCEPTED = [".txt", ".md", ".docx", ".doc", ".pdf"];
 
   function pathLabel(path, kind) {
     path = path || "";
@@ -285,7 +285,7 @@
         var ext = (file.name.match(/\.[^.]+$/) || [""])[0].toLowerCase();
         if (ACCEPTED.indexOf(ext) < 0) {
           fail(item, state, bar, "Không nhận loại tệp “" + (ext || "không có đuôi") +
-            "”; chỉ nhận .txt, .md, .docx, .pdf.");
+            "”; chỉ nhận .txt, .md, .docx, .doc, .pdf.");
           return;
         }
         if (maxBytes && file.size > maxBytes) {
