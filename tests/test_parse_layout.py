@@ -708,3 +708,31 @@ def test_province_names_in_a_header_get_their_tone_marks_back(printed: str, head
             "Đà Lạt, ngày 2 tháng 10 năm 2025\nV/v tiêm vét vắc xin sởi\n\nKính gửi: Sở Y tế.\n\n"
             "1. Sở Y tế tổ chức tiêm vét.\n")
     assert parse_letter(text).issuer_header == header
+
+
+def test_word_draft_header_of_a_working_group_under_a_steering_committee() -> None:
+    """A .doc draft: a steering committee with a long name over its working group, the number
+    and day left blank, the title block spaced by Word's empty paragraphs."""
+    text = ("BAN CHỈ ĐẠO\nVỀ PHÁT TRIỂN KHCN, ĐMST, CĐS VÀ ĐỀ ÁN 06\nTỔ GIÚP VIỆC VỀ\nCẢI CÁCH HÀNH CHÍNH\n"
+            "Số:             /QĐ-TGV\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Cao Bằng, ngày          tháng 8 năm 2025\n\n\n\nQUYẾT ĐỊNH\n\n\n"
+            "Về việc ban hành Quy chế hoạt động\n\n\nTổ giúp việc về Cải cách hành chính tỉnh Cao Bằng\n\n\n"
+            "TỔ TRƯỞNG TỔ GIÚP VIỆC VỀ CẢI CÁCH HÀNH CHÍNH\n\nCăn cứ Quyết định số 12/QĐ-BCĐ ngày 2/8/2025;\n\n"
+            "QUYẾT ĐỊNH:\n\nĐiều 1. Ban hành kèm theo Quyết định này Quy chế hoạt động của Tổ giúp việc.\n")
+    letter = parse_letter(text)
+    assert letter.issuer_header == ("BAN CHỈ ĐẠO VỀ PHÁT TRIỂN KHCN, ĐMST, CĐS VÀ ĐỀ ÁN 06 / "
+                                    "TỔ GIÚP VIỆC VỀ CẢI CÁCH HÀNH CHÍNH")
+    assert letter.subject == "Về việc ban hành Quy chế hoạt động Tổ giúp việc về Cải cách hành chính tỉnh Cao Bằng"
+    assert (letter.date.year, letter.date.month) == (2025, 8) and letter.province == "Cao Bằng"
+
+
+def test_a_title_subject_whose_last_line_is_long_and_a_stray_mark_in_a_cell() -> None:
+    text = ("UBND TỈNH CAO BẰNG\nSỞ NỘI VỤ\nSố:           /TTr - SNV\n.\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "Độc lập – Tự do – Hạnh phúc\nCao Bằng, ngày      tháng 8 năm 2025\n\n\nTỜ TRÌNH\n"
+            "Về việc đề nghị ban hành Quyết định thành lập\n"
+            "Hội đồng An toàn, vệ sinh lao động trên địa bàn tỉnh Cao Bằng năm 2025\n\n\n"
+            "Kính gửi:  Uỷ ban nhân dân tỉnh Cao Bằng\n\nCăn cứ Nghị định số 39/2016/NĐ-CP;\n")
+    letter = parse_letter(text)
+    assert letter.subject == ("Về việc đề nghị ban hành Quyết định thành lập Hội đồng An toàn, vệ sinh lao "
+                              "động trên địa bàn tỉnh Cao Bằng năm 2025")
+    assert (letter.date.year, letter.date.month) == (2025, 8)

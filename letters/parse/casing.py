@@ -21,7 +21,7 @@ _ORG_HEADS = ("ủy ban", "ban", "sở", "bộ", "phòng", "trung tâm", "văn p
               "tổng cục", "bệnh viện", "hội đồng", "đảng bộ", "đảng ủy", "công an", "bộ chỉ huy",
               "kho bạc", "thanh tra", "đài", "báo", "viện", "trường", "hội", "liên đoàn", "đoàn",
               "mặt trận", "tỉnh ủy", "thành ủy", "huyện ủy", "quận ủy", "thuế", "tiểu ban",
-              "tổ công tác", "chi bộ")
+              "tổ công tác", "tổ giúp việc", "chi bộ")
 _UNIT_WORD_SET = {"tỉnh", "thành", "phố", "huyện", "quận", "thị", "xã", "phường", "trấn"}
 _LOCATION = re.compile(r"\b(tỉnh|thành phố|tp\.|tp(?=\s)|tx\.|huyện|quận|thị xã|xã|phường|thị trấn)\s+(?!ủy\b|hội\b)(\S.*)$")
 _PARTY_COMMITTEE = re.compile(r"^(tỉnh|thành|huyện|quận|thị)\s+ủy\s+(\S.*)$")

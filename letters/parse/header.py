@@ -298,7 +298,7 @@ class _HeaderScanner:
         the wrapped end of a body's name ("BAN CHỈ ĐẠO NHÀ NƯỚC" ⏎ "VỀ DU LỊCH"), not a subject."""
         return bool(self.header.issuer_lines) and self.header.number is None and not self._has_date() \
             and not self.seen_title and self.header.subject is None and _is_upper_line(cell) \
-            and len(cell.split()) <= 8 and bool(re.match(r"^(?:về|VỀ)\s+(?!việc\b|VIỆC\b)", cell))
+            and len(cell.split()) <= 12 and bool(re.match(r"^(?:về|VỀ)\s+(?!việc\b|VIỆC\b)", cell))
 
     def _has_date(self) -> bool:
         return self.header.date.year is not None or self.header.date.month is not None
@@ -311,8 +311,10 @@ class _HeaderScanner:
             return False
         return _is_org_head(cell) or bool(re.match(rf"(?i:{_UNIT_WORDS})\s+[{_UP}]", cell))
 
-    def _continuation(self, prev: str, line: str) -> bool:
-        """Is ``line`` the next line of a wrapped subject?"""
+    def _continuation(self, prev: str, line: str, after: str | None = None) -> bool:
+        """Is ``line`` the next line of a wrapped subject? ``after`` is the line below it: a
+        line that ends the block (a blank follows) may be longer ("… thành lập" ⏎ "Hội đồng An
+        toàn, vệ sinh lao động trên địa bàn tỉnh Lâm Đồng" ⏎ "")."""
         s = line.strip()
         if not s or _KINH_GUI.match(s) or _marker(s) is not None or not any(ch.isalnum() for ch in s):
             return False  # (a lone "." or "-" under a Word cell's subject ends it)
@@ -325,7 +327,9 @@ class _HeaderScanner:
         # a line that ends on a comma or "của/về/…" is unfinished: "… Đoàn Luật sư tỉnh Lâm Đồng
         # (cũ)," ⏎ "Đoàn Luật sư tỉnh Bình Thuận (cũ), …" goes on however long the next line is
         unfinished = prev.rstrip().endswith(",") or bool(_OPEN_END.search(fold(prev.rstrip())))
-        return not _SENTENCE_END.search(prev) and (len(s) <= 60 or (unfinished and len(s) <= 150))
+        last = after is not None and not after.strip() and not _SENTENCE_END.search(s)
+        return not _SENTENCE_END.search(prev) and (len(s) <= 60 or (unfinished and len(s) <= 150)
+                                                   or (last and len(s) <= 100))
 
     def _cell_end(self, start: int, most: int = 4) -> int:
         """The blank line that ends the table cell holding the line before ``start`` (``start``
@@ -387,7 +391,7 @@ class _HeaderScanner:
             if not s and upper_subject and parts and self._caps_goes_on(parts[-1], j + 1):
                 j += 1  # "CỦA ĐỒNG CHÍ CHÁNH VĂN PHÒNG …" ⏎⏎ "TẠI HỘI NGHỊ TOÀN QUỐC …"
                 continue
-            if not s and parts and not upper_subject and self._lower_goes_on(j + 1):
+            if not s and parts and not upper_subject and self._running_goes_on(parts[-1], j + 1):
                 j += 1  # a Word file spaces its paragraphs: "… khóa XVI" ⏎⏎ "và bầu cử đại biểu …"
                 continue
             if not s or _marker(s) is not None or _SEPARATOR.match(s):
@@ -396,7 +400,8 @@ class _HeaderScanner:
             # may itself read "Thực hiện Nghị quyết số 128/NQ-CP …"
             if _BODY_CUE.match(s) and not s[0].islower() and (parts or re.search(r"[:;]$", s) or len(s) > 150):
                 break  # ("để phục hồi …" in lower case goes on a subject: the body starts "Để …")
-            if parts and not self._continuation(parts[-1], s) and not (upper_subject and _is_upper_line(s)):
+            after = self.lines[j + 1] if j + 1 < len(self.lines) else ""
+            if parts and not self._continuation(parts[-1], s, after) and not (upper_subject and _is_upper_line(s)):
                 break
             if parts and upper_subject and not _is_upper_line(s) and not s[0].islower() \
                     and not (s[0].isdigit() and re.search(r"[-–]$", parts[-1])):  # "NĂM 2019 -" ⏎ "2020"
@@ -415,14 +420,25 @@ class _HeaderScanner:
             self.header.subject = _norm_space(" ".join(parts))
             self.i = j - 1
 
-    def _lower_goes_on(self, k: int) -> bool:
-        """After a blank line, does a subject in running case go on at line ``k``? Only with a
-        short line that starts in lower case and is no sentence or list of its own."""
+    def _running_goes_on(self, prev: str, k: int) -> bool:
+        """After a blank line, does a subject in running case go on at line ``k``? With a short
+        line that starts in lower case and is no sentence or list of its own ("… khóa XVI" ⏎⏎
+        "và bầu cử …"), or a name that ends the title block ("… Quy chế hoạt động" ⏎⏎ "Tổ giúp
+        việc về Cải cách hành chính tỉnh Lâm Đồng" ⏎⏎ "TỔ TRƯỞNG …"), as Word files space them."""
+        while k < len(self.lines) and not self.lines[k].strip() and k < len(self.lines) - 1:
+            k += 1  # Word's empty paragraphs between the lines
         if k >= len(self.lines):
             return False
         nxt = self.lines[k].strip()
-        return bool(nxt) and nxt[0].islower() and len(nxt) <= 150 and not re.search(r"[:;]$", nxt) \
-            and _marker(nxt) is None
+        if not nxt or re.search(r"[:;]$", nxt) or _marker(nxt) is not None:
+            return False
+        if nxt[0].islower():
+            return len(nxt) <= 150
+        if _SENTENCE_END.search(prev) or _SENTENCE_END.search(nxt) or _BODY_CUE.match(nxt) \
+                or _is_upper_line(nxt) or _KINH_GUI.match(nxt) or len(nxt) > 90:
+            return False
+        below = next((ln.strip() for ln in self.lines[k + 1:k + 6] if ln.strip()), "")
+        return bool(below) and (_is_upper_line(below) or bool(_KINH_GUI.match(below)) or bool(_BODY_CUE.match(below)))
 
     def _caps_goes_on(self, prev: str, k: int) -> bool:
         """After a blank line, does the capitals subject go on at line ``k``? Only when one of

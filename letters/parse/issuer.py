@@ -31,6 +31,7 @@ def _is_complete_body(unit: str) -> bool:
                 or low.startswith(("bộ ", "chính phủ")) or low.endswith("trung ương")
                 or key == "cuc thue"  # "CỤC THUẾ" over the 2025 "THUẾ TỈNH …" offices
                 or key.startswith(("tong cuc ", "bo "))  # "TỔNG CỤC THUẾ" ⏎ "CỤC THUẾ TỈNH …", OCR "BO …"
+                or (key.startswith("ban chi dao ") and len(key.split()) >= 6)  # "BAN CHỈ ĐẠO VỀ PHÁT TRIỂN …"
                 or re.search(r"\b(?:tinh|thanh pho|tp\.?|huyen|quan|thi xa)\s+\w", key))  # "… TP HỒ CHÍ MINH"
 
 

@@ -188,8 +188,8 @@ def normalise_layout(text: str) -> list[str]:
     lines: list[str] = []
     if text.count("\\r\\n") >= 3:  # a scrape that kept the page's line breaks escaped: "…\r\n …"
         text = text.replace("\\r\\n", "\n")
-    plain = ["" if _PAGE_ARTEFACT.match(raw) else _markdown(_SPACED_DAY.sub(r"\1 \2\3", raw))
-             for raw in _reline(text).split("\n")]
+    plain = ["" if _PAGE_ARTEFACT.match(raw) or raw.strip() in (".", ",", ";")  # a stray mark of a Word cell
+             else _markdown(_SPACED_DAY.sub(r"\1 \2\3", raw)) for raw in _reline(text).split("\n")]
     for raw in rewrite_task_tables(plain):
         cells = _cells(raw)
         if not cells:
