@@ -126,8 +126,8 @@ _PLACE_WORDS = re.compile(
 # 2021", "ngày l8thang 8 năm 2021", "ngày @ tháng Ÿ nấm 2021" (matched on the folded text; what
 # cannot be read is left out, never guessed; "l"/"I" read as 1 only inside a number).
 _OCR_DATE = re.compile(
-    r"(?P<place>[^\W\d_][^,\n]{0,40}?)\s*,\s*ng\w{0,3}\s*:?\s*(?P<d>[\dlI]{1,2}(?![\dlI]))?\S{0,3}?\s*"
-    r"th\w{0,3}\s*(?P<m>[\dlI]{1,2}(?![\dlI]))?\S{0,3}?\s*n\w{1,2}\s*(?P<y>(?:19|20)\d{2})", re.IGNORECASE)
+    r"(?P<place>[^\W\d_][^,\n]{0,40}?)\s*,\s*ng\w{0,3}\s*:?\s*(?P<d>[\dlI]{1,2}(?![\dlI]))?\S{0,5}?\s*"
+    r"th\w{0,3}\s*(?P<m>[\dlI]{1,2}(?![\dlI]))?\S{0,5}?\s*n\w{1,2}\s*(?P<y>(?:19|20)\d{2})", re.IGNORECASE)
 
 
 def _ocr_digits(value: str | None) -> str | None:
