@@ -737,3 +737,15 @@ def test_a_title_subject_whose_last_line_is_long_and_a_stray_mark_in_a_cell() ->
     assert letter.subject == ("Về việc đề nghị ban hành Quyết định thành lập Hội đồng An toàn, vệ sinh lao "
                               "động trên địa bàn tỉnh Cao Bằng năm 2025")
     assert (letter.date.year, letter.date.month) == (2025, 8)
+
+
+def test_a_task_given_after_the_last_item_is_no_closing_formula() -> None:
+    text = ("UBND TỈNH CAO BẰNG\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: 77/TB-UBND\n"
+            "Cao Bằng, ngày 2 tháng 4 năm 2026\nTHÔNG BÁO\nKết luận của Phó Chủ tịch UBND tỉnh\n\n"
+            "1. Đề nghị Nhà đầu tư khẩn trương hoàn thiện hồ sơ dự án.\n"
+            "Giao Sở Nông nghiệp và Môi trường có trách nhiệm thẩm định hồ sơ do Nhà đầu tư nộp; đồng thời "
+            "hướng dẫn Nhà đầu tư triển khai các bước tiếp theo.\n"
+            "Trân trọng thông báo đến các sở, ban, ngành liên quan biết, thực hiện./.\n")
+    kinds = {c.text[:20]: c.kind for c in parse_letter(text).clauses}
+    assert kinds["Giao Sở Nông nghiệp "] == "directive"
+    assert kinds["Trân trọng thông báo"] == "closing"

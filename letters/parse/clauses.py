@@ -248,8 +248,16 @@ def _is_section_title(text: str) -> bool:
     return _is_upper_line(text) and len(text.split()) <= 16
 
 
+# A paragraph after the last item that gives a body its own task is no formula: "Đồng thời, giao
+# Công an tỉnh chủ trì …", "Giao Sở Nông nghiệp và Môi trường có trách nhiệm thẩm định hồ sơ …".
+_OWN_TASK = re.compile(r"\bchu tri\b|\bgiao\s+(?:so|ubnd|uy ban|cong an|ban|bo|trung tam|phong|chi cuc|cuc)\b"
+                       r".{0,120}\bco trach nhiem\b")
+
+
 def _is_closing(folded_para: str, length: int) -> bool:
     """The formula after the last item: "… yêu cầu … thực hiện nghiêm túc …/.", "Trên đây là …"."""
+    if _OWN_TASK.search(folded_para) and not folded_para.rstrip().endswith("./."):
+        return False
     return (bool(_CLOSING_CUE.search(folded_para)) and length < 600) or \
         (folded_para.rstrip().endswith("./.") and length < 300)
 
