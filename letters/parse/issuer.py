@@ -149,15 +149,20 @@ def _province_mention_re(tax_path: str) -> tuple[re.Pattern[str], dict[str, tupl
     return re.compile(rf"\b(tinh|thanh pho)\s+({alternation})\b"), index
 
 
-def _province_from_text(text: str, tax: Taxonomy) -> str | None:
-    """Most frequent 'tỉnh X' (or 'thành phố X' for a centrally-run city) in the text."""
+def _province_mentions(text: str, tax: Taxonomy) -> Counter[str]:
+    """How often the text names each province ('tỉnh X', or 'thành phố X' for a centrally-run city)."""
     regex, index = _province_mention_re(tax.path)
     counts: Counter[str] = Counter()
     for m in regex.finditer(fold(text)):
         canonical, city = index[m.group(2)]
         if m.group(1) == "tinh" or city:
             counts[canonical] += 1
-    best = counts.most_common(1)
+    return counts
+
+
+def _province_from_text(text: str, tax: Taxonomy) -> str | None:
+    """The province the text names most."""
+    best = _province_mentions(text, tax).most_common(1)
     return best[0][0] if best else None
 
 
@@ -184,12 +189,7 @@ def _province_from_local_unit(units: list[str], year: int | None, month: int | N
         if len(candidates) == 1:
             return _canonical_province(candidates[0], tax) or candidates[0]
         if candidates:
-            regex, index = _province_mention_re(tax.path)
-            counts: Counter[str] = Counter()
-            for mention in regex.finditer(fold(text)):
-                canonical = index[mention.group(2)][0]
-                if canonical in candidates:
-                    counts[canonical] += 1
+            counts = Counter({p: n for p, n in _province_mentions(text, tax).items() if p in candidates})
             best = counts.most_common(2)
             if best and (len(best) == 1 or best[0][1] > best[1][1]):
                 return best[0][0]
