@@ -9,6 +9,7 @@ refused with a message that says so, as before.
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ __all__ = ["OCR_DPI", "OCR_MAX_PAGES", "ocr_missing", "ocr_pdf"]
 OCR_DPI = 300            # Tesseract reads 10-12 pt print best at about 300 dpi
 OCR_MAX_PAGES = 40       # a letter with its annexes; ~10 s a page on 2 cores
 _PAGE_TIMEOUT_S = 180
+log = logging.getLogger(__name__)  # "OCR trang 3/12": a scan takes seconds a page, so say so
 
 
 @lru_cache(maxsize=1)
@@ -65,9 +67,14 @@ def ocr_pdf(data: bytes, max_pages: int = OCR_MAX_PAGES) -> str:
                               "(corrupt PDF: cannot render pages)", code="corrupt_pdf") from None
     pages: list[str] = []
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "2")}
+    total = min(len(doc), max_pages)
+    if len(doc) > max_pages:
+        log.warning("OCR: tệp có %d trang, chỉ đọc %d trang đầu (scan has %d pages; reading the first %d)",
+                    len(doc), max_pages, len(doc), max_pages)
     try:
         with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as tmp:
-            for i in range(min(len(doc), max_pages)):
+            for i in range(total):
+                log.info("OCR trang %d/%d (bản quét, khoảng 10 giây mỗi trang)", i + 1, total)
                 image = Path(tmp) / f"p{i}.png"
                 doc[i].render(scale=OCR_DPI / 72, grayscale=True).to_pil().save(image)
                 try:

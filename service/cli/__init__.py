@@ -37,9 +37,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_reader_progress() -> None:
+    """Long reads (OCR of a scan, page by page) say what they are doing on stderr."""
+    import logging
+
+    log = logging.getLogger("congvan.letters.readers")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("  %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _show_reader_progress()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
