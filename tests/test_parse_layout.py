@@ -749,3 +749,13 @@ def test_a_task_given_after_the_last_item_is_no_closing_formula() -> None:
     kinds = {c.text[:20]: c.kind for c in parse_letter(text).clauses}
     assert kinds["Giao Sở Nông nghiệp "] == "directive"
     assert kinds["Trân trọng thông báo"] == "closing"
+
+
+def test_a_party_conclusion_of_a_plenum_keeps_whose_plenum_it_was() -> None:
+    text = ("TỈNH ỦY CAO BẰNG\nĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 120-KL/TU\nCao Bằng, ngày 13 tháng 5 năm 2022\n"
+            "KẾT LUẬN\nHỘI NGHỊ LẦN THỨ BẢY\nBAN CHẤP HÀNH ĐẢNG BỘ TỈNH (KHÓA XIX)\n"
+            "về phát triển hạ tầng giao thông đến năm 2025\n"
+            "Hội nghị lần thứ bảy Ban Chấp hành Đảng bộ tỉnh đã thảo luận và kết luận:\n"
+            "1. Các cấp ủy, chính quyền tập trung huy động nguồn lực phát triển hạ tầng giao thông.\n")
+    assert parse_letter(text).subject == ("HỘI NGHỊ LẦN THỨ BẢY BAN CHẤP HÀNH ĐẢNG BỘ TỈNH (KHÓA XIX) về phát "
+                                          "triển hạ tầng giao thông đến năm 2025")

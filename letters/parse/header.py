@@ -412,7 +412,8 @@ class _HeaderScanner:
                     break  # straight to "CHỦ TỊCH UBND TỈNH …" (no subject)
                 upper_subject = _is_upper_line(s) or _all_caps(s)  # "Ý" ⏎ "KIẾN CHỈ ĐẠO CỦA …"
             elif _is_upper_line(s) and (_TITLE_HEAD.match(fold(s)) or _ENACTING.match(fold(s))) \
-                    and not _OPEN_END.search(fold(parts[-1])):
+                    and not _OPEN_END.search(fold(parts[-1])) and not fold(parts[-1]).startswith("hoi nghi "):
+                # ("HỘI NGHỊ LẦN THỨ BẢY" ⏎ "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH …" is whose conference it was)
                 break  # "CHỦ TỊCH …" / "ỦY BAN NHÂN DÂN TỈNH …" enacting a decision, not subject
             parts.append(s)
             j += 1
