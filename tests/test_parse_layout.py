@@ -759,3 +759,12 @@ def test_a_party_conclusion_of_a_plenum_keeps_whose_plenum_it_was() -> None:
             "1. Các cấp ủy, chính quyền tập trung huy động nguồn lực phát triển hạ tầng giao thông.\n")
     assert parse_letter(text).subject == ("HỘI NGHỊ LẦN THỨ BẢY BAN CHẤP HÀNH ĐẢNG BỘ TỈNH (KHÓA XIX) về phát "
                                           "triển hạ tầng giao thông đến năm 2025")
+
+
+def test_a_place_named_with_a_number() -> None:
+    text = ("ỦY BAN NHÂN DÂN QUẬN 9\n\nTRUNG TÂM VĂN HÓA\n\nSố:  21 /TTVH\n\nVề thực hiện chế độ báo cáo.\n\n"
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nĐộc lập – Tự do – Hạnh phúc\n\n"
+            "Quận 9, ngày  04   tháng 6  năm 2014\n\nKính gửi: Ban VHTT 13 phường.\n\n"
+            "Đề nghị Ban VHTT các phường gửi báo cáo định kỳ trước ngày 20 hằng tháng.\n")
+    letter = parse_letter(text)
+    assert (letter.date.year, letter.date.month, letter.date.day) == (2014, 6, 4) and letter.place == "Quận 9"

@@ -119,7 +119,8 @@ def _number_of(cell: str) -> tuple[str, str] | None:
 # "Bà Rịa - Vũng Tàu"; what precedes it on the line is another header cell.
 _CAP_WORD = rf"[{_UP}][^\W\d_]*"
 _PLACE_WORDS = re.compile(
-    rf"(?<![\w/.&-])(?:(?:TP|Tp|tp|TX|Tx)\.?\s*)?{_CAP_WORD}(?:\s*-\s*{_CAP_WORD}|\s+{_CAP_WORD})*$")
+    rf"(?<![\w/.&-])(?:(?:TP|Tp|tp|TX|Tx)\.?\s*)?{_CAP_WORD}(?:\s*-\s*{_CAP_WORD}|\s+{_CAP_WORD})*"
+    r"(?:\s+\d{1,2})?$")  # "Quận 9, ngày …", "Phường 2, ngày …"
 
 
 # The date line of a scanned letter read by OCR: "ngàyló thảngU năm 2021", "ngài: 19 tháng 7 nam
