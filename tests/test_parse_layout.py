@@ -768,3 +768,15 @@ def test_a_place_named_with_a_number() -> None:
             "Đề nghị Ban VHTT các phường gửi báo cáo định kỳ trước ngày 20 hằng tháng.\n")
     letter = parse_letter(text)
     assert (letter.date.year, letter.date.month, letter.date.day) == (2014, 6, 4) and letter.place == "Quận 9"
+
+
+def test_a_form_attached_after_the_signature_keeps_its_header_where_it_is() -> None:
+    text = ("Ngày 4/8/2023, Ủy ban nhân dân tỉnh ban hành Công văn số 1187/UBND-VX về việc tiêm vét.\n"
+            "1. Sở Y tế tổ chức tiêm vét cho trẻ em chưa được tiêm đủ mũi.\n"
+            "2. UBND các huyện báo cáo kết quả theo mẫu kèm theo.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n"
+            "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nNguyễn Văn An\nMẫu báo cáo\nUBND HUYỆN ………\n"
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: …/BC-UBND\n"
+            "Cao Bằng, ngày … tháng … năm 2023\nBÁO CÁO\nKết quả tiêm vét\n1. Số trẻ em được tiêm vét: …\n"
+            "2. Số trẻ em chưa được tiêm: …\n3. Khó khăn, vướng mắc: …\n")
+    letter = parse_letter(text)
+    assert letter.number == "1187/UBND-VX" and (letter.date.year, letter.date.month) == (2023, 8)

@@ -210,7 +210,8 @@ def _header_first(lines: list[str]) -> list[str]:
     e-signing tool adds the header last): "Kính gửi: …" … "Nơi nhận:" … signer, then "UBND
     TỈNH X" / "SỞ …" / motto / "Số: …" / "V/v …" / "X, ngày …". That block, from the bodies
     above the motto to the date line, is moved back to the top. Only when the motto comes after
-    a "Nơi nhận" (the letter had ended): attached forms further down keep their place."""
+    a "Nơi nhận" (the letter had ended) and nothing but a page number follows the block: a form
+    attached after the letter keeps its own header where it is."""
     motto = next((i for i, ln in enumerate(lines) if _MOTTO.search(fold(ln))), None)
     if motto is None or motto < 8 or not any(_SIGNED_OFF.match(ln.strip()) for ln in lines[:motto]):
         return lines
@@ -222,8 +223,8 @@ def _header_first(lines: list[str]) -> list[str]:
     if start == motto:
         return lines  # no issuing body above the motto: not a header block
     end = next((j + 1 for j in range(motto, min(motto + 14, len(lines))) if _PLACE_DATE.search(lines[j])), None)
-    if end is None:
-        return lines
+    if end is None or sum(1 for ln in lines[end:] if ln.strip()) > 3:
+        return lines  # a form attached after the letter has its own header, with a body below it
     return lines[start:end] + [""] + lines[:start] + lines[end:]
 
 
