@@ -75,8 +75,8 @@ def _starts_new_paragraph(prev: str, line: str, line_mode: bool, wrap_width: int
     starts_upper = line[:1].isupper() or line[:1] in "\"“("
     if line_mode:  # one paragraph per line: only a lowercase start continues the previous one,
         # or a line of a page's width cut mid-sentence ("… Phó Trưởng" ⏎ "Ban Chỉ đạo."): a
-        # PDF's lines are the page's, at most ~110 characters wide
-        if wrap_width <= 110 and len(prev) >= 0.85 * wrap_width and (prev[-1:].isalnum() or prev[-1:] == ",") \
+        # PDF's lines are the page's, 60 to ~110 characters wide
+        if 60 <= wrap_width <= 110 and len(prev) >= 0.85 * wrap_width and (prev[-1:].isalnum() or prev[-1:] == ",") \
                 and not _is_caption(prev):
             return False
         return starts_upper or bool(_SENTENCE_END.search(prev))
