@@ -108,6 +108,18 @@ class LetterWorker:
         return out
 
 
+def _start_local_ray(ray, kwargs: dict) -> None:  # noqa: ANN001 - the ray module
+    """A local cluster's first start sometimes times out on a busy 2-core machine ("The current
+    node timed out during startup"): shut the half-started node down and try once more."""
+    try:
+        ray.init(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - ray raises a bare Exception for this
+        if "timed out during startup" not in str(exc):
+            raise
+        ray.shutdown()
+        ray.init(**kwargs)
+
+
 def ray_ingest(paths: list[Path], collection, *, build: Callable[[], tuple[Any, Callable]],
                address: str | None = None, workers: int | None = None, max_bytes: int | None = None,
                files_per_task: int = FILES_PER_TASK, show_progress: bool = False,
@@ -136,7 +148,7 @@ def ray_ingest(paths: list[Path], collection, *, build: Callable[[], tuple[Any, 
             kwargs.pop("num_cpus", None)
             ray.init(address=address, **kwargs)
         else:
-            ray.init(**kwargs)
+            _start_local_ray(ray, kwargs)
     t0 = time.perf_counter()
     try:
         n = workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)

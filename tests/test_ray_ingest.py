@@ -44,8 +44,10 @@ def _index(col: Collection) -> dict[str, list[tuple]]:
 def ray_local():
     import os
 
+    from congvan.service.ray_ingest import _start_local_ray
+
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    _start_local_ray(ray, {"num_cpus": 2, "include_dashboard": False, "log_to_driver": False})
     yield
     ray.shutdown()
 
@@ -116,6 +118,7 @@ def test_cli_ingest_ray_into_milvus(tmp_path):
 
         out = congvan("ingest", str(letters), "--ray", "--workers", "1", "--json")
         assert out.returncode == 1, out.stderr  # the broken PDF was skipped
+        assert out.stdout.strip(), out.stderr[-3000:]
         body = json.loads(out.stdout)
         assert len(body["ingested"]) == 2 and body["workers"] == 1
         assert [Path(s["path"]).name for s in body["skipped"]] == ["hong.pdf"]
