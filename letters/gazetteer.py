@@ -28,8 +28,8 @@ from congvan.letters.text import canonical_tones, fold, nfc
 __all__ = ["DATA_PATH", "provinces_of_unit"]
 
 DATA_PATH = Path(__file__).parent / "data" / "local_units.json"
-_KINDS_2025 = {"xa": "xã", "phuong": "phường", "dac khu": "đặc khu"}
-_KINDS_LEGACY = {"huyen": "huyện", "quan": "quận", "thi xa": "thị xã", "thanh pho": "thành phố"}
+_KINDS_2025 = ("xa", "phuong", "dac khu")  # folded kinds of each table
+_KINDS_LEGACY = ("huyen", "quan", "thi xa", "thanh pho")
 
 
 def _key(kind: str, name: str, *, tones: bool) -> str:
@@ -94,22 +94,18 @@ def provinces_of_unit(kind: str, name: str, *, after_2025_reform: bool | None = 
 
 
 # --------------------------------------------------------------------------- building the data
-def _short(province: dict[str, str]) -> str:
-    return province["provinceShort"]
-
-
 def rebuild(source: Path, out: Path = DATA_PATH) -> dict[str, int]:
     """Write ``out`` from the ``data`` folder of the ``vietnamadminunits`` package."""
     new = json.loads((source / "parser_from_2025.json").read_text(encoding="utf-8"))
     old = json.loads((source / "parser_legacy.json").read_text(encoding="utf-8"))
     communes: dict[str, set[str]] = defaultdict(set)
     for pkey, wards in new["DICT_PROVINCE_WARD_NO_ACCENTED"].items():
-        province = _short(new["DICT_PROVINCE"][pkey])
+        province = new["DICT_PROVINCE"][pkey]["provinceShort"]
         for ward in wards.values():
             communes[f"{ward['wardType'].lower()}|{ward['wardShort']}"].add(province)
     districts: dict[str, set[str]] = defaultdict(set)
     for pkey, units in old["DICT_PROVINCE_DISTRICT"].items():
-        province = _short(old["DICT_PROVINCE"][pkey])
+        province = old["DICT_PROVINCE"][pkey]["provinceShort"]
         for unit in units.values():
             kind = unit["districtType"].lower()
             name = re.sub(r"^Quận\s+(?=\d)", "", unit["districtShort"])  # "Quận 1" → "1"

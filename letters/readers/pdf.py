@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from congvan.letters.readers.common import LetterReadError, _sniff
 from congvan.letters.readers.ocr import ocr_missing, ocr_pdf
-from congvan.letters.readers.plausibility import _plausibility
+from congvan.letters.readers.plausibility import _plausibility, _Score
 
 # =========================================================================== PDF
 _PYPDF_LOCK = threading.Lock()
@@ -94,15 +94,15 @@ def _read_pdf(data: bytes) -> str:
             raise LetterReadError("PDF là bản quét, OCR không đọc được chữ nào; hãy dùng bản quét rõ hơn "
                                   "hoặc bản có văn bản (scanned PDF, OCR found no text)", code="no_text_layer")
         return text
-    if _garbled(text) and not ocr_missing():  # a scanner's text layer in a broken font
+    layer = _plausibility(text[:20000])
+    if _garbled(layer) and not ocr_missing():  # a scanner's text layer in a broken font
         read = ocr_pdf(data)
-        if _plausibility(read[:20000]).total > _plausibility(text[:20000]).total:
+        if _plausibility(read[:20000]).total > layer.total:
             return read
     return text
 
 
-def _garbled(text: str) -> bool:
+def _garbled(score: _Score) -> bool:
     """Is a text layer not Vietnamese at all ("Ldm D6ng, ngdy l0thdng 9 ndm2025")? Real letters'
     layers, born digital or OCR'd, have ≥ 0.85 well-formed syllables; broken fonts < 0.45."""
-    score = _plausibility(text[:20000])
     return score.words >= 30 and score.valid < 0.6 and score.common < 0.2
