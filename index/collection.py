@@ -53,6 +53,7 @@ from congvan.index.ranking import (
     keyword_scores,
     params_for,
     rank,
+    window_rescore,
 )
 from congvan.index.results import Hit, IngestResult, SearchResult
 from congvan.index.snippets import make_snippet
@@ -64,6 +65,7 @@ from congvan.index.store import (
     Store,
     letter_fingerprint,
 )
+from congvan.index.windows import best_window, clause_windows
 from congvan.letters.schema import Letter
 from congvan.models.artifacts import ArtifactError
 
@@ -96,6 +98,11 @@ def _dense_pool() -> ThreadPoolExecutor:
         if _DENSE_POOL is None:
             _DENSE_POOL = ThreadPoolExecutor(max_workers=DENSE_THREADS, thread_name_prefix="congvan-dense")
         return _DENSE_POOL
+
+
+def _window_matrix(texts: list[str], vectors: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """The (k, dim) vectors of a clause's window texts (None when it has none)."""
+    return np.stack([vectors[t] for t in texts]).astype(np.float32) if texts else None
 
 
 def _with_end(items: Iterable[Letter]) -> Iterator[Letter | None]:
@@ -342,13 +349,16 @@ class Collection:
         for _, letter, _ in chunk:  # retagged letters: reuse their stored embeddings
             known.update(self.store.embeddings_by_text(letter.doc_id))
         texts = [c.text for _, letter, _ in chunk for c in letter.clauses]
+        windows = {t: clause_windows(t) for t in texts}
+        texts += [w for t in windows.values() for w in t]
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         for start in range(0, len(missing), EMBED_SLICE):  # the encoder's lock is freed between
             part = missing[start:start + EMBED_SLICE]       # slices, so a search's query waits one slice
             known.update(zip(part, self.encoder.encode_passages(part, show_progress=False)))
         for i, letter, fingerprint in chunk:
             existed = self.store.has_letter(letter.doc_id)
-            rows = [ClauseRow(c, *clause_tokens(c.text), known[c.text]) for c in letter.clauses]
+            rows = [ClauseRow(c, *clause_tokens(c.text), known[c.text], _window_matrix(windows[c.text], known))
+                    for c in letter.clauses]
             replaced = [d for d in self.store.put_letter(letter, rows, replace_source=replace_source,
                                                          fingerprint=fingerprint) if d != letter.doc_id]
             status = "updated" if existed else ("replaced" if replaced else "added")
@@ -435,9 +445,16 @@ class Collection:
     def _reembed_stored(self, show_progress: bool = False) -> None:
         """Embed every stored clause again with the current encoder (lock held)."""
         ids, texts = self.store.clause_texts()
-        vectors = self.encoder.encode_passages(texts, show_progress=show_progress) if texts \
+        windows = [clause_windows(t) for t in texts]
+        every = texts + [w for ws in windows for w in ws]
+        vectors = self.encoder.encode_passages(every, show_progress=show_progress) if every \
             else np.zeros((0, self.encoder.dim), np.float32)
-        self.store.reembed(ids, vectors)
+        at = len(texts)
+        matrices: list[np.ndarray | None] = []
+        for ws in windows:
+            matrices.append(np.asarray(vectors[at:at + len(ws)], np.float32) if ws else None)
+            at += len(ws)
+        self.store.reembed(ids, vectors[:len(texts)], matrices)
 
     def reconfigure(self, options: IndexOptions, save: bool = False) -> None:
         """Rebuild the derived structures from SQLite with other options (e.g. BM25 k1/b while
@@ -525,7 +542,8 @@ class Collection:
             dense_match[above_slots] = True
 
             def dense_at(slots: np.ndarray) -> np.ndarray:  # noqa: F811
-                return snap.vectors.scores_at(qv, snap.slot_pos[slots])
+                whole = snap.vectors.scores_at(qv, snap.slot_pos[slots])
+                return self._with_windows(qv, snap.table.rowids[slots], whole, params, terms.n_syllables)
 
         match_at, extra = None, None
         if mode == "hybrid" and params.uses_matching and n and params.match_ramp(terms.n_syllables) > 0:
@@ -543,6 +561,20 @@ class Collection:
                     keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                     params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
                     match_at=match_at, extra=extra, letters=snap.table.doc_index)
+
+    def _with_windows(self, qv: np.ndarray, rowids: np.ndarray, whole: np.ndarray, params: RankingParams,
+                      n_terms: int) -> np.ndarray:
+        """Cosines of candidate clauses, a long clause scored by its best window as well as as a
+        whole (long queries only, see ``index.windows``)."""
+        share = params.window_share(n_terms)
+        if share <= 0 or not len(rowids):
+            return whole
+        stored = self.store.windows_by_id(rowids.tolist())
+        if not stored:
+            return whole
+        empty = np.zeros((0, qv.shape[0]), np.float32)
+        best = best_window(qv, [stored.get(int(r), empty) for r in rowids])
+        return window_rescore(np.asarray(whole, np.float64), best, share).astype(np.float32)
 
     def _dense(self, snap: Snapshot, terms: QueryTerms, query_vector: np.ndarray | None, depth: int,
                allowed: np.ndarray | None, params: RankingParams

@@ -576,7 +576,7 @@ class MilvusCollection(Collection):
             pos = np.searchsorted(ids, want)
             ok = (pos < ids.shape[0]) & (ids[np.minimum(pos, max(ids.shape[0] - 1, 0))] == want)
             out[ok] = vecs[pos[ok]] @ qv
-            return out
+            return self._with_windows(qv, want, out, params, terms.n_syllables)
 
         ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                       keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,

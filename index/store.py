@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 
 from congvan.index.letter_context import header_tokens
+from congvan.index.windows import clause_windows
+from congvan.index.windows import pack as pack_windows
+from congvan.index.windows import unpack as unpack_windows
 from congvan.letters.diseases import clause_diseases
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.text import fold
@@ -77,7 +80,9 @@ CREATE TABLE IF NOT EXISTS clauses (
     diseases      TEXT NOT NULL DEFAULT '[]',  -- ["dengue", ...] (taxonomy v2, added to older files on open)
     tokens        TEXT NOT NULL,  -- accented search tokens, space-separated
     tokens_folded TEXT NOT NULL,  -- the same tokens without tones
-    embedding     BLOB NOT NULL   -- float32 little-endian, length dim
+    embedding     BLOB NOT NULL,  -- float32 little-endian, length dim
+    -- window vectors of a long clause (index.windows): k x dim float32, NULL if none
+    windows       BLOB
 );
 CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id);
 """
@@ -144,6 +149,8 @@ class ClauseRow:
     tokens: Sequence[str]
     tokens_folded: Sequence[str]
     embedding: np.ndarray
+    #: (k, dim) vectors of the clause's windows (``index.windows``); None or k = 0: none
+    windows: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -355,9 +362,15 @@ class Store:
                         "SELECT doc_id, metadata FROM letters WHERE header IS NULL").fetchall()])
             if "letter_headers" not in meta:
                 conn.execute("INSERT INTO meta(key, value) VALUES ('letter_headers', '1')")
-            if "diseases" not in {r[1] for r in conn.execute("PRAGMA table_info(clauses)")}:
+            clause_columns = {r[1] for r in conn.execute("PRAGMA table_info(clauses)")}
+            if "diseases" not in clause_columns:
                 conn.execute("ALTER TABLE clauses ADD COLUMN diseases TEXT NOT NULL DEFAULT '[]'")
                 _fill_diseases(conn)
+            if "windows" not in clause_columns:  # files written before window vectors
+                conn.execute("ALTER TABLE clauses ADD COLUMN windows BLOB")
+                if meta:
+                    log.warning("%s has no window vectors yet: long questions rank as before until "
+                                "`congvan rebuild --reembed` embeds them", self.path)
             for trigger in _TRIGGERS:
                 conn.execute(trigger)
             if not all(k in meta for k in _FINGERPRINT_KEYS):
@@ -392,12 +405,16 @@ class Store:
                 f"is {self.encoder_name!r} (dim {self.dim}): set CONGVAN_MODEL back, or run "
                 f"`congvan rebuild --reembed` (Collection.open(..., reembed=True)) to re-embed every clause.")
 
-    def reembed(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """Overwrite every embedding (made with the configured encoder) and record that encoder."""
+    def reembed(self, ids: np.ndarray, vectors: np.ndarray,
+                windows: Sequence[np.ndarray | None] | None = None) -> None:
+        """Overwrite every embedding (made with the configured encoder) and its window vectors,
+        and record that encoder."""
+        packed = [pack_windows(w, self.dim) if w is not None else None
+                  for w in (windows if windows is not None else [None] * len(ids))]
         with self.write() as conn:
             self._changes().full = True
-            conn.executemany("UPDATE clauses SET embedding = ? WHERE id = ?",
-                             [(_blob(v, self.dim), int(i)) for i, v in zip(ids, vectors)])
+            conn.executemany("UPDATE clauses SET embedding = ?, windows = ? WHERE id = ?",
+                             [(_blob(v, self.dim), w, int(i)) for i, v, w in zip(ids, vectors, packed)])
             conn.execute("UPDATE meta SET value = ? WHERE key = 'encoder'", (self.encoder_name,))
             conn.execute("UPDATE meta SET value = ? WHERE key = 'dim'", (str(self.dim),))
         self.stored_encoder = (self.encoder_name, self.dim)
@@ -428,10 +445,26 @@ class Store:
         return None if row is None else row[0]
 
     def embeddings_by_text(self, doc_id: str) -> dict[str, np.ndarray]:
-        """Stored embeddings of a letter's clauses keyed by clause text (to retag without
-        re-embedding)."""
-        rows = self.conn.execute("SELECT text, embedding FROM clauses WHERE doc_id = ?", (doc_id,))
-        return {text: np.frombuffer(blob, dtype="<f4").copy() for text, blob in rows}
+        """Stored embeddings of a letter's clauses and of their windows, keyed by text (to retag
+        without re-embedding)."""
+        out: dict[str, np.ndarray] = {}
+        rows = self.conn.execute("SELECT text, embedding, windows FROM clauses WHERE doc_id = ?", (doc_id,))
+        for text, blob, windows in rows:
+            out[text] = np.frombuffer(blob, dtype="<f4").copy()
+            texts, mat = clause_windows(text), unpack_windows(windows, self.dim)
+            if len(texts) == mat.shape[0]:  # none stored yet (older file): they are embedded
+                out.update(zip(texts, mat))
+        return out
+
+    def windows_by_id(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Window vectors of the given clause ids (clauses without windows are left out)."""
+        out: dict[int, np.ndarray] = {}
+        for chunk in _chunks(sorted({int(i) for i in ids})):
+            marks = ",".join("?" * len(chunk))
+            for rowid, blob in self.conn.execute(
+                    f"SELECT id, windows FROM clauses WHERE id IN ({marks}) AND windows IS NOT NULL", chunk):
+                out[int(rowid)] = unpack_windows(blob, self.dim)
+        return out
 
     def doc_ids(self) -> list[str]:
         """Every stored letter's ``doc_id`` (distributed ingest skips these before parsing)."""
@@ -667,14 +700,16 @@ class Store:
                  *_stored_header(document)))
             conn.executemany(
                 """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
-                                       support, mentions, tokens, tokens_folded, embedding, diseases)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       support, mentions, tokens, tokens_folded, embedding, diseases,
+                                       windows)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [(letter.doc_id, r.clause.clause_id, r.clause.path, r.clause.kind, r.clause.order,
                   r.clause.text, r.clause.heading, _json([asdict(t) for t in r.clause.themes]),
                   _json(list(r.clause.agencies.lead)), _json(list(r.clause.agencies.support)),
                   _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
                   " ".join(r.tokens_folded), _blob(r.embedding, self.dim),
-                  _json(list(r.clause.diseases))) for r in rows])
+                  _json(list(r.clause.diseases)),
+                  pack_windows(r.windows, self.dim) if r.windows is not None else None) for r in rows])
             self._changes().rows.update(
                 r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced

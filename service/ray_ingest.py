@@ -74,6 +74,7 @@ class LetterWorker:
 
     def process(self, paths: list[str], stored: set[str]) -> list[dict[str, Any]]:
         """One result per file: ``{"path", "letter"?, "vectors"?, "doc_id"?, "error"?}``."""
+        from congvan.index.windows import clause_windows
         from congvan.letters.parse import doc_id_for, parse_letter
         from congvan.letters.readers import LetterReadError, read_letter_file
         from congvan.letters.text import clean_text
@@ -99,12 +100,15 @@ class LetterWorker:
                 out.append({"path": path, "error": str(exc)})
             except Exception as exc:  # noqa: BLE001 - one bad file must never stop the job
                 out.append({"path": path, "error": f"{type(exc).__name__}: {exc}"})
-        texts = list(dict.fromkeys(c.text for letter in letters for c in letter.clauses))
+        clauses = list(dict.fromkeys(c.text for letter in letters for c in letter.clauses))
+        windows = {t: clause_windows(t) for t in clauses}
+        texts = list(dict.fromkeys([*clauses, *(w for ws in windows.values() for w in ws)]))
         vecs = self.encoder.encode_passages(texts) if texts else []
         by_text = dict(zip(texts, vecs))
         for path, letter in zip(owners, letters):
-            out.append({"path": path, "letter": letter,
-                        "vectors": {c.text: by_text[c.text] for c in letter.clauses}})
+            mine = {c.text: by_text[c.text] for c in letter.clauses}  # with their windows' vectors:
+            mine.update((w, by_text[w]) for c in letter.clauses for w in windows[c.text])  # none re-embedded
+            out.append({"path": path, "letter": letter, "vectors": mine})
         return out
 
 

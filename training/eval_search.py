@@ -36,6 +36,8 @@ import numpy as np
 from congvan.index.collection import Collection
 from congvan.index.keyword import analyze_query
 from congvan.index.ranking import DEFAULT_PARAMS, MODES, RankingParams
+from congvan.index.windows import MAX_WINDOWS, MIN_WORDS, WINDOW_WORDS
+from congvan.index.windows import VERSION as WINDOWS_VERSION
 from congvan.letters.schema import Clause, Letter
 from congvan.letters.text import nfc
 
@@ -167,6 +169,7 @@ def load_benchmark(name: str, split: str, data: Path) -> Benchmark:
 def _corpus_hash(bench: Benchmark, encoder) -> str:
     h = hashlib.sha256()
     h.update(f"{encoder.name}|{encoder.dim}|{getattr(encoder, 'max_seq_length', '')}".encode())
+    h.update(f"|windows v{WINDOWS_VERSION} {WINDOW_WORDS}/{MIN_WORDS}/{MAX_WINDOWS}".encode())  # older indexes lack them
     backend = getattr(encoder, "backend", "torch")
     if backend != "torch":  # ONNX vectors get their own index (torch keeps its cached one)
         h.update(f"|{backend}".encode())

@@ -1,0 +1,60 @@
+"""Window vectors: which window size and length threshold, measured on a benchmark split.
+
+Usage (needs CONGVAN_SHARED_DIR or CONGVAN_BENCHMARKS_DIR, like ``congvan evaluate search``):
+
+    python benchmarks/window_vectors.py --benchmark alqac --split train \
+        --configs none 80/100 80/136 64/136
+
+Each config ``WORDS/MIN`` sets ``index.windows.WINDOW_WORDS`` and ``MIN_WORDS`` (``none``: no
+clause gets windows) and evaluates bm25, dense and hybrid with the configured encoder. Every
+config gets its own benchmark index (the windows' sizes are part of its cache key), so the first
+run of a config embeds the corpus and its windows once (ALQAC: ~3 min on 2 cores). Choose on
+tuning splits (``alqac train``, ``vicov19qa val``, ``staff tune``), report on ``test``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from congvan.index import windows
+from congvan.models.encoder import load_encoder
+from congvan.service.config import Settings
+from congvan.training.eval_search import BENCHMARKS, SPLITS, evaluate
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Compare window-vector sizes on a benchmark split.")
+    ap.add_argument("--benchmark", choices=BENCHMARKS, default="alqac")
+    ap.add_argument("--split", default="train", help="train/val/tune to choose; test to report")
+    ap.add_argument("--configs", nargs="+", default=["none", f"{windows.WINDOW_WORDS}/{windows.MIN_WORDS}"],
+                    help="WORDS/MIN pairs, or 'none' (default: none and the shipped sizes)")
+    ap.add_argument("--modes", nargs="+", default=["dense", "hybrid"])
+    args = ap.parse_args(argv)
+    if args.split not in SPLITS[args.benchmark]:
+        ap.error(f"{args.benchmark} has splits {', '.join(SPLITS[args.benchmark])}")
+    settings = Settings()
+    encoder = load_encoder(settings)
+    print("| windows (words/min) | mode | R@1 | R@10 | MRR@10 | nDCG@10 | s |\n|---|---|---|---|---|---|---|")
+    rows = []
+    for config in args.configs:
+        if config == "none":
+            windows.MIN_WORDS = 10**9
+        else:
+            size, least = (int(x) for x in config.split("/"))
+            windows.WINDOW_WORDS, windows.MIN_WORDS = size, least
+        for mode in args.modes:
+            t0 = time.perf_counter()
+            r = evaluate(args.benchmark, args.split, mode, encoder=encoder, benchmarks=settings.benchmarks_path,
+                         work_dir=settings.home, show_progress=True)
+            r["windows"] = config
+            rows.append(r)
+            print(f"| {config} | {mode} | {r['recall@1']:.3f} | {r['recall@10']:.3f} | {r['mrr@10']:.3f} | "
+                  f"{r['ndcg@10']:.3f} | {time.perf_counter() - t0:.0f} |", flush=True)
+    print(json.dumps(rows, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
