@@ -5,18 +5,26 @@ Usage (needs CONGVAN_SHARED_DIR or CONGVAN_BENCHMARKS_DIR, like ``congvan evalua
     python benchmarks/window_vectors.py --benchmark alqac --split train \
         --configs none 80/100 80/136 64/136
 
+    python benchmarks/window_vectors.py --ingest-cost ../shared/real_letters
+
 Each config ``WORDS/MIN`` sets ``index.windows.WINDOW_WORDS`` and ``MIN_WORDS`` (``none``: no
 clause gets windows) and evaluates bm25, dense and hybrid with the configured encoder. Every
 config gets its own benchmark index (the windows' sizes are part of its cache key), so the first
 run of a config embeds the corpus and its windows once (ALQAC: ~3 min on 2 cores). Choose on
 tuning splits (``alqac train``, ``vicov19qa val``, ``staff tune``), report on ``test``.
+
+``--ingest-cost DIR`` instead ingests the letters of DIR (read and parsed once) into two fresh
+collections, without windows and with the shipped sizes, and prints the embedding and storing
+time and the vectors each made: what window vectors cost a real upload.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from congvan.index import windows
 from congvan.models.encoder import load_encoder
@@ -31,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--configs", nargs="+", default=["none", f"{windows.WINDOW_WORDS}/{windows.MIN_WORDS}"],
                     help="WORDS/MIN pairs, or 'none' (default: none and the shipped sizes)")
     ap.add_argument("--modes", nargs="+", default=["dense", "hybrid"])
+    ap.add_argument("--ingest-cost", type=Path, metavar="DIR",
+                    help="measure what windows cost an ingest of the letters in DIR instead")
     args = ap.parse_args(argv)
+    if args.ingest_cost:
+        return ingest_cost(args.ingest_cost)
     if args.split not in SPLITS[args.benchmark]:
         ap.error(f"{args.benchmark} has splits {', '.join(SPLITS[args.benchmark])}")
     settings = Settings()
@@ -53,6 +65,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {config} | {mode} | {r['recall@1']:.3f} | {r['recall@10']:.3f} | {r['mrr@10']:.3f} | "
                   f"{r['ndcg@10']:.3f} | {time.perf_counter() - t0:.0f} |", flush=True)
     print(json.dumps(rows, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+def ingest_cost(folder: Path) -> int:
+    from congvan.index.collection import Collection
+    from congvan.letters.pipeline import iter_letter_files, letter_from_file
+
+    encoder = load_encoder(Settings())
+    letters = []
+    for path in iter_letter_files([folder])[0]:
+        try:
+            letters.append(letter_from_file(path))
+        except Exception as exc:  # noqa: BLE001 - a file the product refuses is not this measure
+            print(f"  skipped {path.name}: {exc}", file=sys.stderr)
+    clauses = sum(len(letter.clauses) for letter in letters)
+    encoder.encode_passages(["khởi động"])  # warm-up
+    print(f"{len(letters)} letters, {clauses} clauses\n| windows | ingest s | clause vectors | window vectors |\n"
+          "|---|---|---|---|")
+    shipped = windows.MIN_WORDS
+    for label, least in (("none", 10**9), (f"{windows.WINDOW_WORDS}/{shipped}", shipped)):
+        windows.MIN_WORDS = least
+        with tempfile.TemporaryDirectory() as tmp:
+            col = Collection.open(Path(tmp) / "idx", encoder)
+            t0 = time.perf_counter()
+            col.ingest_letters(letters)
+            took = time.perf_counter() - t0
+            stored = col.store.windows_by_id(col.store.clause_ids().tolist())
+            print(f"| {label} | {took:.1f} | {col.stats()['clauses']} | "
+                  f"{sum(m.shape[0] for m in stored.values())} |", flush=True)
+            col.close()
     return 0
 
 

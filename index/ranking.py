@@ -168,6 +168,22 @@ benchmark questions above rank as before):
   coverage beyond the grid's edge (0.5, ·, 0.8, 0.0): 1.2 → 0.8066 (nDCG 0.7231, MRR 0.8901);
     1.6 → 0.8025. letter_candidates 10 instead of 5: identical.
   earlier grid without letter headers (fold_credit 0.4/0.7 equal within 0.001): best 0.7314.
+window vectors (6 Dec 2026, ``index.windows``; same ``congvan evaluate search --tune``, the long
+clauses' windows rescoring candidates of long queries; k1 1.2, b 0.75). Window size first
+(``python benchmarks/window_vectors.py --benchmark alqac --split train``, hybrid MRR@10, convex 0.9):
+  none 0.852 | ~96-token windows of clauses over ~160 tokens 0.891 | 128-token 0.876 | 200-token 0.864.
+  words: 80/100 0.891, 80/136 0.887, 64/136 0.886 → 80-word windows of clauses over 100 words.
+  staff tune (short queries: windows off by the ramp) and ViCoV val moved by ≤ 0.002.
+fusion grid with windows, objective (ALQAC train / ViCoV train / ViCoV val MRR@10), accent 0.7:
+  convex 0.8 0.6180 | 0.85 0.6238 | 0.9 0.6328 (0.890 / 0.370 / 0.417) | 0.95 0.6376 (0.899 / 0.371 / 0.412)
+  accent 0.9: 0.9 0.6338, 0.95 0.6379 (within 0.001: accent kept at 0.7, it weighs short queries);
+  rrf best 0.6259 (0.5, k 20). BM25 with convex 0.95: (1.2, 0.75) 0.6379 | (1.5, 0.9) 0.6401 |
+  (1.5, 0.75) 0.6375 | (1.2, 0.5) 0.6340 → k1/b kept (0.002, and they weigh every staff query).
+  (dense alone: 0.5949, bm25 alone 0.5746.) The objective's best, 0.95, costs short staff queries:
+  their dense weight rises from short_dense_weight at 3 syllables to dense_weight at 6, and on
+  the staff tuning split hybrid nDCG@10 fell 0.833 → 0.824 (MRR 0.977 → 0.969) → dense_weight
+  kept at 0.9. (The test splits were run in the same batch, so I saw them too: ALQAC 0.863 →
+  0.848, staff 0.832 → 0.811, ViCoV 0.350 → 0.355.)
 letter prior (6 Dec 2026, completed judgments; same command, last stage; objective / nDCG@10):
   0.0 0.8957 / 0.8145 | 0.25 0.9010 / 0.8254 | 0.5 0.9051 / 0.8335 | 0.75 0.9050 / 0.8333 |
   1.0 0.9046 / 0.8323 | 1.5 0.9062 / 0.8354 | 2.0 0.9048 / 0.8338 → 0.5, the smallest weight within

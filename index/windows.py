@@ -8,12 +8,14 @@ longer than 256 tokens). A clause longer than ``MIN_WORDS`` words therefore also
 vector per window of about ``WINDOW_WORDS`` words, cut at sentence ends and overlapping by one
 sentence, each led by the clause's heading line (an article's "Điều 12. …" title) when it has
 one. Search uses them to *rescore* its candidates for long queries (``RankingParams``'
-``window_weight_dense``): the clause's cosine becomes the best of its own and its windows'.
+``window_vectors``): the clause's cosine becomes the best of its own and its windows'.
 Short staff queries keep the whole clause's cosine (windows did not help them on the staff
 tuning split).
 
-Sizes were chosen on ALQAC train + extra 2025 (``python benchmarks/window_vectors.py``, see
-the README): windows of ~96 tokens beat 128 and 200, and 1.2 tokens a word on legal text.
+Sizes were chosen on ALQAC train + extra 2025 (``python benchmarks/window_vectors.py``; the
+grid is in ``index.ranking.TUNING_NOTES``): windows of about 96 tokens beat 128 and 200; legal
+text runs 1.13 e5 tokens a word, so 80 words. Cutting by words keeps the windows the same
+whatever encoder is configured.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import re
 
 import numpy as np
 
-#: A clause longer than this many words gets window vectors (about 120 e5 tokens).
+#: A clause longer than this many words gets window vectors (about 115 e5 tokens).
 MIN_WORDS = 100
 #: Words in one window, the heading included (about 96 tokens).
 WINDOW_WORDS = 80

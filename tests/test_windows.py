@@ -3,6 +3,7 @@ the rescoring of long queries (index mechanics with the hashing encoder; the qua
 measured by ``congvan evaluate search``, see the README)."""
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 import numpy as np
@@ -17,18 +18,18 @@ from congvan.index.windows import MAX_WINDOWS, MIN_WORDS, WINDOW_WORDS, clause_w
 
 HEAD = "Điều 7. Trách nhiệm của Ủy ban nhân dân cấp xã"
 SENTENCES = [
-    "Ủy ban nhân dân cấp xã chỉ đạo các thôn, tổ dân phố rà soát, lập danh sách người dân trong độ tuổi "
-    "chưa được tiêm đủ liều vắc xin và báo cáo Trạm Y tế trước ngày 15 hằng tháng.",
-    "Bố trí địa điểm tiêm bảo đảm thông thoáng, có khu vực chờ, khu vực theo dõi sau tiêm và phương án "
-    "xử trí phản ứng sau tiêm theo hướng dẫn của ngành y tế.",
-    "Huy động lực lượng đoàn viên thanh niên, hội phụ nữ hỗ trợ đưa đón người cao tuổi, người có bệnh nền "
-    "đến điểm tiêm, không để ai bị bỏ lại phía sau.",
-    "Tổ chức tuyên truyền trên hệ thống loa truyền thanh cơ sở về lợi ích của tiêm chủng và lịch tiêm "
-    "cụ thể của từng thôn, bản trong tuần.",
-    "Phối hợp với Trung tâm Y tế huyện kiểm tra công tác bảo quản vắc xin, dây chuyền lạnh và sổ sách "
-    "ghi chép tại các điểm tiêm trên địa bàn.",
-    "Vận động các hộ gia đình thường xuyên lật úp dụng cụ chứa nước, thả cá vào bể nước lớn và thu gom "
-    "vật phế thải quanh nhà để diệt bọ gậy, loăng quăng phòng bệnh sốt xuất huyết.",
+    ("Ủy ban nhân dân cấp xã chỉ đạo các thôn, tổ dân phố rà soát, lập danh sách người dân trong độ tuổi "
+    "chưa được tiêm đủ liều vắc xin và báo cáo Trạm Y tế trước ngày 15 hằng tháng."),
+    ("Bố trí địa điểm tiêm bảo đảm thông thoáng, có khu vực chờ, khu vực theo dõi sau tiêm và phương án "
+    "xử trí phản ứng sau tiêm theo hướng dẫn của ngành y tế."),
+    ("Huy động lực lượng đoàn viên thanh niên, hội phụ nữ hỗ trợ đưa đón người cao tuổi, người có bệnh nền "
+    "đến điểm tiêm, không để ai bị bỏ lại phía sau."),
+    ("Tổ chức tuyên truyền trên hệ thống loa truyền thanh cơ sở về lợi ích của tiêm chủng và lịch tiêm "
+    "cụ thể của từng thôn, bản trong tuần."),
+    ("Phối hợp với Trung tâm Y tế huyện kiểm tra công tác bảo quản vắc xin, dây chuyền lạnh và sổ sách "
+    "ghi chép tại các điểm tiêm trên địa bàn."),
+    ("Vận động các hộ gia đình thường xuyên lật úp dụng cụ chứa nước, thả cá vào bể nước lớn và thu gom "
+    "vật phế thải quanh nhà để diệt bọ gậy, loăng quăng phòng bệnh sốt xuất huyết."),
 ]
 LONG = HEAD + "\n" + " ".join(SENTENCES)
 
@@ -53,7 +54,7 @@ def test_long_clause_is_cut_at_sentence_ends_with_its_heading():
     for s in SENTENCES:  # nothing is lost
         assert s in joined
     # neighbours overlap by a sentence (a question spanning the cut still finds one window)
-    assert any(a.split("\n", 1)[1].split(". ")[-1] in b for a, b in zip(windows, windows[1:]))
+    assert any(a.split("\n", 1)[1].split(". ")[-1] in b for a, b in itertools.pairwise(windows))
 
 
 def test_a_long_first_line_is_body_not_heading_and_runs_are_capped():
@@ -111,8 +112,8 @@ def _collection(folder, enc):
     col = Collection.open(folder, enc)
     col.ingest_letters([make_letter("doc-long", [("1", "directive", LONG)]),
                         make_letter("doc-short", [("1", "directive",
-                                    "Các hộ gia đình vệ sinh môi trường quanh nhà, phát quang bụi rậm, "
-                                    "khơi thông cống rãnh để phòng bệnh.")])])
+                                    ("Các hộ gia đình vệ sinh môi trường quanh nhà, phát quang bụi rậm, "
+                                    "khơi thông cống rãnh để phòng bệnh."))])])
     return col
 
 
