@@ -6,6 +6,7 @@ Usage (needs CONGVAN_SHARED_DIR or CONGVAN_BENCHMARKS_DIR, like ``congvan evalua
         --configs none 80/100 80/136 64/136
 
     python benchmarks/window_vectors.py --ingest-cost ../shared/real_letters
+    python benchmarks/window_vectors.py --latency --benchmark alqac --split test
 
 Each config ``WORDS/MIN`` sets ``index.windows.WINDOW_WORDS`` and ``MIN_WORDS`` (``none``: no
 clause gets windows) and evaluates bm25, dense and hybrid with the configured encoder. Every
@@ -15,7 +16,10 @@ tuning splits (``alqac train``, ``vicov19qa val``, ``staff tune``), report on ``
 
 ``--ingest-cost DIR`` instead ingests the letters of DIR (read and parsed once) into two fresh
 collections, without windows and with the shipped sizes, and prints the embedding and storing
-time and the vectors each made: what window vectors cost a real upload.
+time and the vectors each made: what window vectors cost a real upload. ``--latency`` times
+``Collection.rank`` (hybrid, query vectors precomputed) on the split's questions with the
+windows' share at 0 and at the shipped 1, two alternating passes: what reading and scoring the
+candidates' windows adds to a long query.
 """
 from __future__ import annotations
 
@@ -41,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", nargs="+", default=["dense", "hybrid"])
     ap.add_argument("--ingest-cost", type=Path, metavar="DIR",
                     help="measure what windows cost an ingest of the letters in DIR instead")
+    ap.add_argument("--latency", action="store_true",
+                    help="time ranking with and without windows on the split's queries instead")
     args = ap.parse_args(argv)
+    if args.latency:
+        return latency(args.benchmark, args.split)
     if args.ingest_cost:
         return ingest_cost(args.ingest_cost)
     if args.split not in SPLITS[args.benchmark]:
@@ -65,6 +73,29 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {config} | {mode} | {r['recall@1']:.3f} | {r['recall@10']:.3f} | {r['mrr@10']:.3f} | "
                   f"{r['ndcg@10']:.3f} | {time.perf_counter() - t0:.0f} |", flush=True)
     print(json.dumps(rows, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+def latency(benchmark: str, split: str) -> int:
+    import numpy as np
+
+    from congvan.training.eval_search import _prepare
+
+    settings = Settings()
+    prep = _prepare(benchmark, split, encoder=load_encoder(settings), benchmarks=settings.benchmarks_path,
+                    work_dir=settings.home, show_progress=True)
+    col = prep.col
+    print(f"{benchmark} {split}: {len(prep.terms)} queries\n| windows share | rank p50 ms | rank p95 ms |\n|---|---|---|")
+    for _ in range(2):
+        for share in (0.0, col.params.window_vectors):
+            params = col.params.with_(window_vectors=share)
+            took = []
+            for terms, qv in zip(prep.terms, prep.vectors):
+                t0 = time.perf_counter()
+                col.rank(terms, mode="hybrid", params=params, query_vector=qv)
+                took.append((time.perf_counter() - t0) * 1000)
+            print(f"| {share} | {np.percentile(took, 50):.1f} | {np.percentile(took, 95):.1f} |", flush=True)
+    col.close()
     return 0
 
 

@@ -184,6 +184,26 @@ def test_ingest_and_search(opener, tmp_path):
     assert not col.search("vật tư xét nghiệm", filters={"province": "Lạng Sơn"}, mode="bm25").hits
 
 
+def test_long_question_rescored_by_windows_on_both_backends(opener, tmp_path):
+    """Window vectors of a long clause come from SQLite on either backend (``index.windows``)."""
+    from tests.test_windows import LONG, QUESTION
+
+    OTHER = "Các hộ gia đình vệ sinh môi trường quanh nhà, khơi thông cống rãnh để phòng bệnh."
+
+    col = opener(tmp_path / "col", HashingEncoder(dim=256))
+    col.ingest_letters([make_letter("doc-long", [("1", "directive", LONG)]),
+                        make_letter("doc-other", [("1", "directive", OTHER)])])
+    params = col.params.with_(dense_floor=0.0, dense_floor_short=0.0)  # hashing cosines are low
+    keys = col.slot_keys()
+    long_slot = keys.index(("doc-long", "1"))
+
+    def cosine(p):
+        ranked = col.rank(QUESTION, mode="hybrid", params=p)
+        return ranked.parts["dense"][list(ranked.slots).index(long_slot)]
+
+    assert cosine(params) > cosine(params.with_(window_vectors=0.0)) + 0.1
+
+
 @pytest.mark.parametrize("filters, expected", [
     ({"year": 2022}, {"qn-1:2"}),
     ({"from": "2022", "to": "2023-12"}, {"qn-1:2"}),
