@@ -17,9 +17,9 @@ tuning splits (``alqac train``, ``vicov19qa val``, ``staff tune``), report on ``
 ``--ingest-cost DIR`` instead ingests the letters of DIR (read and parsed once) into two fresh
 collections, without windows and with the shipped sizes, and prints the embedding and storing
 time and the vectors each made: what window vectors cost a real upload. ``--latency`` times
-``Collection.rank`` (hybrid, query vectors precomputed) on the split's questions with the
-windows' share at 0 and at the shipped 1, two alternating passes: what reading and scoring the
-candidates' windows adds to a long query.
+``Collection.rank`` (hybrid, query vectors precomputed) on the split's questions with window
+scoring off (vector and keyword windows at 0) and as shipped, two alternating passes: what
+reading and scoring the candidates' windows adds to a long query.
 """
 from __future__ import annotations
 
@@ -85,16 +85,18 @@ def latency(benchmark: str, split: str) -> int:
     prep = _prepare(benchmark, split, encoder=load_encoder(settings), benchmarks=settings.benchmarks_path,
                     work_dir=settings.home, show_progress=True)
     col = prep.col
-    print(f"{benchmark} {split}: {len(prep.terms)} queries\n| windows share | rank p50 ms | rank p95 ms |\n|---|---|---|")
+    print(f"{benchmark} {split}: {len(prep.terms)} queries\n| windows | rank p50 ms | rank p95 ms |\n|---|---|---|")
     for _ in range(2):
-        for share in (0.0, col.params.window_vectors):
-            params = col.params.with_(window_vectors=share)
+        for share in (0.0, 1.0):
+            params = col.params.with_(window_vectors=share * col.params.window_vectors,
+                                      keyword_windows=share * col.params.keyword_windows)
             took = []
             for terms, qv in zip(prep.terms, prep.vectors):
                 t0 = time.perf_counter()
                 col.rank(terms, mode="hybrid", params=params, query_vector=qv)
                 took.append((time.perf_counter() - t0) * 1000)
-            print(f"| {share} | {np.percentile(took, 50):.1f} | {np.percentile(took, 95):.1f} |", flush=True)
+            print(f"| {'on' if share else 'off'} | {np.percentile(took, 50):.1f} | {np.percentile(took, 95):.1f} |",
+                  flush=True)
     col.close()
     return 0
 

@@ -53,6 +53,7 @@ from congvan.index.ranking import (
     keyword_scores,
     params_for,
     rank,
+    top_slots,
     window_rescore,
 )
 from congvan.index.results import Hit, IngestResult, SearchResult
@@ -65,7 +66,7 @@ from congvan.index.store import (
     Store,
     letter_fingerprint,
 )
-from congvan.index.windows import best_window, clause_windows
+from congvan.index.windows import best_window, clause_windows, keyword_window_scores
 from congvan.letters.schema import Letter
 from congvan.models.artifacts import ArtifactError
 
@@ -515,8 +516,10 @@ class Collection:
         try:
             if mode != "dense" and n:
                 acc = snap.accented.scores(terms.accented) if terms.has_diacritics else zeros
-                kw = keyword_scores(acc, snap.folded.scores(terms.folded), terms.has_diacritics,
-                                    params, allowed)
+                fold = snap.folded.scores(terms.folded)
+                if params.keyword_window_share(terms.n_syllables) > 0:
+                    acc, fold = self._keyword_windows(snap, terms, acc, fold, params, depth, allowed)
+                kw = keyword_scores(acc, fold, terms.has_diacritics, params, allowed)
                 keyword_match = snap.folded.containing(self._match_tokens(snap, terms, params))
                 if allowed is not None:
                     keyword_match &= allowed
@@ -575,6 +578,42 @@ class Collection:
         empty = np.zeros((0, qv.shape[0]), np.float32)
         best = best_window(qv, [stored.get(int(r), empty) for r in rowids])
         return window_rescore(np.asarray(whole, np.float64), best, share).astype(np.float32)
+
+    def _keyword_windows(self, snap: Snapshot, terms: QueryTerms, acc: np.ndarray, fold: np.ndarray,
+                         params: RankingParams, depth: int, allowed: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 streams of a long query with the best keyword window of each of the
+        ``keyword_window_depth`` best candidates counted (``index.windows.keyword_window_scores``),
+        in the accented stream for a query with tones, else the folded one (each window costs a
+        pass over the candidate's tokens); that stream comes back divided by its best score."""
+        share = params.keyword_window_share(terms.n_syllables)
+        n = len(snap)
+        # one stream: the accented one for a query typed with tones (it weighs most), else folded
+        streams = [(acc, snap.accented, terms.accented, 0)] if terms.has_diacritics else \
+            [(fold, snap.folded, terms.folded, 1)]
+        k = min(depth, params.keyword_window_depth)
+        top = np.unique(np.concatenate([top_slots(x, k, within=allowed) for x, *_ in streams]))
+        if not len(top):
+            return acc, fold
+        tokens = self.store.tokens_by_id(snap.table.rowids[top].tolist())
+        out = []
+        for x, index, query, which in streams:
+            best = float(x.max(initial=0.0))
+            words = [t for t in dict.fromkeys(query) if t]
+            if best <= 0 or not words:
+                out.append(x)
+                continue
+            df = index.doc_freq(words).astype(np.float64)
+            idf = np.log1p((n - df + 0.5) / (df + 0.5))
+            docs = [tokens.get(int(r), ([], []))[which] for r in snap.table.rowids[top]]
+            win = keyword_window_scores(docs, words, idf, size=params.keyword_window_tokens,
+                                        k1=self.options.bm25_k1, b=self.options.bm25_b)
+            scaled = x / best
+            if win.max(initial=0.0) > 0:
+                scaled = scaled.copy()
+                scaled[top] = np.maximum(scaled[top], share * win / win.max())
+            out.append(scaled.astype(np.float32))
+        return (out[0], fold) if terms.has_diacritics else (acc, out[0])
 
     def _dense(self, snap: Snapshot, terms: QueryTerms, query_vector: np.ndarray | None, depth: int,
                allowed: np.ndarray | None, params: RankingParams

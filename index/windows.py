@@ -16,6 +16,9 @@ Sizes were chosen on ALQAC train + extra 2025 (``python benchmarks/window_vector
 grid is in ``index.ranking.TUNING_NOTES``): windows of about 96 tokens beat 128 and 200; legal
 text runs 1.13 e5 tokens a word, so 80 words. Cutting by words keeps the windows the same
 whatever encoder is configured.
+
+The keyword side (``keyword_window_scores``) scores runs of a clause's stored search tokens with
+BM25 at query time, for the best keyword candidates of long queries only: no second index.
 """
 from __future__ import annotations
 
@@ -94,3 +97,36 @@ def best_window(query: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
     """Per clause, the best cosine of its windows (−inf for a clause without windows)."""
     q = np.asarray(query, np.float32)
     return np.array([float((w @ q).max()) if w.shape[0] else -np.inf for w in windows], np.float64)
+
+
+def keyword_window_scores(docs: list[list[str]], terms: list[str], idf: np.ndarray, *, size: int,
+                          k1: float, b: float) -> np.ndarray:
+    """Best BM25 score of any run of ``size`` search tokens (half-overlapping) in each document.
+
+    The keyword side of window scoring: a long question's words cluster in one paragraph of a
+    long article, and whole-clause BM25 dilutes them by the article's length. Term weights
+    (``idf``, aligned with ``terms``) come from the whole collection; a window's length is its
+    token count against ``size``. A document no longer than 1.5 windows scores 0 (its
+    whole-clause score already says it)."""
+    out = np.zeros(len(docs), np.float64)
+    if not terms:
+        return out
+    index = {t: i for i, t in enumerate(terms)}
+    step = max(size // 2, 1)
+    weights = np.asarray(idf, np.float64)
+    for d, tokens in enumerate(docs):
+        if len(tokens) <= size + step:
+            continue
+        ids = np.array([index.get(t, -1) for t in tokens], np.int64)
+        hit = ids >= 0
+        if not hit.any():
+            continue
+        counts = np.zeros((len(terms), len(tokens) + 1), np.int32)  # running count of each term
+        counts[ids[hit], np.flatnonzero(hit) + 1] = 1
+        np.cumsum(counts, axis=1, out=counts)
+        starts = np.arange(0, max(len(tokens) - step, 1), step)
+        ends = np.minimum(starts + size, len(tokens))
+        tf = (counts[:, ends] - counts[:, starts]).astype(np.float64)  # terms × windows
+        norm = k1 * (1.0 - b + b * (ends - starts) / size)
+        out[d] = float((weights[:, None] * tf * (k1 + 1.0) / (tf + norm)).sum(axis=0).max())
+    return out

@@ -157,3 +157,41 @@ def test_older_file_gains_windows_on_rebuild_reembed(tmp_path):
         stored = col.store.windows_by_id(ids)
         assert len(stored) == 1
         assert next(iter(stored.values())).shape == (len(clause_windows(LONG)), enc.dim)
+
+
+def test_keyword_windows_find_where_the_words_cluster():
+    from congvan.index.windows import keyword_window_scores
+
+    filler = ["rà", "soát", "báo", "cáo", "định", "kỳ", "theo", "quy", "định", "hiện", "hành", "của", "cơ", "quan", "cấp", "trên"]
+    terms = ["diệt", "bọ_gậy", "loăng_quăng"]
+    idf = np.array([2.0, 3.0, 3.0])
+    clustered = filler * 6 + ["diệt", "bọ_gậy", "loăng_quăng", "diệt"] + filler * 2
+    spread = filler * 2 + ["diệt"] + filler * 2 + ["bọ_gậy"] + filler * 2 + ["loăng_quăng"] + filler * 2 + ["diệt"]
+    short = filler + ["diệt", "bọ_gậy"]
+    got = keyword_window_scores([clustered, spread, short], terms, idf, size=30, k1=1.2, b=0.75)
+    assert got[2] == 0.0  # no longer than 1.5 windows: the whole-clause score says it
+    assert got[0] > got[1] > 0
+    # the best window of the clustered text, by hand: diệt ×2, bọ gậy, loăng quăng in a full window
+    norm = 1.2 * (1 - 0.75 + 0.75 * 30 / 30)
+    by_hand = sum(w * tf * 2.2 / (tf + norm) for w, tf in zip(idf, (2, 1, 1)))
+    assert got[0] == pytest.approx(by_hand)
+    assert keyword_window_scores([clustered], [], np.zeros(0), size=30, k1=1.2, b=0.75).tolist() == [0.0]
+
+
+def test_long_question_keyword_windows_in_bm25_mode(tmp_path):
+    enc = HashingEncoder(dim=256)
+    with _collection(tmp_path / "idx", enc) as col:
+        # a short clause with many of the question's words wins whole-clause BM25
+        col.ingest_letters([make_letter("doc-dense", [("1", "directive", ("Hộ gia đình diệt bọ gậy, loăng quăng, "
+                                                        "phòng bệnh sốt xuất huyết."))])])
+        keys = col.slot_keys()
+        long_slot = keys.index(("doc-long", "1"))
+
+        def keyword(p):
+            ranked = col.rank(QUESTION, mode="bm25", params=p)
+            return ranked.parts["keyword"][list(ranked.slots).index(long_slot)]
+
+        off = col.params.with_(keyword_windows=0.0)
+        assert keyword(off) < 1.0  # not the best whole clause
+        assert keyword(col.params) > keyword(off) + 0.05  # its last sentences: the best keyword window
+        assert col.params.keyword_window_share(3) == 0.0
