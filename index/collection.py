@@ -582,38 +582,30 @@ class Collection:
     def _keyword_windows(self, snap: Snapshot, terms: QueryTerms, acc: np.ndarray, fold: np.ndarray,
                          params: RankingParams, depth: int, allowed: np.ndarray | None
                          ) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 streams of a long query with the best keyword window of each of the
-        ``keyword_window_depth`` best candidates counted (``index.windows.keyword_window_scores``),
-        in the accented stream for a query with tones, else the folded one (each window costs a
-        pass over the candidate's tokens); that stream comes back divided by its best score."""
-        share = params.keyword_window_share(terms.n_syllables)
-        n = len(snap)
-        # one stream: the accented one for a query typed with tones (it weighs most), else folded
-        streams = [(acc, snap.accented, terms.accented, 0)] if terms.has_diacritics else \
-            [(fold, snap.folded, terms.folded, 1)]
-        k = min(depth, params.keyword_window_depth)
-        top = np.unique(np.concatenate([top_slots(x, k, within=allowed) for x, *_ in streams]))
-        if not len(top):
+        """(acc, fold) BM25 streams of a long query with the best keyword window of each of the
+        ``keyword_window_depth`` best candidates counted (``index.windows.keyword_window_scores``).
+        Only one stream is rescored, since each window costs a pass over the candidate's tokens:
+        the accented one for a query typed with tones (it weighs most), else the folded one. That
+        stream comes back divided by its best score."""
+        accented = terms.has_diacritics
+        x, index, query = (acc, snap.accented, terms.accented) if accented else (fold, snap.folded, terms.folded)
+        best = float(x.max(initial=0.0))
+        words = [t for t in dict.fromkeys(query) if t]
+        top = top_slots(x, min(depth, params.keyword_window_depth), within=allowed)
+        if best <= 0 or not words or not len(top):
             return acc, fold
-        tokens = self.store.tokens_by_id(snap.table.rowids[top].tolist())
-        out = []
-        for x, index, query, which in streams:
-            best = float(x.max(initial=0.0))
-            words = [t for t in dict.fromkeys(query) if t]
-            if best <= 0 or not words:
-                out.append(x)
-                continue
-            df = index.doc_freq(words).astype(np.float64)
-            idf = np.log1p((n - df + 0.5) / (df + 0.5))
-            docs = [tokens.get(int(r), ([], []))[which] for r in snap.table.rowids[top]]
-            win = keyword_window_scores(docs, words, idf, size=params.keyword_window_tokens,
-                                        k1=self.options.bm25_k1, b=self.options.bm25_b)
-            scaled = x / best
-            if win.max(initial=0.0) > 0:
-                scaled = scaled.copy()
-                scaled[top] = np.maximum(scaled[top], share * win / win.max())
-            out.append(scaled.astype(np.float32))
-        return (out[0], fold) if terms.has_diacritics else (acc, out[0])
+        rowids = snap.table.rowids[top]
+        tokens = self.store.tokens_by_id(rowids.tolist())
+        df = index.doc_freq(words).astype(np.float64)
+        idf = np.log1p((len(snap) - df + 0.5) / (df + 0.5))
+        docs = [tokens.get(int(r), ([], []))[0 if accented else 1] for r in rowids]
+        win = keyword_window_scores(docs, words, idf, size=params.keyword_window_tokens,
+                                    k1=self.options.bm25_k1, b=self.options.bm25_b)
+        scaled = (x / best).astype(np.float32)
+        if win.max(initial=0.0) > 0:
+            share = params.keyword_window_share(terms.n_syllables)
+            scaled[top] = np.maximum(scaled[top], share * win / win.max())
+        return (scaled, fold) if accented else (acc, scaled)
 
     def _dense(self, snap: Snapshot, terms: QueryTerms, query_vector: np.ndarray | None, depth: int,
                allowed: np.ndarray | None, params: RankingParams
