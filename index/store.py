@@ -409,8 +409,7 @@ class Store:
                 windows: Sequence[np.ndarray | None] | None = None) -> None:
         """Overwrite every embedding (made with the configured encoder) and its window vectors,
         and record that encoder."""
-        packed = [pack_windows(w, self.dim) if w is not None else None
-                  for w in (windows if windows is not None else [None] * len(ids))]
+        packed = [pack_windows(w, self.dim) for w in (windows if windows is not None else [None] * len(ids))]
         with self.write() as conn:
             self._changes().full = True
             conn.executemany("UPDATE clauses SET embedding = ?, windows = ? WHERE id = ?",
@@ -708,8 +707,7 @@ class Store:
                   _json(list(r.clause.agencies.lead)), _json(list(r.clause.agencies.support)),
                   _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
                   " ".join(r.tokens_folded), _blob(r.embedding, self.dim),
-                  _json(list(r.clause.diseases)),
-                  pack_windows(r.windows, self.dim) if r.windows is not None else None) for r in rows])
+                  _json(list(r.clause.diseases)), pack_windows(r.windows, self.dim)) for r in rows])
             self._changes().rows.update(
                 r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced

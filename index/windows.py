@@ -77,10 +77,11 @@ def clause_windows(text: str) -> list[str]:
     return [prefix + " ".join(" ".join(s) for s in window) for window in windows[:MAX_WINDOWS]]
 
 
-def pack(vectors: np.ndarray, dim: int) -> bytes | None:
+def pack(vectors: np.ndarray | None, dim: int) -> bytes | None:
     """Window vectors as a float32 little-endian BLOB (None when the clause has none)."""
-    mat = np.asarray(vectors, dtype="<f4").reshape(-1, dim) if len(vectors) else np.zeros((0, dim), "<f4")
-    return mat.tobytes() if mat.shape[0] else None
+    if vectors is None or not len(vectors):
+        return None
+    return np.asarray(vectors, dtype="<f4").reshape(-1, dim).tobytes()
 
 
 def unpack(blob: bytes | None, dim: int) -> np.ndarray:
