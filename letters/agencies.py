@@ -50,6 +50,9 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
    the id the taxonomy's ``contextual`` section gives for the letter's level and date.
 12. A ``keep_name`` id (``bo_khac``, ``so_khac``) keeps the body's own name: ``AgencyRoles.names``
    maps it to the names behind it ({"bo_khac": ["Bộ Công an"]}), inherited like the id.
+13. A clause that opens with a body outside the taxonomy ("Văn phòng Ban Chỉ đạo … theo dõi …",
+   "Đề nghị Viện kiểm sát nhân dân tỉnh …") or with a body named by its part in a procedure
+   ("Cơ quan chủ trì có trách nhiệm …") names its own subject and inherits nothing.
 """
 from __future__ import annotations
 
@@ -504,6 +507,17 @@ def _promote_steered(folded: str, lists: list[_List], mentions: list[AgencyMenti
     support[:] = [a for a in support if a not in steered]
 
 
+# Rule 13: a clause that opens with a body the taxonomy does not know ("Văn phòng Ban Chỉ đạo …
+# theo dõi …", "Đề nghị Viện kiểm sát nhân dân tỉnh, Tòa án nhân dân tỉnh:") or with a body named
+# by its part in a procedure ("Cơ quan chủ trì có trách nhiệm …") names its own subject: it does
+# not inherit its heading's or the letter's addressee.
+_UNLISTED_SUBJECT = re.compile(
+    r"^[\s\-–•+*\d.)]*(?:(?:Đề nghị|Giao|Yêu cầu)\s+)?"
+    r"(?:(?:Văn phòng|Viện|Tòa án|Toà án|Cục|Chi cục|Tổng cục|Kho bạc|Ngân hàng|Liên đoàn|Thanh tra|Học viện|"
+    r"Bảo hiểm xã hội)\s+\w"
+    r"|[Cc]ơ quan (?:chủ trì|phối hợp)\b(?!\s*[:(]))")
+
+
 def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
     skip = set(exclude or [])
     return [i for i in dict.fromkeys(ids) if i not in skip]
@@ -546,6 +560,8 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
             if hit.label:
                 labels.setdefault((hit.agency, role), []).append(hit.label)
 
+    if not own_subject and _UNLISTED_SUBJECT.match(text):
+        own_subject = True  # rule 13: a body the taxonomy does not know is the subject
     if not lead and not (inherited and inherited.lead):
         _promote_addressed_support(lists, mentions, lead, support)
         if not lead:

@@ -395,3 +395,54 @@ def test_city_police_and_merged_press_bodies_of_2025() -> None:
     # other proper names keep working beside them
     roles, _ = assign_roles("Ban Tuyên giáo Tỉnh ủy chỉ đạo Báo Bắc Ninh đưa tin kịp thời.")
     assert roles.lead == ["tinh_uy"] and roles.support == ["bao_chi"]
+
+
+def test_a_preamble_lead_in_gives_its_addressees_to_the_items_below() -> None:
+    """"… yêu cầu cấp ủy, tổ chức đảng, đoàn thể các cấp thực hiện các nhiệm vụ sau:" before the
+    first item: the items that name no one are those bodies' tasks; the issuer's own "… hướng dẫn
+    như sau:" names no addressee (inline text, team-written)."""
+    from congvan.letters.parse import parse_letter
+
+    head = ("TỈNH ỦY NINH BÌNH\nĐẢNG CỘNG SẢN VIỆT NAM\nSố: 21-CT/TU\nNinh Bình, ngày 3 tháng 5 năm 2024\n\n"
+            "CHỈ THỊ\nVề tăng cường phòng, chống đuối nước trẻ em\n\n")
+    items = ("1. Tổ chức dạy bơi cho học sinh tiểu học trong dịp hè.\n"
+             "2. Sở Giáo dục và Đào tạo rà soát các điểm bơi an toàn.\n")
+    letter = parse_letter(head + "Mùa hè đến gần, nguy cơ đuối nước trẻ em tăng cao. Ban Thường vụ Tỉnh ủy "
+                          "yêu cầu các cấp ủy, tổ chức đảng, các đoàn thể tập trung thực hiện tốt các nhiệm vụ sau:\n"
+                          + items)
+    got = {c.path: (c.agencies.lead, c.agencies.support) for c in letter.clauses}
+    assert got["1"] == (["tinh_uy", "mttq"], [])
+    assert got["2"] == (["so_gddt"], [])  # its own subject
+    letter = parse_letter(head + "Sở Giáo dục và Đào tạo hướng dẫn các nội dung như sau:\n" + items)
+    assert {c.path: c.agencies.lead for c in letter.clauses}["1"] == []
+
+
+def test_a_lead_in_paragraph_inside_an_item_gives_its_lead_to_the_sub_items() -> None:
+    """An item titled by its topic whose next paragraph says who does the sub-items ("Giám đốc
+    Sở Y tế có trách nhiệm thực hiện các nhiệm vụ sau:"): the sub-items inherit that lead."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(
+        "ỦY BAN NHÂN DÂN\nTỈNH BẮC GIANG\nSố: 9/QĐ-UBND\nBắc Giang, ngày 4 tháng 1 năm 2024\n\n"
+        "QUY CHẾ\nQuản lý hồ sơ bệnh án điện tử\n\n"
+        "Điều 3. Trách nhiệm quản lý hồ sơ\n"
+        "1. Hồ sơ bệnh án điện tử được lưu trữ tập trung.\n"
+        "2. Quản lý kho dữ liệu\n"
+        "Giám đốc Sở Y tế có trách nhiệm thực hiện các nhiệm vụ sau:\n"
+        "a) Bảo đảm an toàn kho dữ liệu bệnh án.\n"
+        "b) Hướng dẫn việc khai thác dữ liệu.\n")
+    got = {c.path: c.agencies.lead for c in letter.clauses}
+    assert got["Đ3.2.a"] == ["so_y_te"] and got["Đ3.2.b"] == ["so_y_te"], got
+
+
+@pytest.mark.parametrize("text", [
+    "Văn phòng Ban Chỉ đạo phòng thủ dân sự tỉnh theo dõi sát diễn biến, tổng hợp báo cáo.",
+    "Đề nghị Viện kiểm sát nhân dân tỉnh, Tòa án nhân dân tỉnh đẩy nhanh việc xét xử.",
+    "Cơ quan chủ trì có trách nhiệm lấy ý kiến các cơ quan liên quan.",
+])
+def test_a_subject_outside_the_taxonomy_does_not_inherit(text: str) -> None:
+    """Rule 13: a clause opening with a body the taxonomy does not know, or with "Cơ quan chủ trì",
+    has its own subject: it takes neither its heading's nor the addressee's lead."""
+    assert roles(text, AgencyRoles(lead=["cac_so_nganh"])) == ([], [])
+    assert roles("Theo dõi sát diễn biến, tổng hợp báo cáo.", AgencyRoles(lead=["cac_so_nganh"])) == (
+        ["cac_so_nganh"], [])

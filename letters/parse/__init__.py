@@ -40,7 +40,9 @@ sentences ``s1``, ``s2`` …. Paths are unique within a letter (a clash gets a "
 
 Agencies (``letters.agencies``): directive clauses get lead/support from their own wording, else
 from their heading item; top-level items of a letter addressed to a single taxonomy body
-("Kính gửi: Các thành viên Ban Chỉ đạo … tỉnh") inherit that body as lead.
+("Kính gửi: Các thành viên Ban Chỉ đạo … tỉnh") inherit that body as lead; so do the top-level
+items under a preamble lead-in that orders bodies to act ("… yêu cầu các cấp ủy, đoàn thể thực hiện
+các nhiệm vụ sau:"), and the sub-items under an item paragraph ending in ":" that names its lead.
 """
 from __future__ import annotations
 

@@ -83,6 +83,8 @@ class _ClauseBuilder:
         self.block: tuple[int, int] | None = None
         self.block_columns: dict[str, str] = {}
         self.block_end = 0
+        # the roles of the preamble's last paragraph when it is a lead-in (see ``preamble``)
+        self.lead_in: AgencyRoles | None = None
 
     # ---- helpers
     def _rank(self, kind: str) -> int:
@@ -178,7 +180,7 @@ class _ClauseBuilder:
         parent = self.stack[-1] if self.stack else None
         label = self._label(marker, parent)
         path = f"{parent.path}.{label}" if parent else label
-        inherited = parent.roles if parent else self.addressee
+        inherited = parent.roles if parent else (self.lead_in or self.addressee)
         heading = parent.text if parent else None
         text = _norm_space(marker.rest)
         kind: ClauseKind = "closing" if marker.kind == "dieu" and _DECISION_FORMULA.search(fold(text)) \
@@ -221,7 +223,17 @@ class _ClauseBuilder:
         # "Điều 2." on a line of its own, then "Quyết định này có hiệu lực …": still closing
         kind: ClauseKind = "closing" if node.kind == "dieu" and not node.text \
             and _DECISION_FORMULA.search(fold(text)) else "directive"
-        self.emit(path, kind, text, node.text or None, node.roles)
+        roles = self.emit(path, kind, text, node.text or None, node.roles)
+        if kind == "directive" and _is_lead_in(text) and _own_lead(self.clauses[-1]):
+            # "Sở Y tế chủ trì thực hiện các nhiệm vụ sau:" under a bare title: the sub-items
+            # below are that body's tasks, as under an item whose own text says so
+            node.roles = roles
+
+    def preamble(self, text: str) -> None:
+        """A paragraph before the first item; a lead-in that tells bodies to act ("… yêu cầu cấp
+        ủy, chính quyền … thực hiện các nhiệm vụ sau:") makes them the lead of the items below."""
+        self.extra("preamble", text)
+        self.lead_in = _lead_in_roles(text, self.tax, central=self.central, date=self.date)
 
 
 def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = False,
@@ -240,6 +252,36 @@ def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = Fal
             names[h.agency].append(h.label)
     names = {k: v for k, v in names.items() if v}
     return AgencyRoles(lead=lead, support=support, names=names) if lead or support else None
+
+
+# A paragraph that introduces the items below it: "… thực hiện các nhiệm vụ sau:", "… như sau:".
+_LEAD_IN_END = re.compile(r":\s*[*_]*\s*$")
+# The order a lead-in gives: "yêu cầu/đề nghị/giao X …" (not the issuer's own "Sở Y tế hướng dẫn
+# như sau:", whose subject is the speaker, not the body told to act).
+_LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao)\b(?!\s+(?:cua|tai)\b)")
+
+
+def _is_lead_in(text: str) -> bool:
+    return bool(_LEAD_IN_END.search(text))
+
+
+def _own_lead(clause: Clause) -> bool:
+    """The clause names its own lead (not one inherited from its heading)."""
+    return any(m.role == "lead" and not m.inherited for m in clause.mentions)
+
+
+def _lead_in_roles(text: str, tax: Taxonomy, *, central: bool, date: str | None) -> AgencyRoles | None:
+    """Roles of a preamble lead-in that orders named bodies to carry out the items below it."""
+    folded = fold(text)
+    if not _is_lead_in(text):
+        return None
+    roles, mentions = assign_roles(text, None, tax, central=central, date=date)
+    order = _LEAD_IN_ORDER.search(folded)
+    if order is None or not roles.lead:
+        return None
+    if any(m.role == "lead" and m.start < order.start() for m in mentions):
+        return None  # "Sở Y tế đề nghị …": the lead named before the order is the speaker's side
+    return roles
 
 
 def _is_section_title(text: str) -> bool:
@@ -290,7 +332,7 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
         if marker is not None and builder.plausible(marker) and not builder.closing:
             builder.item(marker)
         elif not builder.seen_item:
-            builder.extra("preamble", para)
+            builder.preamble(para)
         elif builder.closing or (k > last_item and _is_closing(folded, len(para))):
             builder.closing = True
             builder.extra("closing", para)
