@@ -53,6 +53,9 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
 13. A clause that opens with a body outside the taxonomy ("Văn phòng Ban Chỉ đạo … theo dõi …",
    "Đề nghị Viện kiểm sát nhân dân tỉnh …") or with a body named by its part in a procedure
    ("Cơ quan chủ trì có trách nhiệm …") names its own subject and inherits nothing.
+14. A short name the letter defines ("… Mặt trận Tổ quốc (sau đây gọi chung là cơ quan, tổ chức)",
+   "Các cơ quan đăng ký đầu tư (Sở Tài chính, …)") stands for those bodies in the clauses after
+   it (``defined_terms``; the parser passes them as ``terms``), except in "cơ quan, tổ chức, cá nhân".
 """
 from __future__ import annotations
 
@@ -64,7 +67,7 @@ from congvan.letters.schema import AgencyMention, AgencyRoles
 from congvan.letters.taxonomy import Body, Taxonomy, load_taxonomy
 from congvan.letters.text import fold, nfc
 
-__all__ = ["Hit", "assign_roles", "find_bodies", "find_mentions"]
+__all__ = ["Hit", "Terms", "assign_roles", "defined_terms", "find_bodies", "find_mentions"]
 
 Category = Literal["agency", "source", "other"]
 Role = Literal["lead", "support", "mention"]
@@ -327,6 +330,57 @@ def find_bodies(text: str, taxonomy: Taxonomy | None = None, *, central: bool = 
     return _matcher(tax).hits(text, central, date)
 
 
+# --------------------------------------------------------------------------- defined terms
+#: Rule 14: "… (sau đây gọi chung là cơ quan, tổ chức)" and "Các cơ quan đăng ký đầu tư (Sở Tài
+#: chính, …)" define a short name for the bodies before or inside the brackets; a letter goes on
+#: using it ("Người đứng đầu cơ quan, tổ chức quyết định …").
+_DEFINED_AS = re.compile(r"\bsau\s+day\s+goi\s+(?:chung|tat)\s+la\s*:?\s*[\"“']?([^()\"”';.]{3,60}?)[\"”']?\s*\)")
+_LABEL_OF = re.compile(
+    r"(?:^|[\s,;:])(?:cac\s+)?((?:co\s+quan|don\s+vi|to\s+chuc|luc\s+luong)\s+[^(),;:.]{3,50}?)\s*\(\s*([^()]+)\)")
+#: "cơ quan, tổ chức, cá nhân": the short name is then one of several kinds of actor, not the term.
+_TERM_CONTINUED = re.compile(r"\s*(?:,|va|hoac)\s*(?:cac\s+)?ca\s+nhan\b")
+
+Terms = dict[str, tuple[str, ...]]
+
+
+def defined_terms(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
+                  date: str | None = None) -> Terms:
+    """Short names a clause defines for taxonomy bodies (rule 14): folded name → agency ids."""
+    tax = taxonomy or load_taxonomy()
+    text = nfc(text)
+    folded = fold(text)
+    out: Terms = {}
+    for m in _DEFINED_AS.finditer(folded):
+        open_at = folded.rfind("(", 0, m.start())
+        inside = [h for h in find_bodies(text[open_at + 1:m.start()], tax, central=central, date=date) if h.agency]
+        if not inside:  # "ban thường vụ tỉnh ủy, thành ủy (sau đây gọi chung là tỉnh ủy)"
+            before = text[_boundary_before(folded, open_at):open_at]
+            inside = [h for h in find_bodies(before, tax, central=central, date=date) if h.agency]
+        _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
+    for m in _LABEL_OF.finditer(folded):
+        inside = find_bodies(text[m.start(2):m.end(2)], tax, central=central, date=date)
+        _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
+    return out
+
+
+def _add_term(out: Terms, name: str, agencies: list[str]) -> None:
+    name = " ".join(name.split()).strip(" ,")
+    if agencies and len(name.split()) >= 2:
+        out[name] = tuple(dict.fromkeys(agencies))
+
+
+def _term_hits(text: str, folded: str, hits: list[Hit], terms: Terms) -> list[Hit]:
+    """The hits of the letter's defined short names, where no taxonomy name is found."""
+    extra: list[Hit] = []
+    for name, agencies in terms.items():
+        for m in re.finditer(rf"(?<!\w){_alias_regex(name)}(?!\w)", folded):
+            taken = [h for h in (*hits, *extra) if h.start < m.end() and m.start() < h.end]
+            if taken or _TERM_CONTINUED.match(folded, m.end()):
+                continue
+            extra += [Hit(m.start(), m.end(), text[m.start():m.end()], a, "agency") for a in agencies]
+    return sorted([*hits, *extra], key=lambda h: h.start)
+
+
 def find_mentions(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
                   date: str | None = None) -> list[AgencyMention]:
     """Taxonomy agencies named in ``text`` (role "mention"; roles come from ``assign_roles``)."""
@@ -525,18 +579,21 @@ def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
 
 def assign_roles(text: str, inherited: AgencyRoles | None = None,
                  taxonomy: Taxonomy | None = None, *, central: bool = False,
-                 date: str | None = None) -> tuple[AgencyRoles, list[AgencyMention]]:
+                 date: str | None = None, terms: Terms | None = None) -> tuple[AgencyRoles, list[AgencyMention]]:
     """Lead/support agencies of one clause, plus every agency mention with its role.
 
     ``inherited`` is the heading's roles (or the letter's addressee): used when the clause names
     no subject of its own (module docstring, rule 7). ``central`` and ``date`` are the letter's
     context (``Letter.central``, ``Letter.date.iso()``): the same "Bộ Y tế" is a cited source in a
-    provincial letter and can be told to act in a central one (rule 11).
+    provincial letter and can be told to act in a central one (rule 11). ``terms``: the short names
+    the letter defined before this clause (``defined_terms``, rule 14).
     """
     tax = taxonomy or load_taxonomy()
     text = nfc(text)
     hits = find_bodies(text, tax, central=central, date=date)
     folded = fold(text)
+    if terms:
+        hits = _term_hits(text, folded, hits, terms)
     lists = _group(folded, hits)
     _decide(folded, lists)
 

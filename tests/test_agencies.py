@@ -446,3 +446,34 @@ def test_a_subject_outside_the_taxonomy_does_not_inherit(text: str) -> None:
     assert roles(text, AgencyRoles(lead=["cac_so_nganh"])) == ([], [])
     assert roles("Theo dõi sát diễn biến, tổng hợp báo cáo.", AgencyRoles(lead=["cac_so_nganh"])) == (
         ["cac_so_nganh"], [])
+
+
+def test_a_short_name_the_letter_defines_stands_for_its_bodies() -> None:
+    """Rule 14: "(sau đây gọi chung là cơ quan, đơn vị)" and "Các cơ quan cấp phép (Sở Y tế, …)"
+    define short names that later clauses use as subjects; "cơ quan, đơn vị, cá nhân" is not it."""
+    from congvan.letters.agencies import defined_terms
+
+    terms = defined_terms("Người đứng đầu Sở Y tế, Ủy ban MTTQ tỉnh (sau đây gọi chung là cơ quan, đơn vị) có trách "
+                          "nhiệm: a) lập kế hoạch.")
+    assert terms == {"co quan, don vi": ("so_y_te", "mttq")}
+    r, _ = assign_roles("Người đứng đầu cơ quan, đơn vị quyết định việc công bố số liệu.", terms=terms)
+    assert r.lead == ["so_y_te", "mttq"]
+    r, _ = assign_roles("Cơ quan, đơn vị, cá nhân có quyền khai thác số liệu.", terms=terms)
+    assert r.lead == []
+    terms = defined_terms("Các cơ quan cấp phép hoạt động (Sở Y tế, Sở Công Thương) công khai thủ tục.")
+    assert terms == {"co quan cap phep hoat dong": ("so_y_te", "so_cong_thuong")}
+
+
+def test_the_parser_carries_defined_short_names_through_the_letter() -> None:
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(
+        "ỦY BAN NHÂN DÂN\nTỈNH THANH HÓA\nSố: 5/QĐ-UBND\nThanh Hóa, ngày 2 tháng 2 năm 2024\n\n"
+        "QUY ĐỊNH\nVề lưu trữ hồ sơ tiêm chủng\n\n"
+        "Điều 1. Trách nhiệm\n"
+        "1. Người đứng đầu Sở Y tế, các cơ sở y tế (sau đây gọi chung là cơ quan, đơn vị) có trách nhiệm "
+        "lập danh mục hồ sơ.\n"
+        "Điều 2. Hủy hồ sơ\n"
+        "1. Người đứng đầu cơ quan, đơn vị quyết định hủy hồ sơ hết hạn lưu trữ.\n")
+    got = {c.path: c.agencies.lead for c in letter.clauses}
+    assert got["Đ2.1"] == ["so_y_te", "co_so_y_te"], got

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from congvan.letters.agencies import assign_roles, find_bodies
+from congvan.letters.agencies import Terms, assign_roles, defined_terms, find_bodies
 from congvan.letters.parse.common import _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.markers import _RANK, _Marker, _marker
 from congvan.letters.parse.tables import row_columns
@@ -85,6 +85,7 @@ class _ClauseBuilder:
         self.block_end = 0
         # the roles of the preamble's last paragraph when it is a lead-in (see ``preamble``)
         self.lead_in: AgencyRoles | None = None
+        self.terms: Terms = {}  # short names the letter defined so far
 
     # ---- helpers
     def _rank(self, kind: str) -> int:
@@ -99,10 +100,13 @@ class _ClauseBuilder:
         roles: AgencyRoles = AgencyRoles()
         mentions: list[AgencyMention] = []
         if kind == "directive":
-            roles, mentions = assign_roles(text, inherited, self.tax, central=self.central, date=self.date)
+            roles, mentions = assign_roles(text, inherited, self.tax, central=self.central, date=self.date,
+                                           terms=self.terms)
             from_columns = _column_roles(columns, self.tax, central=self.central, date=self.date)
             if from_columns is not None:  # a task-table row: its columns say who leads, supports
                 roles = from_columns
+        # short names defined here hold for the clauses after this one (agencies rule 14)
+        self.terms.update(defined_terms(text, self.tax, central=self.central, date=self.date))
         order = len(self.clauses)
         self.clauses.append(Clause(f"{self.doc_id}-{order:03d}", path, kind, text, roles,
                                    heading=heading, mentions=mentions, order=order))
