@@ -432,8 +432,9 @@ class _List:
     speaker: bool = False  # "UBND tỉnh giao …": the list that gives the order
 
 
-# The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế".
-_SPEAKER_GAP = re.compile(r"^\s*(?:giao(?:\s+cho)?|yeu\s+cau|(?:kinh\s+)?de\s+nghi|uy\s+quyen)\s*$")
+# The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
+# vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
+_SPEAKER_GAP = re.compile(r"^[\s)]*(?:giao(?:\s+cho)?|yeu\s+cau|(?:kinh\s+)?de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*$")
 
 
 def _boundary_before(folded: str, pos: int) -> int:

@@ -477,3 +477,16 @@ def test_the_parser_carries_defined_short_names_through_the_letter() -> None:
         "1. Người đứng đầu cơ quan, đơn vị quyết định hủy hồ sơ hết hạn lưu trữ.\n")
     got = {c.path: c.agencies.lead for c in letter.clauses}
     assert got["Đ2.1"] == ["so_y_te", "co_so_y_te"], got
+
+
+def test_the_central_party_office_is_no_party_committee() -> None:
+    """"Văn phòng Trung ương Đảng" is the Secretariat's office, not a party committee (tinh_uy):
+    a body without an id, whose clause names its own subject."""
+    assert ids("Văn phòng Trung ương Đảng hướng dẫn thực hiện Quy định này.") == []
+    assert roles("Chánh Văn phòng Trung ương Đảng quyết định việc sao tài liệu.",
+                 AgencyRoles(lead=["tinh_uy"])) == ([], [])
+
+
+def test_the_delegate_is_the_lead() -> None:
+    """"X ủy quyền cho Y thực hiện …": Y acts; X (the speaker) is a mention."""
+    assert roles("Ban Thường vụ Tỉnh ủy ủy quyền cho Sở Y tế thực hiện các nhiệm vụ sau:") == (["so_y_te"], [])
