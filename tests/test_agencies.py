@@ -490,3 +490,23 @@ def test_the_central_party_office_is_no_party_committee() -> None:
 def test_the_delegate_is_the_lead() -> None:
     """"X ủy quyền cho Y thực hiện …": Y acts; X (the speaker) is a mention."""
     assert roles("Ban Thường vụ Tỉnh ủy ủy quyền cho Sở Y tế thực hiện các nhiệm vụ sau:") == (["so_y_te"], [])
+
+
+def test_sub_items_of_a_chu_tri_phoi_hop_heading_name_the_partners() -> None:
+    """"Sở Y tế: … b) Chủ trì, phối hợp:" then "- Sở Tài chính … bố trí kinh phí": Sở Y tế still
+    leads each sub-item, the body it names is the partner (support)."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(
+        "ỦY BAN NHÂN DÂN\nTỈNH NAM ĐỊNH\nSố: 31/KH-UBND\nNam Định, ngày 9 tháng 4 năm 2024\n\n"
+        "KẾ HOẠCH\nPhòng, chống bệnh sởi năm 2024\n\n"
+        "III. TỔ CHỨC THỰC HIỆN\n"
+        "1. Sở Y tế\n"
+        "a) Tổ chức tiêm vắc xin sởi cho trẻ em chưa tiêm đủ mũi.\n"
+        "b) Chủ trì, phối hợp:\n"
+        "- Sở Tài chính và các đơn vị liên quan tham mưu UBND tỉnh bố trí kinh phí mua vắc xin.\n"
+        "- Sở Giáo dục và Đào tạo rà soát tiền sử tiêm chủng của học sinh.\n")
+    got = {c.path: (c.agencies.lead, c.agencies.support) for c in letter.clauses}
+    assert got["III.1.b.-1"] == (["so_y_te"], ["so_tai_chinh"]), got
+    assert got["III.1.b.-2"] == (["so_y_te"], ["so_gddt"])
+    assert got["III.1.a"] == (["so_y_te"], [])

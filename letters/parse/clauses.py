@@ -193,6 +193,8 @@ class _ClauseBuilder:
         node = _Node(marker.kind, path, text, roles, parent, marker.value, first=len(self.clauses))
         if text and not (self.titles and _is_section_title(text)):
             node.roles = self.emit(path, kind, text, heading, inherited)
+            if parent and kind == "directive" and _PARTNERS_HEADING.match(fold(parent.text)):
+                self._partner_roles(parent.roles)
         else:
             node.paragraphs = 0  # a bare title: its first paragraph takes the item's own path
         if parent:
@@ -201,6 +203,18 @@ class _ClauseBuilder:
             self.top_last[marker.kind] = marker.value
         self.stack.append(node)
         self.seen_item = True
+
+    def _partner_roles(self, heading: AgencyRoles) -> None:
+        """Under "Công an tỉnh: … b) Chủ trì, phối hợp:" each sub-item names a partner body and its
+        share of the work ("- Sở Tài chính … bố trí ngân sách"): the heading's lead still leads, the
+        bodies the sub-item names are its support."""
+        clause = self.clauses[-1]
+        if not heading.lead:
+            return
+        own = clause.agencies
+        support = [a for a in dict.fromkeys([*own.lead, *own.support, *heading.support]) if a not in heading.lead]
+        names = {k: v for k, v in {**heading.names, **own.names}.items() if k in heading.lead or k in support}
+        clause.agencies = AgencyRoles(lead=list(heading.lead), support=support, names=names)
 
     def _label(self, marker: _Marker, parent: _Node | None) -> str:
         counter = parent.children if parent else self.top_children
@@ -263,6 +277,10 @@ _LEAD_IN_END = re.compile(r":\s*[*_]*\s*$")
 # The order a lead-in gives: "yêu cầu/đề nghị/giao X …" (not the issuer's own "Sở Y tế hướng dẫn
 # như sau:", whose subject is the speaker, not the body told to act).
 _LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao)\b(?!\s+(?:cua|tai)\b)")
+
+
+# An item that only says "Chủ trì, phối hợp (với):": its sub-items are the partners.
+_PARTNERS_HEADING = re.compile(r"^[\s*_]*chu tri\s*,?\s*(?:va\s+)?phoi hop(?:\s+voi)?(?:\s+cac\s+(?:co quan|don vi)(?:\s+lien quan)?)?[\s*_:.]*$")
 
 
 def _is_lead_in(text: str) -> bool:
