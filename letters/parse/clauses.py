@@ -280,7 +280,8 @@ _LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao)\b(?!\s+(?:cua|tai)\b)")
 
 
 # An item that only says "Chủ trì, phối hợp (với):": its sub-items are the partners.
-_PARTNERS_HEADING = re.compile(r"^[\s*_]*chu tri\s*,?\s*(?:va\s+)?phoi hop(?:\s+voi)?(?:\s+cac\s+(?:co quan|don vi)(?:\s+lien quan)?)?[\s*_:.]*$")
+_PARTNERS_HEADING = re.compile(r"^[\s*_]*chu tri\s*,?\s*(?:va\s+)?phoi hop(?:\s+voi)?"
+                               r"(?:\s+cac\s+(?:co quan|don vi)(?:\s+lien quan)?)?[\s*_:.]*$")
 
 
 def _is_lead_in(text: str) -> bool:
