@@ -20,7 +20,7 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
 3. A list right after "phối hợp (chặt chẽ) (với)" or "sự phối hợp của" is **support**.
 4. A list anywhere else followed by "chủ trì" ("do Sở Y tế chủ trì") is **lead**; followed by
    "phối hợp" it is **support**. A list the lead *directs* to act — right after "chỉ đạo",
-   "hướng dẫn", "đôn đốc", "định hướng" ("chỉ đạo các cơ quan báo chí tuyên truyền") — is
+   "hướng dẫn", "đôn đốc", "định hướng", "huy động" ("chỉ đạo các cơ quan báo chí tuyên truyền") — is
    **support**: those bodies carry the work out, and staff filtering by them expect the clause
    (the annotated dataset follows the same rule). Otherwise it is a **mention**: bodies one
    reports to ("báo cáo UBND tỉnh"), is accountable to ("trước Tỉnh ủy, UBND tỉnh") and issuers
@@ -195,16 +195,21 @@ class _Matcher:
         return not any(rest.startswith(city) and not rest[len(city):len(city) + 1].isalnum()
                        for city in self.cities)
 
-    def hits(self, text: str, central: bool = False, date: str | None = None) -> list[Hit]:
+    def hits(self, text: str, central: bool = False, date: str | None = None, focus: bool = False) -> list[Hit]:
         """Bodies named in ``text``. In a provincial letter (``central`` False) a national body
         (Bộ Y tế, Chính phủ …) is only a cited source; contextual wording ("các địa phương") gets
-        the id that fits the letter's level and ``date`` (ISO, possibly partial)."""
+        the id that fits the letter's level and ``date`` (ISO, possibly partial), and ``focus`` (a
+        central letter about one province: "UBND tỉnh X" is then that province's committee)."""
         text = nfc(text)
         folded = fold(text)
         words = set(re.findall(r"\w+", folded))
         found: list[tuple[int, int, _Entry]] = []
         for entry in self.entries:
             if entry.first_word is not None and entry.first_word not in words:
+                continue
+            if entry.ctx is not None and self.contextual[entry.ctx].resolve(central, date, focus) is None:
+                # names no agency at this level: it does not hide a shorter name inside it ("Thuế
+                # tỉnh" in "Thuế tỉnh X", "các cơ quan, đơn vị" in "… có liên quan")
                 continue
             for m in entry.regex.finditer(folded):
                 if m.end() == m.start():
@@ -218,8 +223,10 @@ class _Matcher:
                 if entry.place and not self._place_follows(text, folded, m.end()):
                     continue
                 found.append((m.start(), m.end(), entry))
-        # Longest first, then leftmost; keep only non-overlapping matches.
-        found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+        # Longest first, then leftmost; keep only non-overlapping matches. A standalone name ("tỉnh
+        # X") comes last: "HĐND tỉnh X" is the council's name, not the province's.
+        found.sort(key=lambda f: (f[2].ctx is not None and self.contextual[f[2].ctx].standalone,
+                                  -(f[1] - f[0]), f[0]))
         taken: list[tuple[int, int, _Entry]] = []
         for start, end, entry in found:
             if all(end <= s or start >= e for s, e, _ in taken):
@@ -231,9 +238,12 @@ class _Matcher:
             end = _extend_place(text, folded, start, end, limit)
             agency, category = entry.agency, entry.category
             if entry.ctx is not None:
-                agency = self.contextual[entry.ctx].resolve(central, date)
+                ctx = self.contextual[entry.ctx]
+                agency = ctx.resolve(central, date, focus)
                 if agency is None:  # names no agency at this level: left as plain words
                     continue
+                if ctx.standalone and _qualifies(text, start, out):
+                    continue  # "HĐND tỉnh X", "Sở Y tế tỉnh X": the place belongs to the name before
             if not central and agency in self.central_ids:
                 agency, category = None, "source"
             out.append(Hit(start, end, text[start:end], agency, category, entry.label))
@@ -307,6 +317,17 @@ def _extend_place(text: str, folded: str, start: int, end: int, limit: int) -> i
     return pos
 
 
+def _qualifies(text: str, start: int, before: list[Hit]) -> bool:
+    """A standalone name ("tỉnh X") that only completes the name before it: right after another
+    name ("Sở Y tế tỉnh X") or after a capitalised word inside the sentence, the end of a proper
+    name ("HĐND tỉnh X", "Ban Quản lý Khu kinh tế mở Chu Lai thành phố Đà Nẵng")."""
+    if before and not text[before[-1].end:start].strip():
+        return True
+    sentence = max(text.rfind(c, 0, start) for c in ".;:!?\n,(") + 1
+    words = text[sentence:start].split()
+    return len(words) >= 2 and words[-1][0].isupper()
+
+
 _MATCHERS: dict[int, tuple[Taxonomy, _Matcher]] = {}
 
 
@@ -319,15 +340,17 @@ def _matcher(tax: Taxonomy) -> _Matcher:
 
 
 def find_bodies(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
-                date: str | None = None) -> list[Hit]:
+                date: str | None = None, focus: bool = False) -> list[Hit]:
     """Every body named in ``text`` (agencies, sources, other bodies), in order.
 
     ``central``: the text is from a national body's letter (``Letter.central``): ministries, the
     Government and "các địa phương" (= the provinces) can then be responsible agencies; in a
     provincial letter they are cited sources. ``date``: the letter's ISO date, possibly partial.
+    ``focus``: a central letter about one province (``letters.parse``): "UBND tỉnh X", "tỉnh X"
+    are that province's committee (``ubnd_tinh``), not the provinces as a group.
     """
     tax = taxonomy or load_taxonomy()
-    return _matcher(tax).hits(text, central, date)
+    return _matcher(tax).hits(text, central, date, focus)
 
 
 # --------------------------------------------------------------------------- defined terms
@@ -344,7 +367,7 @@ Terms = dict[str, tuple[str, ...]]
 
 
 def defined_terms(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
-                  date: str | None = None) -> Terms:
+                  date: str | None = None, focus: bool = False) -> Terms:
     """Short names a clause defines for taxonomy bodies (rule 14): folded name → agency ids."""
     tax = taxonomy or load_taxonomy()
     text = nfc(text)
@@ -352,13 +375,13 @@ def defined_terms(text: str, taxonomy: Taxonomy | None = None, *, central: bool 
     out: Terms = {}
     for m in _DEFINED_AS.finditer(folded):
         open_at = folded.rfind("(", 0, m.start())
-        inside = [h for h in find_bodies(text[open_at + 1:m.start()], tax, central=central, date=date) if h.agency]
+        inside = [h for h in find_bodies(text[open_at + 1:m.start()], tax, central=central, date=date, focus=focus) if h.agency]
         if not inside:  # "ban thường vụ tỉnh ủy, thành ủy (sau đây gọi chung là tỉnh ủy)"
             before = text[_boundary_before(folded, open_at):open_at]
-            inside = [h for h in find_bodies(before, tax, central=central, date=date) if h.agency]
+            inside = [h for h in find_bodies(before, tax, central=central, date=date, focus=focus) if h.agency]
         _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
     for m in _LABEL_OF.finditer(folded):
-        inside = find_bodies(text[m.start(2):m.end(2)], tax, central=central, date=date)
+        inside = find_bodies(text[m.start(2):m.end(2)], tax, central=central, date=date, focus=focus)
         _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
     return out
 
@@ -446,14 +469,14 @@ def _boundary_before(folded: str, pos: int) -> int:
 
 # Right after the lead's directing verb: "chỉ đạo (cho) các cơ quan báo chí", "hướng dẫn, đôn đốc".
 _DIRECTED_BEFORE = re.compile(
-    r"\b(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong)"
+    r"\b(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong|huy\s+dong(?:\s+toi\s+da)?)"
     r"(?:\s*(?:,|va)\s*(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong|kiem\s+tra))*"
     r"(?:\s+(?:cho|toi|den))?[\s(]*$")
 
 
 # An opening adverbial phrase before the subject: "Để người dân …, Sở TT&TT …", "Theo địa bàn
 # được phân công, các đồng chí thành viên Ban Chỉ đạo …".
-_INTRO = re.compile(r"^\s*(?:de|theo|trong|tren co so|can cu|nham|truoc|sau khi|khi|ngay khi|tu nay)\b[^;:]*,")
+_INTRO = re.compile(r"^\s*(?:de|theo|trong|tren co so|can cu|nham|truoc|sau khi|khi|ngay khi|tu nay)\b[^;:()]*,")
 
 
 # A role label whose members follow in brackets, at the start: "Các cơ quan đăng ký đầu tư (Sở Tài
@@ -580,18 +603,20 @@ def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
 
 def assign_roles(text: str, inherited: AgencyRoles | None = None,
                  taxonomy: Taxonomy | None = None, *, central: bool = False,
-                 date: str | None = None, terms: Terms | None = None) -> tuple[AgencyRoles, list[AgencyMention]]:
+                 date: str | None = None, terms: Terms | None = None,
+                 focus: bool = False) -> tuple[AgencyRoles, list[AgencyMention]]:
     """Lead/support agencies of one clause, plus every agency mention with its role.
 
     ``inherited`` is the heading's roles (or the letter's addressee): used when the clause names
     no subject of its own (module docstring, rule 7). ``central`` and ``date`` are the letter's
     context (``Letter.central``, ``Letter.date.iso()``): the same "Bộ Y tế" is a cited source in a
     provincial letter and can be told to act in a central one (rule 11). ``terms``: the short names
-    the letter defined before this clause (``defined_terms``, rule 14).
+    the letter defined before this clause (``defined_terms``, rule 14). ``focus``: a central letter
+    about one province (``find_bodies``).
     """
     tax = taxonomy or load_taxonomy()
     text = nfc(text)
-    hits = find_bodies(text, tax, central=central, date=date)
+    hits = find_bodies(text, tax, central=central, date=date, focus=focus)
     folded = fold(text)
     if terms:
         hits = _term_hits(text, folded, hits, terms)

@@ -94,10 +94,15 @@ class ContextualBody:
     provincial: str | None  # None: in a provincial letter the wording names no agency
     since_date: str | None = None
     since_id: str | None = None
+    #: the id in a central letter about one province ("Thông báo kết luận … làm việc với lãnh đạo
+    #: tỉnh X"): there "UBND tỉnh X" is that province's own committee, not the provinces as a group
+    focus: str | None = None
+    #: only a name of its own: not where it qualifies the name before it ("HĐND tỉnh X")
+    standalone: bool = False
 
-    def resolve(self, central: bool, date: str | None = None) -> str | None:
+    def resolve(self, central: bool, date: str | None = None, focus: bool = False) -> str | None:
         if central:
-            return self.central
+            return self.focus if focus and self.focus else self.central
         if self.since_date and self.since_id and date and len(date) >= 7 and date >= self.since_date[:len(date)]:
             return self.since_id
         return self.provincial
@@ -320,11 +325,13 @@ def _contextual(raw: Any, path: str, provinces: tuple[Province, ...], ids: set[s
         provincial = _required_str(entry, "provincial", where) if entry.get("provincial") is not None else None
         since = entry.get("provincial_since") or {}
         since_date, since_id = since.get("date"), since.get("id")
-        for ref in (central, provincial, since_id):
+        focus = entry.get("focus")
+        for ref in (central, provincial, since_id, focus):
             if ref is not None and ref not in ids:
                 raise TaxonomyError(f"{where}: unknown agency id {ref!r}")
         out.append(ContextualBody(name, _expand((name, *_strings(entry.get("aliases"), where, "aliases")), provinces),
-                                  patterns, central, provincial, since_date, since_id))
+                                  patterns, central, provincial, since_date, since_id, focus,
+                                  bool(entry.get("standalone"))))
     return tuple(out)
 
 

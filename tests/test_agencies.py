@@ -510,3 +510,83 @@ def test_sub_items_of_a_chu_tri_phoi_hop_heading_name_the_partners() -> None:
     assert got["III.1.b.-1"] == (["so_y_te"], ["so_tai_chinh"]), got
     assert got["III.1.b.-2"] == (["so_y_te"], ["so_gddt"])
     assert got["III.1.a"] == (["so_y_te"], [])
+
+
+# --------------------------------------------------------------------------- round 2 (issue 10)
+def r2(text: str, inherited: AgencyRoles | None = None, *, focus: bool = False,
+           central: bool = True) -> tuple[list[str], list[str]]:
+    r, _ = assign_roles(text, inherited, central=central, date="2025-11-20", focus=focus)
+    return r.lead, r.support
+
+
+def test_a_central_letter_about_one_province_names_that_provinces_committee() -> None:
+    """A Thông báo kết luận of a working visit to one province: "UBND tỉnh X" and "tỉnh X cần …"
+    are that province's own committee (``ubnd_tinh``); elsewhere in a central letter the named
+    province is one of the provinces (``ubnd_cac_tinh``)."""
+    text = "Đề nghị Ủy ban nhân dân tỉnh Quảng Trị chủ trì, phối hợp với Bộ Xây dựng rà soát quy hoạch."
+    assert r2(text, focus=True) == (["ubnd_tinh"], ["bo_khac"])
+    assert r2(text) == (["ubnd_cac_tinh"], ["bo_khac"])
+    assert r2("Để đạt mục tiêu tăng trưởng, tỉnh Quảng Trị cần tập trung các nội dung sau:", focus=True) \
+        == (["ubnd_tinh"], [])
+    # the place only completes another name: no committee there
+    assert [h.agency for h in find_bodies("HĐND tỉnh Quảng Trị quyết định", central=True, focus=True)] == [None]
+    assert all(h.agency != "ubnd_tinh" for h in find_bodies(
+        "Ban Quản lý Khu kinh tế mở Nam Chu thành phố Đà Nẵng là cơ quan", central=True, focus=True))
+    # a provincial letter: "Thuế tỉnh X" is still the tax office
+    assert [h.agency for h in find_bodies("Thuế tỉnh Quảng Trị", date="2025-11-20")] == [None]
+
+
+def test_which_central_letters_are_about_one_province() -> None:
+    from congvan.letters.parse import _about_one_province
+    from congvan.letters.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    subject = "KẾT LUẬN CỦA PHÓ THỦ TƯỚNG TẠI BUỔI LÀM VIỆC VỚI LÃNH ĐẠO TỈNH QUẢNG TRỊ"
+    assert _about_one_province(True, subject, [], tax)
+    assert not _about_one_province(False, subject, [], tax)
+    assert not _about_one_province(True, "Về việc ứng phó bão tại các tỉnh Quảng Trị, Huế", [], tax)
+    assert not _about_one_province(True, "Về việc hỗ trợ khắc phục hậu quả bão", ["Bộ Tài chính"], tax)
+
+
+def test_the_government_at_every_level_and_at_the_grassroots() -> None:
+    """Central letter: "cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp" names the provinces'
+    committees too; "chính quyền cơ sở" is the commune level (``ubnd_xa``) at any level."""
+    assert r2("Yêu cầu cấp ủy, tổ chức đảng, chính quyền, đoàn thể các cấp tập trung thực hiện:") \
+        == (["tinh_uy", "ubnd_cac_tinh", "mttq"], [])
+    assert r2("Đẩy mạnh xây dựng chính quyền số, chính quyền điện tử.") == ([], [])
+    assert r2("Chủ tịch UBND các tỉnh chỉ đạo chính quyền cơ sở rà soát, thống kê thiệt hại.") \
+        == (["ubnd_cac_tinh"], ["ubnd_xa"])
+    assert r2("UBND các huyện chỉ đạo chính quyền cơ sở ra quân tổng vệ sinh.", central=False) \
+        == (["ubnd_huyen"], ["ubnd_xa"])
+
+
+def test_the_police_and_the_army_without_their_full_names() -> None:
+    """"Công an" alone, "lực lượng quân đội, công an", "công an địa phương" are the provincial
+    police; "Công an thành phố/huyện" (lower-case, a district's police) has no id."""
+    assert r2("Chủ động phối hợp với Công an, lực lượng Hải quan tuần tra biên giới.",
+                  AgencyRoles(lead=["quan_su_bien_phong"]), central=False) == (["quan_su_bien_phong"], ["cong_an_tinh"])
+    assert r2("Bộ trưởng Bộ Quốc phòng chỉ đạo lực lượng quân đội, công an địa phương hỗ trợ người dân.")[1] \
+        == ["quan_su_bien_phong", "cong_an_tinh"]
+    assert r2("Huy động lực lượng quân đội, công an hỗ trợ sửa nhà.", AgencyRoles(lead=["ubnd_cac_tinh"]))[1] \
+        == ["quan_su_bien_phong", "cong_an_tinh"]
+    assert [h.agency for h in find_bodies("Công an thành phố xử lý vi phạm")] == [None]
+
+
+def test_central_party_boards_are_party_committees() -> None:
+    assert r2("Giao Ban Tổ chức Trung ương chủ trì, phối hợp với Bộ Nội vụ đánh giá tình hình.") \
+        == (["tinh_uy"], ["bo_khac"])
+
+
+def test_related_agencies_in_a_provincial_letter_are_its_departments() -> None:
+    """"phối hợp với các cơ quan, đơn vị có liên quan" in a provincial letter: the wording names no
+    agency of its own there, so it does not hide "các cơ quan, đơn vị" (the departments)."""
+    assert r2("Chủ trì, phối hợp với các cơ quan, đơn vị có liên quan bố trí kinh phí.",
+                  AgencyRoles(lead=["so_tai_chinh"]), central=False) == (["so_tai_chinh"], ["cac_so_nganh"])
+
+
+def test_an_opening_phrase_ends_outside_brackets() -> None:
+    """"Trong đó nơi phát hiện (bệnh viện, công an, chính quyền) …": the comma inside the brackets
+    does not end an opening phrase, so the bracketed bodies are no subject."""
+    inherited = AgencyRoles(lead=["tinh_uy", "mttq"])
+    assert r2("Trong đó nơi phát hiện (bệnh viện, địa bàn dân cư, công an, chính quyền) là nơi chịu trách nhiệm.",
+                  inherited)[0] == ["tinh_uy", "mttq"]

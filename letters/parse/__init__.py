@@ -59,6 +59,7 @@ from congvan.letters.parse.issuer import (
     _province_from_local_unit,
     _province_from_place,
     _province_from_text,
+    _province_mentions,
     _province_from_units,
     _snap_province_names,
 )
@@ -123,7 +124,8 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     paras = _paragraphs(layout.body)
     # the agency rules depend on the letter's level and date (taxonomy v2: a ministry is a cited
     # source in a provincial letter, a lead in a central one; "các địa phương" by level and date)
-    ctx = {"central": _is_central(named), "date": header.date.iso()}
+    ctx = {"central": _is_central(named), "date": header.date.iso(),
+           "focus": _about_one_province(_is_central(named), header.subject, header.recipients, tax)}
     addressee = _addressee_roles(header.recipients, tax, **ctx)
     clauses = _build_clauses(paras, doc_id, addressee, tax, **ctx)
     footer, attached = _attachment_split(layout.footer)
@@ -154,6 +156,25 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(named),
         province_now=province_now(province),
         diseases=list(dict.fromkeys(d for c in clauses for d in c.diseases)))
+
+
+#: Wording that names a group of provinces, whatever single "tỉnh X" follows it.
+_SEVERAL_PROVINCES = re.compile(r"\bcac (?:tinh|thanh pho|dia phuong)\b|\bkhu vuc\b|\bvung\b")
+
+
+def _about_one_province(central: bool, subject: str | None, recipients: list[str], tax: Taxonomy) -> bool:
+    """A central letter about one province: its subject names that one province ("Thông báo kết
+    luận … tại buổi làm việc với lãnh đạo tỉnh Đắk Lắk"), or it goes to that province alone. There
+    "UBND tỉnh X" and "tỉnh X cần …" are that province's committee (``ubnd_tinh``), as the
+    annotators read them, not the provinces as a group."""
+    if not central:
+        return False
+    for text in (subject or "", "\n".join(recipients)):
+        if _SEVERAL_PROVINCES.search(fold(text)):
+            continue
+        if len(_province_mentions(text, tax)) == 1:
+            return True
+    return False
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

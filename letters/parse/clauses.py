@@ -65,10 +65,12 @@ class _ClauseBuilder:
     """Turns body paragraphs into clauses, tracking the item hierarchy."""
 
     def __init__(self, doc_id: str, addressee: AgencyRoles | None, tax: Taxonomy,
-                 titles: bool = True, *, central: bool = False, date: str | None = None) -> None:
+                 titles: bool = True, *, central: bool = False, date: str | None = None,
+                 focus: bool = False) -> None:
         self.doc_id = doc_id
         self.central = central  # the letter's level and date: the agency rules depend on them
         self.date = date
+        self.focus = focus  # a central letter about one province (``find_bodies``)
         self.titles = titles  # treat all-caps item texts as bare section titles
         self.addressee = addressee
         self.tax = tax
@@ -101,12 +103,13 @@ class _ClauseBuilder:
         mentions: list[AgencyMention] = []
         if kind == "directive":
             roles, mentions = assign_roles(text, inherited, self.tax, central=self.central, date=self.date,
-                                           terms=self.terms)
-            from_columns = _column_roles(columns, self.tax, central=self.central, date=self.date)
+                                           terms=self.terms, focus=self.focus)
+            from_columns = _column_roles(columns, self.tax, central=self.central, date=self.date,
+                                         focus=self.focus)
             if from_columns is not None:  # a task-table row: its columns say who leads, supports
                 roles = from_columns
         # short names defined here hold for the clauses after this one (agencies rule 14)
-        self.terms.update(defined_terms(text, self.tax, central=self.central, date=self.date))
+        self.terms.update(defined_terms(text, self.tax, central=self.central, date=self.date, focus=self.focus))
         order = len(self.clauses)
         self.clauses.append(Clause(f"{self.doc_id}-{order:03d}", path, kind, text, roles,
                                    heading=heading, mentions=mentions, order=order))
@@ -132,7 +135,8 @@ class _ClauseBuilder:
         role = "support" if (m.group("role") or m.group("bare")) == "phoi hop" else "lead"
         self.block_columns[role] = f"{self.block_columns.get(role, '')}; {text}"
         self.block_end = order + 1
-        roles = _column_roles(self.block_columns, self.tax, central=self.central, date=self.date)
+        roles = _column_roles(self.block_columns, self.tax, central=self.central, date=self.date,
+                              focus=self.focus)
         own = self.clauses[order].agencies
         if role == "lead" and own.lead and "phoi hop" in folded:
             # "Cơ quan thực hiện: Sở Y tế chủ trì, phối hợp với các sở, ngành": the line says
@@ -251,15 +255,15 @@ class _ClauseBuilder:
         """A paragraph before the first item; a lead-in that tells bodies to act ("… yêu cầu cấp
         ủy, chính quyền … thực hiện các nhiệm vụ sau:") makes them the lead of the items below."""
         self.extra("preamble", text)
-        self.lead_in = _lead_in_roles(text, self.tax, central=self.central, date=self.date)
+        self.lead_in = _lead_in_roles(text, self.tax, central=self.central, date=self.date, focus=self.focus)
 
 
 def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = False,
-                  date: str | None = None) -> AgencyRoles | None:
+                  date: str | None = None, focus: bool = False) -> AgencyRoles | None:
     """Lead/support of a task-table row from its "Cơ quan chủ trì" / "phối hợp" columns."""
     if not columns:
         return None
-    ctx = {"central": central, "date": date}
+    ctx = {"central": central, "date": date, "focus": focus}
     lead_hits = [h for h in find_bodies(columns.get("lead", ""), tax, **ctx) if h.agency]
     support_hits = [h for h in find_bodies(columns.get("support", ""), tax, **ctx) if h.agency]
     lead = list(dict.fromkeys(h.agency for h in lead_hits))
@@ -293,12 +297,13 @@ def _own_lead(clause: Clause) -> bool:
     return any(m.role == "lead" and not m.inherited for m in clause.mentions)
 
 
-def _lead_in_roles(text: str, tax: Taxonomy, *, central: bool, date: str | None) -> AgencyRoles | None:
+def _lead_in_roles(text: str, tax: Taxonomy, *, central: bool, date: str | None,
+                   focus: bool = False) -> AgencyRoles | None:
     """Roles of a preamble lead-in that orders named bodies to carry out the items below it."""
     folded = fold(text)
     if not _is_lead_in(text):
         return None
-    roles, mentions = assign_roles(text, None, tax, central=central, date=date)
+    roles, mentions = assign_roles(text, None, tax, central=central, date=date, focus=focus)
     order = _LEAD_IN_ORDER.search(folded)
     if order is None or not roles.lead:
         return None
@@ -339,7 +344,8 @@ def _split_sentences(text: str) -> list[str]:
 
 
 def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
-                   tax: Taxonomy, *, central: bool = False, date: str | None = None) -> list[Clause]:
+                   tax: Taxonomy, *, central: bool = False, date: str | None = None,
+                   focus: bool = False) -> list[Clause]:
     # All-caps captions ("QUYẾT ĐỊNH:", "MỤC ĐÍCH, YÊU CẦU") are structure, not clauses — unless
     # the whole letter is typed in capitals (old-style công điện).
     all_caps = sum(map(_is_upper_line, paras)) > len(paras) / 2
@@ -347,8 +353,9 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
         paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
     markers = [_marker(p) for p in paras]
     if not any(markers):
-        return _unnumbered_clauses(paras, doc_id, addressee, tax, central=central, date=date)
-    builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps, central=central, date=date)
+        return _unnumbered_clauses(paras, doc_id, addressee, tax, central=central, date=date, focus=focus)
+    builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps, central=central, date=date,
+                             focus=focus)
     last_item = max(k for k, m in enumerate(markers) if m)
     for k, (para, marker) in enumerate(zip(paras, markers)):
         folded = fold(para)
@@ -366,9 +373,10 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
 
 
 def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
-                        tax: Taxonomy, *, central: bool = False, date: str | None = None) -> list[Clause]:
+                        tax: Taxonomy, *, central: bool = False, date: str | None = None,
+                        focus: bool = False) -> list[Clause]:
     """No item markers: preamble paragraphs, then ``p1``, ``p2`` …, then the closing."""
-    builder = _ClauseBuilder(doc_id, addressee, tax, central=central, date=date)
+    builder = _ClauseBuilder(doc_id, addressee, tax, central=central, date=date, focus=focus)
     if len(paras) == 1 and len(paras[0]) > 300:
         units, prefix = _split_sentences(paras[0]), "s"
     else:
@@ -405,11 +413,11 @@ def _unique_paths(clauses: list[Clause]) -> None:
 
 # =========================================================================== addressee
 def _addressee_roles(recipients: list[str], tax: Taxonomy, *, central: bool = False,
-                     date: str | None = None) -> AgencyRoles | None:
+                     date: str | None = None, focus: bool = False) -> AgencyRoles | None:
     """A letter sent to a single body makes that body the lead of items that name no one."""
     if len(recipients) != 1:
         return None
-    hits = [h for h in find_bodies(recipients[0], tax, central=central, date=date) if h.agency]
+    hits = [h for h in find_bodies(recipients[0], tax, central=central, date=date, focus=focus) if h.agency]
     ids = list(dict.fromkeys(h.agency for h in hits))
     if len(ids) != 1:
         return None
