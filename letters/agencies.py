@@ -56,6 +56,11 @@ Role rules (documented here because the tagger, the tests and reviewers rely on 
 14. A short name the letter defines ("… Mặt trận Tổ quốc (sau đây gọi chung là cơ quan, tổ chức)",
    "Các cơ quan đăng ký đầu tư (Sở Tài chính, …)") stands for those bodies in the clauses after
    it (``defined_terms``; the parser passes them as ``terms``), except in "cơ quan, tổ chức, cá nhân".
+15. The letter's addressees ("Kính gửi: - Sở Y tế; - UBND các huyện …", one or several) lead a
+   top-level item that names no subject at all (``addressees``): weaker than a heading — a clause
+   whose own subject is only told to "phối hợp" (rule 8), one that opens with a body the taxonomy
+   does not know (rule 13) or with a plural noun phrase ("Các lực lượng chức năng phải …") keeps
+   its own subject.
 """
 from __future__ import annotations
 
@@ -457,7 +462,14 @@ class _List:
 
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
-_SPEAKER_GAP = re.compile(r"^[\s)]*(?:giao(?:\s+cho)?|yeu\s+cau|(?:kinh\s+)?de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*$")
+_SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh)\s+)?"
+                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*$")
+# A list at the head of its sentence followed by "(trân trọng) đề nghị": the letter's writer
+# making a request ("Bộ Nội vụ trân trọng đề nghị …", "Sở GD&ĐT đề nghị tổ dân phố …"), whatever
+# follows — a speaker, not a lead, even when the bodies asked have no id. Not "X yêu cầu các
+# trường …": a body that orders its own units is the one that acts.
+_SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s+nghi\b")
+_ORDER_BEFORE = re.compile(r"\b(?:giao|yeu\s+cau|de\s+nghi)\b")
 
 
 def _boundary_before(folded: str, pos: int) -> int:
@@ -538,8 +550,10 @@ def _decide(folded: str, lists: list[_List]) -> None:
     """Give each list its role (rules 2-4)."""
     for lst in lists:
         tail = folded[lst.hits[-1].end:]
-        if lst.speaker:
-            lst.role = "mention"
+        if lst.speaker or (lst.context == "subject" and _SPEAKER_TAIL.match(tail)
+                           and not _ORDER_BEFORE.search(folded[_boundary_before(folded, lst.hits[0].start):
+                                                               lst.hits[0].start])):
+            lst.speaker, lst.role = True, "mention"
         elif lst.context == "support":
             lst.role = "support"
         elif _TAIL_LEAD.match(tail):
@@ -596,6 +610,18 @@ _UNLISTED_SUBJECT = re.compile(
     r"|[Cc]ơ quan (?:chủ trì|phối hợp)\b(?!\s*[:(]))")
 
 
+# Rule 15: a clause that opens with a plural noun phrase ("Các lực lượng chức năng phải …", "Những
+# trường hợp …") has a subject of its own, though without an id: it is not the addressees' task.
+_NOUN_SUBJECT = re.compile(r"^[\s\-–•+*\d.)]*(?:cac|nhung|moi|toan the|truong hop)\s")
+
+
+def _noun_subject(folded: str) -> bool:
+    """Rule 15: the clause, or its sentence after an opening phrase ("Trước khi …, các nhà trường
+    thực hiện:"), opens with a plural noun phrase."""
+    intro = _INTRO.match(folded)
+    return bool(_NOUN_SUBJECT.match(folded) or (intro and _NOUN_SUBJECT.match(folded[intro.end():])))
+
+
 def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
     skip = set(exclude or [])
     return [i for i in dict.fromkeys(ids) if i not in skip]
@@ -604,7 +630,8 @@ def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
 def assign_roles(text: str, inherited: AgencyRoles | None = None,
                  taxonomy: Taxonomy | None = None, *, central: bool = False,
                  date: str | None = None, terms: Terms | None = None,
-                 focus: bool = False) -> tuple[AgencyRoles, list[AgencyMention]]:
+                 focus: bool = False, addressees: AgencyRoles | None = None,
+                 ) -> tuple[AgencyRoles, list[AgencyMention]]:
     """Lead/support agencies of one clause, plus every agency mention with its role.
 
     ``inherited`` is the heading's roles (or the letter's addressee): used when the clause names
@@ -612,7 +639,8 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
     context (``Letter.central``, ``Letter.date.iso()``): the same "Bộ Y tế" is a cited source in a
     provincial letter and can be told to act in a central one (rule 11). ``terms``: the short names
     the letter defined before this clause (``defined_terms``, rule 14). ``focus``: a central letter
-    about one province (``find_bodies``).
+    about one province (``find_bodies``). ``addressees``: the letter's addressees, for a top-level
+    item with no heading (rule 15).
     """
     tax = taxonomy or load_taxonomy()
     text = nfc(text)
@@ -650,6 +678,8 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
         if not lead:
             _promote_steered(folded, lists, mentions, lead, support)
         own_subject = own_subject or bool(lead)
+    if inherited is None and addressees is not None and not own_subject and not _noun_subject(folded):
+        inherited = addressees  # rule 15: the letter's addressees, weaker than a heading
     if own_subject or inherited is None:
         roles = AgencyRoles(_unique(lead), _unique(support, lead))
         roles.names = _names(roles, mentions, labels, None)

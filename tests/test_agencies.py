@@ -590,3 +590,71 @@ def test_an_opening_phrase_ends_outside_brackets() -> None:
     inherited = AgencyRoles(lead=["tinh_uy", "mttq"])
     assert r2("Trong đó nơi phát hiện (bệnh viện, địa bàn dân cư, công an, chính quyền) là nơi chịu trách nhiệm.",
                   inherited)[0] == ["tinh_uy", "mttq"]
+
+
+@pytest.mark.parametrize("text", [
+    "Bộ Nội vụ trân trọng đề nghị Bộ Văn hóa, Thể thao và Du lịch, các cơ quan báo chí chỉ đạo định hướng thông tin.",
+    "Sở Giáo dục và Đào tạo đề nghị tổ dân phố, chính quyền địa phương vận động phụ huynh.",
+])
+def test_the_body_that_makes_the_request_is_the_speaker(text: str) -> None:
+    """"X (trân trọng) đề nghị …" at the head of a sentence: X is the letter's writer asking, not a
+    lead — also when the bodies it asks have no id (inline text, team-written)."""
+    roles, mentions = assign_roles(text, central=text.startswith("Bộ"), date="2025-11-20")
+    assert "so_gddt" not in roles.lead
+    speaker = next(m for m in mentions if m.text in ("Bộ Nội vụ", "Sở Giáo dục và Đào tạo"))
+    assert speaker.role == "mention"
+
+
+def test_a_body_ordering_its_own_units_still_leads() -> None:
+    """"Sở Giáo dục và Đào tạo yêu cầu các trường …": a body that orders its units acts itself."""
+    roles, _ = assign_roles("Sở Giáo dục và Đào tạo yêu cầu các trường tổng vệ sinh khuôn viên trước năm học.")
+    assert roles.lead == ["so_gddt"]
+
+
+_SEVERAL = ("ỦY BAN NHÂN DÂN\nTỈNH LONG AN\nSố: 88/UBND-VX\nLong An, ngày 5 tháng 3 năm 2024\n"
+            "V/v phòng, chống sốt xuất huyết\n"
+            "Kính gửi:\n- Sở Y tế;\n- Ủy ban nhân dân các huyện, thị xã, thành phố.\n\n")
+
+
+def test_several_addressees_lead_the_items_that_name_no_one() -> None:
+    """"Kính gửi: - Sở Y tế; - UBND các huyện …": an item with no subject of its own is every
+    addressee's task; one with its own subject (named, plural noun, or told to "phối hợp") keeps
+    it (inline text, team-written)."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(_SEVERAL + "Tình hình sốt xuất huyết trên địa bàn tỉnh diễn biến phức tạp.\n"
+                          "1. Tăng cường giám sát, phát hiện sớm ca bệnh tại cộng đồng.\n"
+                          "2. Sở Tài chính bố trí kinh phí mua hóa chất.\n"
+                          "3. Các lực lượng chức năng phải kiểm tra thường xuyên các ổ dịch.\n"
+                          "4. Ủy ban Mặt trận Tổ quốc tỉnh phối hợp vận động Nhân dân diệt lăng quăng.\n")
+    got = {c.path: c.agencies.lead for c in letter.clauses}
+    assert got["1"] == ["so_y_te", "ubnd_huyen"], got
+    assert got["2"] == ["so_tai_chinh"]
+    assert got["3"] == []
+    assert got["4"] == ["mttq"]
+
+
+def test_a_lead_in_naming_unlisted_bodies_overrides_the_addressees() -> None:
+    """"… đề nghị các đơn vị triển khai các nội dung sau:": the lead-in says who acts (bodies with no
+    id), so the items below are not the addressees' tasks."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(_SEVERAL + "Ủy ban nhân dân tỉnh đề nghị các đơn vị triển khai các nội dung sau:\n"
+                          "1. Tăng cường giám sát, phát hiện sớm ca bệnh tại cộng đồng.\n")
+    assert {c.path: c.agencies.lead for c in letter.clauses}["1"] == []
+
+
+def test_a_preamble_lead_in_carries_the_roles_it_hands_down() -> None:
+    """"Bộ Nội vụ trân trọng đề nghị A, B chỉ đạo … như sau:": annotators read the lead-in as a
+    directive; the preamble clause carries the lead it gives the items (inline text)."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(
+        "BỘ NỘI VỤ\nSố: 77/BNV-CQĐP\nHà Nội, ngày 20 tháng 11 năm 2025\nV/v định hướng thông tin\n"
+        "Kính gửi:\n- Bộ Văn hóa, Thể thao và Du lịch;\n- Đài Truyền hình Việt Nam.\n\n"
+        "Gần đây xuất hiện thông tin sai lệch trên mạng xã hội. Bộ Nội vụ trân trọng đề nghị Bộ Văn hóa, "
+        "Thể thao và Du lịch, Đài Truyền hình Việt Nam chỉ đạo định hướng thông tin đúng, cụ thể như sau:\n"
+        "1. Thông tin đầy đủ về chủ trương sắp xếp đơn vị hành chính.\n")
+    got = {c.path: (c.kind, sorted(c.agencies.lead)) for c in letter.clauses}
+    assert got["preamble"] == ("preamble", ["bao_chi", "bo_khac"]), got
+    assert got["1"][1] == ["bao_chi", "bo_khac"]

@@ -96,14 +96,14 @@ class _ClauseBuilder:
         return _RANK[kind]
 
     def emit(self, path: str, kind: ClauseKind, text: str, heading: str | None,
-              inherited: AgencyRoles | None) -> AgencyRoles:
+              inherited: AgencyRoles | None, addressees: AgencyRoles | None = None) -> AgencyRoles:
         text, columns = row_columns(text)
         text = _norm_space(text)
         roles: AgencyRoles = AgencyRoles()
         mentions: list[AgencyMention] = []
         if kind == "directive":
             roles, mentions = assign_roles(text, inherited, self.tax, central=self.central, date=self.date,
-                                           terms=self.terms, focus=self.focus)
+                                           terms=self.terms, focus=self.focus, addressees=addressees)
             from_columns = _column_roles(columns, self.tax, central=self.central, date=self.date,
                                          focus=self.focus)
             if from_columns is not None:  # a task-table row: its columns say who leads, supports
@@ -188,15 +188,17 @@ class _ClauseBuilder:
         parent = self.stack[-1] if self.stack else None
         label = self._label(marker, parent)
         path = f"{parent.path}.{label}" if parent else label
-        inherited = parent.roles if parent else (self.lead_in or self.addressee)
+        inherited = parent.roles if parent else self.lead_in
+        # the addressees are weaker than a heading or a lead-in (agencies rule 15)
+        addressees = self.addressee if parent is None and inherited is None else None
         heading = parent.text if parent else None
         text = _norm_space(marker.rest)
         kind: ClauseKind = "closing" if marker.kind == "dieu" and _DECISION_FORMULA.search(fold(text)) \
             else "directive"
-        roles = inherited or AgencyRoles()
+        roles = inherited or addressees or AgencyRoles()
         node = _Node(marker.kind, path, text, roles, parent, marker.value, first=len(self.clauses))
         if text and not (self.titles and _is_section_title(text)):
-            node.roles = self.emit(path, kind, text, heading, inherited)
+            node.roles = self.emit(path, kind, text, heading, inherited, addressees)
             if parent and kind == "directive" and _PARTNERS_HEADING.match(fold(parent.text)):
                 self._partner_roles(parent.roles)
         else:
@@ -255,7 +257,16 @@ class _ClauseBuilder:
         """A paragraph before the first item; a lead-in that tells bodies to act ("… yêu cầu cấp
         ủy, chính quyền … thực hiện các nhiệm vụ sau:") makes them the lead of the items below."""
         self.extra("preamble", text)
-        self.lead_in = _lead_in_roles(text, self.tax, central=self.central, date=self.date, focus=self.focus)
+        found = _lead_in_roles(text, self.tax, central=self.central, date=self.date, focus=self.focus)
+        self.lead_in = found[0] if found else None
+        if found is None and _is_lead_in(text) and _LEAD_IN_ORDER.search(fold(text)):
+            # "… đề nghị các đơn vị thực hiện các nội dung sau:": the lead-in names who acts (with
+            # no id), so the addressees do not take the items over (agencies rule 15)
+            self.addressee = None
+        if found:
+            # annotators read such a lead-in ("Bộ X đề nghị A, B chỉ đạo …:") as a directive
+            # itself: it carries the roles it hands down (the clause keeps its kind)
+            self.clauses[-1].agencies, self.clauses[-1].mentions = found
 
 
 def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = False,
@@ -298,8 +309,9 @@ def _own_lead(clause: Clause) -> bool:
 
 
 def _lead_in_roles(text: str, tax: Taxonomy, *, central: bool, date: str | None,
-                   focus: bool = False) -> AgencyRoles | None:
-    """Roles of a preamble lead-in that orders named bodies to carry out the items below it."""
+                   focus: bool = False) -> tuple[AgencyRoles, list[AgencyMention]] | None:
+    """Roles (and mentions) of a preamble lead-in that orders named bodies to carry out the items
+    below it."""
     folded = fold(text)
     if not _is_lead_in(text):
         return None
@@ -309,7 +321,7 @@ def _lead_in_roles(text: str, tax: Taxonomy, *, central: bool, date: str | None,
         return None
     if any(m.role == "lead" and m.start < order.start() for m in mentions):
         return None  # "Sở Y tế đề nghị …": the lead named before the order is the speaker's side
-    return roles
+    return roles, mentions
 
 
 def _is_section_title(text: str) -> bool:
@@ -396,7 +408,7 @@ def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | 
             builder.extra("closing", unit)
             continue
         n += 1
-        builder.emit(f"{prefix}{n}", "directive", unit, None, addressee)
+        builder.emit(f"{prefix}{n}", "directive", unit, None, None, addressee)
     _unique_paths(builder.clauses)
     return builder.clauses
 
@@ -414,15 +426,19 @@ def _unique_paths(clauses: list[Clause]) -> None:
 # =========================================================================== addressee
 def _addressee_roles(recipients: list[str], tax: Taxonomy, *, central: bool = False,
                      date: str | None = None, focus: bool = False) -> AgencyRoles | None:
-    """A letter sent to a single body makes that body the lead of items that name no one."""
-    if len(recipients) != 1:
-        return None
-    hits = [h for h in find_bodies(recipients[0], tax, central=central, date=date, focus=focus) if h.agency]
+    """The bodies a letter is sent to lead the top-level items that name no one: annotators give
+    such an item to every addressee ("Kính gửi: - Sở Y tế; - UBND các huyện …" → both), as to the
+    single one. Addressees with no id add nothing; none with an id → None."""
+    per = [[h for h in find_bodies(r, tax, central=central, date=date, focus=focus) if h.agency] for r in recipients]
+    hits = [h for hs in per for h in hs]
     ids = list(dict.fromkeys(h.agency for h in hits))
-    if len(ids) != 1:
+    if not ids:
         return None
-    labels = list(dict.fromkeys(h.label for h in hits if h.label))
-    if central and ids == ["ubnd_cac_tinh"] and not any(fold(h.text).startswith(("cac ", "ubnd cac", "uy ban nhan dan cac"))
-                                                      for h in hits):
-        ids = ["ubnd_tinh"]  # a central letter sent to one named province: that province's UBND leads
-    return AgencyRoles(lead=ids, names={ids[0]: labels} if labels else {})
+    names: dict[str, list[str]] = {}
+    for h in hits:
+        if h.label and h.agency and h.label not in names.setdefault(h.agency, []):
+            names[h.agency].append(h.label)
+    if central and sum(map(bool, per)) == 1 and ids == ["ubnd_cac_tinh"] \
+            and not any(fold(h.text).startswith(("cac ", "ubnd cac", "uy ban nhan dan cac")) for h in hits):
+        ids, names = ["ubnd_tinh"], {}  # a central letter sent to one named province: that province's UBND leads
+    return AgencyRoles(lead=ids, names={k: v for k, v in names.items() if v})
