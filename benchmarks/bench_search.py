@@ -320,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = get_settings()
     encoder = load_encoder(settings)
+    from congvan.models.encoder import resolve_backend
+
+    # Query embedding is most of a search: say which encoder ran (``auto`` is torch until the
+    # server's first start has exported the ONNX model, ONNX int8 after).
+    query_backend = resolve_backend(settings)
     sents = sentences()
     print(f"{len(sents)} distinct sentences from {SEEDS} and {SAMPLES}", file=sys.stderr)
     folder = args.folder or Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -336,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     col = open_collection(folder / "index", fake, backend=args.backend, milvus=milvus,
                           options=IndexOptions.from_settings(settings))
     rows, done = [], 0
-    result: dict = {"real_clauses": args.real, "noise": args.noise, "sizes": rows}
+    result: dict = {"real_clauses": args.real, "noise": args.noise, "sizes": rows, "query_encoder": query_backend}
     try:
         if args.reuse:
             done = col.stats()["clauses"]
@@ -445,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(qs)} distinct queries (¼ tone-less, ⅕ filtered), top_k=10, warm, in-process, query "
           f"embedding included ({args.query_threads or 'default'} torch thread(s) for queries). Vectors "
           f"beyond the first {args.real} clauses: sum of two real vectors + N(0, {args.noise}) noise, "
-          f"re-normalised.")
+          f"re-normalised. Query encoder: {query_backend} (CONGVAN_ENCODER_BACKEND="
+          f"{settings.encoder_backend}).")
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
