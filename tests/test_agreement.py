@@ -49,3 +49,17 @@ def test_test_letters_and_unknown_keys_are_refused(tmp_path):
     _write(tmp_path / "unknown.jsonl", [{"file": test_file, "key": "000000000000", "themes": []}])
     with pytest.raises(ValueError, match="no team label"):
         theme_agreement(tmp_path / "unknown.jsonl")
+
+
+def test_tagger_report_puts_the_real_rows_beside_the_annotator_agreement():
+    from congvan.training.evaluate_tagger import format_tables, theme_metrics
+
+    ids = ["communication", "leadership"]
+    themes = theme_metrics([["communication"], ["leadership"]], [["communication"], []], ids)
+    row = {"directive": 2, "micro": themes["micro"], "macro_f1": themes["macro_f1"],
+           "model_alone": themes["micro"], "lead": themes["micro"], "support": themes["micro"]}
+    text = format_tables({"split": "test", "directive": 2, "themes": themes,
+                          "themes_by_source": {"real": row, "team": row}})
+    expected = theme_agreement()["micro"]["f1"]
+    assert f"agrees with the team's theme labels at micro-F1 {expected:.3f}" in text
+    assert "| real | 2 |" in text
