@@ -56,11 +56,11 @@ def theme_agreement(blind_path: Path = BLIND_THEMES, real_dir: Path | None = Non
 
 def format_agreement(m: dict[str, Any]) -> str:
     mi = m["micro"]
-    lines = [f"Theme agreement, {m['clauses']} real directive clauses of {m['letters']} train/dev letters "
-             f"(team labels as reference): micro P {mi['precision']:.3f} R {mi['recall']:.3f} "
-             f"F1 {mi['f1']:.3f}, macro-F1 {m['macro_f1']:.3f}, exact match {m['exact_match']:.3f}; "
-             f"no theme: team {m['no_theme']['team']}, blind {m['no_theme']['blind']}",
-             "| theme | P | R | F1 | team | blind |", "|---|---|---|---|---|---|"]
+    head = (f"Theme agreement, {m['clauses']} real directive clauses of {m['letters']} train/dev letters "
+            f"(team labels as reference): micro P {mi['precision']:.3f} R {mi['recall']:.3f} "
+            f"F1 {mi['f1']:.3f}, macro-F1 {m['macro_f1']:.3f}, exact match {m['exact_match']:.3f}; "
+            f"no theme: team {m['no_theme']['team']}, blind {m['no_theme']['blind']}")
+    lines = [head, "| theme | P | R | F1 | team | blind |", "|---|---|---|---|---|---|"]
     for k, r in m["per_label"].items():
         if r["support"] or r["predicted"]:
             lines.append(f"| {k} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} "

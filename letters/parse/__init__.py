@@ -59,8 +59,8 @@ from congvan.letters.parse.issuer import (
     _province_from_local_unit,
     _province_from_place,
     _province_from_text,
-    _province_mentions,
     _province_from_units,
+    _province_mentions,
     _snap_province_names,
 )
 from congvan.letters.parse.layout import normalise_layout
