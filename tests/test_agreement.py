@@ -63,3 +63,14 @@ def test_tagger_report_puts_the_real_rows_beside_the_annotator_agreement():
     expected = theme_agreement()["micro"]["f1"]
     assert f"agrees with the team's theme labels at micro-F1 {expected:.3f}" in text
     assert "| real | 2 |" in text
+
+
+def test_second_sample_was_labelled_twice_on_the_same_clauses():
+    before = BLIND_THEMES.parent / "real_themes_blind2_guideline_before.jsonl"
+    after = BLIND_THEMES.parent / "real_themes_blind2_guideline_after.jsonl"
+    keys = [[(r["file"], r["key"]) for r in read_jsonl(path)] for path in (before, after)]
+    assert keys[0] == keys[1] and len(keys[0]) >= 70
+    first = {(r["file"], r["key"]) for r in read_jsonl(BLIND_THEMES)}
+    assert not first & set(keys[0])  # fresh clauses, not the first sample again
+    for path in (before, after):
+        assert 0.5 < theme_agreement(path)["micro"]["f1"] < 1.0

@@ -10,7 +10,9 @@ no letter text is needed and the figures are reproducible without ``../shared``:
     python -m congvan.training.agreement [--json]
 
 The team's labels are taken as the reference, so "precision" is the share of the second
-annotator's themes the team also gave. The test split is never sampled.
+annotator's themes the team also gave. The test split is never sampled. ``--blind FILE`` scores
+another blind set the same way (``real_themes_blind2_guideline_before/after.jsonl``: 73 further
+clauses labelled without and with the written ``leadership``/``economy`` conventions).
 """
 from __future__ import annotations
 
