@@ -74,3 +74,12 @@ def test_second_sample_was_labelled_twice_on_the_same_clauses():
     assert not first & set(keys[0])  # fresh clauses, not the first sample again
     for path in (before, after):
         assert 0.5 < theme_agreement(path)["micro"]["f1"] < 1.0
+
+
+def test_third_sample_is_fresh_and_scores():
+    third = BLIND_THEMES.parent / "real_themes_blind3_guideline_narrowed.jsonl"
+    keys = {(r["file"], r["key"]) for r in read_jsonl(third)}
+    earlier = {(r["file"], r["key"]) for path in BLIND_THEMES.parent.glob("real_themes_blind*.jsonl")
+               if path != third for r in read_jsonl(path)}
+    assert len(keys) >= 60 and not keys & earlier
+    assert 0.5 < theme_agreement(third)["micro"]["f1"] < 1.0

@@ -12,7 +12,8 @@ no letter text is needed and the figures are reproducible without ``../shared``:
 The team's labels are taken as the reference, so "precision" is the share of the second
 annotator's themes the team also gave. The test split is never sampled. ``--blind FILE`` scores
 another blind set the same way (``real_themes_blind2_guideline_before/after.jsonl``: 73 further
-clauses labelled without and with the written ``leadership``/``economy`` conventions).
+clauses labelled without and with the written ``leadership``/``economy`` conventions;
+``real_themes_blind3_guideline_narrowed.jsonl``: 61 more with the narrowed wording).
 """
 from __future__ import annotations
 
