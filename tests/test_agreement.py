@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from congvan.training.agreement import BLIND_THEMES, format_agreement, theme_agreement
+from congvan.training.agreement import BLIND_THEMES, agreement_line, format_agreement, theme_agreement
 from congvan.training.real_letters import load_annotations
 from congvan.training.records import DATA_DIR, read_jsonl
 
@@ -59,7 +59,7 @@ def test_tagger_report_puts_the_real_rows_beside_the_annotator_agreement():
     row = {"directive": 2, "micro": themes["micro"], "macro_f1": themes["macro_f1"],
            "model_alone": themes["micro"], "lead": themes["micro"], "support": themes["micro"]}
     text = format_tables({"split": "test", "directive": 2, "themes": themes,
-                          "themes_by_source": {"real": row, "team": row}})
+                          "themes_by_source": {"real": row, "team": row}}, real_note=agreement_line())
     expected = theme_agreement()["micro"]["f1"]
     assert f"agrees with the team's theme labels at micro-F1 {expected:.3f}" in text
     assert "| real | 2 |" in text

@@ -254,8 +254,10 @@ def _theme_table(m: dict[str, Any], labels: dict[str, str] | None = None) -> lis
     return lines
 
 
-def format_tables(metrics: dict[str, Any], labels: dict[str, str] | None = None) -> str:
-    """The printable summary of an evaluation (``congvan evaluate tagger``)."""
+def format_tables(metrics: dict[str, Any], labels: dict[str, str] | None = None,
+                  real_note: str | None = None) -> str:
+    """The printable summary of an evaluation (``congvan evaluate tagger``); ``real_note`` is
+    printed under the by-source table when it has real letters (``training.agreement.agreement_line``)."""
     out: list[str] = []
     split = metrics.get("split", "test")
     out.append(f"Split: {split} — {metrics['themes']['clauses']} clauses "
@@ -292,8 +294,8 @@ def format_tables(metrics: dict[str, Any], labels: dict[str, str] | None = None)
                        f"| {m['macro_f1']:.3f} | {alone:.3f} | {lead:.3f} | {support:.3f} |")
         out.append("(themes: the model plus the taxonomy's theme rules, as the product tags; 'model alone' "
                    "without the rules)")
-        if "real" in by_source:
-            out.append(_agreement_line())
+        if "real" in by_source and real_note:
+            out.append(real_note)
     ag = metrics.get("agencies")
     if ag:
         out.append("")
@@ -313,19 +315,6 @@ def format_tables(metrics: dict[str, Any], labels: dict[str, str] | None = None)
         out.append("Most confused (gold missed → predicted instead): " +
                    ", ".join(f"{p['gold']}→{p['predicted']} ({p['count']})" for p in pairs[:8]))
     return "\n".join(out)
-
-
-def _agreement_line() -> str:
-    """The ceiling the real rows are read against: how far two annotators agree (``training.agreement``)."""
-    from congvan.training.agreement import theme_agreement
-
-    try:
-        m = theme_agreement()
-    except (OSError, ValueError) as exc:  # the blind labels missing or not joining: say so, don't fail
-        return f"(annotator agreement not available: {exc})"
-    return (f"(for scale: a blind second annotator agrees with the team's theme labels at micro-F1 "
-            f"{m['micro']['f1']:.3f} on {m['clauses']} real train/dev clauses — python -m "
-            f"congvan.training.agreement)")
 
 
 # --------------------------------------------------------------------------- evaluating a folder

@@ -62,6 +62,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from congvan.models.tagger import default_tagger_dir
     from congvan.service.storage import corrections_file
     from congvan.service.tagging import clear_tagger_cache
+    from congvan.training.agreement import agreement_line
     from congvan.training.config import preset
     from congvan.training.dataset import DatasetError
     from congvan.training.evaluate_tagger import format_compare, format_tables
@@ -108,7 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print_json({"folder": str(result.folder), "promoted": result.promoted, "gate": result.gate,
                      "metrics": result.metrics})
     else:
-        print(format_tables({**result.metrics["test"], "model": str(result.folder)}, _labels()))
+        print(format_tables({**result.metrics["test"], "model": str(result.folder)}, _labels(), agreement_line()))
         t = result.metrics["timing"]
         print(f"\nFine-tuning {t['train_s']:.0f} s, whole run {t['total_s']:.0f} s ({t['threads']} threads). "
               f"Model: {result.folder}\nReport: {result.folder / 'report.md'}")
@@ -185,6 +186,7 @@ def _follow(settings: Any, as_json: bool = False) -> int:
 # --------------------------------------------------------------------------- evaluate tagger
 def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
     from congvan.models.artifacts import ArtifactError
+    from congvan.training.agreement import agreement_line
     from congvan.training.dataset import DatasetError
     from congvan.training.evaluate_tagger import (
         compare,
@@ -214,7 +216,7 @@ def cmd_evaluate_tagger(args: argparse.Namespace) -> int:
     if args.json:
         print_json(metrics)
     else:
-        print(format_tables(metrics, _labels()))
+        print(format_tables(metrics, _labels(), agreement_line()))
         stored = folder / "metrics.json"
         if stored.is_file():
             base = json.loads(stored.read_text(encoding="utf-8")).get("test", {}).get("baselines")
