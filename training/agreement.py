@@ -32,12 +32,12 @@ BLIND_THEMES = AGREEMENT_DIR / "real_themes_blind.jsonl"
 def theme_agreement(blind_path: Path = BLIND_THEMES, real_dir: Path | None = None) -> dict[str, Any]:
     """Micro/macro agreement (``theme_metrics``) of the blind labels with the team's, per label too."""
     from congvan.letters.taxonomy import load_taxonomy
+    from congvan.training.dataset import stored_splits
     from congvan.training.evaluate_tagger import theme_metrics
     from congvan.training.real_letters import REAL_DIR, letter_id_for, load_annotations
 
     clauses, _ = load_annotations(real_dir or REAL_DIR)
-    splits = json.loads((DATA_DIR / "splits.json").read_text(encoding="utf-8"))["letters"]
-    split_of = {lid: sp for sp, lids in splits.items() for lid in lids}
+    split_of = stored_splits()
     team, blind, letters = [], [], set()
     for n, row in enumerate(read_jsonl(blind_path), start=1):
         note = clauses.get(row["file"], {}).get(row["key"])

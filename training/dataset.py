@@ -200,6 +200,12 @@ def _place(by_letter: dict[str, list[Record]], assign: dict[str, str], ratios: d
         have_size[split] += size
 
 
+def stored_splits(data_dir: Path | str | None = None) -> dict[str, str]:
+    """Letter id → split as ``splits.json`` stores it (no new letters placed: ``ensure_splits``)."""
+    stored = json.loads((Path(data_dir or DATA_DIR) / SPLITS_FILE).read_text(encoding="utf-8"))
+    return {lid: split for split, letters in stored.get("letters", {}).items() for lid in letters}
+
+
 def ensure_splits(records: Sequence[Record], data_dir: Path | str | None = None, seed: int = 13,
                   write: bool = True) -> dict[str, str]:
     """The stored letter → split map, extended to letters it does not know yet (and written back).

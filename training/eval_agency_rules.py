@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from congvan.letters.taxonomy import load_taxonomy
-from congvan.training.records import DATA_DIR
 
 
 def _row(name: str, gl: list, pl: list, gs: list, ps: list, ids: list[str]) -> dict[str, Any]:
@@ -36,7 +35,7 @@ def _row(name: str, gl: list, pl: list, gs: list, ps: list, ids: list[str]) -> d
 
 def main(argv: list[str] | None = None) -> int:
     from congvan.models.tagger import doc_context, rule_roles
-    from congvan.training.dataset import load_records
+    from congvan.training.dataset import load_records, stored_splits
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=None, help="../shared (real letters and seeds)")
@@ -45,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     tax = load_taxonomy()
     ids = tax.agency_ids
-    splits = json.loads((DATA_DIR / "splits.json").read_text(encoding="utf-8"))["letters"]
-    split_of = {lid: sp for sp, lids in splits.items() for lid in lids}
+    split_of = stored_splits()
     recs = [r for r in load_records(shared_dir=args.shared) if r.kind == "directive"]
     groups = {
         "dataset real train+dev": lambda r: r.source == "real" and split_of.get(r.letter_id) in ("train", "dev"),

@@ -164,8 +164,9 @@ def _letters_for_generation(shared: Path | None, repo_samples: Path) -> list[Let
 
     files: list[Path] = sorted(repo_samples.glob("*.txt")) if repo_samples.is_dir() else []
     if shared is not None and (shared / "real_letters" / "texts").is_dir():
-        splits = json.loads((Path(__file__).resolve().parent / "data" / "splits.json").read_text("utf-8"))
-        allowed = set(splits["letters"]["train"]) | set(splits["letters"]["dev"])
+        from congvan.training.dataset import stored_splits
+
+        allowed = {lid for lid, split in stored_splits().items() if split in ("train", "dev")}
         for path in sorted((shared / "real_letters" / "texts").glob("*.txt")):
             if letter_id_for(f"real_letters/texts/{path.name}") in allowed:
                 files.append(path)
