@@ -124,8 +124,9 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     paras = _paragraphs(layout.body)
     # the agency rules depend on the letter's level and date (taxonomy v2: a ministry is a cited
     # source in a provincial letter, a lead in a central one; "các địa phương" by level and date)
-    ctx = {"central": _is_central(named), "date": header.date.iso(),
-           "focus": _about_one_province(_is_central(named), header.subject, header.recipients, tax)}
+    central = _is_central(named)
+    ctx = {"central": central, "date": header.date.iso(),
+           "focus": _about_one_province(central, header.subject, header.recipients, tax)}
     addressee = _addressee_roles(header.recipients, tax, **ctx)
     clauses = _build_clauses(paras, doc_id, addressee, tax, **ctx)
     footer, attached = _attachment_split(layout.footer)
@@ -153,7 +154,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         number=header.number, place=header.place, date=header.date, subject=header.subject,
         recipients=header.recipients, signer=_signer(footer), references=references,
         clauses=clauses, text=cleaned, source=source,
-        issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=_is_central(named),
+        issuer_header=" / ".join(_norm_space(u) for u in units) or None, central=central,
         province_now=province_now(province),
         diseases=list(dict.fromkeys(d for c in clauses for d in c.diseases)))
 
