@@ -663,6 +663,16 @@ class Collection:
                 self._query_vectors.popitem(last=False)
         return vector
 
+    def use_encoder(self, encoder) -> bool:
+        """Serve with ``encoder`` from now on: the same model on a faster runtime (the ONNX
+        export a first start makes in the background). Refused (False) unless it has the index's
+        model name and dimension, so stored vectors and new ones stay comparable."""
+        if (getattr(encoder, "name", None), getattr(encoder, "dim", None)) != (self.encoder.name, self.encoder.dim):
+            return False
+        self.encoder = encoder  # one reference: a search in flight keeps the encoder it started with
+        self.forget_query_vectors()
+        return True
+
     def forget_query_vectors(self) -> None:
         """Empty the query-embedding cache (benchmarks time each query's embedding)."""
         with self._query_vectors_lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -210,10 +211,14 @@ def _export_ready(settings: EncoderOptions) -> bool:
     return export_is_current(_source_folder(settings))
 
 
-def export_in_background(settings: EncoderOptions) -> threading.Thread | None:
+def export_in_background(settings: EncoderOptions,
+                         on_ready: Callable[[Encoder], object] | None = None) -> threading.Thread | None:
     """With ``encoder_backend=auto`` and onnxruntime installed but no export yet: export it in a
-    daemon thread (once per process) so that the next start runs on ONNX. None if nothing to do."""
-    from congvan.models.onnx_encoder import ensure_onnx_export, onnx_available
+    daemon thread (once per process) so that the next start runs on ONNX, and hand the ONNX
+    encoder to ``on_ready`` so that this one does too (a fresh machine's first server would
+    otherwise answer on torch, about twice as slow per query, until restarted). None if nothing
+    to do."""
+    from congvan.models.onnx_encoder import onnx_available
 
     choice = str(getattr(settings, "encoder_backend", "torch") or "torch").strip().lower()
     local = settings.model == BUNDLED_MODEL or Path(settings.model).expanduser().is_dir()
@@ -227,15 +232,28 @@ def export_in_background(settings: EncoderOptions) -> threading.Thread | None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         except (OSError, AttributeError):
             pass
-        try:
-            ensure_onnx_export(_source_folder(settings))
-            print("ONNX export ready: the next start of congvan runs the faster encoder.", file=sys.stderr)
-        except Exception as exc:  # noqa: BLE001 - torch keeps serving
-            print(f"ONNX export failed ({exc}); the torch encoder keeps serving.", file=sys.stderr)
+        export_then_swap(settings, on_ready)
 
     thread = threading.Thread(target=work, name="congvan-onnx-export", daemon=True)
     thread.start()
     return thread
+
+
+def export_then_swap(settings: EncoderOptions, on_ready: Callable[[Encoder], object] | None = None) -> None:
+    """Export the ONNX model (if missing), then give ``on_ready`` the encoder ``auto`` now means;
+    what ``export_in_background`` runs. Failures are reported, never raised: torch keeps serving."""
+    from congvan.models.onnx_encoder import ensure_onnx_export
+
+    try:
+        ensure_onnx_export(_source_folder(settings))
+        if on_ready is None:
+            print("ONNX export ready: the next start of congvan runs the faster encoder.", file=sys.stderr)
+            return
+        swapped = on_ready(load_encoder(settings))  # auto resolves to the export now
+        print("ONNX export ready: search now runs the faster encoder." if swapped is not False else
+              "ONNX export ready: the next start of congvan runs the faster encoder.", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - torch keeps serving
+        print(f"ONNX export failed ({exc}); the torch encoder keeps serving.", file=sys.stderr)
 
 
 def load_encoder(settings: EncoderOptions) -> Encoder:

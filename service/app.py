@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from congvan.models.encoder import export_in_background
             from congvan.service.jobs import BackgroundTagging
 
-            export_in_background(cfg)
+            export_in_background(cfg, on_ready=core.collection.use_encoder)
             # Themes: the fine-tuned tagger if there is one, else the provisional one while the
             # fine-tuning job runs in another process; never trained inside a request.
             app.state.background = BackgroundTagging(cfg, core.collection,

@@ -94,3 +94,29 @@ def test_export_is_cached_with_a_manifest_and_redone_when_the_source_changes(onn
     with pytest.raises(ArtifactError, match="rebuild"):
         read_manifest(bad, "onnx-encoder", 2)
     clear_cache()
+
+
+def test_a_first_server_switches_to_the_export_once_it_is_ready(encoder, onnx_encoder, tmp_path) -> None:
+    """What ``congvan serve`` does on a fresh machine: it opens the index on torch, exports in the
+    background, then its collection answers on the ONNX encoder without a restart — and refuses
+    an encoder of another model, whose vectors would not compare with the stored ones."""
+    from congvan.index.collection import Collection
+    from congvan.index.testing import HashingEncoder, make_letter
+    from congvan.models.encoder import export_then_swap
+
+    letter = make_letter("ls-onnx", [
+        ("1", "directive", "Giao Sở Y tế chủ trì tổ chức tiêm vét vắc xin cho người dân chưa tiêm đủ liều.",
+         ["vaccination"], ["so_y_te"]),
+        ("2", "directive", "Sở Giáo dục và Đào tạo bảo đảm an toàn trường học khi học sinh đi học trực tiếp.",
+         ["education"], ["so_gddt"])], source="onnx.txt", province="Lạng Sơn", date=(2023, 4, None))
+    col = Collection.open(tmp_path / "col", encoder)
+    try:
+        col.ingest_letters([letter])
+        before = [h.path for h in col.search("biện pháp tiêm vét").hits]
+        assert col.encoder.backend == "torch"
+        assert col.use_encoder(HashingEncoder(dim=encoder.dim)) is False and col.encoder is encoder
+        export_then_swap(_settings("auto"), on_ready=col.use_encoder)  # the export exists (fixture)
+        assert col.encoder.backend == AUTO_ONNX_VARIANT and col.encoder.name == encoder.name
+        assert [h.path for h in col.search("biện pháp tiêm vét").hits][:1] == before[:1] == ["1"]
+    finally:
+        col.close()
