@@ -5,7 +5,15 @@ import json
 
 import pytest
 
-from congvan.training.agreement import BLIND_THEMES, agreement_line, format_agreement, theme_agreement
+from congvan.training.agreement import (
+    BLIND_AGENCIES,
+    BLIND_THEMES,
+    agency_agreement,
+    agreement_line,
+    format_agency_agreement,
+    format_agreement,
+    theme_agreement,
+)
 from congvan.training.real_letters import load_annotations
 from congvan.training.records import DATA_DIR, read_jsonl
 
@@ -83,3 +91,19 @@ def test_third_sample_is_fresh_and_scores():
                if path != third for r in read_jsonl(path)}
     assert len(keys) >= 60 and not keys & earlier
     assert 0.5 < theme_agreement(third)["micro"]["f1"] < 1.0
+
+
+def test_agency_labels_of_a_second_annotator_join_and_score_lead_and_support(tmp_path):
+    m = agency_agreement()
+    assert m["clauses"] == len(read_jsonl(BLIND_AGENCIES)) >= 150
+    assert 0.5 < m["lead"]["micro"]["f1"] < 1.0 and 0.5 < m["support"]["micro"]["f1"] <= 1.0
+    assert "| lead |" in format_agency_agreement(m)
+    clauses, _ = load_annotations()
+    rows = read_jsonl(BLIND_AGENCIES)[:30]
+    same = [{**r, "lead": clauses[r["file"]][r["key"]].get("lead") or [],
+             "support": clauses[r["file"]][r["key"]].get("support") or []} for r in rows]
+    _write(tmp_path / "same.jsonl", same)
+    assert agency_agreement(tmp_path / "same.jsonl")["lead"]["micro"]["f1"] == 1.0
+    swapped = [{**r, "lead": r["support"], "support": r["lead"]} for r in same]
+    _write(tmp_path / "swapped.jsonl", swapped)
+    assert agency_agreement(tmp_path / "swapped.jsonl")["lead"]["micro"]["f1"] < 0.5

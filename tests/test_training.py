@@ -333,3 +333,21 @@ def test_export_corrections_writes_dataset_records(run: dict) -> None:
     assert rows[-1]["source"] == "correction" and rows[-1]["themes"] == ["vaccination"]
     assert set(rows[-1]) >= {"id", "letter_id", "source", "doc", "heading", "path", "kind", "text", "themes",
                              "lead", "support"}
+
+
+def test_real_weight_repeats_only_real_train_clauses() -> None:
+    """``real_weight`` shows each real-letter train clause K times; dev and test stay as they are."""
+    from congvan.training.run_data import REAL_SOURCES, load_run_data
+
+    if not SHARED.is_dir():
+        pytest.skip("../shared not found: no real letters to weigh")
+    tax = load_taxonomy()
+    once = load_run_data(preset("full"), tax, write_splits=False, shared_dir=SHARED)
+    thrice = load_run_data(preset("full", real_weight=3), tax, write_splits=False, shared_dir=SHARED)
+    real = [r for r in once.train if r.source in REAL_SOURCES]
+    assert len(real) >= 300
+    assert len(thrice.train) == len(once.train) + 2 * len(real)
+    assert sum(r.source == "team" for r in thrice.train) == sum(r.source == "team" for r in once.train)
+    assert [r.id for r in thrice.dev] == [r.id for r in once.dev] and len(thrice.test) == len(once.test)
+    with pytest.raises(DatasetError, match="real_weight"):
+        load_run_data(preset("full", real_weight=0), tax, write_splits=False, shared_dir=SHARED)

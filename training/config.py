@@ -115,6 +115,10 @@ class TrainConfig:
     #: is small (the fine-tuned top layers stay float32). Quantising the whole fine-tuned model
     #: after training cost 3.7 test micro-F1 points (0.808 → 0.771).
     quantize: bool = False
+    #: Times each train clause of a real letter (``../shared`` letters and seeds) is seen per
+    #: epoch; team-written clauses once. Real letters are the product's target but a minority of
+    #: the train split, so the model otherwise learns the team's wording first.
+    real_weight: int = 1
     #: Random seed of everything (shuffles, head init, dropout, pair sampling).
     seed: int = 13
     #: Keep only the first N training / evaluation examples (``smoke`` preset; None = all).

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from congvan.letters.taxonomy import Taxonomy
 from congvan.training.config import TrainConfig
+
+#: Record sources that are real letters (``training/real_letters.py``), not team-written.
+REAL_SOURCES = frozenset({"real", "seed"})
 from congvan.training.dataset import (
     DatasetError,
     Record,
@@ -69,6 +72,10 @@ def load_run_data(config: TrainConfig, tax: Taxonomy, *, data_dir: Path | str | 
             train, corr_info = merge_corrections(train, [*dev, *test], latest)
             log(f"corrections: {corr_info}")
     train = subsample(train, config.max_train_examples, config.seed)
+    if config.real_weight < 1:
+        raise DatasetError(f"real_weight must be 1 or more (got {config.real_weight})")
+    if config.real_weight > 1:  # real letters' clauses repeated (see TrainConfig.real_weight)
+        train = train + [r for r in train if r.source in REAL_SOURCES] * (config.real_weight - 1)
     dev = subsample(dev, config.max_eval_examples, config.seed)
     test = subsample(test, config.max_eval_examples, config.seed)
     if not train or not any(r.themes for r in train):

@@ -82,7 +82,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                         max_seq_length=args.max_seq_length, seed=args.seed, learning_rate=args.lr,
                         batch_size=args.batch_size, baselines=False if args.no_baselines else None,
                         pos_weight=args.pos_weight, blend=args.blend, theme_heading=True if args.theme_heading else None,
-                        quantize=False if args.no_quantize else None, num_threads=args.threads)
+                        quantize=False if args.no_quantize else None, num_threads=args.threads,
+                        real_weight=args.real_weight)
     except (KeyError, TypeError) as exc:
         error(str(exc).strip("'\""))
         return 2
@@ -353,6 +354,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--batch-size", type=int, metavar="N")
     train.add_argument("--lr", type=float, metavar="RATE", help="encoder learning rate")
     train.add_argument("--seed", type=int)
+    train.add_argument("--real-weight", type=int, metavar="K", help="times each real-letter train clause is "
+                       "seen per epoch (default 1)")
     train.add_argument("--pos-weight", type=float, metavar="W", help="BCE weight of positive labels")
     train.add_argument("--blend", type=float, metavar="W", help="encoder weight in the encoder/lexical "
                        "blend of theme scores (1 = encoder alone; default: chosen on dev)")
