@@ -175,11 +175,14 @@ _RELINE = re.compile(
     # the place-date field, the capitals title after it, the title word, the enacting line and
     # the first "Căn cứ" of a decision: "… Hà Nội, ngày 05 tháng 10 năm 2007 QUYẾT ĐỊNH BAN HÀNH
     # … CỦA CẤP TỈNH BỘ TRƯỞNG BỘ LAO ĐỘNG … Căn cứ …"
-    rf"|\s+(?=(?:[{_UP}][^\s,]*\s){{0,3}}[{_UP}][^\s,]*,\s*ngày\s+\d)"
     rf"|(?<=\d{{4}})\s+(?=[{_UP}]{{2,}}\s+[{_UP}]{{2,}})"
     rf"|(?:(?<=QUYẾT ĐỊNH)|(?<=CHỈ THỊ)|(?<=KẾ HOẠCH)|(?<=THÔNG BÁO)|(?<=CÔNG ĐIỆN)|(?<=HƯỚNG DẪN))\s+(?=[{_UP}]{{2,}}\s)"
     rf"|\s+(?=(?:BỘ TRƯỞNG|CHỦ TỊCH|THỦ TƯỚNG|GIÁM ĐỐC)\s+[{_UP}]{{2,}})"
     rf"|(?<=[{_UP}])\s+(?=Căn cứ\b)")
+# The place-date field, split off whole: the place is up to four capitalised words before ", ngày"
+# ("Phan Rang-Tháp Chàm, ngày 05 …"). The match consumes the place, so the line breaks once, before
+# its first word (a lookahead would break before every word of it: "Phan" ⏎ "Rang-Tháp" ⏎ "Chàm, …").
+_RELINE_PLACE = re.compile(rf"\s+((?:[{_UP}][^\s,]*\s){{0,3}}[{_UP}][^\s,]*,\s*ngày\s+\d)")
 # Tone marks a PDF extraction left standing alone ("thiêt hai ̀ ̣ ̣"): they belong to no letter.
 _LONE_MARKS = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+(?:\s+[\u0300-\u036f]+)*(?=\s|$)")
 
@@ -191,7 +194,7 @@ def _reline(text: str) -> str:
         return text
     if not _MOTTO.search(fold(text[:800])):
         return text  # a paragraph of law or an answer, not a letter's page: its lines stay as they are
-    return _RELINE.sub("\n", _LONE_MARKS.sub("", text))
+    return _RELINE_PLACE.sub(r"\n\1", _RELINE.sub("\n", _LONE_MARKS.sub("", text)))
 
 
 def normalise_layout(text: str) -> list[str]:
@@ -216,6 +219,7 @@ def normalise_layout(text: str) -> list[str]:
 _SIGNED_OFF = re.compile(r"^n[oơ]i\s*nh[aậ]n\b", re.IGNORECASE)
 # How far down a page's chrome may push the letter's motto (lines, after the table cells split).
 _CHROME_WINDOW = 50
+_PAGE_MARKER = re.compile(r"^\s*\d{1,3}\.\s+")
 
 
 def _issuer_like(line: str) -> bool:
@@ -254,6 +258,10 @@ def _without_page_chrome(lines: list[str]) -> list[str]:
         if (_NUMBER_LINE.match(s) and "/" in s) or _KINH_GUI.match(s) or _NOI_NHAN.match(s) \
                 or (len(s) < 80 and _PLACE_DATE.search(s)):
             return lines
+    top = _PAGE_MARKER.match(lines[start])
+    if top and _is_org_head(lines[start][top.end():].strip()):
+        # a document viewer numbers its pages: "1. UBND TỈNH …" (a letter never opens with an item)
+        return [lines[start][top.end():].strip(), *lines[start + 1:]]
     return lines[start:]
 
 
