@@ -843,3 +843,15 @@ def test_a_circular_title_is_its_type_not_its_subject() -> None:
     letter = parse_letter(text)
     assert letter.doc_type == "Thông tư" and letter.central
     assert letter.subject == "HƯỚNG DẪN TỔ CHỨC TIÊM CHỦNG MỞ RỘNG Ở ĐỊA PHƯƠNG"
+
+
+def test_a_gazette_style_title_carries_body_number_and_date() -> None:
+    """Older documents on legal sites open with the gazette's title line, no "Số:" line or issuer
+    block: "CHỈ THỊ" ⏎ "CỦA THỦ TƯỚNG CHÍNH PHỦ SỐ …" ⏎ "NGÀY … VỀ VIỆC …"."""
+    text = ("CHỈ THỊ\nCỦA THỦ\nTƯỚNG CHÍNH PHỦ SỐ 21/2004/CT-TTG\nNGÀY 10 THÁNG 6 NĂM 2004 VỀ VIỆC TĂNG CƯỜNG\n"
+            "PHÒNG, CHỐNG DỊCH CÚM GIA CẦM\nTrong thời gian qua, dịch cúm gia cầm đã lan ra nhiều tỉnh.\n"
+            "1. Bộ Nông nghiệp và Phát triển nông thôn chỉ đạo các địa phương giám sát chặt chẽ.\n")
+    letter = parse_letter(text)
+    assert letter.number == "21/2004/CT-TTG" and letter.date.iso() == "2004-06-10"
+    assert letter.issuer_header == "THỦ TƯỚNG CHÍNH PHỦ" and letter.central and letter.doc_type == "Chỉ thị"
+    assert letter.subject == "VỀ VIỆC TĂNG CƯỜNG PHÒNG, CHỐNG DỊCH CÚM GIA CẦM"
