@@ -780,3 +780,78 @@ def test_a_form_attached_after_the_signature_keeps_its_header_where_it_is() -> N
             "2. Số trẻ em chưa được tiêm: …\n3. Khó khăn, vướng mắc: …\n")
     letter = parse_letter(text)
     assert letter.number == "1187/UBND-VX" and (letter.date.year, letter.date.month) == (2023, 8)
+
+
+# --------------------------------------------------------------------------- page chrome above the letter
+@pytest.mark.parametrize("chrome", [
+    # a legal site's name and its loading notice
+    "Thư viện văn bản\nĐang tải nội dung, vui lòng chờ giây lát...\nĐang tải nội dung, vui lòng chờ giây lát...\n\n",
+    # the page title, a metadata table and an introduction
+    ("Kế hoạch 88/KH-UBND năm 2019 về phòng, chống bệnh dại tỉnh Cao Bằng\n"
+     "Số hiệu: 88/KH-UBND Loại văn bản: Kế hoạch\nNơi ban hành: Tỉnh Cao Bằng Người ký: Nguyễn Văn An\n"
+     "Ngày ban hành: 02/04/2019 Tình trạng: Đã biết\n\n"
+     "Nội dung toàn văn Kế hoạch 88/KH-UBND về phòng, chống bệnh dại đã được thay thế bởi văn bản khác.\n\n\n"),
+    # a list of related documents
+    ("- 1Luật Thú y 2015\n- 2Nghị định 35/2016/NĐ-CP hướng dẫn Luật Thú y\n"
+     "- 3Quyết định 12/QĐ-UBND năm 2018 về chăn nuôi do tỉnh Cao Bằng ban hành\n"),
+])
+def test_page_chrome_above_the_header_is_not_the_letter(chrome: str) -> None:
+    """What a web page prints above a letter (site name, loading notice, title, metadata, intro,
+    related documents) is dropped: the letter starts at the issuing body above the motto."""
+    text = chrome + ("ỦY BAN NHÂN DÂN\nTỈNH CAO BẰNG\n-------\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                     "Độc lập - Tự do - Hạnh phúc\n---------------\n\nSố: 88/KH-UBND\n\n"
+                     "Cao Bằng, ngày 02 tháng 4 năm 2019\n\n \n\nKẾ HOẠCH\n\nPHÒNG, CHỐNG BỆNH DẠI NĂM 2019\n\n"
+                     "Căn cứ Luật Thú y năm 2015, Ủy ban nhân dân tỉnh ban hành Kế hoạch như sau:\n\n"
+                     "1. Các huyện tổ chức tiêm phòng dại cho đàn chó.\n")
+    letter = parse_letter(text)
+    assert letter.number == "88/KH-UBND" and letter.date.iso() == "2019-04-02"
+    assert letter.issuer_header == "ỦY BAN NHÂN DÂN TỈNH CAO BẰNG" and letter.province == "Cao Bằng"
+    assert letter.doc_type == "Kế hoạch" and letter.subject == "PHÒNG, CHỐNG BỆNH DẠI NĂM 2019"
+    assert not any("Đang tải" in c.text or "Số hiệu" in c.text for c in letter.clauses)
+
+
+def test_page_chrome_above_a_one_row_web_table_header() -> None:
+    text = ("Chỉ thị 05/CT-UBND năm 2020 về phòng, chống dịch do tỉnh Cao Bằng ban hành\n"
+            "ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\n"
+            "Số: 05/CT-UBND | Cao Bằng, ngày 11 tháng 3 năm 2020 |\n"
+            "Tình hình dịch bệnh diễn biến phức tạp, Chủ tịch Ủy ban nhân dân tỉnh yêu cầu:\n"
+            "1. Các sở, ngành tăng cường kiểm tra.\n")
+    letter = parse_letter(text)
+    assert letter.number == "05/CT-UBND" and letter.issuer_header == "ỦY BAN NHÂN DÂN"
+    assert letter.province == "Cao Bằng" and letter.doc_type == "Chỉ thị"
+
+
+def test_a_viewer_page_number_before_a_one_line_pdf_header() -> None:
+    """A document viewer's "1." before the issuing body, and a place of three words on a PDF text
+    layer that came as one line ("Phan Rang-Tháp Chàm, ngày …" stays one place)."""
+    body = " ".join(["Sở Giáo dục và Đào tạo báo cáo tình hình thiệt hại do mưa lũ trên địa bàn tỉnh."] * 6)
+    text = ("Xem mẫu\n\n  1. UBND TỈNH NINH THUẬN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM SỞ GIÁO DỤC VÀ ĐÀO TẠO "
+            "Độc lập - Tự do - Hạnh phúc Số : 1234 /SGDĐT-VP Phan Rang-Tháp Chàm, ngày 07 tháng 11 năm 2016 "
+            "V/v báo cáo nhanh thiệt hại do mưa lũ. Kính gửi: - Ủy ban nhân dân tỉnh Ninh Thuận; "
+            "- Bộ Giáo dục và Đào tạo. " + body)
+    letter = parse_letter(text)
+    assert letter.issuer_header == "UBND TỈNH NINH THUẬN / SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+    assert letter.number == "1234/SGDĐT-VP" and letter.place == "Phan Rang-Tháp Chàm"
+    assert letter.date.iso() == "2016-11-07" and letter.subject == "V/v báo cáo nhanh thiệt hại do mưa lũ."
+
+
+def test_a_circular_title_is_its_type_not_its_subject() -> None:
+    text = ("BỘ\nY TẾ\n-----\n|\nCỘNG\nHOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n-------\n|\n"
+            "Số: 12 /2015/TT-BYT\n|\nHà Nội, ngày 14 tháng 5 năm 2015\n|\nTHÔNG TƯ\n"
+            "HƯỚNG DẪN TỔ CHỨC TIÊM CHỦNG MỞ RỘNG\nỞ ĐỊA PHƯƠNG\nCăn cứ Nghị định số 63/2012/NĐ-CP;\n"
+            "Bộ Y tế hướng dẫn như sau:\nĐiều 1. Phạm vi điều chỉnh\n")
+    letter = parse_letter(text)
+    assert letter.doc_type == "Thông tư" and letter.central
+    assert letter.subject == "HƯỚNG DẪN TỔ CHỨC TIÊM CHỦNG MỞ RỘNG Ở ĐỊA PHƯƠNG"
+
+
+def test_a_gazette_style_title_carries_body_number_and_date() -> None:
+    """Older documents on legal sites open with the gazette's title line, no "Số:" line or issuer
+    block: "CHỈ THỊ" ⏎ "CỦA THỦ TƯỚNG CHÍNH PHỦ SỐ …" ⏎ "NGÀY … VỀ VIỆC …"."""
+    text = ("CHỈ THỊ\nCỦA THỦ\nTƯỚNG CHÍNH PHỦ SỐ 21/2004/CT-TTG\nNGÀY 10 THÁNG 6 NĂM 2004 VỀ VIỆC TĂNG CƯỜNG\n"
+            "PHÒNG, CHỐNG DỊCH CÚM GIA CẦM\nTrong thời gian qua, dịch cúm gia cầm đã lan ra nhiều tỉnh.\n"
+            "1. Bộ Nông nghiệp và Phát triển nông thôn chỉ đạo các địa phương giám sát chặt chẽ.\n")
+    letter = parse_letter(text)
+    assert letter.number == "21/2004/CT-TTG" and letter.date.iso() == "2004-06-10"
+    assert letter.issuer_header == "THỦ TƯỚNG CHÍNH PHỦ" and letter.central and letter.doc_type == "Chỉ thị"
+    assert letter.subject == "VỀ VIỆC TĂNG CƯỜNG PHÒNG, CHỐNG DỊCH CÚM GIA CẦM"

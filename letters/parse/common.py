@@ -47,6 +47,8 @@ _TITLES = {
     "cong van": "Công văn", "ket luan": "Kết luận", "phuong an": "Phương án",
     "giay moi": "Giấy mời", "thong bao ket luan": "Thông báo", "cong dien khan": "Công điện",
     "thu ngo": "Thư ngỏ", "ke hoach lien nganh": "Kế hoạch",
+    # legal documents carry their title the same way ("THÔNG TƯ" ⏎ "HƯỚNG DẪN …")
+    "thong tu": "Thông tư", "nghi dinh": "Nghị định",
 }
 # Symbol type codes: "…/KH-UBND", "…-CV/BCĐ", "…/2023/QĐ-UBND".
 _TYPE_CODES = {

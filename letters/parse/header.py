@@ -172,6 +172,10 @@ _OPEN_START = re.compile(r"^(?:cua|ve|va|cho|tai|voi|doi voi|theo|tren|trong|thu
                          r"nham|phuc vu|tam nhin)\b")
 
 
+# A gazette-style title (folded): "của <body> số <number> ngày <d> tháng <m> năm <y> <subject>".
+_GAZETTE_TITLE = re.compile(r"^cua\s+(?P<body>.+?)\s+so\s+(?P<number>[\w.-]+(?:/[\w.-]+)+)\s+ngay\s+(?P<d>\d{1,2})\s+"
+                            r"thang\s+(?P<m>\d{1,2})\s+nam\s+(?P<y>\d{4})\b\s*(?P<rest>.*)$")
+_GAZETTE_NUMBER_END = re.compile(r"\bso\s+[\w.-]+(?:/[\w.-]+)+$")
 # The subject label as OCR reads it ("Viv", "VW", "V/ ") or quoted ("“V/v"): written "V/v".
 _OCR_VV = re.compile(r"^(?:['‘’“\"`]?(?:Viv|VWv?|V/(?=\s))|['‘’“\"`](?:V/v|V/V|v/v))\s*:?\s*")
 
@@ -262,6 +266,7 @@ class _HeaderScanner:
             self.seen_title = True
             self.header.title = title
             self._title_subject()
+            self._gazette_title()
             conclusion = re.match(r"(?i)^\W*thong bao\s+(ket luan)\W*$", fold(cell))
             if conclusion and self.header.subject:  # "THÔNG BÁO KẾT LUẬN" ⏎ "CỦA …": as "THÔNG BÁO" ⏎ "KẾT LUẬN CỦA …"
                 words = cell.split()
@@ -399,7 +404,8 @@ class _HeaderScanner:
                 break
             # "Căn cứ …;" / "Thực hiện …, UBND tỉnh chỉ đạo như sau:" open the body, but a title
             # may itself read "Thực hiện Nghị quyết số 128/NQ-CP …"
-            if _BODY_CUE.match(s) and not s[0].islower() and (parts or re.search(r"[:;]$", s) or len(s) > 150):
+            if _BODY_CUE.match(s) and not s[0].islower() and (parts or re.search(r"[:;]$", s) or len(s) > 150) \
+                    and not (parts and _GAZETTE_NUMBER_END.search(fold(parts[-1])) and _is_upper_line(s)):
                 break  # ("để phục hồi …" in lower case goes on a subject: the body starts "Để …")
             after = self.lines[j + 1] if j + 1 < len(self.lines) else ""
             if parts and not self._continuation(parts[-1], s, after) and not (upper_subject and _is_upper_line(s)):
@@ -421,6 +427,24 @@ class _HeaderScanner:
         if parts:
             self.header.subject = _norm_space(" ".join(parts))
             self.i = j - 1
+
+    def _gazette_title(self) -> None:
+        """A title in the official gazette's style carries the header itself: "CHỈ THỊ" ⏎ "CỦA THỦ
+        TƯỚNG CHÍNH PHỦ SỐ 16/2001/CT-TTG" ⏎ "NGÀY 21 THÁNG 6 NĂM 2001 VỀ VIỆC …" (legal sites print
+        older documents so, with no "Số:" line or issuer block): body, number and date come out of it
+        and the subject is what follows the date."""
+        subject = self.header.subject
+        if subject is None or self.header.number is not None:
+            return
+        m = _GAZETTE_TITLE.match(fold(subject))
+        if m is None:
+            return
+        self.header.number = subject[m.start("number"):m.end("number")]
+        if not self._has_date():
+            self.header.date = _date_parts(m.group("d"), m.group("m"), m.group("y"))
+        if not self.header.issuer_lines:
+            self.header.issuer_lines.append(subject[m.start("body"):m.end("body")])
+        self.header.subject = subject[m.start("rest"):].strip() or None
 
     def _running_goes_on(self, prev: str, k: int) -> bool:
         """After a blank line, does a subject in running case go on at line ``k``? With a short

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 import re
 
-from congvan.letters.parse.common import _MOTTO, _PLACE_DATE, _UP, _is_upper_line, _norm_space
+from congvan.letters.parse.common import (
+    _KINH_GUI,
+    _MOTTO,
+    _NOI_NHAN,
+    _NUMBER_LINE,
+    _PLACE_DATE,
+    _SEPARATOR,
+    _UP,
+    _is_upper_line,
+    _norm_space,
+)
+from congvan.letters.parse.issuer import _is_org_head
 from congvan.letters.parse.tables import rewrite_task_tables
 from congvan.letters.text import fold
 
@@ -164,11 +175,14 @@ _RELINE = re.compile(
     # the place-date field, the capitals title after it, the title word, the enacting line and
     # the first "Căn cứ" of a decision: "… Hà Nội, ngày 05 tháng 10 năm 2007 QUYẾT ĐỊNH BAN HÀNH
     # … CỦA CẤP TỈNH BỘ TRƯỞNG BỘ LAO ĐỘNG … Căn cứ …"
-    rf"|\s+(?=(?:[{_UP}][^\s,]*\s){{0,3}}[{_UP}][^\s,]*,\s*ngày\s+\d)"
     rf"|(?<=\d{{4}})\s+(?=[{_UP}]{{2,}}\s+[{_UP}]{{2,}})"
     rf"|(?:(?<=QUYẾT ĐỊNH)|(?<=CHỈ THỊ)|(?<=KẾ HOẠCH)|(?<=THÔNG BÁO)|(?<=CÔNG ĐIỆN)|(?<=HƯỚNG DẪN))\s+(?=[{_UP}]{{2,}}\s)"
     rf"|\s+(?=(?:BỘ TRƯỞNG|CHỦ TỊCH|THỦ TƯỚNG|GIÁM ĐỐC)\s+[{_UP}]{{2,}})"
     rf"|(?<=[{_UP}])\s+(?=Căn cứ\b)")
+# The place-date field, split off whole: the place is up to four capitalised words before ", ngày"
+# ("Phan Rang-Tháp Chàm, ngày 05 …"). The match consumes the place, so the line breaks once, before
+# its first word (a lookahead would break before every word of it: "Phan" ⏎ "Rang-Tháp" ⏎ "Chàm, …").
+_RELINE_PLACE = re.compile(rf"\s+((?:[{_UP}][^\s,]*\s){{0,3}}[{_UP}][^\s,]*,\s*ngày\s+\d)")
 # Tone marks a PDF extraction left standing alone ("thiêt hai ̀ ̣ ̣"): they belong to no letter.
 _LONE_MARKS = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+(?:\s+[\u0300-\u036f]+)*(?=\s|$)")
 
@@ -180,7 +194,7 @@ def _reline(text: str) -> str:
         return text
     if not _MOTTO.search(fold(text[:800])):
         return text  # a paragraph of law or an answer, not a letter's page: its lines stay as they are
-    return _RELINE.sub("\n", _LONE_MARKS.sub("", text))
+    return _RELINE_PLACE.sub(r"\n\1", _RELINE.sub("\n", _LONE_MARKS.sub("", text)))
 
 
 def normalise_layout(text: str) -> list[str]:
@@ -199,10 +213,56 @@ def normalise_layout(text: str) -> list[str]:
             if k:
                 lines.append("")
             lines.extend(_unglue(cell.strip()))  # indentation is layout, not content
-    return _mend_footer(_lone_markers(_mend_header(_header_first(lines))))
+    return _mend_footer(_lone_markers(_without_page_chrome(_mend_header(_header_first(lines)))))
 
 
 _SIGNED_OFF = re.compile(r"^n[oơ]i\s*nh[aậ]n\b", re.IGNORECASE)
+# How far down a page's chrome may push the letter's motto (lines, after the table cells split).
+_CHROME_WINDOW = 50
+_PAGE_MARKER = re.compile(r"^\s*\d{1,3}\.\s+")
+
+
+def _issuer_like(line: str) -> bool:
+    """A line of the issuing-body block above the motto: a body's name in capitals ("ỦY BAN NHÂN
+    DÂN", "TỈNH LẠNG SƠN", an urgency stamp) or typed in running case ("Ủy ban nhân dân")."""
+    s = line.strip()
+    return (_is_upper_line(s) and len(s.split()) <= 12) or (len(s.split()) <= 8 and _is_org_head(s))
+
+
+def _without_page_chrome(lines: list[str]) -> list[str]:
+    """Drop what a web page prints above the letter: the site's name, "Đang tải nội dung …", the
+    page title, a metadata table ("Số hiệu: … Ngày ban hành: …"), an introduction or a list of
+    related documents. A letter starts with its issuing body, printed beside or above the national
+    motto (or the party banner), so lines above that block that are not part of it are not the
+    letter's. Only when nothing above the block is a header field or a letter's part of its own
+    (a number line, a place and date, "Kính gửi", "Nơi nhận": then the motto belongs to a form
+    attached after the letter, or the header is printed out of order, and the lines stay)."""
+    motto = next((i for i, ln in enumerate(lines[:_CHROME_WINDOW]) if _MOTTO.search(fold(ln))), None)
+    if not motto:
+        return lines
+    m = _MOTTO.search(fold(lines[motto]))
+    # the body's name may share the motto's line: "ỦY BAN NHÂN DÂN   CỘNG HÒA XÃ HỘI …"
+    beside = bool(m and lines[motto][:m.start()].strip(" |*-"))
+    start, k, taken = motto, motto - 1, 0
+    while k >= 0 and taken < 6:
+        s = lines[k].strip()
+        if s and not _SEPARATOR.match(s):
+            if not _issuer_like(s):
+                break
+            start, taken = k, taken + 1
+        k -= 1
+    if k < 0 or not (taken or beside):
+        return lines  # the letter already starts at the top, or no body's name near the motto
+    for line in lines[:start]:
+        s = line.strip()
+        if (_NUMBER_LINE.match(s) and "/" in s) or _KINH_GUI.match(s) or _NOI_NHAN.match(s) \
+                or (len(s) < 80 and _PLACE_DATE.search(s)):
+            return lines
+    top = _PAGE_MARKER.match(lines[start])
+    if top and _is_org_head(lines[start][top.end():].strip()):
+        # a document viewer numbers its pages: "1. UBND TỈNH …" (a letter never opens with an item)
+        return [lines[start][top.end():].strip(), *lines[start + 1:]]
+    return lines[start:]
 
 
 def _header_first(lines: list[str]) -> list[str]:
