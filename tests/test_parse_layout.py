@@ -855,3 +855,17 @@ def test_a_gazette_style_title_carries_body_number_and_date() -> None:
     assert letter.number == "21/2004/CT-TTG" and letter.date.iso() == "2004-06-10"
     assert letter.issuer_header == "THỦ TƯỚNG CHÍNH PHỦ" and letter.central and letter.doc_type == "Chỉ thị"
     assert letter.subject == "VỀ VIỆC TĂNG CƯỜNG PHÒNG, CHỐNG DỊCH CÚM GIA CẦM"
+
+
+@pytest.mark.parametrize("line", ["Nghị quyết số: 118/2023/UBTVQH15", "NGHỊ QUYẾT SỐ: 118/2023/UBTVQH15"])
+def test_a_number_line_led_by_the_document_type(line: str) -> None:
+    """Some bodies print the type before "số:" on the number line; a body sentence citing a
+    document ("Nghị quyết số 118/…" with no colon) stays a sentence."""
+    text = ("ỦY BAN THƯỜNG VỤ\nQUỐC HỘI\n--------\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            f"Độc lập - Tự do - Hạnh phúc\n---------------\n{line}\nHà Nội, ngày 09 tháng 8 năm 2023\n"
+            "NGHỊ QUYẾT\nVỀ VIỆC THÀNH LẬP THỊ TRẤN AN LẠC THUỘC HUYỆN ĐÔNG SƠN\n"
+            "Căn cứ Nghị quyết số 35/2023/UBTVQH15 về sắp xếp đơn vị hành chính;\n"
+            "Điều 1. Thành lập thị trấn An Lạc trên cơ sở nguyên trạng xã An Lạc.\n")
+    letter = parse_letter(text)
+    assert letter.number == "118/2023/UBTVQH15" and letter.date.iso() == "2023-08-09"
+    assert letter.doc_type == "Nghị quyết" and letter.central

@@ -20,7 +20,12 @@ _MOTTO = re.compile(
     r"cong\s*hoa\s*xa\s*hoi\s*chu\s*nghia\s*(?:viet|\S{2,5})\s*nam|doc\s+lap\s*[-–—,]?\s*tu\s+do\s*[-–—,]?\s*hanh\s*ph\w{1,2}c"
     r"|dang\s+cong\s+san\s+viet\s+nam")
 # "Số: 123/UBND-KGVX", "Số: /UBND-KGVX", "Số: -CV/BCĐ", "Số 01/2023/QĐ-UBND" (folded "so").
-_NUMBER_LINE = re.compile(r"^s[oố]\s*(?::|\.|(?=\s*[\w/-]*/))\s*", re.IGNORECASE)
+# "Số: 337/UBND-KGVX"; some bodies print the type before it, always with the colon ("Nghị quyết
+# số: 653/2019/UBTVQH14"), which a sentence citing a document ("Quyết định số 12/…") never has.
+_NUMBER_LINE = re.compile(r"^(?:s[oố]\s*(?::|\.|(?=\s*[\w/-]*/))"
+                          r"|(?:ngh[iị]\s+quy[eế]t|quy[eế]t\s+đ[iị]nh|ch[iỉ]\s+th[iị]|th[oô]ng\s+t[uư]"
+                          r"|ngh[iị]\s+đ[iị]nh|k[eế]\s+ho[aạ]ch|c[oô]ng\s+(?:v[aă]n|đi[eệ]n))\s+s[oố]\s*:)\s*",
+                          re.IGNORECASE)
 _NUMBER_TOKEN = re.compile(
     r"(?:\d\s){2,9}\d?\s*/\s*[\w.&]+(?:\s*-\s*[\w.&]+)*"  # OCR-spaced digits: "1 0 9 4 3 /BYT-MT"
     r"|[\w.\-&]*(?:\s*/\s*-?[\w.&]+(?:\s*[-–]\s*[\w.&]+)*)+|\d[\w.\-]*")  # "1281/-UBND", "4144 /GDĐT – VP"
