@@ -115,8 +115,9 @@ def _first_word(alias: str) -> str | None:
 
 
 def _pattern_regex(pattern: str) -> str:
-    """A taxonomy pattern: a space in it matches any run of whitespace."""
-    return pattern.replace(" ", r"\s+")
+    """A taxonomy pattern: a space in it matches any run of whitespace, and an optional space
+    (" ?", as in "gd ?& ?dt") none as well: "Phòng GD&ĐT" is written without spaces too."""
+    return pattern.replace(" ?", r"\s*").replace(" ", r"\s+")
 
 
 @dataclass(frozen=True)

@@ -658,3 +658,12 @@ def test_a_preamble_lead_in_carries_the_roles_it_hands_down() -> None:
     got = {c.path: (c.kind, sorted(c.agencies.lead)) for c in letter.clauses}
     assert got["preamble"] == ("preamble", ["bao_chi", "bo_khac"]), got
     assert got["1"][1] == ["bao_chi", "bo_khac"]
+
+
+def test_an_optional_space_in_a_taxonomy_pattern_may_be_absent() -> None:
+    """Patterns write "gd ?& ?dt" for "GD & ĐT" and "GD&ĐT" alike: " ?" must also match no space,
+    or "Phòng GD&ĐT các huyện" (the districts' education office, no id) reads as their committees."""
+    got_lead, got_support = roles("Phòng GD&ĐT các huyện, thành phố tham mưu với UBND cấp huyện thành lập Hội đồng.")
+    assert (got_lead, got_support) == ([], [])
+    got_lead, _ = roles("Phòng GD & ĐT các huyện, thành phố tham mưu với UBND cấp huyện thành lập Hội đồng.")
+    assert got_lead == []
