@@ -869,3 +869,23 @@ def test_a_number_line_led_by_the_document_type(line: str) -> None:
     letter = parse_letter(text)
     assert letter.number == "118/2023/UBTVQH15" and letter.date.iso() == "2023-08-09"
     assert letter.doc_type == "Nghị quyết" and letter.central
+
+
+@pytest.mark.parametrize(("opening", "issuer"), [
+    ("Chủ động ứng phó rét đậm (TTXVN) - Thủ tướng Chính phủ yêu cầu Chủ tịch UBND các tỉnh, thành phố "
+     "trực thuộc Trung ương chỉ đạo bảo vệ đàn gia súc.", "Thủ tướng Chính phủ"),
+    ("Bộ Y tế đề nghị UBND các tỉnh, thành phố trực thuộc Trung ương chỉ đạo tiêm vắc xin sởi cho trẻ em.",
+     "Bộ Y tế"),
+])
+def test_a_copy_with_no_header_opened_by_a_national_body_is_a_central_letter(opening: str, issuer: str) -> None:
+    """A portal copy with no header whose opening lines have a national body order something is
+    that body's letter: its "UBND các tỉnh" are the provinces it addresses."""
+    letter = parse_letter(opening + "\nCác địa phương báo cáo kết quả trước ngày 15 hằng tháng.\n")
+    assert letter.central and letter.issuer == issuer and letter.province is None
+    assert letter.clauses[0].agencies.lead == ["ubnd_cac_tinh"]
+
+
+def test_a_copy_opened_by_a_province_stays_provincial() -> None:
+    letter = parse_letter("UBND tỉnh yêu cầu các sở, ban, ngành tăng cường phòng, chống dịch sởi.\n"
+                          "Sở Y tế chủ trì tổ chức tiêm vắc xin.\n")
+    assert not letter.central

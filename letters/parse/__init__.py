@@ -65,7 +65,7 @@ from congvan.letters.parse.issuer import (
 )
 from congvan.letters.parse.layout import normalise_layout
 from congvan.letters.parse.paragraphs import _paragraphs
-from congvan.letters.parse.portal import portal_header
+from congvan.letters.parse.portal import opening_speaker, portal_header
 from congvan.letters.parse.references import _references
 from congvan.letters.parse.signer import _signer
 from congvan.letters.parse.tables import row_columns
@@ -98,7 +98,9 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
             header.date = portal.date or header.date
             header.title = header.title or portal.doc_type
             issuer = portal.issuer
-    named = units or ([issuer] if portal and issuer else [])
+        elif (speaker := opening_speaker(body_text)) is not None:
+            issuer = speaker  # "Thủ tướng Chính phủ yêu cầu …" opening a copy: a central letter
+    named = units or ([issuer] if (portal or issuer) and issuer else [])
     province = _province_from_units(named, tax)
     if province is None and not _is_central(named):  # a ministry in Hà Nội is not "Hà Nội"
         province = _province_from_place(header.place, tax)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from congvan.letters.parse.common import _date_parts, _norm_space
 from congvan.letters.schema import DateParts
 
-__all__ = ["PortalHeader", "portal_header"]
+__all__ = ["PortalHeader", "opening_speaker", "portal_header"]
 
 _TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo", "Hướng dẫn",
           "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
@@ -62,3 +62,22 @@ def portal_header(opening: str) -> PortalHeader | None:
     doc_type = m.group("type")[:1].upper() + m.group("type")[1:].lower()
     doc_type = None if doc_type == "Văn bản" else doc_type  # "văn bản số …": the number's code says
     return PortalHeader(number, doc_type, date, issuer or None)
+
+
+# A national body that orders something in the opening lines of a copy with no header: "(SKTE) -
+# Thủ tướng Chính phủ yêu cầu Chủ tịch UBND các tỉnh …", "Bộ Y tế đề nghị UBND các tỉnh …".
+_CENTRAL_SPEAKER = re.compile(
+    r"(?:^|[.:;,\-–)]\s+|\n)(?:Theo đó,\s*|Mới đây,\s*|Ngày [\d/]+,\s*)?"
+    r"(?P<issuer>(?:Phó\s+)?Thủ\s+tướng(?:\s+Chính\s+phủ)?|Chính\s+phủ|Văn\s+phòng\s+Chính\s+phủ"
+    r"|Ban\s+Bí\s+thư|Bộ\s+Chính\s+trị|(?:Bộ\s+trưởng\s+)?Bộ\s+(?!trưởng\b)[A-ZĐ][\w&]*(?:\s+[\w&]+){0,7}?)"
+    r"(?:\s+[A-ZĐ]\w*){0,4}"  # the person's name after a title: "Phó Thủ tướng Trần Hồng Hà"
+    r"\s+(?:vừa\s+|đã\s+|mới\s+)?(?:có\s+(?:văn\s+bản|công\s+văn|công\s+điện|chỉ\s+thị)\s+)?"
+    r"(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo|giao)\b")
+
+
+def opening_speaker(opening: str) -> str | None:
+    """The national body ordering in a header-less copy's opening lines, if one does: the copy is
+    then that body's letter (a central one: its "UBND các tỉnh" are the provinces it addresses).
+    Provincial speakers are left to the province rules: their copies say less about the level."""
+    m = _CENTRAL_SPEAKER.search(opening[:400])
+    return _norm_space(m.group("issuer")) if m else None
