@@ -872,8 +872,8 @@ def test_a_number_line_led_by_the_document_type(line: str) -> None:
 
 
 @pytest.mark.parametrize(("opening", "issuer"), [
-    ("Chủ động ứng phó rét đậm (TTXVN) - Thủ tướng Chính phủ yêu cầu Chủ tịch UBND các tỉnh, thành phố "
-     "trực thuộc Trung ương chỉ đạo bảo vệ đàn gia súc.", "Thủ tướng Chính phủ"),
+    (("Chủ động ứng phó rét đậm (TTXVN) - Thủ tướng Chính phủ yêu cầu Chủ tịch UBND các tỉnh, thành phố "
+      "trực thuộc Trung ương chỉ đạo bảo vệ đàn gia súc."), "Thủ tướng Chính phủ"),
     ("Bộ Y tế đề nghị UBND các tỉnh, thành phố trực thuộc Trung ương chỉ đạo tiêm vắc xin sởi cho trẻ em.",
      "Bộ Y tế"),
 ])
