@@ -464,7 +464,7 @@ class _List:
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
 _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh)\s+)?"
-                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*$")
+                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*(?:cac\s+)?$")
 # A list at the head of its sentence followed by "(trân trọng) đề nghị": the letter's writer
 # making a request ("Bộ Nội vụ trân trọng đề nghị …", "Sở GD&ĐT đề nghị tổ dân phố …"), whatever
 # follows — a speaker, not a lead, even when the bodies asked have no id. Not "X yêu cầu các

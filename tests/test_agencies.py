@@ -667,3 +667,10 @@ def test_an_optional_space_in_a_taxonomy_pattern_may_be_absent() -> None:
     assert (got_lead, got_support) == ([], [])
     got_lead, _ = roles("Phòng GD & ĐT các huyện, thành phố tham mưu với UBND cấp huyện thành lập Hội đồng.")
     assert got_lead == []
+
+
+def test_a_speaker_ordering_a_plural_body_is_no_lead() -> None:
+    """"X yêu cầu các <bodies> …": "các" between the verb and the list keeps X the speaker."""
+    r, _ = assign_roles("Theo đó, Thủ tướng yêu cầu các phương tiện thông tin đại chúng tập trung tuyên truyền.",
+                        central=True)
+    assert r.lead == ["bao_chi"]
