@@ -13,9 +13,6 @@ from pathlib import Path
 
 from congvan.letters.taxonomy import Taxonomy
 from congvan.training.config import TrainConfig
-
-#: Record sources that are real letters (``training/real_letters.py``), not team-written.
-REAL_SOURCES = frozenset({"real", "seed"})
 from congvan.training.dataset import (
     DatasetError,
     Record,
@@ -26,7 +23,10 @@ from congvan.training.dataset import (
     text_key,
 )
 
-__all__ = ["RunData", "load_run_data"]
+__all__ = ["REAL_SOURCES", "RunData", "load_run_data"]
+
+#: Record sources that are real letters (``training/real_letters.py``), not team-written.
+REAL_SOURCES = frozenset({"real", "seed"})
 
 
 @dataclass

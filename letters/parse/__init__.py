@@ -100,7 +100,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
             issuer = portal.issuer
         elif (speaker := opening_speaker(body_text)) is not None:
             issuer = speaker  # "Thủ tướng Chính phủ yêu cầu …" opening a copy: a central letter
-    named = units or ([issuer] if (portal or issuer) and issuer else [])
+    named = units or ([issuer] if issuer else [])  # a portal copy's or opening speaker's body
     province = _province_from_units(named, tax)
     if province is None and not _is_central(named):  # a ministry in Hà Nội is not "Hà Nội"
         province = _province_from_place(header.place, tax)
