@@ -246,12 +246,10 @@ def export_then_swap(settings: EncoderOptions, on_ready: Callable[[Encoder], obj
 
     try:
         ensure_onnx_export(_source_folder(settings))
-        if on_ready is None:
-            print("ONNX export ready: the next start of congvan runs the faster encoder.", file=sys.stderr)
-            return
-        swapped = on_ready(load_encoder(settings))  # auto resolves to the export now
-        print("ONNX export ready: search now runs the faster encoder." if swapped is not False else
-              "ONNX export ready: the next start of congvan runs the faster encoder.", file=sys.stderr)
+        # auto resolves to the export now; on_ready says False when it keeps its encoder
+        swapped = on_ready is not None and on_ready(load_encoder(settings)) is not False
+        print("ONNX export ready: " + ("search now runs the faster encoder." if swapped else
+                                       "the next start of congvan runs the faster encoder."), file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - torch keeps serving
         print(f"ONNX export failed ({exc}); the torch encoder keeps serving.", file=sys.stderr)
 

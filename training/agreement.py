@@ -108,12 +108,17 @@ def format_agreement(m: dict[str, Any]) -> str:
             f"(team labels as reference): micro P {mi['precision']:.3f} R {mi['recall']:.3f} "
             f"F1 {mi['f1']:.3f}, macro-F1 {m['macro_f1']:.3f}, exact match {m['exact_match']:.3f}; "
             f"no theme: team {m['no_theme']['team']}, blind {m['no_theme']['blind']}")
-    lines = [head, "| theme | P | R | F1 | team | blind |", "|---|---|---|---|---|---|"]
-    for k, r in m["per_label"].items():
+    return "\n".join([head, *_label_table("theme", m["per_label"])])
+
+
+def _label_table(name: str, per_label: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown rows of per-label agreement, labels either annotator used."""
+    lines = [f"| {name} | P | R | F1 | team | blind |", "|---|---|---|---|---|---|"]
+    for k, r in per_label.items():
         if r["support"] or r["predicted"]:
             lines.append(f"| {k} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} "
                          f"| {r['support']} | {r['predicted']} |")
-    return "\n".join(lines)
+    return lines
 
 
 def format_agency_agreement(m: dict[str, Any]) -> str:
@@ -124,12 +129,7 @@ def format_agency_agreement(m: dict[str, Any]) -> str:
         r = m[role]
         lines.append(f"| {role} | {r['micro']['precision']:.3f} | {r['micro']['recall']:.3f} | "
                      f"{r['micro']['f1']:.3f} | {r['exact_match']:.3f} | {r['none']['team']} | {r['none']['blind']} |")
-    lines += ["| agency (lead) | P | R | F1 | team | blind |", "|---|---|---|---|---|---|"]
-    for k, r in m["lead"]["per_label"].items():
-        if r["support"] or r["predicted"]:
-            lines.append(f"| {k} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} "
-                         f"| {r['support']} | {r['predicted']} |")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_label_table("agency (lead)", m["lead"]["per_label"])])
 
 
 def main(argv: list[str] | None = None) -> int:
