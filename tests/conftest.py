@@ -17,3 +17,12 @@ def encoder():
     # the torch path: the reference the ONNX export is tested against (tests/test_encoder_onnx.py)
     return load_encoder(Settings(home=TEST_HOME, model=BUNDLED_MODEL, encoder_backend="torch"))
 
+
+
+@pytest.fixture(scope="session")
+def directives_encoder():
+    """The default search model (the bundled e5 plus the shipped adapter; built once, seconds)."""
+    from congvan.models.encoder import load_encoder
+    from congvan.service.config import DIRECTIVES_MODEL, Settings
+
+    return load_encoder(Settings(home=TEST_HOME, model=DIRECTIVES_MODEL, encoder_backend="torch"))

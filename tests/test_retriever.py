@@ -113,6 +113,20 @@ def test_training_makes_a_model_folder_that_the_index_reembeds_with(encoder, tmp
     b = tuned.encode_passages([CLAUSES[0]])[0]
     assert 0.9 < float(a @ b) < 0.999999
 
+    # its low-rank adapter (what ships as the default model) rebuilds it from the base
+    from congvan.models.adapter import apply_adapter
+
+    adapter = tmp_path / "adapter"
+    no_bench = dict(_env(tmp_path / "unused"), CONGVAN_BENCHMARKS_DIR=str(tmp_path / "no-benchmarks"))
+    made = _cli("train-retriever", "--extract-adapter", str(out), "--adapter-out", str(adapter),
+                "--adapter-rank", "8", env=no_bench)
+    assert made.returncode == 0, made.stderr
+    shipped = read_manifest(adapter, "encoder-adapter", 1)
+    assert shipped["rank"] == 8 and shipped["training_command"] == "pytest" and shipped["matrices"] >= 6
+    apply_adapter(encoder.path, adapter, tmp_path / "applied", model="applied")
+    applied = load_encoder(EncoderConfig(models_dir=tmp_path / "models", model=str(tmp_path / "applied")))
+    assert float(applied.encode_passages([CLAUSES[0]])[0] @ b) > 0.999  # rank 8 keeps a few steps' change
+
     # an index built with the bundled model refuses the new one until `congvan rebuild --reembed`
     index = tmp_path / "index"
     letter = min(SAMPLES.glob("*.txt"))

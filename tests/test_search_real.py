@@ -88,13 +88,14 @@ def test_seed_letters_end_to_end(tmp_path, encoder):
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "letters"
 
 
-@pytest.fixture(scope="module")
-def samples_col(tmp_path_factory, encoder):
-    """The quick-start index: the six sample letters through the real pipeline."""
+@pytest.fixture(scope="module", params=["directives_encoder", "encoder"])
+def samples_col(request, tmp_path_factory):
+    """The quick-start index: the six sample letters through the real pipeline, with the default
+    search model and with the bundled one."""
     from congvan.letters.pipeline import letter_from_file
 
     letters = [letter_from_file(p) for p in sorted(SAMPLES.glob("*.txt"))]
-    col = Collection.open(tmp_path_factory.mktemp("samples"), encoder)
+    col = Collection.open(tmp_path_factory.mktemp("samples"), request.getfixturevalue(request.param))
     col.ingest_letters(letters)
     yield col
     col.close()

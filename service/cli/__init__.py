@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tìm kiếm và gắn nhãn công văn, chỉ thị, kế hoạch phòng chống dịch. "
         "(Search and tag Vietnamese directive letters.)",
         epilog="Data folder: CONGVAN_HOME (default: a per-user data folder). "
-        "Embedding model: CONGVAN_MODEL (default: the bundled multilingual-e5-small).",
+        "Embedding model: CONGVAN_MODEL (default: congvan/e5-small-directives, the bundled multilingual-e5-small "
+        "with the shipped search adapter).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -32,10 +32,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- backup / restore
 def _model_dirs(settings) -> dict[str, Path]:
-    from congvan.models.encoder import bundled_model_dir
+    from congvan.models.encoder import builtin_model_dir, bundled_model_dir
     from congvan.models.tagger import default_tagger_dir
 
-    return {"encoder": bundled_model_dir(settings.models_dir), "tagger": default_tagger_dir(settings.models_dir)}
+    encoder = builtin_model_dir(settings.model, settings.models_dir) or bundled_model_dir(settings.models_dir)
+    return {"encoder": encoder, "tagger": default_tagger_dir(settings.models_dir)}
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

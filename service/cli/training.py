@@ -243,15 +243,17 @@ def cmd_export_corrections(args: argparse.Namespace) -> int:
 def cmd_train_retriever(args: argparse.Namespace) -> int:
     import time
 
-    from congvan.models.encoder import BUNDLED_MODEL, ensure_bundled_model
+    from congvan.models.encoder import BUILTIN_MODELS, ensure_bundled_model
     from congvan.training.retriever import RetrieverConfig, build_pairs, train_retriever
 
     settings = _settings()
+    if args.extract_adapter is not None:
+        return _extract_adapter(args.extract_adapter, args, settings)
     if args.calibrate is not None:
         return _calibrate(args.calibrate, settings, args.json, args.dense_weight)
     if args.dense_weight is not None:
         return error("--dense-weight records a fusion weight with --calibrate DIR (an already trained folder)")
-    if settings.model == BUNDLED_MODEL:
+    if settings.model in BUILTIN_MODELS:  # the default model is itself the bundled one + an adapter
         base = ensure_bundled_model(settings.models_dir)
     else:
         base = Path(settings.model).expanduser()
@@ -283,6 +285,10 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
         status = _calibrate(Path(out), settings, False)
         if status != EXIT_OK:
             return status
+    if args.adapter_out is not None:
+        status = _extract_adapter(Path(out), args, settings)
+        if status != EXIT_OK:
+            return status
     if args.json:
         print_json({"out": str(out), **metrics})
     else:
@@ -290,6 +296,51 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
               f"{metrics['train_s']:.0f} s; loss {metrics['loss_first_20']:.3f} → {metrics['loss_last_20']:.3f}).\n"
               f"Dùng: CONGVAN_MODEL={out} congvan rebuild --reembed; đo: CONGVAN_MODEL={out} "
               f"congvan evaluate search --benchmark all --split test")
+    return EXIT_OK
+
+
+def _extract_adapter(folder: Path, args: argparse.Namespace, settings: Any) -> int:
+    """Write the low-rank adapter (``models.adapter``) that turns the trained folder's base into it:
+    a few MB that can ship where the 470 MB folder cannot (``models/data/e5-small-directives``).
+    The adapter's ranking block is measured on the model it makes (base + adapter), not copied
+    from the trained folder: the low-rank copy is close to it, not equal."""
+    import shutil
+    import tempfile
+
+    from congvan.models.adapter import adapter_summary, apply_adapter, extract_adapter
+    from congvan.models.artifacts import ArtifactError
+    from congvan.training.retriever import write_ranking
+
+    folder = Path(folder).expanduser().resolve()
+    out = args.adapter_out
+    if out is None:
+        return error("--extract-adapter DIR needs --adapter-out OUT (the adapter folder to write)")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        base = Path(str(manifest["base_model"]))
+    except (OSError, ValueError, KeyError):
+        return error(f"{folder} is not a folder written by `congvan train-retriever` (no manifest with "
+                     f"base_model); train one first")
+    print(f"Trích adapter hạng {args.adapter_rank} từ {folder} (gốc {base})…", file=sys.stderr, flush=True)
+    keep = {k: manifest[k] for k in ("retriever_format", "training", "metrics") if k in manifest}
+    if (folder / "command.txt").is_file():
+        keep["training_command"] = (folder / "command.txt").read_text(encoding="utf-8").strip()
+    try:
+        extract_adapter(base, folder, out, args.adapter_rank, source=str(folder),
+                        source_sha256=manifest.get("source_sha256"), command=command_line(), **keep)
+        if settings.benchmarks_path.is_dir():
+            with tempfile.TemporaryDirectory(prefix=".adapter-check-", dir=Path(out).parent) as tmp:
+                applied = Path(tmp) / "applied"
+                apply_adapter(base, out, applied, model=f"{base.name} + {Path(out).name}")
+                status = _calibrate(applied, settings, False)
+                if status != EXIT_OK:
+                    return status
+                ranking = json.loads((applied / "manifest.json").read_text(encoding="utf-8"))["ranking"]
+                write_ranking(Path(out), ranking)
+                shutil.rmtree(applied, ignore_errors=True)
+    except (ArtifactError, ValueError, OSError) as exc:
+        return error(str(exc))
+    print(f"Đã lưu adapter vào {out} ({adapter_summary(out)}).", file=sys.stderr)
     return EXIT_OK
 
 
@@ -405,6 +456,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     "does this itself; search uses them when CONGVAN_MODEL is the folder)")
     rt.add_argument("--dense-weight", type=float, metavar="W", help="with --calibrate: record this fusion weight "
                     "of the dense score for long queries instead of choosing it on UIT-ViCoV19QA val")
+    rt.add_argument("--adapter-out", type=Path, metavar="OUT", help="also write the low-rank adapter (a few MB) "
+                    "that turns the base model into the trained one; models/data/e5-small-directives is the "
+                    "shipped one, the default search model")
+    rt.add_argument("--adapter-rank", type=int, default=64, metavar="R",
+                    help="rank of each matrix's change the adapter keeps (default 64)")
+    rt.add_argument("--extract-adapter", type=Path, metavar="DIR", help="only write the adapter (--adapter-out) "
+                    "of an already trained folder")
     rt.set_defaults(func=cmd_train_retriever)
 
     export = sub.add_parser("export-corrections", help="write staff label corrections as training data (JSONL)",
