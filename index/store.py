@@ -402,8 +402,9 @@ class Store:
         if name != self.encoder_name or dim != self.dim:
             raise ArtifactError(
                 f"{self.path} was embedded with {name!r} (dim {dim}), but the configured encoder "
-                f"is {self.encoder_name!r} (dim {self.dim}): set CONGVAN_MODEL back, or run "
-                f"`congvan rebuild --reembed` (Collection.open(..., reembed=True)) to re-embed every clause.")
+                f"is {self.encoder_name!r} (dim {self.dim}){_default_changed(name, self.encoder_name)}: run "
+                f"`congvan rebuild --reembed` (Collection.open(..., reembed=True)) to re-embed every clause, or "
+                f"set CONGVAN_MODEL={name.split('@', 1)[0]} to keep searching with the old one.")
 
     def reembed(self, ids: np.ndarray, vectors: np.ndarray,
                 windows: Sequence[np.ndarray | None] | None = None) -> None:
@@ -770,3 +771,12 @@ class Store:
     def clause_texts(self) -> tuple[np.ndarray, list[str]]:
         rows = self.conn.execute("SELECT id, text FROM clauses ORDER BY id").fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
+
+def _default_changed(stored: str, configured: str) -> str:
+    """Why an index of the bundled model meets another encoder after an upgrade, when that is why."""
+    from congvan.models.encoder import BUNDLED_MODEL, DIRECTIVES_MODEL
+
+    if stored == BUNDLED_MODEL and configured.startswith(DIRECTIVES_MODEL + "@"):
+        return " (congvan's default search model is now the bundled model plus a search adapter)"
+    return ""

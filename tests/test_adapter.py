@@ -99,3 +99,12 @@ def test_the_shipped_adapter_builds_the_default_search_model(encoder):
     a, b = tuned.encode_queries(q), encoder.encode_queries(q)
     cos = np.sum(a * b, axis=1)
     assert np.all(cos < 0.999) and np.all(cos > 0.5)  # another encoder, still the same model family
+
+
+def test_an_index_of_the_old_default_says_the_default_changed():
+    from congvan.index.store import _default_changed
+    from congvan.models.encoder import BUNDLED_MODEL, DIRECTIVES_MODEL
+
+    assert "default search model" in _default_changed(BUNDLED_MODEL, f"{DIRECTIVES_MODEL}@0123456789ab")
+    assert _default_changed(BUNDLED_MODEL, "/models/mine@0123456789ab") == ""
+    assert _default_changed(f"{DIRECTIVES_MODEL}@0123456789ab", BUNDLED_MODEL) == ""
