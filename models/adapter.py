@@ -120,6 +120,8 @@ def apply_adapter(base_dir: Path, adapter_dir: Path, out_dir: Path, model: str) 
         elif part == "lora_b":
             delta = value.astype(np.float32) @ parts[f"{name}.lora_a"].astype(np.float32)
             state[name] = (state[name].astype(np.float32) + delta).astype(state[name].dtype)
+        elif part != "lora_a":
+            raise ArtifactError(f"adapter tensor {key} is of no kind this version reads; upgrade congvan")
     out_dir = Path(out_dir)
     with atomic_folder(out_dir) as tmp:
         for item in base_dir.iterdir():

@@ -304,7 +304,6 @@ def _extract_adapter(folder: Path, args: argparse.Namespace, settings: Any) -> i
     a few MB that can ship where the 470 MB folder cannot (``models/data/e5-small-directives``).
     The adapter's ranking block is measured on the model it makes (base + adapter), not copied
     from the trained folder: the low-rank copy is close to it, not equal."""
-    import shutil
     import tempfile
 
     from congvan.models.adapter import adapter_summary, apply_adapter, extract_adapter
@@ -337,7 +336,6 @@ def _extract_adapter(folder: Path, args: argparse.Namespace, settings: Any) -> i
                     return status
                 ranking = json.loads((applied / "manifest.json").read_text(encoding="utf-8"))["ranking"]
                 write_ranking(Path(out), ranking)
-                shutil.rmtree(applied, ignore_errors=True)
     except (ArtifactError, ValueError, OSError) as exc:
         return error(str(exc))
     print(f"Đã lưu adapter vào {out} ({adapter_summary(out)}).", file=sys.stderr)
