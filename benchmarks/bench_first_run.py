@@ -58,6 +58,21 @@ def _children_cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def _stop_job(home: Path) -> None:
+    """Stop the background fine-tuning job the server started in ``home``, if it still runs
+    (``--no-swap``, a timeout): left alone it would train for minutes in a deleted home."""
+    import signal
+
+    from congvan.service.jobs import job_alive, read_state
+
+    state = read_state(home) or {}
+    if state.get("pid") and job_alive(home):
+        try:
+            os.kill(int(state["pid"]), signal.SIGTERM)
+        except OSError:
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="full", help="preset of the background fine-tuning (full, smoke)")
@@ -127,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        _stop_job(home)  # the fine-tuning job outlives its server by design; not this benchmark's
         log.close()
     if "cpu" in locals():
         print("CPU seconds (not inflated by other jobs): " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
