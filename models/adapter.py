@@ -14,7 +14,6 @@ share of each matrix's change the rank keeps, and the fine-tuned model's ``ranki
 """
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -141,7 +140,7 @@ def apply_adapter(base_dir: Path, adapter_dir: Path, out_dir: Path, model: str) 
 
 def adapter_summary(adapter_dir: Path) -> str:
     """One line for logs: rank, size, how much of the change it keeps."""
-    m = json.loads((Path(adapter_dir) / "manifest.json").read_text(encoding="utf-8"))
+    m = read_manifest(Path(adapter_dir), kind=ADAPTER_KIND, format_version=ADAPTER_FORMAT)
     size = (Path(adapter_dir) / WEIGHTS).stat().st_size / 1e6
     return f"rank {m.get('rank')}, {size:.1f} MB, change kept {m.get('change_kept', {}).get('mean')}"
 

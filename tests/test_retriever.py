@@ -215,3 +215,11 @@ def test_calibrate_floors_uses_held_out_cosines_of_both_encoders(monkeypatch) ->
     shift = np.percentile(tuned.cos, 5) - np.percentile(base.cos, 5)
     assert out["dense_floor_short"] == round(DEFAULT_PARAMS.dense_floor_short + shift, 4)
     assert out["calibration"]["base_model"] == "base" and out["calibration"]["pairs"] == 40
+
+
+def test_train_retriever_on_a_folder_it_did_not_write_says_so(tmp_path: Path) -> None:
+    for flags in (["--calibrate", str(tmp_path)],
+                  ["--extract-adapter", str(tmp_path), "--adapter-out", str(tmp_path / "adapter")]):
+        done = _cli("train-retriever", *flags, env=_env(tmp_path / "index"))
+        assert done.returncode == 1 and "not a folder written by `congvan train-retriever`" in done.stderr
+        assert "Traceback" not in done.stderr

@@ -17,9 +17,11 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
-def error(message: str) -> None:
-    """One line on stderr, never a traceback: the user can fix what it says."""
+def error(message: str) -> int:
+    """One line on stderr, never a traceback: the user can fix what it says. Returns the exit
+    code, so a command can ``return error(...)``."""
     sys.stderr.write(f"congvan: {message}\n")
+    return EXIT_FAIL
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

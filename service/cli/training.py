@@ -299,6 +299,18 @@ def cmd_train_retriever(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_NOT_TRAINED = "{folder} is not a folder written by `congvan train-retriever` (no manifest with base_model); train one first"
+
+
+def _trained_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a folder ``congvan train-retriever`` wrote (it names its base model); None otherwise."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("base_model") else None
+
+
 def _extract_adapter(folder: Path, args: argparse.Namespace, settings: Any) -> int:
     """Write the low-rank adapter (``models.adapter``) that turns the trained folder's base into it:
     a few MB that can ship where the 470 MB folder cannot (``models/data/e5-small-directives``).
@@ -314,12 +326,10 @@ def _extract_adapter(folder: Path, args: argparse.Namespace, settings: Any) -> i
     out = args.adapter_out
     if out is None:
         return error("--extract-adapter DIR needs --adapter-out OUT (the adapter folder to write)")
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        base = Path(str(manifest["base_model"]))
-    except (OSError, ValueError, KeyError):
-        return error(f"{folder} is not a folder written by `congvan train-retriever` (no manifest with "
-                     f"base_model); train one first")
+    manifest = _trained_manifest(folder)
+    if manifest is None:
+        return error(_NOT_TRAINED.format(folder=folder))
+    base = Path(str(manifest["base_model"]))
     print(f"Trích adapter hạng {args.adapter_rank} từ {folder} (gốc {base})…", file=sys.stderr, flush=True)
     keep = {k: manifest[k] for k in ("retriever_format", "training", "metrics") if k in manifest}
     if (folder / "command.txt").is_file():
@@ -352,12 +362,10 @@ def _calibrate(folder: Path, settings: Any, as_json: bool, dense_weight: float |
     from congvan.training.retriever import calibrate_floors, choose_dense_weight, write_ranking
 
     folder = Path(folder).expanduser().resolve()
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        base = str(manifest["base_model"])
-    except (OSError, ValueError, KeyError):
-        return error(f"{folder} is not a folder written by `congvan train-retriever` (no manifest with "
-                     f"base_model); train one first")
+    manifest = _trained_manifest(folder)
+    if manifest is None:
+        return error(_NOT_TRAINED.format(folder=folder))
+    base = str(manifest["base_model"])
     if Path(base).resolve() == ensure_bundled_model(settings.models_dir).resolve():
         base = BUNDLED_MODEL  # the bundled model as search loads it
     print(f"Đo ngưỡng tương đồng của {folder} trên UIT-ViCoV19QA val…", file=sys.stderr, flush=True)
