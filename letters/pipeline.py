@@ -1,13 +1,15 @@
 """File or bytes → parsed ``Letter``: the one path every entry point (CLI, API, ingest) takes."""
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from pathlib import Path
 
 from congvan.letters.parse import parse_letter
 from congvan.letters.readers import LetterReadError, read_letter_bytes, read_letter_file
 from congvan.letters.schema import Letter
 
-__all__ = ["LetterReadError", "letter_from_bytes", "letter_from_file", "letter_from_text"]
+__all__ = ["LetterReadError", "corpus_letter", "letter_from_bytes", "letter_from_file", "letter_from_text"]
 
 
 def letter_from_text(text: str, source: str | None = None) -> Letter:
@@ -23,6 +25,20 @@ def letter_from_text(text: str, source: str | None = None) -> Letter:
 def letter_from_file(path: Path, max_bytes: int | None = None) -> Letter:
     """Read a .txt/.md/.docx/.doc/.pdf letter from disk and parse it."""
     return parse_letter(read_letter_file(Path(path), max_bytes=max_bytes), source=Path(path).name)
+
+
+def corpus_letter(path: Path) -> Letter:
+    """``letter_from_file`` for evaluation and training tools that read the same corpus file
+    several times in one process (the real letters: training data, the agency-rule scorer, the
+    staff benchmark): parsed once per file version, each caller gets its own copy to change.
+    Raises ``LetterReadError`` as ``letter_from_file`` does (a failure is not cached)."""
+    st = Path(path).stat()
+    return copy.deepcopy(_parsed(str(Path(path).resolve()), st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=512)
+def _parsed(path: str, _mtime_ns: int, _size: int) -> Letter:
+    return letter_from_file(Path(path))
 
 
 def letter_from_bytes(data: bytes, filename: str, max_bytes: int | None = None) -> Letter:

@@ -112,13 +112,21 @@ class LetterWorker:
         return out
 
 
+#: Seconds a local Ray head waits for its GCS server to publish its port (Ray's default is 30 s,
+#: which a busy 2-core machine can overrun: "Timed out waiting for file .../gcs_server_port_…").
+LOCAL_GCS_WAIT_S = "120"
+
+
 def _start_local_ray(ray, kwargs: dict) -> None:  # noqa: ANN001 - the ray module
-    """A local cluster's first start sometimes times out on a busy 2-core machine ("The current
-    node timed out during startup"): shut the half-started node down and try once more."""
+    """Start a local cluster patiently. On a busy 2-core machine its start can time out ("The
+    current node timed out during startup", "Timed out waiting for file …gcs_server_port…"):
+    give the GCS server longer to come up, and on a timeout shut the half-started node down and
+    try once more. A user's own ``RAY_gcs_server_port_wait_time_s`` wins."""
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", LOCAL_GCS_WAIT_S)
     try:
         ray.init(**kwargs)
-    except Exception as exc:  # noqa: BLE001 - ray raises a bare Exception for this
-        if "timed out during startup" not in str(exc):
+    except Exception as exc:  # noqa: BLE001 - ray raises bare Exception / RuntimeError for this
+        if "timed out" not in str(exc).lower():
             raise
         ray.shutdown()
         ray.init(**kwargs)

@@ -52,6 +52,38 @@ def ray_local():
     ray.shutdown()
 
 
+class _FlakyRay:
+    """Stands in for the ray module's init/shutdown only: the first start fails like a slow GCS
+    server on a busy CI machine did."""
+
+    def __init__(self, error: Exception):
+        self.error, self.calls = error, []
+
+    def init(self, **kwargs):
+        self.calls.append(("init", kwargs))
+        if len(self.calls) == 1:
+            raise self.error
+
+    def shutdown(self):
+        self.calls.append(("shutdown", {}))
+
+
+def test_local_ray_start_retries_a_timed_out_start_and_waits_longer_for_gcs(monkeypatch):
+    from congvan.service.ray_ingest import LOCAL_GCS_WAIT_S, _start_local_ray
+
+    monkeypatch.delenv("RAY_gcs_server_port_wait_time_s", raising=False)
+    flaky = _FlakyRay(RuntimeError("Timed out waiting for file /tmp/ray/session_x/gcs_server_port_ab"))
+    _start_local_ray(flaky, {"num_cpus": 1})
+    assert [c[0] for c in flaky.calls] == ["init", "shutdown", "init"]
+    import os
+
+    assert os.environ["RAY_gcs_server_port_wait_time_s"] == LOCAL_GCS_WAIT_S
+    other = _FlakyRay(ValueError("num_cpus must be a positive integer"))
+    with pytest.raises(ValueError):  # anything but a timeout is the caller's problem, not retried
+        _start_local_ray(other, {"num_cpus": -1})
+    assert [c[0] for c in other.calls] == ["init"]
+
+
 def test_ray_ingest_equals_plain_ingest_and_resumes(ray_local, tmp_path):
     from congvan.service.ray_ingest import ray_ingest
 

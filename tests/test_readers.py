@@ -680,3 +680,23 @@ def test_every_error_code_has_a_vietnamese_message_with_english_gloss(tmp_path: 
     for code, (data, name, limit) in cases.items():
         err = read_error(data, name, max_bytes=limit)
         assert err.code == code, (code, str(err))
+
+
+def test_corpus_letter_parses_once_hands_out_copies_and_rereads_a_changed_file(tmp_path: Path) -> None:
+    """The evaluation tools' cached parse equals the ingest parse, a caller's change does not leak
+    into the next caller's letter, and an edited file is parsed again."""
+    from congvan.letters.pipeline import _parsed, corpus_letter, letter_from_file
+
+    path = tmp_path / "cv.txt"
+    path.write_text("ỦY BAN NHÂN DÂN\nTỈNH LẠNG SƠN\nSố: 12/UBND-KGVX\nLạng Sơn, ngày 3 tháng 4 năm 2022\n"
+                    "V/v tăng cường tiêm vét vắc xin\n1. Sở Y tế tổ chức tiêm vét cho người chưa tiêm.\n"
+                    "2. UBND các huyện rà soát đối tượng.\n", encoding="utf-8")
+    first = corpus_letter(path)
+    assert first.to_dict() == letter_from_file(path).to_dict()
+    hits = _parsed.cache_info().hits
+    first.clauses.clear()
+    again = corpus_letter(path)
+    assert _parsed.cache_info().hits == hits + 1 and len(again.clauses) >= 2
+    path.write_text(path.read_text(encoding="utf-8").replace("Số: 12/", "Số: 345/"), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert corpus_letter(path).number.startswith("345")

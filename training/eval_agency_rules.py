@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser_rows(shared: Path, split_of: dict[str, str], ids: list[str], errors: list) -> list[dict[str, Any]]:
-    from congvan.letters.pipeline import letter_from_file
+    from congvan.letters.pipeline import corpus_letter
     from congvan.training.clause_keys import clause_keys
     from congvan.training.real_letters import letter_id_for, load_annotations
 
@@ -84,7 +84,7 @@ def _parser_rows(shared: Path, split_of: dict[str, str], ids: list[str], errors:
         lid = letter_id_for(file)
         group = "parser seed" if file.startswith("seeds/") else (
             "parser real test" if split_of.get(lid) == "test" else "parser real train+dev")
-        letter = letter_from_file(path)
+        letter = corpus_letter(path)
         used: set[str] = set()
         for c in letter.clauses:
             note = next((notes[k] for k in clause_keys(c.text) if k in notes and k not in used), None)

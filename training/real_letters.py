@@ -133,7 +133,7 @@ def load_real_records(shared_dir: Path | str | None, real_dir: Path = REAL_DIR,
     Directive clauses keep their labels; preamble/closing clauses are kept without labels (the
     tagger learns they carry none); parsed clauses with no annotation are left out.
     """
-    from congvan.letters.pipeline import LetterReadError, letter_from_file
+    from congvan.letters.pipeline import LetterReadError, corpus_letter
 
     out = RealLoad()
     if shared_dir is None or not Path(shared_dir).is_dir():
@@ -154,7 +154,7 @@ def load_real_records(shared_dir: Path | str | None, real_dir: Path = REAL_DIR,
             out.unmatched[file] += len(notes)
             continue
         try:
-            letter = letter_from_file(path)
+            letter = corpus_letter(path)
         except LetterReadError:
             out.unmatched[file] += len(notes)
             continue

@@ -159,7 +159,7 @@ def _bench_pairs(name: str, split: str, benchmarks: Path) -> tuple[list[Pair], l
 
 def _letters_for_generation(shared: Path | None, repo_samples: Path) -> list[Letter]:
     """Real letters of the tagger's train/dev split (never its test letters) + the team's samples."""
-    from congvan.letters.pipeline import LetterReadError, letter_from_file
+    from congvan.letters.pipeline import LetterReadError, corpus_letter
     from congvan.training.real_letters import letter_id_for
 
     files: list[Path] = sorted(repo_samples.glob("*.txt")) if repo_samples.is_dir() else []
@@ -173,7 +173,7 @@ def _letters_for_generation(shared: Path | None, repo_samples: Path) -> list[Let
     letters = []
     for path in files:
         try:
-            letters.append(letter_from_file(path))
+            letters.append(corpus_letter(path))
         except LetterReadError as exc:
             print(f"  bỏ qua {path.name}: {exc}", file=sys.stderr)
     return letters

@@ -6,7 +6,7 @@ Queries live in ``training/data/search/staff_queries.jsonl`` (team-written, half
 (``samples/letters/…``), ``key`` a :mod:`training.clause_keys` key. No letter text is stored here.
 
 Corpus: every letter the queries cite, read and parsed through the real pipeline
-(``letter_from_file``), plus a fixed sample of real distractor paragraphs from the shared
+(``corpus_letter``, the ingest parser), plus a fixed sample of real distractor paragraphs from the shared
 benchmarks (viLegalBERT article rows and UIT-ViCoV19QA answers, chosen by a hash of their text so
 the sample never changes with file order). Gold clauses are found by recomputing the keys of
 every parsed clause; annotated clauses the parser does not emit stay in the ideal ranking (they
@@ -137,7 +137,7 @@ def _distractor_letters(benchmarks: Path,
 
 def load_corpus(queries: list[StaffQuery], shared: Path) -> StaffCorpus:
     """Parse every cited letter (real pipeline) and add the distractors."""
-    from congvan.letters.pipeline import letter_from_file
+    from congvan.letters.pipeline import corpus_letter
 
     shared = Path(shared)
     benchmarks = shared / "benchmarks"
@@ -151,7 +151,7 @@ def load_corpus(queries: list[StaffQuery], shared: Path) -> StaffCorpus:
         if not path.is_file():
             corpus.missing_files.append(file)
             continue
-        letter = letter_from_file(path)
+        letter = corpus_letter(path)
         if letter.doc_id in seen:
             continue
         seen.add(letter.doc_id)
