@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -33,6 +35,19 @@ class Busy(Exception):
         super().__init__(f"Máy chủ đang bận xử lý các văn bản khác; hãy thử lại sau {retry_after} giây "
                          f"(server busy: retry after {retry_after} s)")
         self.retry_after = retry_after
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker-process initializer: exit when the server that spawned us is gone. A server killed
+    with SIGKILL (or by the OOM killer) never tells its pool to stop, and a spawned worker holds
+    both ends of its task queue, so it would otherwise wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="congvan-parent-watch", daemon=True).start()
 
 
 def _ready() -> bool:
@@ -55,7 +70,8 @@ class WorkPool:
         self._processes: Executor | None = None
         if processes:
             self._processes = ProcessPoolExecutor(max_workers=workers,
-                                                  mp_context=multiprocessing.get_context("spawn"))
+                                                  mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=_watch_parent, initargs=(os.getpid(),))
             self._processes.submit(_ready)
         self._lock = threading.Lock()
         self._taken = 0

@@ -221,3 +221,44 @@ def test_work_pool_frees_its_places() -> None:
         pool.shutdown()
 
     asyncio.run(main())
+
+
+def test_parse_workers_exit_when_the_server_is_killed(tmp_path) -> None:
+    """A server killed with SIGKILL never shuts its pool down: its spawned parse workers must
+    notice and exit instead of waiting for work forever (they did, found after a test run)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import asyncio, os, time\n"
+        "from congvan.service.workers import WorkPool\n"
+        "async def main():\n"
+        "    pool = WorkPool(workers=1, processes=True)\n"
+        "    print(await pool.in_process(os.getpid), flush=True)\n"
+        "    time.sleep(600)\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n", encoding="utf-8")
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(server.stdout.readline())
+        assert worker != server.pid
+        os.kill(worker, 0)  # alive while the server is
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        try:  # reap it if it became our child (a subreaper); otherwise init does
+            os.waitpid(worker, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"parse worker {worker} outlived its killed server")
