@@ -384,12 +384,34 @@ def defined_terms(text: str, taxonomy: Taxonomy | None = None, *, central: bool 
         inside = [h for h in find_bodies(text[open_at + 1:m.start()], tax, central=central, date=date, focus=focus) if h.agency]
         if not inside:  # "ban thường vụ tỉnh ủy, thành ủy (sau đây gọi chung là tỉnh ủy)"
             before = text[_boundary_before(folded, open_at):open_at]
-            inside = [h for h in find_bodies(before, tax, central=central, date=date, focus=focus) if h.agency]
+            inside = _list_ending_at(before, [h for h in find_bodies(before, tax, central=central, date=date,
+                                                                   focus=focus) if h.agency])
         _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
     for m in _LABEL_OF.finditer(folded):
         inside = find_bodies(text[m.start(2):m.end(2)], tax, central=central, date=date, focus=focus)
         _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
     return out
+
+
+_LIST_GAP = re.compile(r"^[\s,;]*(?:va\s+)?$")
+
+
+def _list_ending_at(before: str, hits: list[Hit]) -> list[Hit]:
+    """The bodies listed right before a "(sau đây gọi … là …)": the run of hits that ends where
+    ``before`` ends, joined by commas or "và". A body named earlier in the sentence is not what
+    the short name stands for ("Thực hiện Thông tri … của Thành ủy … năm 2025 (sau đây gọi tắt là
+    Tháng hành động)" names an event)."""
+    if not hits or not _LIST_GAP.match(fold(before[hits[-1].end:])):
+        return []
+    run = [hits[-1]]
+    for h in reversed(hits[:-1]):
+        if h.end > run[0].start:
+            run.insert(0, h)  # two ids for one name
+        elif _LIST_GAP.match(fold(before[h.end:run[0].start])):
+            run.insert(0, h)
+        else:
+            break
+    return run
 
 
 def _add_term(out: Terms, name: str, agencies: list[str]) -> None:
@@ -497,11 +519,20 @@ _INTRO = re.compile(r"^\s*(?:de|theo|trong|tren co so|can cu|nham|truoc|sau khi|
 _LABEL_BRACKET = re.compile(r"^[\s\-–•+*\d.)]*(?:cac\s+)?(?:co\s+quan|don\s+vi|to\s+chuc|luc\s+luong)\b[^(),;:.]{0,60}\(\s*$")
 
 
+# A duty heading names its doer: "Điều 14. Trách nhiệm của Sở Khoa học và Công nghệ", "Nhiệm vụ,
+# quyền hạn của UBND cấp xã" — one named body, not a generic plural ("Trách nhiệm của các cơ quan,
+# đơn vị, địa phương:" only groups the items below, each naming its own subject).
+_DUTY_HEAD = re.compile(r"^[\s\-–•+*\d.)]*(?:trach nhiem|nhiem vu)"
+                        r"(?:\s*(?:,|va)\s*(?:trach nhiem|nhiem vu|quyen han))*\s+cua\s*$")
+
+
 def _context(folded: str, hit: Hit) -> Literal["subject", "support", "other"]:
     before = folded[_boundary_before(folded, hit.start):hit.start]
     if _SUPPORT_BEFORE.search(folded[:hit.start]) or _DIRECTED_BEFORE.search(before):
         return "support"
     if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before) or _LABEL_BRACKET.match(folded[:hit.start]):
+        return "subject"
+    if _DUTY_HEAD.match(folded[:hit.start]) and not folded[hit.start:].startswith("cac "):
         return "subject"
     if _INTRO.match(before) and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]):
         return "subject"

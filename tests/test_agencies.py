@@ -674,3 +674,51 @@ def test_a_speaker_ordering_a_plural_body_is_no_lead() -> None:
     r, _ = assign_roles("Theo đó, Thủ tướng yêu cầu các phương tiện thông tin đại chúng tập trung tuyên truyền.",
                         central=True)
     assert r.lead == ["bao_chi"]
+
+
+def test_task_field_lines_show_the_roles_of_their_block() -> None:
+    """A plan's field lines under a task are clauses too; "Cơ quan phối hợp: các sở, ngành" must
+    not make the partners its leads: every line of the block shows the block's lead and support."""
+    from congvan.letters.parse import parse_letter
+
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH ĐIỆN BIÊN\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 901/KH-UBND\nĐiện Biên, ngày 5 tháng 11 năm 2025\nKẾ HOẠCH\nTRIỂN KHAI THI HÀNH LUẬT ĐO LƯỜNG\n\n"
+            "II. NỘI DUNG\n\n"
+            "1. Tổ chức tập huấn, phổ biến nội dung Luật cho cán bộ, công chức.\n\n"
+            "- Cơ quan chủ trì: Sở Khoa học và Công nghệ.\n\n"
+            "- Cơ quan phối hợp: Các sở, ngành; Ủy ban nhân dân các xã, phường.\n\n"
+            "- Thời gian thực hiện: Quý IV năm 2025.\n\n"
+            "2. Tuyên truyền trên sóng phát thanh, truyền hình.\n\n"
+            "- Cơ quan thực hiện: Báo và Phát thanh Truyền hình Điện Biên.\n")
+    clauses = {c.text.split(":")[0]: c for c in parse_letter(text).clauses if c.kind == "directive"}
+    for line in ("Tổ chức tập huấn, phổ biến nội dung Luật cho cán bộ, công chức.", "- Cơ quan chủ trì",
+                 "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian thực hiện"):
+        if line in clauses:
+            got = clauses[line].agencies
+            assert (got.lead, sorted(got.support)) == (["so_khac"], ["cac_so_nganh", "ubnd_xa"]), (line, got)
+    assert {"Cơ quan phối hợp", "Thời gian thực hiện"} <= set(clauses)
+    assert clauses["Cơ quan thực hiện"].agencies.lead == ["bao_chi"]  # the press body, comma or none
+
+
+def test_a_duty_heading_names_the_doer_of_its_items() -> None:
+    """"Điều 14. Trách nhiệm của Sở Khoa học và Công nghệ" leads the items under it; a heading that
+    only groups generic bodies ("Trách nhiệm của các cơ quan, đơn vị, địa phương:") does not."""
+    lead, _ = assign_roles("Trách nhiệm của Sở Khoa học và Công nghệ")
+    assert lead.lead == ["so_khac"]
+    assert assign_roles("Nhiệm vụ, quyền hạn của Sở Tài chính")[0].lead == ["so_tai_chinh"]
+    grouping = assign_roles("Trách nhiệm của các cơ quan, đơn vị, địa phương:")[0]
+    own = assign_roles("Sở Tài chính phối hợp với Sở Y tế bảo đảm kinh phí chống dịch.", grouping)[0]
+    assert own.lead == ["so_tai_chinh"]
+    assert assign_roles("Nâng cao trách nhiệm của Sở Y tế trong công tác phòng dịch.")[0].lead == []
+
+
+def test_a_short_name_for_an_event_is_not_a_body_named_earlier_in_its_sentence() -> None:
+    """"Thực hiện Thông tri … của Thành ủy … (sau đây gọi tắt là Tháng hành động)": the short name
+    stands for the event, so later items about the "Tháng hành động" get no Thành ủy lead."""
+    from congvan.letters.agencies import defined_terms
+
+    assert defined_terms("Thực hiện Thông tri số 02-TT/TU ngày 03/10/2025 của Thành ủy về phát động phong trào "
+                         "năm 2025 (sau đây gọi tắt là Tháng hành động);") == {}
+    # the bodies listed right before the brackets are what it stands for
+    assert defined_terms("Sở Y tế, Sở Giáo dục và Đào tạo (sau đây gọi chung là các sở chuyên ngành) chỉ đạo.") \
+        == {"cac so chuyen nganh": ("so_y_te", "so_gddt")}

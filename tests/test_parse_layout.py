@@ -889,3 +889,56 @@ def test_a_copy_opened_by_a_province_stays_provincial() -> None:
     letter = parse_letter("UBND tỉnh yêu cầu các sở, ban, ngành tăng cường phòng, chống dịch sởi.\n"
                           "Sở Y tế chủ trì tổ chức tiêm vắc xin.\n")
     assert not letter.central
+
+
+def _library_page(letter: str) -> str:
+    """A legal-library page as copied from the browser: its notice, a metadata table whose cells
+    fall one per line with blank lines between, then the letter (written here in the genre)."""
+    meta = []
+    for field, value in (("Số hiệu:", "315/CĐ-TTg"), ("Loại văn bản:", "Công điện"),
+                         ("Nơi ban hành:", "Thủ tướng Chính phủ"), ("Người ký:", "Nguyễn Văn A"),
+                         ("Ngày ban hành:", "12/10/2025"), ("Ngày hiệu lực:", "Đã biết"),
+                         ("Ngày công báo:", "Đang cập nhật"), ("Số công báo:", "Đang cập nhật"),
+                         ("Tình trạng:", "Đã biết")):
+        meta += ["|", f"**{field}**", "|", value, "|", "|"]
+    chrome = ["|", "|", "Bản dịch này thuộc quyền sở hữu của **", "THƯ VIỆN PHÁP LUẬT**. Mọi hành vi sao chép,",
+              "đăng tải lại mà không có sự đồng ý là vi phạm pháp luật về Sở hữu trí tuệ.", "X", "**",
+              "CÁC NỘI DUNG ĐƯỢC SỬA ĐỔI, HƯỚNG DẪN", "**", "Click vào phần bôi vàng để xem chi tiết.",
+              "|", "|", "Đang tải văn bản...", "#", *meta]
+    return "\n".join(chrome) + "\n" + letter
+
+
+def test_a_legal_library_page_far_above_the_header_is_dropped_and_the_header_read() -> None:
+    """The page's notice and metadata table push the motto 70 lines down (past the window the
+    chrome was looked for in); the motto and the date line are wrapped as well."""
+    letter = ("**THỦ TƯỚNG CHÍNH\nPHỦ**\n-------\n|\n**CỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM**\n"
+              "Độc lập - Tự do - Hạnh phúc\n---------------\n|\n|\nSố: 315/CĐ-TTg\n|\n*Hà Nội, ngày 12\n"
+              "tháng 10 năm 2025*\n|\n**CÔNG ĐIỆN**\nVỀ VIỆC TẬP TRUNG KHẮC PHỤC HẬU QUẢ MƯA LŨ\n"
+              "THỦ TƯỚNG CHÍNH PHỦ điện:\n- Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương;\n"
+              "- Bộ trưởng các Bộ: Quốc phòng, Công an, Nông nghiệp và Môi trường.\n"
+              "1. Chủ tịch Ủy ban nhân dân các tỉnh tập trung cứu trợ, bảo đảm không để người dân bị đói, rét.\n"
+              "2. Bộ Quốc phòng, Bộ Công an chỉ đạo lực lượng hỗ trợ người dân khắc phục hậu quả.\n"
+              "**Nơi nhận:**\n- Như trên;\n- Lưu: VT.\nTHỦ TƯỚNG\nNguyễn Văn A\n")
+    page = _library_page(letter)
+    assert page.splitlines().index("**CỘNG HÒA XÃ HỘI") > 60
+    parsed = parse_letter(page)
+    assert parsed.number == "315/CĐ-TTg" and parsed.doc_type == "Công điện"
+    assert parsed.issuer == "Thủ tướng Chính phủ"
+    assert (parsed.date.year, parsed.date.month, parsed.date.day) == (2025, 10, 12)
+    assert not any("THƯ VIỆN" in c.text or "Số hiệu" in c.text for c in parsed.clauses)
+    assert [c.path for c in parsed.clauses if c.kind == "directive"] == ["1", "2"]
+
+
+def test_a_year_range_wrapped_at_its_dash_is_no_bullet() -> None:
+    """"giai đoạn 2021" ⏎ "- 2025”;" is the end of a "Căn cứ" line, not a bullet item that would
+    turn the legal bases after it into directives."""
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH AN GIANG\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 88/KH-UBND\nAn Giang, ngày 3 tháng 3 năm 2025\nKẾ HOẠCH\nPHÒNG, CHỐNG BỆNH DẠI NĂM 2025\n\n"
+            "Căn cứ Quyết định số 12/QĐ-TTg của Thủ tướng Chính phủ phê duyệt Chương trình quốc gia giai đoạn 2021\n"
+            "- 2025”;\n\n"
+            "Căn cứ Quyết định số 34/QĐ-BNN của Bộ Nông nghiệp về hướng dẫn phòng bệnh dại;\n\n"
+            "Ủy ban nhân dân tỉnh ban hành Kế hoạch như sau:\n\n"
+            "1. Sở Nông nghiệp và Môi trường tổ chức tiêm phòng dại cho đàn chó, mèo.\n")
+    parsed = parse_letter(text)
+    assert [c.kind for c in parsed.clauses if c.text.startswith("Căn cứ")] == ["preamble", "preamble"]
+    assert [c.path for c in parsed.clauses if c.kind == "directive"] == ["1"]

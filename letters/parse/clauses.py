@@ -84,6 +84,7 @@ class _ClauseBuilder:
         # task field blocks: the open block's task range [start, end) and its columns; end of the last one
         self.block: tuple[int, int] | None = None
         self.block_columns: dict[str, str] = {}
+        self.block_roles: AgencyRoles | None = None  # the open block's roles, once a role line gave them
         self.block_end = 0
         # the roles of the preamble's last paragraph when it is a lead-in (see ``preamble``)
         self.lead_in: AgencyRoles | None = None
@@ -125,13 +126,14 @@ class _ClauseBuilder:
             if _FIELD_OTHER.match(folded):
                 if self.block is not None:
                     self.block_end = order + 1
+                    self._field_lines_take(self.block_roles, order)
             else:
                 self.block = None
             return
         if self.block is None:
             scope = self._field_scope()
             start = max(scope.first if scope else self.block_end, self.block_end)
-            self.block, self.block_columns = (start, order), {}
+            self.block, self.block_columns, self.block_roles = (start, order), {}, None
         role = "support" if (m.group("role") or m.group("bare")) == "phoi hop" else "lead"
         self.block_columns[role] = f"{self.block_columns.get(role, '')}; {text}"
         self.block_end = order + 1
@@ -147,6 +149,8 @@ class _ClauseBuilder:
                                 names={**(roles.names if roles else {}), **own.names})
         if roles is None:
             return
+        self.block_roles = roles
+        self._field_lines_take(roles, order)
         for clause in self.clauses[self.block[0]:self.block[1]]:
             folded_task = fold(clause.text)
             if clause.kind != "directive" or _FIELD_ROLE.match(folded_task) or _FIELD_OTHER.match(folded_task):
@@ -155,6 +159,18 @@ class _ClauseBuilder:
             support = [a for a in dict.fromkeys([*roles.support, *clause.agencies.support]) if a not in lead]
             names = {k: v for k, v in {**clause.agencies.names, **roles.names}.items() if k in lead or k in support}
             clause.agencies = AgencyRoles(lead=list(lead), support=support, names=names)
+
+    def _field_lines_take(self, roles: AgencyRoles | None, order: int) -> None:
+        """The block's field lines ("Cơ quan phối hợp: Y", "Thời gian thực hiện: …") show the
+        roles of the whole block, as the task they describe does: read as a clause of its own,
+        "Cơ quan phối hợp: các sở, ngành" named its partners as leads."""
+        if roles is None or self.block is None:
+            return
+        for clause in self.clauses[self.block[1]:order + 1]:
+            folded_line = fold(clause.text)
+            if clause.kind == "directive" and (_FIELD_ROLE.match(folded_line) or _FIELD_OTHER.match(folded_line)):
+                clause.agencies = AgencyRoles(lead=list(roles.lead), support=list(roles.support),
+                                              names=dict(roles.names))
 
     def _field_scope(self) -> _Node | None:
         """The item a field block belongs to: the innermost open item that is not a bullet, not a

@@ -213,12 +213,17 @@ def normalise_layout(text: str) -> list[str]:
             if k:
                 lines.append("")
             lines.extend(_unglue(cell.strip()))  # indentation is layout, not content
-    return _mend_footer(_lone_markers(_without_page_chrome(_mend_header(_header_first(lines)))))
+    mended = _mend_header(_header_first(lines))
+    letter = _without_page_chrome(mended)
+    if len(letter) < len(mended):  # the page's chrome pushed the header past the mending window
+        letter = _mend_header(letter)
+    return _mend_footer(_lone_markers(letter))
 
 
 _SIGNED_OFF = re.compile(r"^n[oơ]i\s*nh[aậ]n\b", re.IGNORECASE)
-# How far down a page's chrome may push the letter's motto (lines, after the table cells split).
-_CHROME_WINDOW = 50
+# How far down a page's chrome may push the letter's motto (non-blank lines, after the table
+# cells split: a legal-library page's metadata table alone takes some 30 of them).
+_CHROME_WINDOW = 60
 _PAGE_MARKER = re.compile(r"^\s*\d{1,3}\.\s+")
 
 
@@ -237,7 +242,8 @@ def _without_page_chrome(lines: list[str]) -> list[str]:
     letter's. Only when nothing above the block is a header field or a letter's part of its own
     (a number line, a place and date, "Kính gửi", "Nơi nhận": then the motto belongs to a form
     attached after the letter, or the header is printed out of order, and the lines stay)."""
-    motto = next((i for i, ln in enumerate(lines[:_CHROME_WINDOW]) if _MOTTO.search(fold(ln))), None)
+    filled = [i for i, ln in enumerate(lines) if ln.strip()][:_CHROME_WINDOW]
+    motto = next((i for i in filled if _MOTTO.search(fold(lines[i]))), None)
     if not motto:
         return lines
     m = _MOTTO.search(fold(lines[motto]))

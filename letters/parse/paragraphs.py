@@ -63,6 +63,8 @@ def _wrapped_marker(prev: str, line: str) -> bool:
         return True
     if marker.kind == "dieu" and not re.match(r"^Điều\s+\d+\s*[.:]", line):
         return True  # "… khoản 1⏎Điều 2 Nghị quyết số …" (an article heading has "Điều 2.")
+    if marker.kind.startswith("bullet:") and marker.rest[:1].isdigit() and prev[-1:].isdigit():
+        return True  # a range wrapped at its dash: "giai đoạn 2021" ⏎ "- 2025”;"
     return marker.kind.startswith("bullet:") and marker.rest[:1].islower() and not prev.endswith(",")
 
 
