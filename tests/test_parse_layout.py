@@ -942,3 +942,57 @@ def test_a_year_range_wrapped_at_its_dash_is_no_bullet() -> None:
     parsed = parse_letter(text)
     assert [c.kind for c in parsed.clauses if c.text.startswith("Căn cứ")] == ["preamble", "preamble"]
     assert [c.path for c in parsed.clauses if c.kind == "directive"] == ["1"]
+
+
+@pytest.mark.parametrize(("number_lines", "date_lines", "number", "date"), [
+    # the place typed without its comma, the date wrapped
+    (["Số: 388/NQ-CP"], ["*Hà Nội ngày 01", "tháng 12 năm 2025*"], "388/NQ-CP", (2025, 12, 1)),
+    # the number wrapped at its hyphen
+    (["Số: 3783/QĐ-", "UBND"], ["*Nghệ An, ngày", "20 tháng 11 năm 2025*"], "3783/QĐ-UBND", (2025, 11, 20)),
+    # the place wrapped, then the year: two joins in a row, bold inside a word
+    (["Số:", "37698/TB-CHQ"], ["*Hà", "Nội, ngày 21 tháng 11 n**ă**m", "2025** *"], "37698/TB-CHQ", (2025, 11, 21)),
+])
+def test_header_fields_wrapped_by_a_narrow_page_cell(number_lines, date_lines, number, date) -> None:
+    """Header cells of a library page wrap wherever the cell ends (written here in the genre)."""
+    letter = "\n".join(["**BỘ TÀI CHÍNH**", "**CỤC HẢI QUAN**", "-------", "|",
+                        "**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**", "Độc lập - Tự do - Hạnh phúc",
+                        "---------------", "|", *number_lines, "|", *date_lines, "|", "**THÔNG BÁO**",
+                        "VỀ VIỆC KIỂM TRA HÀNG HÓA NHẬP KHẨU", "",
+                        "1. Chi cục Hải quan khu vực tăng cường kiểm tra hồ sơ hàng hóa nhập khẩu.", ""])
+    parsed = parse_letter(letter)
+    assert parsed.number == number
+    assert (parsed.date.year, parsed.date.month, parsed.date.day) == date
+
+
+def test_a_library_page_with_long_notices_still_loses_its_chrome() -> None:
+    """Some pages print a summary and notes before the letter: the motto 90 non-blank lines down."""
+    notes = "\n".join(f"Ghi chú {i}: văn bản này được cập nhật theo nguồn công báo." for i in range(60))
+    letter = ("**THỦ TƯỚNG CHÍNH PHỦ**\n-------\n|\n**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**\n"
+              "Độc lập - Tự do - Hạnh phúc\n|\nSố: 389/NQ-CP\n|\n*Hà Nội, ngày 02 tháng 12 năm 2025*\n|\n"
+              "**NGHỊ QUYẾT**\nVỀ VIỆC GIAO NHIỆM VỤ XÂY DỰNG VĂN BẢN\n"
+              "1. Bộ Tư pháp chủ trì, phối hợp với các bộ, ngành rà soát văn bản.\n")
+    parsed = parse_letter(_library_page(notes + "\n" + letter))
+    assert parsed.number == "389/NQ-CP" and parsed.doc_type == "Nghị quyết"
+    assert not any("Ghi chú" in c.text for c in parsed.clauses)
+
+
+def test_library_pages_benchmark_scores_a_page_against_its_metadata_table(tmp_path: Path) -> None:
+    """``benchmarks/library_pages.py`` reads the site's cells and compares the parse with them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "library_pages", Path(__file__).resolve().parents[1] / "benchmarks" / "library_pages.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    letter = ("**THỦ TƯỚNG CHÍNH PHỦ**\n-------\n|\n**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**\n"
+              "Độc lập - Tự do - Hạnh phúc\n|\nSố: 316/CĐ-TTg\n|\n*Hà Nội, ngày 12 tháng 10 năm 2025*\n|\n"
+              "**CÔNG ĐIỆN**\nVỀ VIỆC ỨNG PHÓ BÃO\n1. Các bộ, ngành theo dõi chặt chẽ diễn biến của bão.\n")
+    page = tmp_path / "page.md"
+    page.write_text(_library_page(letter), encoding="utf-8")  # its table says 315/CĐ-TTg
+    assert bench.page_metadata(page.read_text(encoding="utf-8")) == {
+        "number": "315/CĐ-TTg", "doc_type": "Công điện", "date": "12/10/2025"}
+    fields = bench.check(page)["fields"]
+    assert fields["number"] == (False, "315/CĐ-TTg", "316/CĐ-TTg")  # the parser reads what is printed
+    assert fields["date"][0] and fields["doc_type"][0]
+    (tmp_path / "plain.txt").write_text(letter, encoding="utf-8")
+    assert bench.check(tmp_path / "plain.txt") is None  # no table: not scored

@@ -45,6 +45,11 @@ _WHOLE_HEAD = re.compile(r"^(?:thu tuong|bo truong|chu tich|pho thu tuong|uy ban
 _PLACE_HEAD = re.compile(rf"^(?:[{_UP}][a-zđà-ỹ]+\s?){{1,2}}$")
 _PLACE_TAIL = re.compile(rf"^[{_UP}][a-zđà-ỹ]+\s*,\s*ng[àa]y\b")  # one word: "Lâm Đồng, ngày" is whole
 _DATE_OPEN = re.compile(r"(?:,\s*ng[àa]y\b[^\n]*|,\s*)$", re.IGNORECASE)
+# A place-date line typed without its comma: "Hà Nội ngày 01" (⏎ "tháng 12 năm 2025").
+_NO_COMMA_DATE = re.compile(rf"^(\W*(?:(?:TP|Tp)\.?\s*)?[{_UP}][^\W\d_]*(?:\s+[{_UP}][^\W\d_]*){{0,3}})\s+(ng[àa]y\b)")
+# A number wrapped at its hyphen: "Số: 3783/QĐ-" ⏎ "UBND".
+_NUMBER_OPEN = re.compile(r"^s[ốo]\s*:?\s*\S*\d\S*[-/]$", re.IGNORECASE)
+_CODE_REST = re.compile(r"^[A-ZĐ0-9][A-ZĐ0-9&.\-/]*$")
 _YEAR_DONE = re.compile(r"n[ăa]m\s*\d{4}", re.IGNORECASE)
 _DATE_REST = re.compile(r"^(?:ng[àa]y\b|th[áa]ng\b|n[ăa]m\b|\d{1,2}\s+th[áa]ng\b)", re.IGNORECASE)
 
@@ -126,6 +131,7 @@ def _wrapped_field(line: str, nxt: str, adjacent: bool) -> bool:
 def _mend_header(lines: list[str]) -> list[str]:
     """Join header fields a web copy wrapped: motto, "Số:⏎…", "<place>, ngày …⏎tháng … năm …"."""
     out: list[str] = []
+    lines = list(lines)  # a joined field stands in for its second line, which may join on
     i = 0
     limit = min(len(lines), _HEADER_WINDOW)
     while i < len(lines):
@@ -139,10 +145,14 @@ def _mend_header(lines: list[str]) -> list[str]:
             out.append(_norm_space(" ".join(lines[i:i + span])))
             i += span
             continue
+        if len(line) < 60 and _NO_COMMA_DATE.match(line.strip()):
+            line = _NO_COMMA_DATE.sub(r"\1, \2", line.strip(), count=1)
         nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), None)
+        if nxt is not None and _NUMBER_OPEN.match(line.strip()) and _CODE_REST.match(lines[nxt].strip()):
+            lines[nxt], i = f"{line.strip()}{lines[nxt].strip()}", nxt
+            continue
         if nxt is not None and _wrapped_field(line.strip(), lines[nxt].strip(), adjacent=nxt == i + 1):
-            out.append(f"{line.strip()} {lines[nxt].strip()}")
-            i = nxt + 1
+            lines[nxt], i = f"{line.strip()} {lines[nxt].strip()}", nxt
             continue
         if _DATE_OPEN.search(line) and not _YEAR_DONE.search(line) and len(line) < 80:
             joined, j = line.strip(), i + 1
@@ -222,8 +232,8 @@ def normalise_layout(text: str) -> list[str]:
 
 _SIGNED_OFF = re.compile(r"^n[oơ]i\s*nh[aậ]n\b", re.IGNORECASE)
 # How far down a page's chrome may push the letter's motto (non-blank lines, after the table
-# cells split: a legal-library page's metadata table alone takes some 30 of them).
-_CHROME_WINDOW = 60
+# cells split: a legal-library page's notices and metadata table take 30 to 90 of them).
+_CHROME_WINDOW = 120
 _PAGE_MARKER = re.compile(r"^\s*\d{1,3}\.\s+")
 
 
