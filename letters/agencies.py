@@ -477,7 +477,7 @@ _APPOSITIVE_GAP = re.compile(r"^\s*(?:[-–,(]|la)\s*(?:co\s+quan\s+)?thuong\s+t
 @dataclass
 class _List:
     hits: list[Hit]
-    context: Literal["subject", "support", "other"]
+    context: Literal["subject", "support", "proposer", "other"]
     members: set[int]  # indexes (into hits) folded into a later "thành viên" name
     role: Role = "mention"
     speaker: bool = False  # "UBND tỉnh giao …": the list that gives the order
@@ -526,12 +526,19 @@ _DUTY_HEAD = re.compile(r"^[\s\-–•+*\d.)]*(?:trach nhiem|nhiem vu)"
                         r"(?:\s*(?:,|va)\s*(?:trach nhiem|nhiem vu|quyen han))*\s+cua\s*$")
 
 
-def _context(folded: str, hit: Hit) -> Literal["subject", "support", "other"]:
+# Whose proposal or instruction it was: "trên cơ sở đề xuất của Y", "theo đề nghị của Y" — Y
+# proposed, someone else acts ("Sở Tài chính, trên cơ sở đề xuất của các cơ quan, đơn vị, chủ trì …").
+_PROPOSER_BEFORE = re.compile(r"\b(?:de xuat|de nghi|y kien|to trinh|bao cao|chi dao|huong dan)\s+cua\s*$")
+
+
+def _context(folded: str, hit: Hit) -> Literal["subject", "support", "proposer", "other"]:
     before = folded[_boundary_before(folded, hit.start):hit.start]
     if _SUPPORT_BEFORE.search(folded[:hit.start]) or _DIRECTED_BEFORE.search(before):
         return "support"
     if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before) or _LABEL_BRACKET.match(folded[:hit.start]):
         return "subject"
+    if _PROPOSER_BEFORE.search(before):
+        return "proposer"
     if _DUTY_HEAD.match(folded[:hit.start]) and not folded[hit.start:].startswith("cac "):
         return "subject"
     if _INTRO.match(before) and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]):
@@ -563,6 +570,8 @@ def _group(folded: str, hits: list[Hit]) -> list[_List]:
             gap = folded[hits[j - 1].end:hits[j].start]
             if _SPEAKER_GAP.match(gap):
                 break
+            if context == "proposer" and "," in gap and _context(folded, hits[j]) == "subject":
+                break  # "Trên cơ sở đề nghị của Sở Y tế, Sở Tài chính chủ trì …": the intro ends
             if glue.match(gap):
                 pass
             elif context == "subject" and _MEMBER_GAP.match(gap):
@@ -586,6 +595,8 @@ def _decide(folded: str, lists: list[_List]) -> None:
                            and not _ORDER_BEFORE.search(folded[_boundary_before(folded, lst.hits[0].start):
                                                                lst.hits[0].start])):
             lst.speaker, lst.role = True, "mention"
+        elif lst.context == "proposer":
+            lst.role = "mention"
         elif lst.context == "support":
             lst.role = "support"
         elif _TAIL_LEAD.match(tail):

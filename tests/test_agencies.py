@@ -722,3 +722,14 @@ def test_a_short_name_for_an_event_is_not_a_body_named_earlier_in_its_sentence()
     # the bodies listed right before the brackets are what it stands for
     assert defined_terms("Sở Y tế, Sở Giáo dục và Đào tạo (sau đây gọi chung là các sở chuyên ngành) chỉ đạo.") \
         == {"cac so chuyen nganh": ("so_y_te", "so_gddt")}
+
+
+@pytest.mark.parametrize(("text", "lead"), [
+    ("Sở Tài chính, trên cơ sở đề xuất của các cơ quan, đơn vị, địa phương, chủ trì tổng hợp dự toán.",
+     ["so_tai_chinh"]),
+    ("Trên cơ sở đề nghị của Sở Y tế, Sở Tài chính chủ trì thẩm định kinh phí.", ["so_tai_chinh"]),
+    ("Theo đề xuất của Sở Nội vụ, UBND các huyện chủ trì rà soát biên chế.", ["ubnd_huyen"]),
+])
+def test_whoever_proposed_is_no_lead(text: str, lead: list[str]) -> None:
+    """"(trên cơ sở / theo) đề xuất, đề nghị của Y": Y proposed, the clause's subject acts."""
+    assert assign_roles(text)[0].lead == lead
