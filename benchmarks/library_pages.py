@@ -18,7 +18,9 @@ import re
 import sys
 from pathlib import Path
 
+from congvan.letters.parser_eval import letter_fields, same_field
 from congvan.letters.pipeline import LetterReadError, letter_from_file
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 
 _CELL = r"\**\s*(?:\|\s*)*\n?(?:[\s|*]*\n)*\s*([^\n|*][^\n|]*)"
 _FIELDS = {"number": "Số hiệu:", "doc_type": "Loại văn bản:", "date": "Ngày ban hành:"}
@@ -37,27 +39,28 @@ def page_metadata(text: str) -> dict[str, str]:
     return out
 
 
-def check(path: Path) -> dict | None:
+def check(path: Path, tax: Taxonomy | None = None) -> dict | None:
+    """``{"file", "fields": {name: (right, site's value, parser's value)}}``, scored as
+    ``congvan evaluate parser`` scores a manifest; None for a page without the table."""
     text = path.read_text(encoding="utf-8", errors="replace")
     meta = page_metadata(text)
     if "number" not in meta:
         return None
+    tax = tax or load_taxonomy()
     try:
-        letter = letter_from_file(path)
+        got = letter_fields(letter_from_file(path))
     except LetterReadError as exc:
         return {"file": path.name, "error": str(exc), "fields": {}}
-    fields: dict[str, tuple[bool, str, str]] = {}
-    fields["number"] = (
-        (letter.number or "").replace(" ", "").lower() == meta["number"].replace(" ", "").lower(),
-        meta["number"], letter.number or "")
+    fields: dict[str, tuple[bool, str, str]] = {
+        "number": (same_field("number", got["number"], meta["number"], tax), meta["number"], got["number"] or "")}
     if meta.get("doc_type") and meta["doc_type"].lower() not in _NOT_A_TYPE:
-        fields["doc_type"] = ((letter.doc_type or "").lower() == meta["doc_type"].lower(), meta["doc_type"],
-                              letter.doc_type or "")
+        fields["doc_type"] = (same_field("doc_type", got["doc_type"], meta["doc_type"], tax), meta["doc_type"],
+                              got["doc_type"] or "")
     day = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})$", meta.get("date", ""))
     if day:
         want = (int(day.group(3)), int(day.group(2)), int(day.group(1)))
-        got = (letter.date.year, letter.date.month, letter.date.day)
-        fields["date"] = (got == want, meta["date"], "-".join(str(x) for x in got))
+        have = (got["year"], got["month"], got["day"])
+        fields["date"] = (have == want, meta["date"], "-".join(str(x) for x in have))
     return {"file": path.name, "fields": fields}
 
 
@@ -70,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.folder.is_dir():
         ap.error(f"{args.folder} is not a folder of page copies")
     paths = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in (".md", ".txt"))
-    results = [r for r in map(check, paths) if r is not None]
+    tax = load_taxonomy()
+    results = [r for r in (check(p, tax) for p in paths) if r is not None]
     totals: dict[str, list[int]] = {k: [0, 0] for k in _FIELDS}
     failures = []
     for r in results:

@@ -30,6 +30,7 @@ from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import canonical_tones, fold, nfc
 
 __all__ = ["FIELDS", "ParserReport", "ManifestError", "SubjectDigest", "evaluate_parser", "letter_fields",
+           "same_field",
            "subject_digest", "text_digest"]
 
 FIELDS = ("number", "year", "month", "day", "issuer", "province", "doc_type", "subject")
@@ -126,7 +127,9 @@ def _gold(row: dict[str, Any]) -> dict[str, Any]:
     return gold
 
 
-def _same(name: str, got: Any, want: Any, tax: Taxonomy) -> bool:
+def same_field(name: str, got: Any, want: Any, tax: Taxonomy) -> bool:
+    """Does the parsed ``got`` equal the hand-read ``want`` for field ``name`` (the rules in
+    ``evaluate_parser``'s docstring: numbers without spaces, doc types ignoring case, …)?"""
     if name in ("year", "month", "day"):
         return got == want
     if name == "province":
@@ -190,7 +193,7 @@ def evaluate_parser(corpus: Path, taxonomy: Taxonomy | None = None,
         wrong = {}
         for name, want in _gold(row).items():
             report.scored[name] = report.scored.get(name, 0) + 1
-            if _same(name, got[name], want, tax):
+            if same_field(name, got[name], want, tax):
                 report.correct[name] = report.correct.get(name, 0) + 1
             else:
                 wrong[name] = {"got": got[name], "want": repr(want) if isinstance(want, SubjectDigest) else want}

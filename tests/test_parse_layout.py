@@ -401,7 +401,7 @@ def test_lost_title_leaves_the_enacting_line_and_a_capitals_subject() -> None:
 
 
 def test_parser_evaluation_reads_the_vv_label_as_no_part_of_the_subject() -> None:
-    from congvan.letters.parser_eval import _same
+    from congvan.letters.parser_eval import same_field as _same
     from congvan.letters.taxonomy import load_taxonomy
     tax = load_taxonomy()
     assert _same("subject", "V/v: phòng, chống  dịch sởi", "phòng, chống dịch sởi", tax)
