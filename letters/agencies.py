@@ -393,25 +393,16 @@ def defined_terms(text: str, taxonomy: Taxonomy | None = None, *, central: bool 
     return out
 
 
-_LIST_GAP = re.compile(r"^[\s,;]*(?:va\s+)?$")
-
-
 def _list_ending_at(before: str, hits: list[Hit]) -> list[Hit]:
-    """The bodies listed right before a "(sau đây gọi … là …)": the run of hits that ends where
-    ``before`` ends, joined by commas or "và". A body named earlier in the sentence is not what
-    the short name stands for ("Thực hiện Thông tri … của Thành ủy … năm 2025 (sau đây gọi tắt là
+    """The bodies listed right before a "(sau đây gọi … là …)": the last list ``_group`` finds in
+    ``before``, if only glue follows it. A body named earlier in the sentence is not what the
+    short name stands for ("Thực hiện Thông tri … của Thành ủy … năm 2025 (sau đây gọi tắt là
     Tháng hành động)" names an event)."""
-    if not hits or not _LIST_GAP.match(fold(before[hits[-1].end:])):
+    folded = fold(before)
+    lists = _group(folded, hits) if hits else []
+    if not lists or not _GLUE.match(folded[lists[-1].hits[-1].end:]):
         return []
-    run = [hits[-1]]
-    for h in reversed(hits[:-1]):
-        if h.end > run[0].start:
-            run.insert(0, h)  # two ids for one name
-        elif _LIST_GAP.match(fold(before[h.end:run[0].start])):
-            run.insert(0, h)
-        else:
-            break
-    return run
+    return lists[-1].hits
 
 
 def _add_term(out: Terms, name: str, agencies: list[str]) -> None:
