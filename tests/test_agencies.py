@@ -733,3 +733,14 @@ def test_a_short_name_for_an_event_is_not_a_body_named_earlier_in_its_sentence()
 def test_whoever_proposed_is_no_lead(text: str, lead: list[str]) -> None:
     """"(trên cơ sở / theo) đề xuất, đề nghị của Y": Y proposed, the clause's subject acts."""
     assert assign_roles(text)[0].lead == lead
+
+
+@pytest.mark.parametrize("doers", [
+    "Bộ trưởng, Thủ trưởng cơ quan ngang bộ, cơ quan trực thuộc Chính phủ",
+    "Các bộ, cơ quan ngang bộ, cơ quan trực thuộc Chính phủ",
+])
+def test_the_bodies_under_the_government_are_not_the_government(doers: str) -> None:
+    """"cơ quan (trực) thuộc Chính phủ" is one of the ministries' kind: no Chính phủ lead."""
+    r = croles(f"{doers}, Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương chủ trì "
+               "rà soát, phân loại các dự án.")
+    assert r.lead == ["cac_bo_nganh", "ubnd_cac_tinh"]

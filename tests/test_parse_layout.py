@@ -996,3 +996,39 @@ def test_library_pages_benchmark_scores_a_page_against_its_metadata_table(tmp_pa
     assert fields["date"][0] and fields["doc_type"][0]
     (tmp_path / "plain.txt").write_text(letter, encoding="utf-8")
     assert bench.check(tmp_path / "plain.txt") is None  # no table: not scored
+
+
+@pytest.mark.parametrize(("header", "place", "issuer", "province"), [
+    ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |", "Quảng Trị", "UBND tỉnh Quảng Trị", "Quảng Trị"),
+    ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |", "Hải Phòng", "UBND thành phố Hải Phòng", "Hải Phòng"),
+    ("TỈNH ỦY | ĐẢNG CỘNG SẢN VIỆT NAM |", "Cà Mau", "Tỉnh ủy Cà Mau", "Cà Mau"),
+    # a district's letter is dated at the district: nothing is made up
+    ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |", "Mộc Châu", "UBND", None),
+])
+def test_a_web_copy_that_lost_the_issuers_place_takes_it_from_the_place_date_line(
+        header: str, place: str, issuer: str, province: str | None) -> None:
+    """A web copy that dropped "TỈNH QUẢNG TRỊ" under "ỦY BAN NHÂN DÂN" still names its issuer."""
+    letter = (f"{header}\nSố: 15/CT-UBND | {place}, ngày 16 tháng 6 năm 2015 |\nCHỈ THỊ\n"
+              "VỀ VIỆC PHÒNG, CHỐNG DỊCH BỆNH SỐT XUẤT HUYẾT\n"
+              "1. Sở Y tế chủ trì giám sát chặt chẽ tình hình dịch bệnh.\n")
+    parsed = parse_letter(letter)
+    assert parsed.issuer == issuer
+    assert parsed.province == province
+
+
+def test_a_central_list_of_doers_wrapped_at_its_semicolon_is_one_item() -> None:
+    """A PDF line break after "… cơ quan thuộc Chính phủ;" does not cut the item's doers in two."""
+    letter = ("THỦ TƯỚNG CHÍNH PHỦ\n-------\nSố: 99/CĐ-TTg\nHà Nội, ngày 2 tháng 3 năm 2024\nCÔNG ĐIỆN\n"
+              "VỀ VIỆC PHÒNG, CHỐNG DỊCH BỆNH SỞI\n"
+              "Thủ tướng Chính phủ yêu cầu:\n"
+              "1. Bộ Y tế chủ trì hướng dẫn các địa phương tổ chức tiêm vắc xin sởi cho trẻ em chưa tiêm đủ mũi\n"
+              "theo kế hoạch đã được phê duyệt, bảo đảm an toàn tiêm chủng.\n"
+              "2. Các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ;\n"
+              "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương căn cứ chức năng, nhiệm vụ\n"
+              "được giao khẩn trương triển khai các biện pháp phòng, chống dịch sởi.\n"
+              "Văn phòng Chính phủ thông báo để các bộ, cơ quan, địa phương biết, thực hiện./.\n")
+    parsed = parse_letter(letter)
+    item = next(c for c in parsed.clauses if c.text.startswith("Các bộ"))
+    assert "Ủy ban nhân dân các tỉnh" in item.text
+    assert item.agencies.lead == ["cac_bo_nganh", "ubnd_cac_tinh"]
+    assert parsed.clauses[-1].kind == "closing" and parsed.clauses[-1].text.startswith("Văn phòng Chính phủ")

@@ -53,6 +53,7 @@ from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _uni
 from congvan.letters.parse.common import _MOTTO, _SUBJECT_START, VV_LABEL, _is_upper_line, _norm_space, doc_id_for
 from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
 from congvan.letters.parse.issuer import (
+    _complete_bare_issuer,
     _is_central,
     _issuer,
     _issuer_units,
@@ -100,6 +101,8 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
             issuer = portal.issuer
         elif (speaker := opening_speaker(body_text)) is not None:
             issuer = speaker  # "Thủ tướng Chính phủ yêu cầu …" opening a copy: a central letter
+    if units and not _is_central(units):
+        issuer = _complete_bare_issuer(issuer, header.place, tax)
     named = units or ([issuer] if issuer else [])  # a portal copy's or opening speaker's body
     province = _province_from_units(named, tax)
     if province is None and not _is_central(named):  # a ministry in Hà Nội is not "Hà Nội"

@@ -26,7 +26,8 @@ _CLOSING_CUE = re.compile(
     r"(?:yeu cau|de nghi|giao)\b.{0,250}\b(?:thuc hien|trien khai|quan tam|nghiem tuc)"
     r"|^tren day la|^nhan duoc (?:cong van|van ban)|neu co (?:kho khan|vuong mac)"
     r"|co hieu luc(?: thi hanh)?(?: ke)? tu ngay|chiu trach nhiem thi hanh (?:quyet dinh|chi thi) nay"
-    r"|(?:quyet dinh|chi thi) nay co hieu luc")
+    r"|(?:quyet dinh|chi thi) nay co hieu luc"
+    r"|^van phong (?:chinh phu|ubnd|uy ban nhan dan)\b[^.;]{0,60}\b(?:xin )?thong bao (?:de|cho)\b")
 _DECISION_FORMULA = re.compile(
     r"co hieu luc(?: thi hanh)?(?: ke)? tu ngay|chiu trach nhiem thi hanh (?:quyet dinh|chi thi) nay"
     r"|(?:quyet dinh|chi thi|quy che|quy dinh) nay co hieu luc|bai bo (?:quyet dinh|cac quy dinh)")

@@ -107,6 +107,8 @@ def _province_from_units(units: list[str], tax: Taxonomy) -> str | None:
         if not m:
             continue
         name = m.group(1).strip()
+        if name == "uy":  # a bare "TỈNH ỦY" names no province
+            continue
         hit = index.get(name) or index.get(name.replace("-", " - "))
         if hit and (hit[1] or "thanh pho" not in key[:m.start(1)] or "tinh" in key[:m.start(1)]):
             return hit[0]
@@ -140,6 +142,25 @@ def _province_from_place(place: str | None, tax: Taxonomy) -> str | None:
     name = re.sub(r"^(?:tp\.?|thành phố|tỉnh)\s*", "", place.strip(), flags=re.IGNORECASE)
     return _canonical_province(name, tax)
 
+
+
+_BARE_BODY = re.compile(r"^(?:UBND|HĐND|Ủy ban nhân dân|Hội đồng nhân dân|Tỉnh ủy)$", re.IGNORECASE)
+
+
+def _complete_bare_issuer(issuer: str | None, place: str | None, tax: Taxonomy) -> str | None:
+    """A web copy that dropped the header's second line ("ỦY BAN NHÂN DÂN" ⏎ [TỈNH THANH HÓA])
+    leaves a body with no place; the place-date line names it when it is a province: "Thanh
+    Hóa, ngày …" → "UBND tỉnh Thanh Hóa". A district's letters are dated at the district, so
+    those stay as they are."""
+    if not issuer or not _BARE_BODY.match(issuer.strip()):
+        return issuer
+    province = _province_from_place(place, tax)
+    if province is None:
+        return issuer
+    if issuer.strip().lower() == "tỉnh ủy":
+        return f"Tỉnh ủy {province}"
+    city = next((c for name, c in _province_index(tax).values() if name == province), False)
+    return f"{issuer.strip()} {'thành phố' if city else 'tỉnh'} {province}"
 
 @lru_cache(maxsize=4)
 def _province_mention_re(tax_path: str) -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:

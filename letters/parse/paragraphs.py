@@ -68,9 +68,17 @@ def _wrapped_marker(prev: str, line: str) -> bool:
     return marker.kind.startswith("bullet:") and marker.rest[:1].islower() and not prev.endswith(",")
 
 
+# The central letters' standard list of doers, wrapped at its semicolon: "3. Các bộ, cơ quan ngang
+# bộ, cơ quan thuộc Chính phủ;" ⏎ "Ủy ban nhân dân các tỉnh, thành phố … khẩn trương …" is one item.
+_DOER_LIST_END = re.compile(r"(?:cơ quan (?:trực )?thuộc Chính phủ|cơ quan ngang [bB]ộ|các [bB]ộ, ngành(?: [tT]rung ương)?);$")
+_DOER_LIST_NEXT = re.compile(r"^(?:Ủy|Uỷ) ban nhân dân|^UBND\b")
+
+
 def _starts_new_paragraph(prev: str, line: str, line_mode: bool, wrap_width: int) -> bool:
     """Does ``line`` start a new paragraph after ``prev`` within one block of lines?"""
     if _wrapped_marker(prev, line):
+        return False
+    if _DOER_LIST_END.search(prev) and _DOER_LIST_NEXT.match(line):
         return False
     if _marker(line) is not None or _is_caption(prev) != _is_caption(line):
         return True
