@@ -27,7 +27,7 @@ from functools import lru_cache
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import fold, has_diacritics, match_key
 
-__all__ = ["ThemeRules", "compile_phrases", "matches", "text_form", "theme_rules"]
+__all__ = ["ThemeRules", "compile_phrases", "is_section_caption", "matches", "text_form", "theme_rules"]
 
 
 def _phrase(words: str) -> str:
@@ -100,9 +100,28 @@ class ThemeRules:
     def added(self, texts: Sequence[str], subject: str | None = None,
               letter_themes: Iterable[str] = ()) -> list[list[str]]:
         """Per clause text, the themes the rules add: its cues, the subject's topics and
-        ``letter_themes`` (themes a model read in the subject, among those with topics)."""
+        ``letter_themes`` (themes a model read in the subject, among those with topics). A
+        plan's section caption ("Mục đích", "Yêu cầu", "Tổ chức thực hiện") inherits nothing:
+        it orders nothing itself."""
         inherited = list(dict.fromkeys([*self.topics(subject), *letter_themes]))
-        return [list(dict.fromkeys([*self.cues(t, subject), *inherited])) for t in texts]
+        return [list(dict.fromkeys([*self.cues(t, subject), *([] if is_section_caption(t) else inherited)]))
+                for t in texts]
+
+
+# The generic section names of plans and directives (a caption, not an order): "Mục đích",
+# "Mục tiêu cụ thể", "Nhiệm vụ và giải pháp", "Tổ chức thực hiện", "Trước khi xảy ra thiên tai" …
+_SECTION_CAPTION = re.compile(
+    r"^(?:mục đích|yêu cầu|mục đích,? yêu cầu|mục tiêu(?: chung| cụ thể)?|quan điểm|nguyên tắc|phạm vi(?: áp dụng)?"
+    r"|đối tượng(?: áp dụng)?|nội dung(?: thực hiện| hoạt động| chủ yếu)?|nhiệm vụ(?:,? giải pháp| chủ yếu| cụ thể)?"
+    r"|(?:các )?nhiệm vụ(?:,| và) giải pháp(?: chủ yếu)?|giải pháp(?: thực hiện| chủ yếu)?|tổ chức thực hiện"
+    r"|kinh phí(?: thực hiện)?|phân công (?:nhiệm vụ|trách nhiệm)|trách nhiệm thực hiện|chế độ (?:thông tin,? )?báo cáo"
+    r"|thời gian(?: thực hiện)?|(?:trước|trong|sau) khi (?:xảy ra )?[^\W\d_]+(?:,? [^\W\d_]+){0,4})\s*[:.]?$")
+
+
+def is_section_caption(text: str) -> bool:
+    """A bare section name of a plan ("Mục đích", "Yêu cầu", "Trong khi xảy ra bão")."""
+    t = " ".join(text.split()).lower()
+    return len(t.split()) <= 8 and bool(_SECTION_CAPTION.match(t))
 
 
 @lru_cache(maxsize=8)

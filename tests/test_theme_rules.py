@@ -146,3 +146,15 @@ def test_shipped_cues_hold_on_the_team_annotations() -> None:
     assert len(chosen) > 1000
     weak = [r for r in cue_stats(chosen, load_taxonomy()) if r["clauses"] >= 3 and r["precision"] < CUE_PRECISION - 0.1]
     assert not weak, weak
+
+
+@pytest.mark.parametrize("caption", ["Mục đích", "Yêu cầu", "Mục tiêu cụ thể", "Tổ chức thực hiện",
+                                     "Nhiệm vụ và giải pháp", "Trong khi xảy ra bão, lũ"])
+def test_a_plans_section_caption_inherits_no_theme(rules: ThemeRules, caption: str) -> None:
+    """"Mục đích" of a storm-readiness plan orders nothing: the letter's topic is not its theme;
+    the plan's items still inherit it."""
+    subject = "KẾ HOẠCH CHỦ ĐỘNG PHÒNG, TRÁNH, ỨNG PHÓ VỚI BÃO SỐ 5 NĂM 2026"
+    assert "preparedness" in rules.topics(subject)
+    added = rules.added([caption, "Rà soát phương án sơ tán dân đến nơi an toàn."], subject)
+    assert added[0] == []
+    assert "preparedness" in added[1]
