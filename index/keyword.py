@@ -31,6 +31,7 @@ import numpy as np
 from congvan.index.filters import folded_abbreviation_tokens, sorted_isin
 from congvan.letters.text import (
     canonical_abbreviations,
+    expand_shorthands,
     fold,
     has_diacritics,
     match_key,
@@ -90,6 +91,8 @@ class QueryTerms:
     folded: list[str]
     has_diacritics: bool
     codes: list[str]  # document numbers, accented-stream tokens
+    #: syllables the user typed (a spelled-out shorthand does not make a short query long); -1: all
+    typed: int = -1
 
     @property
     def empty(self) -> bool:
@@ -97,11 +100,19 @@ class QueryTerms:
 
     @property
     def n_syllables(self) -> int:
-        """Query length in syllables (compound-word tokens not counted twice)."""
+        """Query length in syllables as typed (compound-word tokens not counted twice)."""
+        if self.typed >= 0:
+            return self.typed
         return sum("_" not in t for t in self.accented)
 
 
 def analyze_query(query: str) -> QueryTerms:
+    """The query's tokens; staff shorthand ("sxh", "tcm") is searched with its full form too."""
+    typed = -1
+    spelled = expand_shorthands(query)
+    if spelled != query:
+        typed = sum("_" not in t for t in dict.fromkeys(search_tokens(query)))
+        query = spelled
     accented = list(dict.fromkeys(search_tokens(query)))
     folded = list(dict.fromkeys(fold(t) for t in accented))
     tone_marks = has_diacritics(query)
@@ -110,7 +121,7 @@ def analyze_query(query: str) -> QueryTerms:
         # → "cdc"), which the tone-less query "trung tam kiem soat benh tat" cannot produce: its
         # syllables have no tones to match on. Add the abbreviation tokens it spells.
         folded += [t for t in folded_abbreviation_tokens(query) if t not in folded]
-    return QueryTerms(query, accented, folded, tone_marks, code_tokens(query))
+    return QueryTerms(query, accented, folded, tone_marks, code_tokens(query), typed)
 
 
 _HASH_BYTES = 8

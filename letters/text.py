@@ -191,6 +191,41 @@ def canonical_abbreviations(key_text: str) -> str:
     return key_text
 
 
+
+#: Staff shorthand that letters spell out (the index keeps the full form's syllables, unlike
+#: ``ABBREVIATIONS``): a query "tcm trường mầm non" also searches "tay chân miệng".
+QUERY_SHORTHANDS: dict[str, str] = {
+    "sxh": "sốt xuất huyết", "tcm": "tay chân miệng", "syt": "sở y tế", "ttyt": "trung tâm y tế",
+    "tyt": "trạm y tế", "vsmt": "vệ sinh môi trường", "atvstp": "an toàn vệ sinh thực phẩm",
+    "thpt": "trung học phổ thông", "thcs": "trung học cơ sở", "mtqg": "mục tiêu quốc gia",
+    "nnptnt": "nông nghiệp và phát triển nông thôn", "nn&ptnt": "nông nghiệp và phát triển nông thôn",
+    "tnmt": "tài nguyên và môi trường", "tn&mt": "tài nguyên và môi trường",
+    "dtlcp": "dịch tả lợn châu phi", "lmlm": "lở mồm long móng", "pccc": "phòng cháy chữa cháy",
+    "pctt": "phòng chống thiên tai", "tkcn": "tìm kiếm cứu nạn", "cv": "công văn", "qđ": "quyết định",
+    "qd": "quyết định", "kh": "kế hoạch", "cđ": "công điện",
+}
+
+
+def expand_shorthands(query: str) -> str:
+    """The query with each staff shorthand followed by what it stands for ("tcm" → "tcm tay chân
+    miệng"); tone-less queries get the tone-less full form, so they stay tone-less. A shorthand
+    inside a document number ("58/KH-UBND") or already spelled out in the query is left alone."""
+    marked = has_diacritics(query)
+    key = fold(match_key(query))
+
+    def spell(m: re.Match[str]) -> str:
+        full = QUERY_SHORTHANDS[m.group(0).lower()]
+        if fold(full) in key:
+            return m.group(0)
+        return f"{m.group(0)} {full if marked else fold(full)}"
+
+    return _SHORTHAND.sub(spell, query)
+
+
+_SHORTHAND = re.compile(
+    r"(?<![\w/&-])(?:" + "|".join(re.escape(k) for k in sorted(QUERY_SHORTHANDS, key=len, reverse=True))
+    + r")(?![\w/&-])", re.IGNORECASE)
+
 def abbreviation_variants(text: str) -> list[str]:
     """Other spellings of a phrase (for display/query suggestions): 'UBND' ↔ 'Ủy ban nhân dân'."""
     key = match_key(text)

@@ -320,3 +320,24 @@ def test_snippet_window_prefers_more_distinct_query_words() -> None:
             "cho các em trong thời gian sớm nhất, bảo đảm an toàn.")
     snippet = make_snippet(text, "bien phap tiem vet", width=80)
     assert "<mark>tiêm vét</mark>" in snippet
+
+
+def test_staff_shorthand_searches_its_full_form(fresh):
+    """Staff type "tcm", "sxh", "syt"; letters spell them out. The query keeps its length class
+    (a two-word query still ranks as a short one) and stays tone-less when typed so."""
+    from congvan.index.keyword import analyze_query
+    from congvan.letters.text import expand_shorthands
+
+    assert expand_shorthands("tcm trường mầm non") == "tcm tay chân miệng trường mầm non"
+    assert expand_shorthands("sxh diet lang quang") == "sxh sot xuat huyet diet lang quang"
+    assert expand_shorthands("kế hoạch 58/KH-UBND") == "kế hoạch 58/KH-UBND"  # inside a number
+    assert expand_shorthands("sốt xuất huyết sxh") == "sốt xuất huyết sxh"  # already spelled out
+    terms = analyze_query("tcm mầm non")
+    assert terms.n_syllables == 3 and "miệng" in terms.accented
+    assert not analyze_query("sxh diet lang quang").has_diacritics
+    fresh.ingest_letters([*LETTERS, make_letter("hfmd-2024", [
+        ("1", "directive", "Chỉ đạo các trường mầm non thực hiện vệ sinh, khử khuẩn đồ chơi, lớp học để "
+                           "phòng bệnh tay chân miệng cho trẻ.", ["education"], ["so_gddt"])],
+        source="hfmd.txt", province="Lạng Sơn", date=(2024, 7, None))])
+    for mode in ("bm25", "hybrid"):
+        assert _keys(fresh.search("tcm", top_k=3, mode=mode))[0] == ("hfmd-2024", "1"), mode
