@@ -1032,3 +1032,16 @@ def test_a_central_list_of_doers_wrapped_at_its_semicolon_is_one_item() -> None:
     assert "Ủy ban nhân dân các tỉnh" in item.text
     assert item.agencies.lead == ["cac_bo_nganh", "ubnd_cac_tinh"]
     assert parsed.clauses[-1].kind == "closing" and parsed.clauses[-1].text.startswith("Văn phòng Chính phủ")
+
+
+@pytest.mark.parametrize("rule", ["__________", "-------", "======"])
+def test_a_header_cell_copied_with_its_rule_inside_keeps_body_and_number(rule: str) -> None:
+    """A web copy that put the body, its rule and "Số:" on one line: "CHÍNH PHỦ_____ Số: 170/…"."""
+    letter = (f"CHÍNH PHỦ{rule} Số: 170/2025/NĐ-CP | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập - Tự do - "
+              "Hạnh phúc______________________\n|\nHà Nội, ngày 30 tháng 6 năm 2025\n**NGHỊ ĐỊNH**\n"
+              "**Quy định về phòng, chống bệnh truyền nhiễm**\n"
+              "Điều 1. Bộ Y tế chủ trì hướng dẫn giám sát bệnh truyền nhiễm.\n")
+    parsed = parse_letter(letter)
+    assert parsed.issuer == "Chính phủ"
+    assert parsed.number == "170/2025/NĐ-CP"
+    assert (parsed.date.year, parsed.date.month, parsed.date.day) == (2025, 6, 30)

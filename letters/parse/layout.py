@@ -86,9 +86,17 @@ def _cells(line: str) -> list[str]:
 _GLUED_RECIPIENTS = re.compile(r"(?<=[.;])\s*(?=(?:Nơi|NƠI)\s+(?:nhận|NHẬN)\s*:)")
 
 
+# A header cell copied as one line with its rule inside: "CHÍNH PHỦ__________ Số: 170/2025/NĐ-CP".
+_GLUED_RULE = re.compile(r"\s*[-_=]{3,}\s*(?=\S)")
+
+
 def _unglue(line: str) -> list[str]:
     """'PHÓ CHỦ NHIỆMNguyễn Khắc Định' → ['PHÓ CHỦ NHIỆM', 'Nguyễn Khắc Định'];
-    '… thực hiện./.Nơi nhận:' → ['… thực hiện./.', 'Nơi nhận:']."""
+    '… thực hiện./.Nơi nhận:' → ['… thực hiện./.', 'Nơi nhận:']; 'CHÍNH PHỦ_____ Số: 170/…' →
+    ['CHÍNH PHỦ', 'Số: 170/…']."""
+    m = _GLUED_RULE.search(line)
+    if m and m.start() and _is_upper_line(line[:m.start()]):
+        return [line[:m.start()].rstrip(), *_unglue(line[m.end():])]
     m = _GLUED_RECIPIENTS.search(line)
     if m and line[:m.start()].strip():
         return [line[:m.start()].rstrip(), *_unglue(line[m.end():])]
