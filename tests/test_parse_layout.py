@@ -1045,3 +1045,15 @@ def test_a_header_cell_copied_with_its_rule_inside_keeps_body_and_number(rule: s
     assert parsed.issuer == "Chính phủ"
     assert parsed.number == "170/2025/NĐ-CP"
     assert (parsed.date.year, parsed.date.month, parsed.date.day) == (2025, 6, 30)
+
+
+def test_a_title_wrapped_by_a_narrow_cell_is_the_title() -> None:
+    """"NGHỊ" ⏎ "QUYẾT" (a narrow table cell) is the title: the capitals under it are the subject."""
+    letter = ("**HỘI\nĐỒNG NHÂN DÂN**\nTHÀNH PHỐ HUẾ\n-------\n|\n**CỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM**\n"
+              "Độc lập - Tự do - Hạnh phúc\n---------------\n|\nSố: 36/2025/NQ-HĐND\n|\n"
+              "*Thành phố Huế**, ngày 18 tháng 11 năm 2025*\n|\n\n**NGHỊ\nQUYẾT**\n\n"
+              "QUY ĐỊNH VỀ CHÍNH SÁCH HỖ TRỢ PHÒNG, CHỐNG DỊCH BỆNH\nTRÊN ĐỊA BÀN THÀNH PHỐ HUẾ\n\n"
+              "Điều 1. Ủy ban nhân dân thành phố tổ chức thực hiện Nghị quyết này.\n")
+    parsed = parse_letter(letter)
+    assert parsed.doc_type == "Nghị quyết"
+    assert parsed.subject == "QUY ĐỊNH VỀ CHÍNH SÁCH HỖ TRỢ PHÒNG, CHỐNG DỊCH BỆNH TRÊN ĐỊA BÀN THÀNH PHỐ HUẾ"

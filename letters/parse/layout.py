@@ -19,6 +19,7 @@ from congvan.letters.parse.common import (
     _NUMBER_LINE,
     _PLACE_DATE,
     _SEPARATOR,
+    _TITLES,
     _UP,
     _is_upper_line,
     _norm_space,
@@ -133,6 +134,8 @@ def _wrapped_field(line: str, nxt: str, adjacent: bool) -> bool:
         return not _WHOLE_HEAD.match(fold(nxt))
     if fold(line) == "kinh":
         return bool(re.match(r"(?i)^g[ửu]i\b", nxt))
+    if line.isupper() and len(line.split()) <= 2 and fold(_norm_space(f"{line} {nxt}")).strip("* ") in _TITLES:
+        return True  # the title wrapped by a narrow cell: "NGHỊ" ⏎ "QUYẾT"
     return bool(_PLACE_HEAD.match(line) and _PLACE_TAIL.match(nxt))
 
 
