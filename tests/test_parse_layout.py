@@ -1034,26 +1034,27 @@ def test_a_central_list_of_doers_wrapped_at_its_semicolon_is_one_item() -> None:
     assert parsed.clauses[-1].kind == "closing" and parsed.clauses[-1].text.startswith("Văn phòng Chính phủ")
 
 
-@pytest.mark.parametrize("rule", ["__________", "-------", "======"])
-def test_a_header_cell_copied_with_its_rule_inside_keeps_body_and_number(rule: str) -> None:
-    """A web copy that put the body, its rule and "Số:" on one line: "CHÍNH PHỦ_____ Số: 170/…"."""
-    letter = (f"CHÍNH PHỦ{rule} Số: 170/2025/NĐ-CP | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập - Tự do - "
-              "Hạnh phúc______________________\n|\nHà Nội, ngày 30 tháng 6 năm 2025\n**NGHỊ ĐỊNH**\n"
-              "**Quy định về phòng, chống bệnh truyền nhiễm**\n"
-              "Điều 1. Bộ Y tế chủ trì hướng dẫn giám sát bệnh truyền nhiễm.\n")
-    parsed = parse_letter(letter)
-    assert parsed.issuer == "Chính phủ"
-    assert parsed.number == "170/2025/NĐ-CP"
-    assert (parsed.date.year, parsed.date.month, parsed.date.day) == (2025, 6, 30)
+_DECREE = ("CHÍNH PHỦ{rule} Số: 170/2025/NĐ-CP | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập - Tự do - "
+           "Hạnh phúc______________________\n|\nHà Nội, ngày 30 tháng 6 năm 2025\n**NGHỊ ĐỊNH**\n"
+           "**Quy định về phòng, chống bệnh truyền nhiễm**\n"
+           "Điều 1. Bộ Y tế chủ trì hướng dẫn giám sát bệnh truyền nhiễm.\n")
+_HUE = ("**HỘI\nĐỒNG NHÂN DÂN**\nTHÀNH PHỐ HUẾ\n-------\n|\n**CỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM**\n"
+        "Độc lập - Tự do - Hạnh phúc\n---------------\n|\nSố: 36/2025/NQ-HĐND\n|\n"
+        "*Thành phố Huế**, ngày 18 tháng 11 năm 2025*\n|\n\n**NGHỊ\nQUYẾT**\n\n"
+        "QUY ĐỊNH VỀ CHÍNH SÁCH HỖ TRỢ PHÒNG, CHỐNG DỊCH BỆNH\nTRÊN ĐỊA BÀN THÀNH PHỐ HUẾ\n\n"
+        "Điều 1. Ủy ban nhân dân thành phố tổ chức thực hiện Nghị quyết này.\n")
 
 
-def test_a_title_wrapped_by_a_narrow_cell_is_the_title() -> None:
-    """"NGHỊ" ⏎ "QUYẾT" (a narrow table cell) is the title: the capitals under it are the subject."""
-    letter = ("**HỘI\nĐỒNG NHÂN DÂN**\nTHÀNH PHỐ HUẾ\n-------\n|\n**CỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM**\n"
-              "Độc lập - Tự do - Hạnh phúc\n---------------\n|\nSố: 36/2025/NQ-HĐND\n|\n"
-              "*Thành phố Huế**, ngày 18 tháng 11 năm 2025*\n|\n\n**NGHỊ\nQUYẾT**\n\n"
-              "QUY ĐỊNH VỀ CHÍNH SÁCH HỖ TRỢ PHÒNG, CHỐNG DỊCH BỆNH\nTRÊN ĐỊA BÀN THÀNH PHỐ HUẾ\n\n"
-              "Điều 1. Ủy ban nhân dân thành phố tổ chức thực hiện Nghị quyết này.\n")
+@pytest.mark.parametrize(("letter", "expected"), [
+    # the body, its rule and "Số:" copied onto one line
+    *[(_DECREE.format(rule=rule), {"issuer": "Chính phủ", "number": "170/2025/NĐ-CP", "date": (2025, 6, 30)})
+      for rule in ("__________", "-------", "======")],
+    # the title wrapped by a narrow cell: "NGHỊ" ⏎ "QUYẾT"; the capitals under it are the subject
+    (_HUE, {"doc_type": "Nghị quyết", "date": (2025, 11, 18),
+            "subject": "QUY ĐỊNH VỀ CHÍNH SÁCH HỖ TRỢ PHÒNG, CHỐNG DỊCH BỆNH TRÊN ĐỊA BÀN THÀNH PHỐ HUẾ"}),
+])
+def test_header_cells_a_web_copy_glued_or_wrapped(letter: str, expected: dict) -> None:
     parsed = parse_letter(letter)
-    assert parsed.doc_type == "Nghị quyết"
-    assert parsed.subject == "QUY ĐỊNH VỀ CHÍNH SÁCH HỖ TRỢ PHÒNG, CHỐNG DỊCH BỆNH TRÊN ĐỊA BÀN THÀNH PHỐ HUẾ"
+    got = {"issuer": parsed.issuer, "number": parsed.number, "doc_type": parsed.doc_type,
+           "subject": parsed.subject, "date": (parsed.date.year, parsed.date.month, parsed.date.day)}
+    assert {k: got[k] for k in expected} == expected
