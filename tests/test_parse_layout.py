@@ -1049,6 +1049,11 @@ _HUE = ("**HỘI\nĐỒNG NHÂN DÂN**\nTHÀNH PHỐ HUẾ\n-------\n|\n**CỘNG
     # the body, its rule and "Số:" copied onto one line
     *[(_DECREE.format(rule=rule), {"issuer": "Chính phủ", "number": "170/2025/NĐ-CP", "date": (2025, 6, 30)})
       for rule in ("__________", "-------", "======")],
+    # the rule ends the body's cell, the motto's cell follows on the same line
+    (("CHÍNH PHỦ------- | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập - Tự do - Hạnh phúc--------------- |\n"
+      "Số: 16/2025/NĐ-CP |\n|\n**NGHỊ ĐỊNH**\nSỬA ĐỔI MỘT SỐ ĐIỀU VỀ PHÒNG, CHỐNG DỊCH\n"
+      "Điều 1. Bộ Y tế chủ trì hướng dẫn thực hiện.\n"),
+     {"issuer": "Chính phủ", "number": "16/2025/NĐ-CP", "doc_type": "Nghị định"}),
     # the title wrapped by a narrow cell: "NGHỊ" ⏎ "QUYẾT"; the capitals under it are the subject
     (_HUE, {"doc_type": "Nghị quyết", "date": (2025, 11, 18),
             "subject": "QUY ĐỊNH VỀ CHÍNH SÁCH HỖ TRỢ PHÒNG, CHỐNG DỊCH BỆNH TRÊN ĐỊA BÀN THÀNH PHỐ HUẾ"}),
@@ -1058,3 +1063,19 @@ def test_header_cells_a_web_copy_glued_or_wrapped(letter: str, expected: dict) -
     got = {"issuer": parsed.issuer, "number": parsed.number, "doc_type": parsed.doc_type,
            "subject": parsed.subject, "date": (parsed.date.year, parsed.date.month, parsed.date.day)}
     assert {k: got[k] for k in expected} == expected
+    assert not any("CỘNG HÒA" in c.text or c.text.startswith("Số:") for c in parsed.clauses)
+
+
+@pytest.mark.parametrize("footer", [
+    ("- Thủ tướng, các Phó Thủ tướng Chính phủ; - Các bộ, cơ quan ngang bộ; - Lưu: VT, NC (02). |\n"
+     "( Đã ký) Lê Thành Long |\n"),
+    "- Như trên;\n- Sở Y tế;\n- Lưu: VT.\n(Đã ký)\nNguyễn Văn An\n",
+])
+def test_a_recipients_list_that_lost_its_label_is_footer_not_items(footer: str) -> None:
+    """A web copy that dropped "Nơi nhận:" and the signature block: the list and "(Đã ký)" are
+    the footer, not items of the last article."""
+    letter = ("UBND TỈNH LÀO CAI\nSố: 12/UBND-VX\nV/v phòng, chống bệnh dại\nLào Cai, ngày 3 tháng 4 năm 2024\n"
+              "1. Sở Y tế chủ trì giám sát bệnh dại trên người.\n"
+              "2. Sở Nông nghiệp và Môi trường chỉ đạo tiêm phòng dại cho chó, mèo./.\n" + footer)
+    parsed = parse_letter(letter)
+    assert [c.path for c in parsed.clauses] == ["1", "2"]

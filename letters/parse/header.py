@@ -531,10 +531,17 @@ def _clean_recipient(text: str) -> str:
     return _norm_space(text).strip(" ;,.")
 
 
+# A web copy can drop the "Nơi nhận:" label and the signature block, leaving the recipients list
+# ("- Thủ tướng, …; - Lưu: VT, NC.") and "(Đã ký) Lê Thành Long".
+_FILED = re.compile(r"^[-–+]?\s*Lưu\s*:?\s*VT\b|^[-–+]\s.*;\s*[-–+]\s*Lưu\s*:?\s*VT\b", re.IGNORECASE)
+_SIGNED = re.compile(r"^\(\s*[Đđ]ã\s+ký\s*\)")
+
+
 def _is_footer_start(line: str) -> bool:
-    """'Nơi nhận:', a signature marker ('TM.', 'KT.' …) or a bare signer title ('CHỦ TỊCH')."""
+    """'Nơi nhận:', a signature marker ('TM.', 'KT.' …) or a bare signer title ('CHỦ TỊCH'); a
+    recipients list that lost its label, "(Đã ký)"."""
     s = line.strip()
-    if _NOI_NHAN.match(s):
+    if _NOI_NHAN.match(s) or _FILED.match(s) or _SIGNED.match(s):
         return True
     if _SIGN_MARKER.match(s) and _is_upper_line(s):
         return True
@@ -562,6 +569,9 @@ def _split_layout(lines: list[str]) -> _Layout:
         if _is_signer_title(lines[k].strip()) and any(_is_item_line(ln) for ln in lines[k + 1:]):
             continue
         end = k
+        if _FILED.match(lines[k].strip()):  # "- Lưu: VT" closes a list that began above it
+            while end > start and re.match(r"^[-–+]\s.*;$", lines[end - 1].strip()):
+                end -= 1
         break
     end = _trailing_name_start(lines, start, end)
     return _Layout(scanner.header, lines[start:end], lines[end:])

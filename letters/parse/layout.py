@@ -88,7 +88,7 @@ _GLUED_RECIPIENTS = re.compile(r"(?<=[.;])\s*(?=(?:Nơi|NƠI)\s+(?:nhận|NHẬN
 
 
 # A header cell copied as one line with its rule inside: "CHÍNH PHỦ__________ Số: 170/2025/NĐ-CP".
-_GLUED_RULE = re.compile(r"\s*[-_=]{3,}\s*(?=\S)")
+_GLUED_RULE = re.compile(r"\s*[-_=]{3,}(?![-_=])\s*(?=[^\s|])")
 
 
 def _unglue(line: str) -> list[str]:
