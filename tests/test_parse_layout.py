@@ -1070,6 +1070,7 @@ def test_header_cells_a_web_copy_glued_or_wrapped(letter: str, expected: dict) -
     ("- Thủ tướng, các Phó Thủ tướng Chính phủ; - Các bộ, cơ quan ngang bộ; - Lưu: VT, NC (02). |\n"
      "( Đã ký) Lê Thành Long |\n"),
     "- Như trên;\n- Sở Y tế;\n- Lưu: VT.\n(Đã ký)\nNguyễn Văn An\n",
+    "|\n*Nơi\nnhận*\n-\nNhư Điều 3;\n- Sở Y tế các tỉnh;\n- Lưu: VT, HTTB.\n|\n**KT. BỘ TRƯỞNG**\n",  # label wrapped
 ])
 def test_a_recipients_list_that_lost_its_label_is_footer_not_items(footer: str) -> None:
     """A web copy that dropped "Nơi nhận:" and the signature block: the list and "(Đã ký)" are

@@ -535,6 +535,9 @@ def _clean_recipient(text: str) -> str:
 # ("- Thủ tướng, …; - Lưu: VT, NC.") and "(Đã ký) Lê Thành Long".
 _FILED = re.compile(r"^[-–+]?\s*Lưu\s*:?\s*VT\b|^[-–+]\s.*;\s*[-–+]\s*Lưu\s*:?\s*VT\b", re.IGNORECASE)
 _SIGNED = re.compile(r"^\(\s*[Đđ]ã\s+ký\s*\)")
+# The lines of a recipients list above its "- Lưu: VT": "- Sở Y tế;", "Như Điều 3;", a lone "-",
+# a label wrapped by a narrow cell ("*Nơi" ⏎ "nhận*").
+_LIST_ABOVE = re.compile(r"^(?:[-–+]?\s*[^.]{0,150};|[-–+]|n[ơo]i|nh[ậa]n\s*:?|n[ơo]i\s+nh[ậa]n\s*:?)$", re.IGNORECASE)
 
 
 def _is_footer_start(line: str) -> bool:
@@ -570,7 +573,7 @@ def _split_layout(lines: list[str]) -> _Layout:
             continue
         end = k
         if _FILED.match(lines[k].strip()):  # "- Lưu: VT" closes a list that began above it
-            while end > start and re.match(r"^[-–+]\s.*;$", lines[end - 1].strip()):
+            while end > start and _LIST_ABOVE.match(lines[end - 1].strip()):
                 end -= 1
         break
     end = _trailing_name_start(lines, start, end)
