@@ -66,6 +66,7 @@ from congvan.index.store import (
     Store,
     letter_fingerprint,
 )
+from congvan.index.tones import restore_tones
 from congvan.index.windows import best_window, clause_windows, keyword_window_scores
 from congvan.letters.schema import Letter
 from congvan.models.artifacts import ArtifactError
@@ -613,7 +614,7 @@ class Collection:
         """(query vector, (slots, cosines) of the best ``depth`` allowed neighbours, slots whose
         cosine passes the floor that makes a clause match by meaning)."""
         if query_vector is None:
-            query_vector = self.query_vector(terms.text)
+            query_vector = self.query_vector(self.dense_text(terms, snap))
         qv = np.asarray(query_vector, np.float32)
         pos_allowed = snap.position_mask(allowed)
         scores, pos = snap.vectors.search(qv, depth + snap.stale, pos_allowed)
@@ -647,6 +648,17 @@ class Collection:
         if allowed is not None:
             slots = slots[allowed[slots]]
         return slots
+
+    def dense_text(self, terms: QueryTerms, snap: Snapshot | None = None) -> str:
+        """What the encoder reads for a query: a tone-less query with the tones the collection
+        makes most likely put back (``index.tones``); any other query as typed."""
+        if terms.has_diacritics:
+            return terms.text
+        snap = snap or self.snapshot
+        accented = getattr(snap, "accented", None)
+        if accented is None or not len(snap):
+            return terms.text
+        return restore_tones(terms.text, accented.postings_count) or terms.text
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query embedding of ``text``, cached (paging and facets repeat the query)."""

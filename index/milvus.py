@@ -534,7 +534,7 @@ class MilvusCollection(Collection):
         qv = None
         if mode != "bm25":
             if query_vector is None:
-                query_vector = self.encoder.encode_queries([terms.text])[0]
+                query_vector = self.query_vector(self.dense_text(terms, snap))
             qv = np.asarray(query_vector, np.float32)
         if self.milvus.ranker != "project" and mode == "hybrid":
             return self._rank_native(terms, qv, expr, depth, params, snap)

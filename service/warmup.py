@@ -63,10 +63,12 @@ class Warmup:
     def run(self) -> None:
         """Segmenter, then ``opener`` (encoder, index), then the tagger; errors are kept for
         ``/readyz``."""
+        from congvan.index.tones import warm_up as warm_tones
         from congvan.letters.tokenize import warm_up
 
         try:
             warm_up()  # underthesea's CRF model, under its lock
+            warm_tones()  # the word list tone-less queries get their tones back from
             opened = self.opener(self.settings)
             if self._closed:
                 opened.close()

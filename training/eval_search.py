@@ -252,8 +252,9 @@ def _prepare(name: str, split: str, *, encoder: Any, benchmarks: Path, work_dir:
     col = bench_collection(bench, encoder, Path(work_dir), show_progress=show_progress, backend=backend,
                            milvus=milvus)
     texts = [q[1] for q in bench.queries]
-    vecs = query_vectors(col, texts, show_progress=show_progress)
     terms = [analyze_query(t) for t in texts]
+    # what search embeds: tone-less queries with their tones restored (Collection.dense_text)
+    vecs = query_vectors(col, [col.dense_text(t) for t in terms], show_progress=show_progress)
     return _Prepared(col, bench, terms, vecs, col.slot_keys())
 
 
