@@ -222,6 +222,23 @@ def expand_shorthands(query: str) -> str:
     return _SHORTHAND.sub(spell, query)
 
 
+#: Words written two ways that the index keeps apart: "COVID-19" is one token and "covid" another;
+#: letters write "vắc xin", health answers "vaccine". A query holding one also matches the other
+#: by keyword (not by meaning: the encoder knows both).
+SPELLING_VARIANTS: dict[str, str] = {
+    "covid": "covid-19", "vaccine": "vắc xin", "vacxin": "vắc xin", "vaccin": "vắc xin",
+    "vắc xin": "vaccine", "vắc-xin": "vaccine", "vac xin": "vaccine",
+}
+
+
+def spelling_variants(query: str) -> list[str]:
+    """The other spellings of the words ``query`` holds ("covid" → ["covid-19"]), tone-less for a
+    tone-less query."""
+    marked = has_diacritics(query)
+    return [v if marked else fold(v) for v in dict.fromkeys(
+        SPELLING_VARIANTS[m.group(0).lower()] for m in _VARIANT.finditer(query))]
+
+
 _SHORTHAND = re.compile(
     r"(?<![\w/&-])(?:" + "|".join(re.escape(k) for k in sorted(QUERY_SHORTHANDS, key=len, reverse=True))
     + r")(?![\w/&-])", re.IGNORECASE)
@@ -237,3 +254,6 @@ def abbreviation_variants(text: str) -> list[str]:
                 out.extend(re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", other, key)
                            for other in forms if other != form)
     return list(dict.fromkeys(out))
+_VARIANT = re.compile(
+    r"(?<![\w/&-])(?:" + "|".join(re.escape(k) for k in sorted(SPELLING_VARIANTS, key=len, reverse=True))
+    + r")(?![\w/&-])", re.IGNORECASE)

@@ -341,3 +341,16 @@ def test_staff_shorthand_searches_its_full_form(fresh):
         source="hfmd.txt", province="Lạng Sơn", date=(2024, 7, None))])
     for mode in ("bm25", "hybrid"):
         assert _keys(fresh.search("tcm", top_k=3, mode=mode))[0] == ("hfmd-2024", "1"), mode
+
+
+def test_words_written_two_ways_match_either_spelling(col):
+    """"covid" is one token and "COVID-19" another; letters write "vắc xin", answers "vaccine"."""
+    from congvan.index.keyword import analyze_query
+
+    for query in ("covid", "vaccine", "vacxin"):
+        res = col.search(query, top_k=10, mode="bm25")
+        assert ("ls-2023", "2.a") in _keys(res), query  # "… vắc xin phòng COVID-19 …"
+    terms = analyze_query("tiêm vét covid")
+    assert terms.n_syllables == 3 and terms.text == "tiêm vét covid"  # keyword side only
+    long = "Tôi đã tiêm hai mũi vaccine covid thì có cần tiêm mũi nhắc lại sau sáu tháng nữa không ạ"
+    assert "covid-19" not in analyze_query(long).accented  # a long question keeps its own words
