@@ -726,10 +726,16 @@ class Collection:
             page, scores, total = slots[offset:offset + top_k], np.zeros(top_k), int(slots.shape[0])
             ranked = None
         else:
-            ranked = self.rank(query, filters=flt, mode=mode, params=params, query_vector=query_vector,
+            terms = analyze_query(query)
+            ranked = self.rank(terms, filters=flt, mode=mode, params=params, query_vector=query_vector,
                                depth=max((params or self.params).depth, offset + top_k), snapshot=snap)
             page = ranked.slots[offset:offset + top_k]
             scores, total = ranked.scores[offset:offset + top_k], ranked.total
+        # what the encoder read, when it is not what was typed (tones restored, shorthand spelled out)
+        dense_query = None
+        if explain and ranked is not None and mode != "bm25" and query_vector is None:
+            dense_query = self.dense_text(terms, snap)
+            dense_query = dense_query if dense_query != query else None
         rowids = snap.table.rowids[page]
         rows = self.store.clauses_by_id(rowids.tolist())
         hits = []
@@ -743,7 +749,8 @@ class Collection:
                 score=float(score), themes=row["themes"], lead=row["lead"], support=row["support"],
                 document=row["document"], heading=row["heading"], order=row["order"],
                 diseases=row["diseases"],
-                explain=_explanation(ranked, offset + i, mode) if explain and ranked is not None else None))
+                explain=_explanation(ranked, offset + i, mode, dense_query) if explain and ranked is not None
+                else None))
         return SearchResult(query=query, total=total, hits=hits, top_k=top_k, offset=offset,
                             mode=mode, filters=flt.to_dict())
 
@@ -760,9 +767,11 @@ class Collection:
                 f"encoder={self.encoder.name!r})")
 
 
-def _explanation(ranked: Ranked, i: int, mode: str) -> dict[str, Any]:
+def _explanation(ranked: Ranked, i: int, mode: str, dense_query: str | None = None) -> dict[str, Any]:
     """The parts of the ``i``-th ranked score, rounded, for ``explain``."""
     out: dict[str, Any] = {"mode": mode}
+    if dense_query:
+        out["dense_query"] = dense_query
     for name, values in ranked.parts.items():
         if i < len(values):
             out[name] = round(float(values[i]), 4)

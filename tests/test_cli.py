@@ -112,6 +112,8 @@ def test_ingest_reports_bad_files_and_indexes_the_rest_then_search(tmp_path: Pat
     assert "«" in shown.stdout.split("\n", 1)[1] and "<mark>" not in shown.stdout
     for line in shown.stdout.splitlines()[1:]:
         assert line.count("«") == line.count("»"), line
+    toneless = congvan("search", "giam sat dich benh", "--explain", "--top-k", "1", index=index)
+    assert "câu hỏi mô hình đọc: «giám sát dịch bệnh»" in toneless.stdout  # tones put back
 
 
 def test_search_without_index_says_what_to_do(tmp_path: Path) -> None:

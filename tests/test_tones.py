@@ -77,5 +77,8 @@ def test_search_embeds_the_restored_query(tmp_path) -> None:
         assert res.hits[0].path == "3"  # the keyword side still matches the folded words
         col.search("tiêm vét", top_k=3)
         assert encoder.queries[-1] == "tiêm vét"
+        # explain says what the encoder read when it is not what was typed
+        assert col.search("giam sat benh dai", explain=True).hits[0].explain["dense_query"] == "giám sát bệnh dại"
+        assert "dense_query" not in col.search("tiêm vét", explain=True).hits[0].explain
     finally:
         col.close()

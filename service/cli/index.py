@@ -151,7 +151,8 @@ def explain_line(explain: dict) -> str:
     parts = [f"{label} {explain[key]:.3f}" for key, label in _EXPLAIN_LABELS if key in explain]
     matched = explain.get("matched") or []
     words = f"; khớp: {', '.join(matched)}" if matched else ""
-    return "giải thích: " + ", ".join(parts) + words
+    read = f"; câu hỏi mô hình đọc: «{explain['dense_query']}»" if explain.get("dense_query") else ""
+    return "giải thích: " + ", ".join(parts) + words + read
 
 
 # --------------------------------------------------------------------------- serve
