@@ -692,12 +692,13 @@ class Collection:
 
     @staticmethod
     def _match_tokens(snap: Snapshot, terms: QueryTerms, params: RankingParams) -> list[str]:
-        """Folded query tokens that make a clause count as a keyword match (not the commonest)."""
+        """Folded query tokens that make a clause count as a keyword match (not the commonest; a
+        token no clause holds, such as another spelling searched along, decides nothing)."""
         if not terms.folded:
             return []
         df = snap.folded.doc_freq(terms.folded)
         limit = params.common_token_ratio * max(len(snap), 1)
-        rare = [t for t, f in zip(terms.folded, df) if f <= limit]
+        rare = [t for t, f in zip(terms.folded, df) if 0 < f <= limit]
         return rare or terms.folded
 
     def search(self, query: str, top_k: int = 10, offset: int = 0,

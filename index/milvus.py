@@ -614,7 +614,7 @@ class MilvusCollection(Collection):
         if not terms.folded:
             return 0
         limit = params.common_token_ratio * max(len(snap), 1)
-        rare = [t for t, f in zip(terms.folded, self._doc_freq(snap, terms.folded)) if f <= limit] or terms.folded
+        rare = [t for t, f in zip(terms.folded, self._doc_freq(snap, terms.folded)) if 0 < f <= limit] or terms.folded
         match = f"TEXT_MATCH(text_fold, {_quote(milvus_text(rare))})"
         return self._count(f"{match} and ({expr})" if expr else match)
 
