@@ -179,7 +179,8 @@ def search_with_facets(collection, query: str, filters: dict[str, Any], *, top_k
         facets = compute_facets(collection, query, filters, snap, directory, themes, agencies, limit=facet_limit)
         return FacetedResult(result, facets, directory)
     terms = analyze_query(query)
-    qv = collection.query_vector(terms.text) if len(snap) and mode != "bm25" else None
+    # the same text the search would embed (a tone-less query with its tones put back)
+    qv = collection.query_vector(collection.dense_text(terms, snap)) if len(snap) and mode != "bm25" else None
     result = collection.search(query, top_k=top_k, offset=offset, filters=flt, mode=mode, query_vector=qv,
                                snapshot=snap, snippet_width=snippet_width)
     facets = compute_facets(collection, terms, filters, snap, directory, themes, agencies,
