@@ -36,10 +36,6 @@ WORD_WEIGHT = 2.0
 MAX_CANDIDATES = 6
 
 
-def _norm(text: str) -> str:
-    return canonical_tones(nfc(text.lower()))
-
-
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """(folded syllable → accented syllables, adjacent syllable pairs of multi-syllable words);

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 # Combining tone marks (the five Vietnamese tones other than level).
@@ -191,7 +192,6 @@ def canonical_abbreviations(key_text: str) -> str:
     return key_text
 
 
-
 #: Staff shorthand that letters spell out (the index keeps the full form's syllables, unlike
 #: ``ABBREVIATIONS``): a query "tcm trường mầm non" also searches "tay chân miệng".
 QUERY_SHORTHANDS: dict[str, str] = {
@@ -239,9 +239,15 @@ def spelling_variants(query: str) -> list[str]:
         SPELLING_VARIANTS[m.group(0).lower()] for m in _VARIANT.finditer(query))]
 
 
-_SHORTHAND = re.compile(
-    r"(?<![\w/&-])(?:" + "|".join(re.escape(k) for k in sorted(QUERY_SHORTHANDS, key=len, reverse=True))
-    + r")(?![\w/&-])", re.IGNORECASE)
+def _whole_words(phrases: Iterable[str]) -> re.Pattern[str]:
+    """Any of ``phrases`` standing alone (not inside a code such as "58/KH-UBND"), longest first."""
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w/&-])(?:{alternatives})(?![\w/&-])", re.IGNORECASE)
+
+
+_SHORTHAND = _whole_words(QUERY_SHORTHANDS)
+_VARIANT = _whole_words(SPELLING_VARIANTS)
+
 
 def abbreviation_variants(text: str) -> list[str]:
     """Other spellings of a phrase (for display/query suggestions): 'UBND' ↔ 'Ủy ban nhân dân'."""
@@ -254,6 +260,3 @@ def abbreviation_variants(text: str) -> list[str]:
                 out.extend(re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", other, key)
                            for other in forms if other != form)
     return list(dict.fromkeys(out))
-_VARIANT = re.compile(
-    r"(?<![\w/&-])(?:" + "|".join(re.escape(k) for k in sorted(SPELLING_VARIANTS, key=len, reverse=True))
-    + r")(?![\w/&-])", re.IGNORECASE)

@@ -143,7 +143,6 @@ def _province_from_place(place: str | None, tax: Taxonomy) -> str | None:
     return _canonical_province(name, tax)
 
 
-
 _BARE_BODY = re.compile(r"^(?:UBND|HĐND|Ủy ban nhân dân|Hội đồng nhân dân|Tỉnh ủy)$", re.IGNORECASE)
 
 
@@ -161,6 +160,7 @@ def _complete_bare_issuer(issuer: str | None, place: str | None, tax: Taxonomy) 
         return f"Tỉnh ủy {province}"
     city = next((c for name, c in _province_index(tax).values() if name == province), False)
     return f"{issuer.strip()} {'thành phố' if city else 'tỉnh'} {province}"
+
 
 @lru_cache(maxsize=4)
 def _province_mention_re(tax_path: str) -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:
