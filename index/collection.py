@@ -43,7 +43,7 @@ from congvan.index.derived import (
     save_snapshot,
 )
 from congvan.index.filters import SearchFilters
-from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens
+from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens, matching_tokens
 from congvan.index.letter_context import HeaderIndex, LetterHeaders
 from congvan.index.matching import MatchFeatures, match_features, query_words
 from congvan.index.ranking import (
@@ -541,8 +541,9 @@ class Collection:
         def dense_at(slots: np.ndarray) -> np.ndarray:
             return np.zeros(len(slots), np.float32)
 
+        dense_query = None
         if found is not None:
-            qv, dense_top, above_slots = found
+            qv, dense_top, above_slots, dense_query = found
             dense_match[above_slots] = True
 
             def dense_at(slots: np.ndarray) -> np.ndarray:  # noqa: F811
@@ -561,10 +562,12 @@ class Collection:
                                       fold_credit=params.fold_credit, window_pad=params.window_pad,
                                       headers=[headers.pair(d) for d in snap.table.doc_index[slots]])
 
-        return rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
-                    keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
-                    params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
-                    match_at=match_at, extra=extra, letters=snap.table.doc_index)
+        ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
+                      keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
+                      params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
+                      match_at=match_at, extra=extra, letters=snap.table.doc_index)
+        ranked.dense_query = dense_query
+        return ranked
 
     def _with_windows(self, qv: np.ndarray, rowids: np.ndarray, whole: np.ndarray, params: RankingParams,
                       n_terms: int) -> np.ndarray:
@@ -612,16 +615,18 @@ class Collection:
                allowed: np.ndarray | None, params: RankingParams
                ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
         """(query vector, (slots, cosines) of the best ``depth`` allowed neighbours, slots whose
-        cosine passes the floor that makes a clause match by meaning)."""
+        cosine passes the floor that makes a clause match by meaning, the text embedded or None)."""
+        text = None
         if query_vector is None:
-            query_vector = self.query_vector(self.dense_text(terms, snap))
+            text = self.dense_text(terms, snap)
+            query_vector = self.query_vector(text)
         qv = np.asarray(query_vector, np.float32)
         pos_allowed = snap.position_mask(allowed)
         scores, pos = snap.vectors.search(qv, depth + snap.stale, pos_allowed)
         slots = snap.pos_slot[pos]
         keep = slots >= 0
         above = snap.pos_slot[snap.vectors.count_above(qv, params.dense_floor_for(terms.n_syllables), pos_allowed)]
-        return qv, (slots[keep][:depth], scores[keep][:depth]), above[above >= 0]
+        return qv, (slots[keep][:depth], scores[keep][:depth]), above[above >= 0], text
 
     def _headers(self, snap: Snapshot) -> LetterHeaders:
         """Letter-header tokens of the snapshot's letters (built once per snapshot, from headers
@@ -696,10 +701,7 @@ class Collection:
         token no clause holds, such as another spelling searched along, decides nothing)."""
         if not terms.folded:
             return []
-        df = snap.folded.doc_freq(terms.folded)
-        limit = params.common_token_ratio * max(len(snap), 1)
-        rare = [t for t, f in zip(terms.folded, df) if 0 < f <= limit]
-        return rare or terms.folded
+        return matching_tokens(terms.folded, snap.folded.doc_freq(terms.folded), len(snap), params.common_token_ratio)
 
     def search(self, query: str, top_k: int = 10, offset: int = 0,
                filters: Mapping[str, Any] | SearchFilters | None = None, mode: str = "hybrid",
@@ -727,16 +729,12 @@ class Collection:
             page, scores, total = slots[offset:offset + top_k], np.zeros(top_k), int(slots.shape[0])
             ranked = None
         else:
-            terms = analyze_query(query)
-            ranked = self.rank(terms, filters=flt, mode=mode, params=params, query_vector=query_vector,
+            ranked = self.rank(query, filters=flt, mode=mode, params=params, query_vector=query_vector,
                                depth=max((params or self.params).depth, offset + top_k), snapshot=snap)
             page = ranked.slots[offset:offset + top_k]
             scores, total = ranked.scores[offset:offset + top_k], ranked.total
         # what the encoder read, when it is not what was typed (tones restored, shorthand spelled out)
-        dense_query = None
-        if explain and ranked is not None and mode != "bm25" and query_vector is None:
-            dense_query = self.dense_text(terms, snap)
-            dense_query = dense_query if dense_query != query else None
+        dense_query = ranked.dense_query if ranked is not None and ranked.dense_query != query else None
         rowids = snap.table.rowids[page]
         rows = self.store.clauses_by_id(rowids.tolist())
         hits = []

@@ -137,6 +137,14 @@ def analyze_query(query: str) -> QueryTerms:
     return QueryTerms(query, accented, folded, tone_marks, code_tokens(query), typed)
 
 
+def matching_tokens(tokens: list[str], df: Iterable[int], n_docs: int, common_ratio: float) -> list[str]:
+    """The query tokens that make a clause count as a keyword match: not the commonest (held by
+    more than ``common_ratio`` of the clauses) and held by some clause (a spelling searched along
+    that no clause has decides nothing); all of them when none is left."""
+    limit = common_ratio * max(n_docs, 1)
+    return [t for t, f in zip(tokens, df) if 0 < f <= limit] or list(tokens)
+
+
 _HASH_BYTES = 8
 
 

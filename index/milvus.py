@@ -45,7 +45,7 @@ import numpy as np
 from congvan.index.collection import Collection
 from congvan.index.derived import IndexOptions, current_table
 from congvan.index.filters import KINDS, SearchFilters, issuer_key, province_key
-from congvan.index.keyword import QueryTerms, analyze_query
+from congvan.index.keyword import QueryTerms, analyze_query, matching_tokens
 from congvan.index.ranking import MODES, Ranked, RankingParams, keyword_scores, params_for, rank
 from congvan.index.store import DB_NAME, Store
 from congvan.letters.provinces import province_now
@@ -613,8 +613,7 @@ class MilvusCollection(Collection):
         (the embedded backend's ``keyword_match``)."""
         if not terms.folded:
             return 0
-        limit = params.common_token_ratio * max(len(snap), 1)
-        rare = [t for t, f in zip(terms.folded, self._doc_freq(snap, terms.folded)) if 0 < f <= limit] or terms.folded
+        rare = matching_tokens(terms.folded, self._doc_freq(snap, terms.folded), len(snap), params.common_token_ratio)
         match = f"TEXT_MATCH(text_fold, {_quote(milvus_text(rare))})"
         return self._count(f"{match} and ({expr})" if expr else match)
 

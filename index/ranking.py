@@ -228,6 +228,9 @@ class Ranked:
     total: int
     parts: dict[str, np.ndarray] = field(default_factory=dict)
     matched: list[list[str]] = field(default_factory=list)
+    #: The text the encoder read for the query (a tone-less query with its tones restored); None
+    #: when the caller gave the query vector or the mode has no dense side.
+    dense_query: str | None = None
 
 
 def keyword_scores(acc: np.ndarray, fold: np.ndarray, has_diacritics: bool,
