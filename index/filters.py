@@ -79,16 +79,14 @@ def _folded_abbreviations() -> list[tuple[re.Pattern[str], str]]:
             for form, token in pairs]
 
 
-def folded_abbreviation_tokens(text: str) -> list[str]:
-    """Folded abbreviation tokens of the full forms and abbreviations ``text`` spells, tones or
-    not ("trung tam kiem soat benh tat" → ["cdc"])."""
+def folded_canonical(text: str) -> str:
+    """Tone-less text with its full forms and abbreviations made one token, as a letter's accented
+    text is indexed ("trung tam kiem soat benh tat tinh" → "cdc tinh"): a tone-less query then
+    matches the letters' token and counts it as one word, not six words the letters lack."""
     key = " ".join(fold(match_key(text)).split())
-    out = []
     for pattern, token in _folded_abbreviations():
-        if pattern.search(key):
-            out.append(token)
-            key = pattern.sub(" ", key)
-    return out
+        key = pattern.sub(token, key)
+    return key
 
 
 def issuer_key(name: str | None) -> str:

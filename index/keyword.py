@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from congvan.index.filters import folded_abbreviation_tokens, sorted_isin
+from congvan.index.filters import folded_canonical, sorted_isin
 from congvan.letters.text import (
     canonical_abbreviations,
     expand_shorthands,
@@ -126,14 +126,16 @@ def analyze_query(query: str) -> QueryTerms:
         else:
             typed, query = n, spelled
     accented = list(dict.fromkeys(search_tokens(query)))
-    accented += [t for t in dict.fromkeys(search_tokens(" ".join(variants))) if t not in accented]
-    folded = list(dict.fromkeys(fold(t) for t in accented))
+    extra = [t for t in dict.fromkeys(search_tokens(" ".join(variants))) if t not in accented]
+    accented += extra
     tone_marks = has_diacritics(query)
-    if not tone_marks:
+    if tone_marks:
+        folded = list(dict.fromkeys(fold(t) for t in accented))
+    else:
         # Letters' full forms are indexed as their abbreviation ("Trung tâm Kiểm soát bệnh tật"
-        # → "cdc"), which the tone-less query "trung tam kiem soat benh tat" cannot produce: its
-        # syllables have no tones to match on. Add the abbreviation tokens it spells.
-        folded += [t for t in folded_abbreviation_tokens(query) if t not in folded]
+        # → "cdc"), which a tone-less query's syllables cannot match: spell its full forms the
+        # same way (``folded_canonical``).
+        folded = list(dict.fromkeys([*search_tokens(folded_canonical(query)), *map(fold, extra)]))
     return QueryTerms(query, accented, folded, tone_marks, code_tokens(query), typed)
 
 

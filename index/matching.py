@@ -27,6 +27,7 @@ from operator import mul
 
 import numpy as np
 
+from congvan.index.filters import folded_canonical
 from congvan.letters.text import fold
 from congvan.letters.tokenize import search_tokens
 
@@ -61,7 +62,8 @@ class QueryWords:
 def query_words(text: str, accented: bool, df: Callable[[list[str]], np.ndarray],
                 n_docs: int) -> QueryWords:
     """Analyse a query; ``df`` gives folded document frequencies from the index."""
-    seq = search_tokens(text, words=False)
+    # tone-less: full forms as the one token the letters are indexed with (``folded_canonical``)
+    seq = search_tokens(text if accented else folded_canonical(text), words=False)
     if not accented:
         seq = [fold(t) for t in seq]
     terms = tuple(dict.fromkeys(seq))
