@@ -27,6 +27,9 @@ Why it looks like this:
   re-embedding, the stored vectors are copied, as long as ``congvan rebuild`` takes. Recreating
   beats failing searches or a disease filter that silently matches nothing; adding the field in
   place would leave every existing row without its diseases until rewritten from SQLite anyway.
+- A tone-less query is embedded with its tones restored (``index.tones``), as on the embedded
+  backend; the syllable counts that choose the tones come from a ``token_df`` table SQLite keeps
+  in step with every write (``Store(token_counts=True)``), not from one Milvus query per syllable.
 - Facets and browsing still use a ``ClauseTable`` of filter metadata built from SQLite (a few
   bytes per clause), so the web page works unchanged.
 """
@@ -48,6 +51,7 @@ from congvan.index.filters import KINDS, SearchFilters, issuer_key, province_key
 from congvan.index.keyword import QueryTerms, analyze_query, matching_tokens
 from congvan.index.ranking import MODES, Ranked, RankingParams, keyword_scores, params_for, rank
 from congvan.index.store import DB_NAME, Store
+from congvan.index.tones import restore_tones
 from congvan.letters.provinces import province_now
 from congvan.models.artifacts import ArtifactError, read_manifest, write_manifest
 
@@ -229,7 +233,7 @@ class MilvusCollection(Collection):
                              "http://127.0.0.1:19530) or pass MilvusOptions(uri=...)")
         folder = Path(folder).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
-        store = Store(folder / DB_NAME, encoder_name=encoder.name, dim=encoder.dim)
+        store = Store(folder / DB_NAME, encoder_name=encoder.name, dim=encoder.dim, token_counts=True)
         try:
             col = cls(folder, encoder, store, options or IndexOptions(), params or params_for(encoder), milvus)
         except BaseException:
@@ -340,14 +344,17 @@ class MilvusCollection(Collection):
     def _reconcile(self, show_progress: bool = False) -> None:
         """Make Milvus hold exactly SQLite's clauses (after a crash, or another process' writes).
 
-        Skipped when the sync file says Milvus was in step at SQLite's current generation.
+        Skipped when the sync file says Milvus was in step at SQLite's current generation, on
+        this server (same URI) and it still holds that many clauses: the folder pointed at another
+        or a wiped server must not search an empty collection.
         """
         try:
             sync = read_manifest(self._sync_path, SYNC_KIND, SYNC_VERSION)
         except ArtifactError:
             sync = None
         if (sync and sync.get("collection") == self.name and sync.get("generation") == self.store.generation()
-                and sync.get("schema") == SCHEMA_VERSION):
+                and sync.get("schema") == SCHEMA_VERSION and sync.get("uri") == self.milvus.uri
+                and self._count("id >= 0") == self.store.counts()[1]):
             self._max_synced = int(sync.get("max_id", 0))
             return
         sqlite_ids = self.store.clause_ids()
@@ -531,13 +538,16 @@ class MilvusCollection(Collection):
         empty = Ranked(np.zeros(0, np.int64), np.zeros(0), 0)
         if not n:
             return empty
-        qv = None
+        qv, dense_query = None, None
         if mode != "bm25":
             if query_vector is None:
-                query_vector = self.query_vector(self.dense_text(terms, snap))
+                dense_query = self.dense_text(terms, snap)
+                query_vector = self.query_vector(dense_query)
             qv = np.asarray(query_vector, np.float32)
         if self.milvus.ranker != "project" and mode == "hybrid":
-            return self._rank_native(terms, qv, expr, depth, params, snap)
+            ranked = self._rank_native(terms, qv, expr, depth, params, snap)
+            ranked.dense_query = dense_query
+            return ranked
         limit = min(depth, 16384)
         zeros = np.zeros(n, np.float32)
         kw, keyword_match = zeros, np.zeros(n, bool)
@@ -589,7 +599,16 @@ class MilvusCollection(Collection):
             if code_match is not None:
                 extra |= code_match & ~keyword_match
             ranked.total = max(ranked.total, keyword_total + int(extra.sum()))
+        ranked.dense_query = dense_query
         return ranked
+
+    def dense_text(self, terms: QueryTerms, snap=None) -> str:
+        """A tone-less query with its tones restored, as the embedded backend does, from the
+        token counts SQLite keeps for this backend (``Store.token_doc_freq``: counting them in
+        Milvus would cost a server query per candidate syllable)."""
+        if terms.has_diacritics:
+            return terms.text
+        return restore_tones(terms.text, self.store.token_doc_freq) or terms.text
 
     def _doc_freq(self, snap: MilvusSnapshot, tokens: list[str]) -> list[int]:
         """Clauses containing each folded token (cached per SQLite generation)."""

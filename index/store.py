@@ -17,7 +17,8 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -85,6 +86,8 @@ CREATE TABLE IF NOT EXISTS clauses (
     windows       BLOB
 );
 CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id);
+-- clauses holding each accented search token, valid while meta has 'token_df' (Store.token_counts)
+CREATE TABLE IF NOT EXISTS token_df (token TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -226,6 +229,23 @@ def _fill_diseases(conn: sqlite3.Connection) -> None:
         conn.executemany("UPDATE clauses SET diseases = ? WHERE id = ?", updates)
 
 
+def _token_counts(token_lists: Iterable[str]) -> Counter[str]:
+    """Clauses per token, from the stored space-separated token strings of some clauses."""
+    counts: Counter[str] = Counter()
+    for tokens in token_lists:
+        counts.update(set(tokens.split()))
+    return counts
+
+
+def _fill_token_df(conn: sqlite3.Connection) -> None:
+    """(Re)count ``token_df`` from every stored clause (once per file, or after a writer that does
+    not keep the counts)."""
+    conn.execute("DELETE FROM token_df")
+    counts = _token_counts(t for (t,) in conn.execute("SELECT tokens FROM clauses"))
+    conn.executemany("INSERT INTO token_df(token, n) VALUES (?, ?)", counts.items())
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('token_df', '1')")
+
+
 def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -254,8 +274,11 @@ class Store:
     collection's lock in-process).
     """
 
-    def __init__(self, path: Path, *, encoder_name: str, dim: int) -> None:
+    def __init__(self, path: Path, *, encoder_name: str, dim: int, token_counts: bool = False) -> None:
         self.path = Path(path)
+        #: keep ``token_df`` (clauses per accented search token) in step with every write: what
+        #: a backend without a local keyword index (Milvus) restores a tone-less query's tones by
+        self.token_counts = bool(token_counts)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
@@ -373,6 +396,8 @@ class Store:
                                 "`congvan rebuild --reembed` embeds them", self.path)
             for trigger in _TRIGGERS:
                 conn.execute(trigger)
+            if self.token_counts and "token_df" not in meta:
+                _fill_token_df(conn)
             if not all(k in meta for k in _FINGERPRINT_KEYS):
                 conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", _fingerprint_values(conn))
             if not meta:
@@ -709,14 +734,46 @@ class Store:
                   _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
                   " ".join(r.tokens_folded), _blob(r.embedding, self.dim),
                   _json(list(r.clause.diseases)), pack_windows(r.windows, self.dim)) for r in rows])
+            self._count_tokens(conn, (" ".join(r.tokens) for r in rows), +1)
             self._changes().rows.update(
                 r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced
+
+    def _count_tokens(self, conn: sqlite3.Connection, token_lists: Iterable[str], sign: int) -> None:
+        """Add (+1) or remove (-1) some clauses' tokens in ``token_df``; a store that does not
+        keep the counts marks them stale instead, so the next one that does recounts on open."""
+        if not self.token_counts:
+            conn.execute("DELETE FROM meta WHERE key = 'token_df'")
+            return
+        counts = _token_counts(token_lists)
+        if not counts:
+            return
+        if sign > 0:
+            conn.executemany("INSERT INTO token_df(token, n) VALUES (?, ?) "
+                             "ON CONFLICT(token) DO UPDATE SET n = n + excluded.n", counts.items())
+        else:
+            conn.executemany("UPDATE token_df SET n = n - ? WHERE token = ?", [(n, t) for t, n in counts.items()])
+            conn.executemany("DELETE FROM token_df WHERE token = ? AND n <= 0", [(t,) for t in counts])
+
+    def token_doc_freq(self, tokens: Sequence[str]) -> np.ndarray:
+        """Clauses holding each accented search token (``token_counts`` stores only; else 0s)."""
+        out = np.zeros(len(tokens), np.int64)
+        if not self.token_counts or not tokens:
+            return out
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(tokens))):
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(f"SELECT token, n FROM token_df WHERE token IN ({marks})", chunk))
+        for i, t in enumerate(tokens):
+            out[i] = found.get(t, 0)
+        return out
 
     def _delete(self, conn: sqlite3.Connection, doc_id: str) -> bool:
         changes = self._changes()
         changes.rows.update(r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (doc_id,)))
         changes.letters.add(doc_id)
+        self._count_tokens(conn, (t for (t,) in conn.execute("SELECT tokens FROM clauses WHERE doc_id = ?",
+                                                               (doc_id,))), -1)
         cur = conn.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM clauses WHERE doc_id = ?", (doc_id,))
         return cur.rowcount > 0

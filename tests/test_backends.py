@@ -184,6 +184,24 @@ def test_ingest_and_search(opener, tmp_path):
     assert not col.search("vật tư xét nghiệm", filters={"province": "Lạng Sơn"}, mode="bm25").hits
 
 
+def test_toneless_query_embedded_with_its_tones_on_both_backends(opener, backend, tmp_path):
+    """Both backends embed "tiem vet vac xin" as "tiêm vét vắc xin" (Milvus from the token
+    counts SQLite keeps for it) and say so in ``explain``."""
+    from congvan.index.keyword import analyze_query
+
+    col = opener(tmp_path / "col")
+    col.ingest_letters(corpus())
+    assert col.dense_text(analyze_query("tiem vet vac xin")) == "tiêm vét vắc xin"
+    assert col.dense_text(analyze_query("tiêm vét")) == "tiêm vét"
+    hit = col.search("tiem vet vac xin", top_k=1, explain=True).hits[0]
+    assert hit.clause_id == "ls-1:2" and hit.explain["dense_query"] == "tiêm vét vắc xin"
+    assert col.rank("tiem vet vac xin", mode="dense").dense_query == "tiêm vét vắc xin"
+    if backend == "milvus":
+        assert list(col.store.token_doc_freq(["vét", "vắc"])) == [1, 3]
+        col.delete("ls-1")
+        assert list(col.store.token_doc_freq(["vét", "vắc"])) == [0, 1]
+
+
 def test_long_question_rescored_by_windows_on_both_backends(opener, tmp_path):
     """Window vectors of a long clause come from SQLite on either backend (``index.windows``)."""
     from tests.test_windows import LONG, QUESTION
@@ -370,6 +388,31 @@ def test_milvus_exact_total_counts_every_match(milvus_server, tmp_path):
         assert col.search("tiêm vắc xin", top_k=5, mode="bm25", params=col.params.with_(depth=10)).total == 160
         assert col.search("tiêm vắc xin", top_k=5, mode="bm25", filters={"province": "Hà Giang"},
                           params=col.params.with_(depth=10)).total == 80
+    finally:
+        col.close()
+
+
+def test_milvus_wiped_or_other_server_is_refilled_from_sqlite(milvus_server, tmp_path):
+    """The sync file says Milvus was in step; a wiped collection (or the folder pointed at another
+    server) must be refilled from SQLite on open, not searched empty."""
+    from pymilvus import MilvusClient
+
+    folder, options = tmp_path / "col", MilvusOptions(uri=milvus_server.uri)
+    col = MilvusCollection.open(folder, HashingEncoder(), milvus=options)
+    try:
+        col.ingest_letters(corpus())
+        name = col.name
+    finally:
+        col.close()
+    client = MilvusClient(uri=milvus_server.uri)
+    try:
+        client.drop_collection(name)
+    finally:
+        client.close()
+    col = MilvusCollection.open(folder, HashingEncoder(), milvus=options)
+    try:
+        assert col._milvus_ids().tolist() == col.store.clause_ids().tolist()
+        assert ids(col.search("tiêm vét vắc xin", top_k=3))[0] == "ls-1:2"
     finally:
         col.close()
 
