@@ -551,23 +551,35 @@ class Collection:
                 return self._with_windows(qv, snap.table.rowids[slots], whole, params, terms.n_syllables)
 
         match_at, extra = None, None
-        if mode == "hybrid" and params.uses_matching and n and params.match_ramp(terms.n_syllables) > 0:
-            words = query_words(terms.text, terms.has_diacritics, snap.folded.doc_freq, n)
-            headers = self._headers(snap)
-            extra = self._letter_candidates(snap, headers, words, params, allowed)
-
-            def match_at(slots: np.ndarray) -> MatchFeatures:
-                tokens = self.store.tokens_by_id(snap.table.rowids[slots].tolist())
-                return match_features(words, [tokens.get(int(r), ([], [])) for r in snap.table.rowids[slots]],
-                                      fold_credit=params.fold_credit, window_pad=params.window_pad,
-                                      headers=[headers.pair(d) for d in snap.table.doc_index[slots]])
-
+        if mode == "hybrid":
+            match_at, extra = self._matching(snap, terms, params, allowed, snap.folded.doc_freq)
         ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                       keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                       params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
                       match_at=match_at, extra=extra, letters=snap.table.doc_index)
         ranked.dense_query = dense_query
         return ranked
+
+    def _matching(self, snap: Snapshot, terms: QueryTerms, params: RankingParams, allowed: np.ndarray | None,
+                  doc_freq: Callable[[list[str]], np.ndarray]
+                  ) -> tuple[Callable[[np.ndarray], MatchFeatures] | None, np.ndarray | None]:
+        """(the query-word features of candidate slots, clauses of letters whose header covers
+        the query) for hybrid ranking of a short query (``index.matching``); ``doc_freq``: folded
+        document frequencies, from whichever index the backend keeps."""
+        n = len(snap)
+        if not (params.uses_matching and n and params.match_ramp(terms.n_syllables) > 0):
+            return None, None
+        words = query_words(terms.text, terms.has_diacritics, doc_freq, n)
+        headers = self._headers(snap)
+        extra = self._letter_candidates(snap, headers, words, params, allowed)
+
+        def match_at(slots: np.ndarray) -> MatchFeatures:
+            tokens = self.store.tokens_by_id(snap.table.rowids[slots].tolist())
+            return match_features(words, [tokens.get(int(r), ([], [])) for r in snap.table.rowids[slots]],
+                                  fold_credit=params.fold_credit, window_pad=params.window_pad,
+                                  headers=[headers.pair(d) for d in snap.table.doc_index[slots]])
+
+        return match_at, extra
 
     def _with_windows(self, qv: np.ndarray, rowids: np.ndarray, whole: np.ndarray, params: RankingParams,
                       n_terms: int) -> np.ndarray:

@@ -28,7 +28,7 @@ Why it looks like this:
   beats failing searches or a disease filter that silently matches nothing; adding the field in
   place would leave every existing row without its diseases until rewritten from SQLite anyway.
 - A tone-less query is embedded with its tones restored (``index.tones``), as on the embedded
-  backend; the syllable counts that choose the tones come from a ``token_df`` table SQLite keeps
+  backend; the syllable counts that choose the tones come from a ``token_counts`` table SQLite keeps
   in step with every write (``Store(token_counts=True)``), not from one Milvus query per syllable.
 - Facets and browsing still use a ``ClauseTable`` of filter metadata built from SQLite (a few
   bytes per clause), so the web page works unchanged.
@@ -588,10 +588,14 @@ class MilvusCollection(Collection):
             out[ok] = vecs[pos[ok]] @ qv
             return self._with_windows(qv, want, out, params, terms.n_syllables)
 
+        match_at, letter_slots = None, None
+        if mode == "hybrid":  # the embedded backend's query-word features, counts from SQLite
+            match_at, letter_slots = self._matching(snap, terms, params, snap.table.mask(flt),
+                                                    lambda toks: self.store.token_doc_freq(toks, folded=True))
         ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                       keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                       params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
-                      letters=snap.table.doc_index)
+                      match_at=match_at, extra=letter_slots, letters=snap.table.doc_index)
         # Milvus returns at most ``depth`` candidates per list; the keyword part of the total is
         # counted in Milvus (TEXT_MATCH), meaning-only matches come from the dense candidates.
         if mode != "dense":

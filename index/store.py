@@ -86,8 +86,11 @@ CREATE TABLE IF NOT EXISTS clauses (
     windows       BLOB
 );
 CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id);
--- clauses holding each accented search token, valid while meta has 'token_df' (Store.token_counts)
-CREATE TABLE IF NOT EXISTS token_df (token TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+-- clauses holding each search token (folded 0: accented stream, 1: folded), valid while meta has
+-- 'token_counts' (Store.token_counts)
+CREATE TABLE IF NOT EXISTS token_counts (
+    token TEXT NOT NULL, folded INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (token, folded)
+) WITHOUT ROWID;
 """
 
 
@@ -229,21 +232,23 @@ def _fill_diseases(conn: sqlite3.Connection) -> None:
         conn.executemany("UPDATE clauses SET diseases = ? WHERE id = ?", updates)
 
 
-def _token_counts(token_lists: Iterable[str]) -> Counter[str]:
-    """Clauses per token, from the stored space-separated token strings of some clauses."""
-    counts: Counter[str] = Counter()
-    for tokens in token_lists:
-        counts.update(set(tokens.split()))
+def _token_counts(streams: Iterable[tuple[str, str]]) -> Counter[tuple[str, int]]:
+    """Clauses per (token, folded) from the stored (accented, folded) token strings of clauses."""
+    counts: Counter[tuple[str, int]] = Counter()
+    for accented, folded in streams:
+        counts.update((t, 0) for t in set(accented.split()))
+        counts.update((t, 1) for t in set(folded.split()))
     return counts
 
 
-def _fill_token_df(conn: sqlite3.Connection) -> None:
-    """(Re)count ``token_df`` from every stored clause (once per file, or after a writer that does
-    not keep the counts)."""
-    conn.execute("DELETE FROM token_df")
-    counts = _token_counts(t for (t,) in conn.execute("SELECT tokens FROM clauses"))
-    conn.executemany("INSERT INTO token_df(token, n) VALUES (?, ?)", counts.items())
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('token_df', '1')")
+def _fill_token_counts(conn: sqlite3.Connection) -> None:
+    """(Re)count ``token_counts`` from every stored clause (once per file, or after a writer that
+    does not keep the counts)."""
+    conn.execute("DELETE FROM token_counts")
+    counts = _token_counts(conn.execute("SELECT tokens, tokens_folded FROM clauses"))
+    conn.executemany("INSERT INTO token_counts(token, folded, n) VALUES (?, ?, ?)",
+                     ((t, f, n) for (t, f), n in counts.items()))
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('token_counts', '1')")
 
 
 def _json(obj: Any) -> str:
@@ -276,8 +281,8 @@ class Store:
 
     def __init__(self, path: Path, *, encoder_name: str, dim: int, token_counts: bool = False) -> None:
         self.path = Path(path)
-        #: keep ``token_df`` (clauses per accented search token) in step with every write: what
-        #: a backend without a local keyword index (Milvus) restores a tone-less query's tones by
+        #: keep ``token_counts`` (clauses per search token) in step with every write: what a
+        #: backend without a local keyword index (Milvus) restores tones and weighs query words by
         self.token_counts = bool(token_counts)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -396,8 +401,8 @@ class Store:
                                 "`congvan rebuild --reembed` embeds them", self.path)
             for trigger in _TRIGGERS:
                 conn.execute(trigger)
-            if self.token_counts and "token_df" not in meta:
-                _fill_token_df(conn)
+            if self.token_counts and "token_counts" not in meta:
+                _fill_token_counts(conn)
             if not all(k in meta for k in _FINGERPRINT_KEYS):
                 conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", _fingerprint_values(conn))
             if not meta:
@@ -734,36 +739,41 @@ class Store:
                   _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
                   " ".join(r.tokens_folded), _blob(r.embedding, self.dim),
                   _json(list(r.clause.diseases)), pack_windows(r.windows, self.dim)) for r in rows])
-            self._count_tokens(conn, (" ".join(r.tokens) for r in rows), +1)
+            self._count_tokens(conn, [(" ".join(r.tokens), " ".join(r.tokens_folded)) for r in rows], +1)
             self._changes().rows.update(
                 r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced
 
-    def _count_tokens(self, conn: sqlite3.Connection, token_lists: Iterable[str], sign: int) -> None:
-        """Add (+1) or remove (-1) some clauses' tokens in ``token_df``; a store that does not
-        keep the counts marks them stale instead, so the next one that does recounts on open."""
+    def _count_tokens(self, conn: sqlite3.Connection, streams: Iterable[tuple[str, str]], sign: int) -> None:
+        """Add (+1) or remove (-1) some clauses' (accented, folded) tokens in ``token_counts``; a
+        store that does not keep the counts marks them stale instead, so the next one that does
+        recounts on open."""
         if not self.token_counts:
-            conn.execute("DELETE FROM meta WHERE key = 'token_df'")
+            conn.execute("DELETE FROM meta WHERE key = 'token_counts'")
             return
-        counts = _token_counts(token_lists)
+        counts = _token_counts(streams)
         if not counts:
             return
         if sign > 0:
-            conn.executemany("INSERT INTO token_df(token, n) VALUES (?, ?) "
-                             "ON CONFLICT(token) DO UPDATE SET n = n + excluded.n", counts.items())
+            conn.executemany("INSERT INTO token_counts(token, folded, n) VALUES (?, ?, ?) "
+                             "ON CONFLICT(token, folded) DO UPDATE SET n = n + excluded.n",
+                             ((t, f, n) for (t, f), n in counts.items()))
         else:
-            conn.executemany("UPDATE token_df SET n = n - ? WHERE token = ?", [(n, t) for t, n in counts.items()])
-            conn.executemany("DELETE FROM token_df WHERE token = ? AND n <= 0", [(t,) for t in counts])
+            conn.executemany("UPDATE token_counts SET n = n - ? WHERE token = ? AND folded = ?",
+                             ((n, t, f) for (t, f), n in counts.items()))
+            conn.executemany("DELETE FROM token_counts WHERE token = ? AND folded = ? AND n <= 0", counts)
 
-    def token_doc_freq(self, tokens: Sequence[str]) -> np.ndarray:
-        """Clauses holding each accented search token (``token_counts`` stores only; else 0s)."""
+    def token_doc_freq(self, tokens: Sequence[str], folded: bool = False) -> np.ndarray:
+        """Clauses holding each search token of the accented (or ``folded``) stream
+        (``token_counts`` stores only; else 0s)."""
         out = np.zeros(len(tokens), np.int64)
-        if not self.token_counts or not tokens:
+        if not self.token_counts or not len(tokens):
             return out
         found: dict[str, int] = {}
         for chunk in _chunks(list(dict.fromkeys(tokens))):
             marks = ",".join("?" * len(chunk))
-            found.update(self.conn.execute(f"SELECT token, n FROM token_df WHERE token IN ({marks})", chunk))
+            found.update(self.conn.execute(
+                f"SELECT token, n FROM token_counts WHERE folded = ? AND token IN ({marks})", [int(folded), *chunk]))
         for i, t in enumerate(tokens):
             out[i] = found.get(t, 0)
         return out
@@ -772,8 +782,8 @@ class Store:
         changes = self._changes()
         changes.rows.update(r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (doc_id,)))
         changes.letters.add(doc_id)
-        self._count_tokens(conn, (t for (t,) in conn.execute("SELECT tokens FROM clauses WHERE doc_id = ?",
-                                                               (doc_id,))), -1)
+        self._count_tokens(conn, conn.execute("SELECT tokens, tokens_folded FROM clauses WHERE doc_id = ?",
+                                              (doc_id,)).fetchall(), -1)
         cur = conn.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM clauses WHERE doc_id = ?", (doc_id,))
         return cur.rowcount > 0

@@ -186,7 +186,7 @@ def test_ingest_and_search(opener, tmp_path):
 
 def test_toneless_query_embedded_with_its_tones_on_both_backends(opener, backend, tmp_path):
     """Both backends embed "tiem vet vac xin" as "tiêm vét vắc xin" (Milvus from the token
-    counts SQLite keeps for it) and say so in ``explain``."""
+    counts SQLite keeps for it), say so in ``explain`` and rank by the query's words."""
     from congvan.index.keyword import analyze_query
 
     col = opener(tmp_path / "col")
@@ -195,6 +195,8 @@ def test_toneless_query_embedded_with_its_tones_on_both_backends(opener, backend
     assert col.dense_text(analyze_query("tiêm vét")) == "tiêm vét"
     hit = col.search("tiem vet vac xin", top_k=1, explain=True).hits[0]
     assert hit.clause_id == "ls-1:2" and hit.explain["dense_query"] == "tiêm vét vắc xin"
+    # both rank a short query by its words' coverage and phrases (Milvus: counts from SQLite)
+    assert hit.explain["coverage"] == 1.0 and "tiem vet" in hit.explain["matched"], hit.explain
     assert col.rank("tiem vet vac xin", mode="dense").dense_query == "tiêm vét vắc xin"
     if backend == "milvus":
         assert list(col.store.token_doc_freq(["vét", "vắc"])) == [1, 3]

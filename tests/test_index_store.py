@@ -106,13 +106,13 @@ def test_store_replaces_same_source_only_when_asked(tmp_path):
 
 
 def test_store_token_counts_follow_every_write_and_recount_after_other_writers(tmp_path):
-    """``token_df`` (what the Milvus backend restores tones by) equals a count over the stored
+    """``token_counts`` (what the Milvus backend restores tones and weighs words by) equals a count over the stored
     clauses after adds, replacements and deletes; a store that does not keep it marks it stale
     and the next one that does recounts on open."""
     from collections import Counter
 
-    def truth(store):
-        return Counter(t for toks in store.iter_tokens() for t in set(toks))
+    def truth(store, folded=False):
+        return Counter(t for toks in store.iter_tokens(folded=folded) for t in set(toks))
 
     enc = HashingEncoder()
     path = tmp_path / DB_NAME
@@ -125,12 +125,16 @@ def test_store_token_counts_follow_every_write_and_recount_after_other_writers(t
     store.put_letter(letter2, rows2)
     assert list(store.token_doc_freq(probe)) == [truth(store)[t] for t in probe]
     assert store.token_doc_freq(["vắc"])[0] == 3 and store.token_doc_freq(["không-có"])[0] == 0
+    folded = ["vac", "xin", "so", "tiem_vac", "vắc"]
+    assert list(store.token_doc_freq(folded, folded=True)) == [truth(store, True)[t] for t in folded]
+    assert store.token_doc_freq(["vac"], folded=True)[0] == 3 and not store.token_doc_freq(["vắc"], folded=True)[0]
     letter3, rows3 = _rows(enc, CLAUSES[3:6])
     letter3.doc_id = "doc-c"
     assert store.put_letter(letter3, rows3, replace_source=True) == ["doc-a", "doc-b"]
     assert list(store.token_doc_freq(probe)) == [truth(store)[t] for t in probe]
+    assert list(store.token_doc_freq(folded, folded=True)) == [truth(store, True)[t] for t in folded]
     store.delete_letter("doc-c")
-    assert not store.conn.execute("SELECT COUNT(*) FROM token_df").fetchone()[0]
+    assert not store.conn.execute("SELECT COUNT(*) FROM token_counts").fetchone()[0]
     store.close()
     # a writer that keeps no counts (the embedded backend) makes them stale ...
     plain = Store(path, encoder_name=enc.name, dim=enc.dim)
@@ -140,6 +144,7 @@ def test_store_token_counts_follow_every_write_and_recount_after_other_writers(t
     # ... and the next store that keeps them recounts on open
     store = Store(path, encoder_name=enc.name, dim=enc.dim, token_counts=True)
     assert list(store.token_doc_freq(probe)) == [truth(store)[t] for t in probe]
+    assert list(store.token_doc_freq(folded, folded=True)) == [truth(store, True)[t] for t in folded]
     assert store.token_doc_freq(["vắc"])[0] == 2
     store.close()
 
