@@ -402,6 +402,9 @@ class Store:
             for trigger in _TRIGGERS:
                 conn.execute(trigger)
             if self.token_counts and "token_counts" not in meta:
+                if meta:
+                    log.info("%s: counting search tokens once for this backend (seconds per 100k clauses)",
+                             self.path)
                 _fill_token_counts(conn)
             if not all(k in meta for k in _FINGERPRINT_KEYS):
                 conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", _fingerprint_values(conn))
