@@ -219,8 +219,6 @@ class MilvusCollection(Collection):
             raise ValueError(f"unknown Milvus ranker {milvus.ranker!r}; use project, rrf or weighted")
         self.client = _client(milvus)
         self._max_synced = 0
-        self._df_cache: dict[str, int] = {}
-        self._df_generation = -1
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -590,8 +588,7 @@ class MilvusCollection(Collection):
 
         match_at, letter_slots = None, None
         if mode == "hybrid":  # the embedded backend's query-word features, counts from SQLite
-            match_at, letter_slots = self._matching(snap, terms, params, snap.table.mask(flt),
-                                                    lambda toks: self.store.token_doc_freq(toks, folded=True))
+            match_at, letter_slots = self._matching(snap, terms, params, snap.table.mask(flt), self._folded_df)
         ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                       keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                       params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
@@ -614,18 +611,10 @@ class MilvusCollection(Collection):
             return terms.text
         return restore_tones(terms.text, self.store.token_doc_freq) or terms.text
 
-    def _doc_freq(self, snap: MilvusSnapshot, tokens: list[str]) -> list[int]:
-        """Clauses containing each folded token (cached per SQLite generation)."""
-        if self._df_generation != snap.generation:
-            self._df_cache, self._df_generation = {}, snap.generation
-        out = []
-        for tok in tokens:
-            if tok not in self._df_cache:
-                if len(self._df_cache) > 50_000:
-                    self._df_cache.clear()
-                self._df_cache[tok] = self._count(f"TEXT_MATCH(text_fold, {_quote(milvus_token(tok))})")
-            out.append(self._df_cache[tok])
-        return out
+    def _folded_df(self, tokens: list[str]) -> np.ndarray:
+        """Clauses holding each folded token, from the counts SQLite keeps for this backend (a
+        ``TEXT_MATCH`` count in Milvus costs a server query per token)."""
+        return self.store.token_doc_freq(tokens, folded=True)
 
     def _count(self, expr: str) -> int:
         res = self.client.query(self.name, filter=expr, output_fields=["count(*)"], timeout=self.milvus.timeout)
@@ -636,7 +625,7 @@ class MilvusCollection(Collection):
         (the embedded backend's ``keyword_match``)."""
         if not terms.folded:
             return 0
-        rare = matching_tokens(terms.folded, self._doc_freq(snap, terms.folded), len(snap), params.common_token_ratio)
+        rare = matching_tokens(terms.folded, self._folded_df(terms.folded), len(snap), params.common_token_ratio)
         match = f"TEXT_MATCH(text_fold, {_quote(milvus_text(rare))})"
         return self._count(f"{match} and ({expr})" if expr else match)
 

@@ -731,6 +731,7 @@ class Store:
                  letter.issuer, letter.doc_type, letter.number, letter.subject, len(rows),
                  fingerprint or letter_fingerprint(letter), _json(document), letter.text, time.time(),
                  *_stored_header(document)))
+            streams = [(" ".join(r.tokens), " ".join(r.tokens_folded)) for r in rows]
             conn.executemany(
                 """INSERT INTO clauses(doc_id, clause_id, path, kind, ord, text, heading, themes, lead,
                                        support, mentions, tokens, tokens_folded, embedding, diseases,
@@ -739,10 +740,10 @@ class Store:
                 [(letter.doc_id, r.clause.clause_id, r.clause.path, r.clause.kind, r.clause.order,
                   r.clause.text, r.clause.heading, _json([asdict(t) for t in r.clause.themes]),
                   _json(list(r.clause.agencies.lead)), _json(list(r.clause.agencies.support)),
-                  _json([asdict(m) for m in r.clause.mentions]), " ".join(r.tokens),
-                  " ".join(r.tokens_folded), _blob(r.embedding, self.dim),
-                  _json(list(r.clause.diseases)), pack_windows(r.windows, self.dim)) for r in rows])
-            self._count_tokens(conn, [(" ".join(r.tokens), " ".join(r.tokens_folded)) for r in rows], +1)
+                  _json([asdict(m) for m in r.clause.mentions]), *stream, _blob(r.embedding, self.dim),
+                  _json(list(r.clause.diseases)), pack_windows(r.windows, self.dim))
+                 for r, stream in zip(rows, streams)])
+            self._count_tokens(conn, streams, +1)
             self._changes().rows.update(
                 r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (letter.doc_id,)))
         return replaced
@@ -785,8 +786,11 @@ class Store:
         changes = self._changes()
         changes.rows.update(r[0] for r in conn.execute("SELECT id FROM clauses WHERE doc_id = ?", (doc_id,)))
         changes.letters.add(doc_id)
-        self._count_tokens(conn, conn.execute("SELECT tokens, tokens_folded FROM clauses WHERE doc_id = ?",
-                                              (doc_id,)).fetchall(), -1)
+        if self.token_counts:
+            self._count_tokens(conn, conn.execute("SELECT tokens, tokens_folded FROM clauses WHERE doc_id = ?",
+                                                  (doc_id,)).fetchall(), -1)
+        else:
+            self._count_tokens(conn, (), -1)  # marks the counts stale
         cur = conn.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM clauses WHERE doc_id = ?", (doc_id,))
         return cur.rowcount > 0
