@@ -519,7 +519,9 @@ class Collection:
                 acc = snap.accented.scores(terms.accented) if terms.has_diacritics else zeros
                 fold = snap.folded.scores(terms.folded)
                 if params.keyword_window_share(terms.n_syllables) > 0:
-                    acc, fold = self._keyword_windows(snap, terms, acc, fold, params, depth, allowed)
+                    acc, fold = self._keyword_windows(
+                        terms, acc, fold, params, depth, allowed, len(snap), snap.table.rowids,
+                        snap.accented.doc_freq if terms.has_diacritics else snap.folded.doc_freq)
                 kw = keyword_scores(acc, fold, terms.has_diacritics, params, allowed)
                 keyword_match = snap.folded.containing(self._match_tokens(snap, terms, params))
                 if allowed is not None:
@@ -595,26 +597,27 @@ class Collection:
         best = best_window(qv, [stored.get(int(r), empty) for r in rowids])
         return window_rescore(np.asarray(whole, np.float64), best, share).astype(np.float32)
 
-    def _keyword_windows(self, snap: Snapshot, terms: QueryTerms, acc: np.ndarray, fold: np.ndarray,
-                         params: RankingParams, depth: int, allowed: np.ndarray | None
-                         ) -> tuple[np.ndarray, np.ndarray]:
+    def _keyword_windows(self, terms: QueryTerms, acc: np.ndarray, fold: np.ndarray, params: RankingParams,
+                         depth: int, allowed: np.ndarray | None, n_docs: int, rowids: np.ndarray,
+                         doc_freq: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(acc, fold) BM25 streams of a long query with the best keyword window of each of the
         ``keyword_window_depth`` best candidates counted (``index.windows.keyword_window_scores``).
         Only one stream is rescored, since each window costs a pass over the candidate's tokens:
         the accented one for a query typed with tones (it weighs most), else the folded one. That
-        stream comes back divided by its best score."""
+        stream comes back divided by its best score. ``doc_freq``: that stream's document
+        frequencies, from whichever index the backend keeps; ``rowids``: the clause id per slot."""
         accented = terms.has_diacritics
-        x, index, query = (acc, snap.accented, terms.accented) if accented else (fold, snap.folded, terms.folded)
+        x, query = (acc, terms.accented) if accented else (fold, terms.folded)
         best = float(x.max(initial=0.0))
         words = [t for t in dict.fromkeys(query) if t]
         top = top_slots(x, min(depth, params.keyword_window_depth), within=allowed)
         if best <= 0 or not words or not len(top):
             return acc, fold
-        rowids = snap.table.rowids[top]
-        tokens = self.store.tokens_by_id(rowids.tolist())
-        df = index.doc_freq(words).astype(np.float64)
-        idf = np.log1p((len(snap) - df + 0.5) / (df + 0.5))
-        docs = [tokens.get(int(r), ([], []))[0 if accented else 1] for r in rowids]
+        ids = rowids[top]
+        tokens = self.store.tokens_by_id(ids.tolist())
+        df = np.asarray(doc_freq(words), np.float64)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        docs = [tokens.get(int(r), ([], []))[0 if accented else 1] for r in ids]
         win = keyword_window_scores(docs, words, idf, size=params.keyword_window_tokens,
                                     k1=self.options.bm25_k1, b=self.options.bm25_b)
         scaled = (x / best).astype(np.float32)

@@ -558,8 +558,12 @@ class MilvusCollection(Collection):
             fold = np.zeros(n, np.float32)
             s, v = self._slots(snap, *self._search("bm25_fold", [milvus_text(terms.folded)], limit, expr))
             fold[s] = v
-            kw = keyword_scores(acc, fold, terms.has_diacritics, params)
             keyword_match = fold > 0
+            if params.keyword_window_share(terms.n_syllables) > 0:  # long queries: best passages
+                acc, fold = self._keyword_windows(
+                    terms, acc, fold, params, depth, None, n, snap.table.rowids,
+                    lambda words: self.store.token_doc_freq(words, folded=not terms.has_diacritics))
+            kw = keyword_scores(acc, fold, terms.has_diacritics, params)
             if self.milvus.exact_total:
                 keyword_total = self._keyword_total(snap, terms, params, expr)
         code_match = None

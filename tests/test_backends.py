@@ -224,6 +224,29 @@ def test_long_question_rescored_by_windows_on_both_backends(opener, tmp_path):
     assert cosine(params) > cosine(params.with_(window_vectors=0.0)) + 0.1
 
 
+def test_long_question_keyword_windows_on_both_backends(opener, tmp_path):
+    """A long question's best keyword passage of a long clause counts on either backend (Milvus:
+    document frequencies from SQLite's token counts)."""
+    from tests.test_windows import LONG, QUESTION
+
+    col = opener(tmp_path / "col", HashingEncoder(dim=256))
+    col.ingest_letters([make_letter("doc-long", [("1", "directive", LONG)]),
+                        make_letter("doc-short", [("1", "directive", (
+                            "Các hộ gia đình vệ sinh môi trường quanh nhà, phát quang bụi rậm, khơi thông "
+                            "cống rãnh để phòng bệnh."))]),
+                        make_letter("doc-dense", [("1", "directive", "Hộ gia đình diệt bọ gậy, loăng quăng, "
+                                                                    "phòng bệnh sốt xuất huyết.")])])
+    long_slot = col.slot_keys().index(("doc-long", "1"))
+
+    def keyword(p):
+        ranked = col.rank(QUESTION, mode="bm25", params=p)
+        return ranked.parts["keyword"][list(ranked.slots).index(long_slot)]
+
+    off = col.params.with_(keyword_windows=0.0)
+    assert keyword(off) < 1.0  # not the best whole clause
+    assert keyword(col.params) > keyword(off) + 0.05  # its best passage is
+
+
 @pytest.mark.parametrize("filters, expected", [
     ({"year": 2022}, {"qn-1:2"}),
     ({"from": "2022", "to": "2023-12"}, {"qn-1:2"}),
