@@ -750,6 +750,9 @@ class Collection:
             scores, total = ranked.scores[offset:offset + top_k], ranked.total
         # what the encoder read, when it is not what was typed (tones restored, shorthand spelled out)
         dense_query = ranked.dense_query if ranked is not None and ranked.dense_query != query else None
+        # Snippets mark the words of that text: its tones say which "chan" was meant ("chân", not
+        # "chẩn"); a word the clause lacks in those tones is still found without them.
+        marked = dense_query or query
         rowids = snap.table.rowids[page]
         rows = self.store.clauses_by_id(rowids.tolist())
         hits = []
@@ -759,7 +762,7 @@ class Collection:
                 continue
             hits.append(Hit(
                 doc_id=row["doc_id"], clause_id=row["clause_id"], path=row["path"], kind=row["kind"],
-                text=row["text"], snippet=make_snippet(row["text"], query, snippet_width),
+                text=row["text"], snippet=make_snippet(row["text"], marked, snippet_width),
                 score=float(score), themes=row["themes"], lead=row["lead"], support=row["support"],
                 document=row["document"], heading=row["heading"], order=row["order"],
                 diseases=row["diseases"],

@@ -117,6 +117,9 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
             if found_folded is None:
                 found_folded = _spans_in(fold(text), [fold(p) for g in groups for p in g])
             found = [span for phrase in group for span in found_folded.get(fold(phrase), ())]
+            if accented and not _is_stop(group, True):
+                # the query's tones say which word was meant: "vệ" (sinh) never marks "về"
+                found = [(s, e) for s, e in found if match_key(text[s:e]) not in _STOP]
         return found
 
     spans = _merge(text, [span for g in content for span in find(g)])

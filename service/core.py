@@ -248,6 +248,13 @@ class AppCore:
         except ValueError as exc:
             raise CoreError(400, str(exc)) from exc
 
+    def query_as_read(self, query: str) -> str:
+        """The query as search reads it (a tone-less query with its tones restored, shorthand
+        spelled out): what a letter page marks, as the result snippets do."""
+        from congvan.index.keyword import analyze_query
+
+        return self.collection.dense_text(analyze_query(query)) if query.strip() else query
+
     def search_faceted(self, query: str, *, top_k: int = 10, offset: int = 0,
                        filters: dict[str, Any] | None = None, mode: str = "hybrid",
                        facet_limit: int = 15) -> FacetedResult:

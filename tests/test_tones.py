@@ -82,3 +82,21 @@ def test_search_embeds_the_restored_query(tmp_path) -> None:
         assert "dense_query" not in col.search("tiêm vét", explain=True).hits[0].explain
     finally:
         col.close()
+
+
+def test_snippets_mark_the_words_of_the_restored_query(tmp_path) -> None:
+    """A tone-less query's snippet marks the syllables in the tones it was read with: "tay chan
+    mieng" marks "tay chân miệng", not the "chẩn" of "chẩn đoán"; "ve" of "ve sinh" is "vệ", not
+    the function word "về" left unmarked."""
+    col = Collection.open(tmp_path / "col", HashingEncoder())
+    try:
+        col.ingest_letters([make_letter("t-2", [
+            ("1", "directive", "Bác sĩ chẩn đoán sớm bệnh tay chân miệng cho trẻ tại trường mầm non."),
+            ("2", "directive", "Các xã tổ chức vệ sinh môi trường tại khu dân cư, báo cáo về huyện.")],
+            source="t2.txt", province="Cần Thơ", date=(2024, 7, None))])
+        snippets = {h.path: h.snippet for h in col.search("tay chan mieng", top_k=5).hits}
+        assert "<mark>tay chân miệng</mark>" in snippets["1"] and "<mark>chẩn</mark>" not in snippets["1"]
+        snippets = {h.path: h.snippet for h in col.search("ve sinh moi truong", top_k=5).hits}
+        assert "<mark>vệ sinh môi trường</mark>" in snippets["2"], snippets
+    finally:
+        col.close()

@@ -250,6 +250,11 @@ def test_letter_view_marks_hit_clause_and_unknown_letter_is_404(client: TestClie
     assert f'id="c-{hit["clause_id"]}"' in html
     assert re.search(rf'class="clause clause-\w+ is-hit" id="c-{hit["clause_id"]}"', html)
     assert "<mark>" in html and "Thông tin văn bản" in html
+    # a tone-less query is marked in the tones search read it with, as in the result snippets:
+    # "ve" is "vệ" of "vệ sinh", not the unmarked function word "về"
+    toneless = client.get(f"/letters/{hit['doc_id']}", params={"q": "ve sinh moi truong"}).text
+    marks = set(re.findall(r"<mark>([^<]*)</mark>", toneless))
+    assert "vệ sinh" in marks and "về" not in marks, marks
     missing = client.get("/letters/khong-co-van-ban-nay")
     assert missing.status_code == 404 and "Không tìm thấy văn bản" in missing.text
 

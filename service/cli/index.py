@@ -121,14 +121,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
         return EXIT_OK
-    from congvan.service.web.views import path_label
+    from congvan.service.web.views import number_text, path_label
 
     print(f"{result.total} điều khoản khớp với «{args.query}»")
     for i, hit in enumerate(result.hits, start=args.offset + 1):
         doc = hit.document
         date = doc.get("date") or {}
         when = "/".join(str(date[k]) for k in ("day", "month", "year") if date.get(k))
-        print(f"\n{i}. [{hit.score:.3f}] {doc.get('number') or '—'} {when} — {doc.get('issuer') or '—'}"
+        print(f"\n{i}. [{hit.score:.3f}] {number_text(doc.get('number'))} {when} — {doc.get('issuer') or '—'}"
               f"\n   {doc.get('subject') or ''}\n   {path_label(hit.path, hit.kind)}: {plain_snippet(hit.snippet)}")
         if hit.explain is not None:
             print(f"   {explain_line(hit.explain)}")

@@ -31,7 +31,8 @@ async def letter_page(doc_id: str, request: Request, core: CoreDep) -> Response:
                           f"Không có văn bản mã “{doc_id}” trong kho. Có thể văn bản đã bị xóa "
                           "hoặc đường dẫn bị sai.")
     tax, themes, agencies = labels()
-    ctx = letter_view(read, query, hit, tax, themes, agencies)
+    marked = await in_threads(core.query_as_read, query) if query else ""
+    ctx = letter_view(read, marked, hit, tax, themes, agencies)
     doc = ctx["doc"]
     back = "/" + views.query_string({"q": query}) if query else "/"
     return render(request, "letter.html", {
