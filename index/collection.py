@@ -674,11 +674,16 @@ class Collection:
         makes most likely put back (``index.tones``); any other query as typed."""
         if terms.has_diacritics:
             return terms.text
-        snap = snap or self.snapshot
-        accented = getattr(snap, "accented", None)
-        if accented is None or not len(snap):
+        counts = self._accented_counts(snap or self.snapshot)
+        if counts is None:
             return terms.text
-        return restore_tones(terms.text, accented.postings_count) or terms.text
+        return restore_tones(terms.text, counts) or terms.text
+
+    def _accented_counts(self, snap: Snapshot) -> Callable[[list[str]], np.ndarray] | None:
+        """How many clauses hold each accented token (an upper bound will do), for choosing a
+        tone-less query's tones; None for an empty collection."""
+        accented = getattr(snap, "accented", None)
+        return accented.postings_count if accented is not None and len(snap) else None
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query embedding of ``text``, cached (paging and facets repeat the query)."""

@@ -51,7 +51,6 @@ from congvan.index.filters import KINDS, SearchFilters, issuer_key, province_key
 from congvan.index.keyword import QueryTerms, analyze_query, matching_tokens
 from congvan.index.ranking import MODES, Ranked, RankingParams, keyword_scores, params_for, rank
 from congvan.index.store import DB_NAME, Store
-from congvan.index.tones import restore_tones
 from congvan.letters.provinces import province_now
 from congvan.models.artifacts import ArtifactError, read_manifest, write_manifest
 
@@ -607,13 +606,10 @@ class MilvusCollection(Collection):
         ranked.dense_query = dense_query
         return ranked
 
-    def dense_text(self, terms: QueryTerms, snap=None) -> str:
-        """A tone-less query with its tones restored, as the embedded backend does, from the
-        token counts SQLite keeps for this backend (``Store.token_doc_freq``: counting them in
-        Milvus would cost a server query per candidate syllable)."""
-        if terms.has_diacritics:
-            return terms.text
-        return restore_tones(terms.text, self.store.token_doc_freq) or terms.text
+    def _accented_counts(self, snap: MilvusSnapshot):
+        """Tone restoration (``Collection.dense_text``) counts from SQLite's ``token_counts``:
+        counting in Milvus would cost a server query per candidate syllable."""
+        return self.store.token_doc_freq if len(snap) else None
 
     def _folded_df(self, tokens: list[str]) -> np.ndarray:
         """Clauses holding each folded token, from the counts SQLite keeps for this backend (a
