@@ -107,7 +107,8 @@ def letter_fields(letter: Letter) -> dict[str, Any]:
     return {
         "number": letter.number,
         "year": letter.date.year, "month": letter.date.month, "day": letter.date.day,
-        "issuer": letter.issuer_header,
+        # a copy with no header block names its issuer only in its opening sentence
+        "issuer": letter.issuer_header or letter.issuer,
         "province": "central" if letter.central else letter.province,
         "doc_type": letter.doc_type,
         "subject": letter.subject,

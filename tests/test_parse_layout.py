@@ -184,6 +184,64 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
                         "của Bộ Y tế.").number is None
 
 
+@pytest.mark.parametrize(("opening", "want"), [
+    # a news item: the signer's name and "đã ký" are no part of the issuer
+    (("Ngày 7/10/2025, Thủ tướng Chính phủ Nguyễn Văn An đã ký ban hành Công điện số 190/CĐ-TTg về việc "
+      "tập trung phòng, chống dịch sởi trong trường học."),
+     ("190/CĐ-TTg", (2025, 10, 7), "Thủ tướng Chính phủ", "Công điện",
+      "Về việc tập trung phòng, chống dịch sởi trong trường học")),
+    # a legal Q&A page: no "số", "năm 2025" and a "Tải về" link after the number, date without comma
+    (("**Lịch tiêm vắc xin sởi năm 2025 ra sao?**\n\nNgày 28 tháng 02 năm 2025 Ủy ban nhân dân tỉnh Quảng Bình "
+      "ban hành Kế hoạch 62/KH-UBND năm 2025 **Tải về** về tổ chức chiến dịch tiêm vắc xin sởi."),
+     ("62/KH-UBND", (2025, 2, 28), "Ủy ban nhân dân tỉnh Quảng Bình", "Kế hoạch",
+      "Về tổ chức chiến dịch tiêm vắc xin sởi")),
+    # an office holder stands for the office; a party number
+    ("Ngày 13/11/2025, Cục trưởng Cục Quản lý Dược đã ban hành Công văn 4035/QLD-MP về việc thu hồi thuốc.",
+     ("4035/QLD-MP", (2025, 11, 13), "Cục Quản lý Dược", "Công văn", "Về việc thu hồi thuốc")),
+    (("Ngày 17/9/2025, Ban Tuyên giáo và Dân vận Tỉnh ủy ban hành Kế hoạch 128-KH/BTGDV về tuyên truyền "
+      "phòng, chống sốt xuất huyết."),
+     ("128-KH/BTGDV", (2025, 9, 17), "Ban Tuyên giáo và Dân vận Tỉnh ủy", "Kế hoạch",
+      "Về tuyên truyền phòng, chống sốt xuất huyết")),
+    # a news item with no number: type, issuer and subject still stand
+    (("(Chinhphu.vn) - Thủ tướng Chính phủ Nguyễn Văn An mới đây đã ký Công điện về việc chủ động ứng phó "
+      "với bão số 5."),
+     (None, None, "Thủ tướng Chính phủ", "Công điện", "Về việc chủ động ứng phó với bão số 5")),
+    # a province's name that looks like a person's stays ("Hà Tĩnh", "Cao Bằng")
+    ("Ngày 2/3/2025, UBND tỉnh Hà Tĩnh ban hành Công văn số 12/UBND-NL1 về phòng, chống bão.",
+     ("12/UBND-NL1", (2025, 3, 2), "UBND tỉnh Hà Tĩnh", "Công văn", "Về phòng, chống bão")),
+])
+def test_portal_news_and_qa_copies(opening: str, want: tuple) -> None:
+    letter = parse_letter(opening + "\n\nSở Y tế chủ trì tổ chức tiêm vắc xin cho trẻ em chưa được tiêm đủ mũi.\n")
+    number, date, issuer, doc_type, subject = want
+    got_date = (letter.date.year, letter.date.month, letter.date.day) if letter.date.year else None
+    assert (letter.number, got_date, letter.issuer, letter.doc_type, letter.subject) == \
+        (number, date, issuer, doc_type, subject)
+
+
+def test_the_states_name_in_a_sentence_is_no_motto() -> None:
+    """A page that reprints a decision after its news sentence: an item naming "nước Cộng hòa xã hội
+    chủ nghĩa Việt Nam" is no motto, so nothing above it is dropped as the page's chrome."""
+    text = ("**Toàn văn Quyết định 77/QĐ-TTg về phòng, chống dịch sởi ra sao?**\n\n"
+            "Ngày 15/9/2025, Thủ tướng Chính phủ đã có Quyết định 77/QĐ-TTg năm 2025 về việc phòng, chống "
+            "dịch sởi.\n\n(1) Bộ Y tế chủ trì tổ chức tiêm vắc xin sởi cho trẻ em.\n\n"
+            "(2) Tăng cường hợp tác quốc tế phù hợp với điều ước quốc tế mà nước Cộng hòa xã hội chủ nghĩa "
+            "Việt Nam là thành viên.\n")
+    letter = parse_letter(text)
+    assert letter.number == "77/QĐ-TTg" and letter.issuer == "Thủ tướng Chính phủ"
+    assert any("tiêm vắc xin sởi" in c.text for c in letter.clauses)
+
+
+@pytest.mark.parametrize("opening", [
+    # a citation in the middle of a sentence is not this letter's news
+    "Thực hiện chỉ đạo của Thủ tướng Chính phủ ban hành Kế hoạch về phòng, chống dịch sởi, UBND huyện yêu cầu:",
+    # a sentence that names neither a number nor a subject
+    "Ngày 2/3/2025, UBND tỉnh đã có văn bản gửi các sở, ngành.",
+])
+def test_portal_sentences_that_are_not_a_letters_news(opening: str) -> None:
+    letter = parse_letter(opening + "\n1. Sở Y tế tổ chức tiêm vắc xin sởi.\n")
+    assert letter.number is None and letter.subject is None and letter.doc_type is None
+
+
 def test_wrapped_codes_and_lowercase_bullets_are_not_items() -> None:
     body = ("1. Sở Nông nghiệp và Môi trường hướng dẫn thực hiện Quy chế phối hợp số\n"
             "49/QCPH-UBND ngày 24/01/2025, phối hợp với các tổ chức chính trị\n"

@@ -93,11 +93,14 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     portal = None
     if not units and header.number is None and header.date.year is None:
         # a portal copy with no header: "Ngày 13/9/2021, UBND tỉnh … ban hành Công văn số …"
-        portal = portal_header(body_text)
+        # the opening of the whole copy: a page that reprints the letter in full after its news
+        # sentence may leave little of it in the body
+        portal = portal_header("\n".join(lines), tax)
         if portal is not None:
             header.number = portal.number
             header.date = portal.date or header.date
             header.title = header.title or portal.doc_type
+            header.subject = header.subject or portal.subject
             issuer = portal.issuer
         elif (speaker := opening_speaker(body_text)) is not None:
             issuer = speaker  # "Thủ tướng Chính phủ yêu cầu …" opening a copy: a central letter

@@ -19,6 +19,17 @@ _UP = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾ�
 _MOTTO = re.compile(
     r"cong\s*hoa\s*xa\s*hoi\s*chu\s*nghia\s*(?:viet|\S{2,5})\s*nam|doc\s+lap\s*[-–—,]?\s*tu\s+do\s*[-–—,]?\s*hanh\s*ph\w{1,2}c"
     r"|dang\s+cong\s+san\s+viet\s+nam")
+_STATE_NAME = re.compile(r"\bnuoc\s*$")
+
+
+def _motto_in(line: str) -> re.Match[str] | None:
+    """The national motto or party banner printed on ``line``, not the state's name in a sentence:
+    "… điều ước quốc tế mà nước Cộng hòa xã hội chủ nghĩa Việt Nam là thành viên" is no motto."""
+    folded = fold(line)
+    m = _MOTTO.search(folded)
+    return None if m is None or _STATE_NAME.search(folded[:m.start()]) else m
+
+
 # "Số: 123/UBND-KGVX", "Số: /UBND-KGVX", "Số: -CV/BCĐ", "Số 01/2023/QĐ-UBND" (folded "so").
 # "Số: 337/UBND-KGVX"; some bodies print the type before it, always with the colon ("Nghị quyết
 # số: 653/2019/UBTVQH14"), which a sentence citing a document ("Quyết định số 12/…") never has.

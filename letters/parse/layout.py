@@ -22,6 +22,7 @@ from congvan.letters.parse.common import (
     _TITLES,
     _UP,
     _is_upper_line,
+    _motto_in,
     _norm_space,
 )
 from congvan.letters.parse.issuer import _is_org_head
@@ -264,10 +265,10 @@ def _without_page_chrome(lines: list[str]) -> list[str]:
     (a number line, a place and date, "Kính gửi", "Nơi nhận": then the motto belongs to a form
     attached after the letter, or the header is printed out of order, and the lines stay)."""
     filled = [i for i, ln in enumerate(lines) if ln.strip()][:_CHROME_WINDOW]
-    motto = next((i for i in filled if _MOTTO.search(fold(lines[i]))), None)
+    motto = next((i for i in filled if _motto_in(lines[i])), None)
     if not motto:
         return lines
-    m = _MOTTO.search(fold(lines[motto]))
+    m = _motto_in(lines[motto])
     # the body's name may share the motto's line: "ỦY BAN NHÂN DÂN   CỘNG HÒA XÃ HỘI …"
     beside = bool(m and lines[motto][:m.start()].strip(" |*-"))
     start, k, taken = motto, motto - 1, 0
@@ -299,10 +300,10 @@ def _header_first(lines: list[str]) -> list[str]:
     above the motto to the date line, is moved back to the top. Only when the motto comes after
     a "Nơi nhận" (the letter had ended) and nothing but a page number follows the block: a form
     attached after the letter keeps its own header where it is."""
-    motto = next((i for i, ln in enumerate(lines) if _MOTTO.search(fold(ln))), None)
+    motto = next((i for i, ln in enumerate(lines) if _motto_in(ln)), None)
     if motto is None or motto < 8 or not any(_SIGNED_OFF.match(ln.strip()) for ln in lines[:motto]):
         return lines
-    if any(_MOTTO.search(fold(ln)) for ln in lines[:motto]):
+    if any(_motto_in(ln) for ln in lines[:motto]):
         return lines
     start = motto
     while start > 0 and motto - start < 4 and lines[start - 1].strip() and _is_upper_line(lines[start - 1]):

@@ -11,28 +11,87 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from congvan.letters.parse.common import _date_parts, _norm_space
+from congvan.letters.parse.common import _canonical_province, _date_parts, _norm_space
 from congvan.letters.schema import DateParts
+from congvan.letters.taxonomy import Taxonomy, load_taxonomy
+from congvan.letters.text import fold
 
 __all__ = ["PortalHeader", "opening_speaker", "portal_header"]
 
-_TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo", "Hướng dẫn",
-          "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
+_TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo kết luận", "Thông báo",
+          "Hướng dẫn", "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
 _DATE = (r"[Nn]gày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})"
          r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s+năm\s+(?P<y2>\d{4}))")
-_ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Sở|Bộ|Văn phòng|Thủ tướng|Ban|Tỉnh ủy"
-           r"|Thành ủy|Chủ tịch|Trung tâm|Cục)\b[^,.;:()\n]{0,70}?)")
+_UPPER = "[A-ZĐÁÀẢÃẠÂẤẦẨẪẬĂẮẰẲẴẶÉÈẺẼẸÊẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÚÙỦŨỤƯỨỪỬỮỰÝỲỶỸỴ]"
+# the bodies (and the office holders who sign for them) that issue letters; a comma may only
+# go on to a capitalised word, as in "Sở Văn hóa, Thể thao và Du lịch"
+_ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Sở|Bộ|Văn phòng"
+           r"|(?:Phó\s+)?Thủ tướng|Chính phủ|Ban|Tỉnh [uủ]y|Thành [uủ]y|Huyện [uủ]y|Thị [uủ]y|Quận [uủ]y"
+           r"|Đảng [uủ]y|(?:Phó\s+)?Chủ tịch|Trung tâm|Phòng|Cục|Tổng cục|Bảo hiểm xã hội|BHXH|Ngân hàng Nhà nước"
+           r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc)\b(?:[^,.;:()\n*#|]|,\s(?=" + _UPPER + r"))"
+           r"{0,70}?)")
 _NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?/\s?[\w.&\-]*[^\W_])+)"
 _TYPE = r"(?P<type>(?i:" + "|".join(_TYPES) + r"))"
-# "Ngày 13/9/2021, UBND tỉnh ban hành Công văn số 2383/UBND-KGVX …"
-_ISSUED = re.compile(rf"(?:{_DATE}\s*,\s*)?{_ISSUER}\s+(?:vừa\s+|đã\s+|mới\s+)?(?:ban\s+hành|có|gửi)\s+"
-                     rf"{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}(?:\s*,?\s*{_DATE.replace('?P<', '?P<x')})?")
+# "vừa ban hành", "đã ký ban hành", "mới đây đã ký", "đã có", "gửi"
+_VERB = r"\s+(?:cũng\s+)?(?:vừa\s+(?:mới\s+)?|đã\s+|mới\s+(?:đây\s+)?(?:đã\s+)?)?(?:ký\s+(?:ban\s+hành\s+)?|ban\s+hành\s+|có\s+|gửi\s+)"
+# what may follow the number: "năm 2025", a page's "Tải về" link, the date
+_AFTER_NUMBER = (r"(?:\s+năm\s+\d{4})?(?:\s*\**\s*(?i:tải(?=\s+về\s+việc)|tải\s+về)(?:\s*\*+)?)?"
+                 rf"(?:\s*,?\s*{_DATE.replace('?P<', '?P<x')})?")
+# the subject as the sentence gives it: "… về việc phòng, chống dịch sởi.", "… phê duyệt Kế hoạch …"
+_SUBJECT = r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy định|hướng dẫn|sửa đổi|thông báo|kết luận)(?=[\s,])[^\n]{5,300}?)(?=\.\s|\.?$|\n))?"
+# "Ngày 13/9/2021, UBND tỉnh ban hành Công văn số 2383/UBND-KGVX về …"; "Ngày 25/9/2025, Thủ tướng
+# Chính phủ đã có Công điện 172/CĐ-TTg năm 2025 về …"; "Thủ tướng … mới đây đã ký Công điện về …"
+_ISSUED = re.compile(rf"(?:{_DATE}\s*,?\s*)?{_ISSUER}{_VERB}{_TYPE}(?:\s+(?:khẩn|hỏa\s+tốc))?"
+                     rf"(?:\s+(?:số\s*:?\s*)?{_NUMBER}{_AFTER_NUMBER})?{_SUBJECT}")
 # "Ngày 11/8/2020, thay mặt UBND tỉnh, Phó Chủ tịch UBND tỉnh … đã ký ban hành văn bản số …"
 _SIGNED_FOR = re.compile(rf"(?:{_DATE}\s*,\s*)?(?:thay\s+mặt|TM\.?)\s+{_ISSUER}\s*,[^.;]{{0,120}}?"
-                         rf"(?:ký(?:\s+ban\s+hành)?|ban\s+hành)\s+{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}")
+                         rf"(?:ký(?:\s+ban\s+hành)?|ban\s+hành)\s+{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}"
+                         rf"{_AFTER_NUMBER}{_SUBJECT}")
 # "Công văn số 2383/UBND-KGVX ngày 13/9/2021 của UBND tỉnh …" opening the text
 _CITED = re.compile(rf"^[^.]{{0,80}}?{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+"
                     rf"(?:của|do)\s+{_ISSUER}(?=\s+(?:về|v/v|yêu cầu|đề nghị|chỉ đạo)|[,.;:(]|$)")
+
+# Common Vietnamese family names: a name after an office ("Thủ tướng Chính phủ Phạm Minh Chính")
+# is the signer, not part of the issuing body.
+_SURNAMES = frozenset(("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+                        "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Đào", "Trịnh", "Mai", "Lương", "Cao",
+                        "Chu", "Hà", "Lâm", "Tạ", "Thái", "Tô", "Triệu", "Đoàn", "Vương", "Quách", "Kiều",
+                        "Lò", "Hầu", "Lục", "Nông", "Lại", "Giang", "Phùng", "Doãn", "Khổng", "Tăng",
+                        "Mạc", "Châu", "Thân", "Văn", "La", "Tôn", "Trương", "Hứa", "Từ"))
+_PLACE_WORDS = frozenset(("tỉnh", "thành", "phố", "huyện", "quận", "xã", "phường", "thị", "trấn", "tp", "tp.", "tt"))
+# an office holder stands for the body whose letter it is
+_OFFICE = re.compile(r"^(?:(?:Phó\s+)?Thủ\s+tướng(?:\s+Chính\s+phủ)?)$|^(?:Bộ|Thứ)\s+trưởng\s+(?=Bộ\s)"
+                     r"|^(?:Phó\s+)?(?:Cục|Tổng\s+cục)\s+trưởng\s+(?=(?:Tổng\s+)?[Cc]ục\s)"
+                     r"|^(?:Phó\s+)?Giám\s+đốc\s+(?=Sở\s|Bảo\s+hiểm|Trung\s+tâm)")
+
+
+def _body_of(issuer: str, tax: Taxonomy | None = None) -> str:
+    """The issuing body in a news sentence's subject: the signer's name dropped, an office holder
+    read as the office ("Bộ trưởng Bộ Tài chính" → "Bộ Tài chính", "Thủ tướng" → "Thủ tướng
+    Chính phủ"). A place that looks like a name ("UBND tỉnh Hà Tĩnh", "Sở Y tế Lâm Đồng") stays."""
+    words = issuer.split()
+    for k in range(max(1, len(words) - 4), len(words) - 1):
+        tail = words[k:]
+        if (tail[0] in _SURNAMES and all(w[:1].isupper() for w in tail) and 2 <= len(tail) <= 4
+                and words[k - 1].lower() not in _PLACE_WORDS and not _is_place(" ".join(tail), tax)):
+            words = words[:k]
+            break
+    body = " ".join(words)
+    if _OFFICE.match(body):
+        body = _OFFICE.sub("", body) or "Thủ tướng Chính phủ"
+    return body
+
+
+def _is_place(name: str, tax: Taxonomy | None) -> bool:
+    if fold(name) in {"ho chi minh", "thanh pho ho chi minh"}:
+        return True
+    return _canonical_province(name, tax or load_taxonomy()) is not None
+
+
+def _opens_sentence(before: str) -> bool:
+    """Whether a match after ``before`` starts a sentence (or a news item: "(Chinhphu.vn) - …")."""
+    before = before.rstrip(" *")
+    return not before or before[-1] in ".!?:-–)\n" or before.endswith(("Mới đây,", "Vừa qua,", "Theo đó,"))
 
 
 @dataclass
@@ -41,27 +100,40 @@ class PortalHeader:
     doc_type: str | None = None
     date: DateParts | None = None
     issuer: str | None = None
+    subject: str | None = None
 
 
 def _group(m: re.Match[str], name: str) -> str | None:
     return m.groupdict().get(name)
 
 
-def portal_header(opening: str) -> PortalHeader | None:
-    """Number, type, date and issuer stated in the opening sentences, if they are stated."""
-    text = _norm_space(opening[:700])
-    m = _SIGNED_FOR.search(text) or _ISSUED.search(text) or _CITED.search(text)
+def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeader | None:
+    """Number, type, date, issuer and subject stated in the opening sentences, if they are stated
+    (a news copy of a công điện may give no number: "Thủ tướng … đã ký Công điện về …")."""
+    # spaces folded line by line: a page's title line is no part of the sentence below it
+    text = "\n".join(_norm_space(line) for line in opening[:1600].splitlines())
+    # a sentence that names neither a number nor a subject ("… đã có văn bản gửi …") says nothing,
+    # and one in the middle of a sentence ("Thực hiện … của Thủ tướng Chính phủ ban hành Kế
+    # hoạch về …") is a citation, not the news of this letter
+    issued = next((m for m in _ISSUED.finditer(text)
+                   if (m.group("num") or m.group("subject")) and _opens_sentence(text[:m.start()])), None)
+    m = _SIGNED_FOR.search(text) or issued or _CITED.search(text)
     if m is None:
         return None
     d = _group(m, "d") or _group(m, "d2") or _group(m, "xd") or _group(m, "xd2")
     mo = _group(m, "m") or _group(m, "m2") or _group(m, "xm") or _group(m, "xm2")
     y = _group(m, "y") or _group(m, "y2") or _group(m, "xy") or _group(m, "xy2")
     date = _date_parts(d, mo, y) if y else None
-    number = re.sub(r"\s*/\s*", "/", m.group("num")).strip(" .,;")
-    issuer = _norm_space(m.group("issuer")).strip(" ,")
+    num = _group(m, "num")
+    number = re.sub(r"\s*/\s*", "/", num).strip(" .,;") if num else None
+    issuer = _body_of(_norm_space(m.group("issuer")).strip(" ,"), taxonomy)
     doc_type = m.group("type")[:1].upper() + m.group("type")[1:].lower()
     doc_type = None if doc_type == "Văn bản" else doc_type  # "văn bản số …": the number's code says
-    return PortalHeader(number, doc_type, date, issuer or None)
+    subject = _group(m, "subject")
+    if subject:
+        subject = subject.strip(" ,;*")
+        subject = subject[:1].upper() + subject[1:]
+    return PortalHeader(number, doc_type, date, issuer or None, subject or None)
 
 
 # A national body that orders something in the opening lines of a copy with no header: "(SKTE) -
