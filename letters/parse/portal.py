@@ -28,7 +28,7 @@ _UPPER = "[A-ZĐÁÀẢÃẠÂẤẦẨẪẬĂẮẰẲẴẶÉÈẺẼẸÊẾ
 _ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Sở|Bộ|Văn phòng"
            r"|(?:Phó\s+)?Thủ tướng|Chính phủ|Ban|Tỉnh [uủ]y|Thành [uủ]y|Huyện [uủ]y|Thị [uủ]y|Quận [uủ]y"
            r"|Đảng [uủ]y|(?:Phó\s+)?Chủ tịch|Trung tâm|Phòng|Cục|Tổng cục|Bảo hiểm xã hội|BHXH|Ngân hàng Nhà nước"
-           r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc)\b(?:[^,.;:()\n*#|]|,\s(?=" + _UPPER + r"))"
+           r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc)\b(?:[^,.;:()\n*#|“”\"]|,\s(?=" + _UPPER + r"))"
            r"{0,70}?)")
 _NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?/\s?[\w.&\-]*[^\W_])+)"
 _TYPE = r"(?P<type>(?i:" + "|".join(_TYPES) + r"))"
@@ -38,7 +38,7 @@ _VERB = r"\s+(?:cũng\s+)?(?:vừa\s+(?:mới\s+)?|đã\s+|mới\s+(?:đây\s+)?
 _AFTER_NUMBER = (r"(?:\s+năm\s+\d{4})?(?:\s*\**\s*(?i:tải(?=\s+về\s+việc)|tải\s+về)(?:\s*\*+)?)?"
                  rf"(?:\s*,?\s*{_DATE.replace('?P<', '?P<x')})?")
 # the subject as the sentence gives it: "… về việc phòng, chống dịch sởi.", "… phê duyệt Kế hoạch …"
-_SUBJECT = r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy định|hướng dẫn|sửa đổi|thông báo|kết luận)(?=[\s,])[^\n]{5,300}?)(?=\.\s|\.?$|\n))?"
+_SUBJECT = r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy định|hướng dẫn|sửa đổi|thông báo|kết luận)(?=[\s,])[^\n]{5,300}?)(?=\.\s|\.?$|\n|\.(?=" + _UPPER + r")))?"
 # "Ngày 13/9/2021, UBND tỉnh ban hành Công văn số 2383/UBND-KGVX về …"; "Ngày 25/9/2025, Thủ tướng
 # Chính phủ đã có Công điện 172/CĐ-TTg năm 2025 về …"; "Thủ tướng … mới đây đã ký Công điện về …"
 _ISSUED = re.compile(rf"(?:{_DATE}\s*,?\s*)?{_ISSUER}{_VERB}{_TYPE}(?:\s+(?:khẩn|hỏa\s+tốc))?"
@@ -65,11 +65,15 @@ _OFFICE = re.compile(r"^(?:(?:Phó\s+)?Thủ\s+tướng(?:\s+Chính\s+phủ)?)$|
                      r"|^(?:Phó\s+)?Giám\s+đốc\s+(?=Sở\s|Bảo\s+hiểm|Trung\s+tâm)")
 
 
+# what a reporting sentence says between the body and its verb: "Bộ Y tế cho biết Bộ đã ban hành …"
+_SAYS = re.compile(r"\s+(?:cho\s+biết|cho\s+hay|nêu(?:\s+rõ)?|quy\s+định|khẳng\s+định|số)\b.*$")
+
+
 def _body_of(issuer: str, tax: Taxonomy | None = None) -> str:
     """The issuing body in a news sentence's subject: the signer's name dropped, an office holder
     read as the office ("Bộ trưởng Bộ Tài chính" → "Bộ Tài chính", "Thủ tướng" → "Thủ tướng
     Chính phủ"). A place that looks like a name ("UBND tỉnh Hà Tĩnh", "Sở Y tế Lâm Đồng") stays."""
-    words = issuer.split()
+    words = _SAYS.sub("", issuer).split()
     for k in range(max(1, len(words) - 4), len(words) - 1):
         tail = words[k:]
         if (tail[0] in _SURNAMES and all(w[:1].isupper() for w in tail) and 2 <= len(tail) <= 4
