@@ -123,3 +123,65 @@ def test_tag_a_seed_letter_end_to_end(encoder) -> None:  # encoder: model conver
     for c in letter.clauses:
         assert {t.id for t in c.themes} <= known
         assert [t.score for t in c.themes] == sorted((t.score for t in c.themes), reverse=True)
+
+
+# --------------------------------------------------------------------------- a conclusion notice
+_VPCP_NOTICE = (
+    "VĂN PHÒNG CHÍNH PHỦ\n-------\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    "Số: 701/TB-VPCP\nHà Nội, ngày 20 tháng 11 năm 2025\n\nTHÔNG BÁO\n"
+    "KẾT LUẬN CỦA PHÓ THỦ TƯỚNG CHÍNH PHỦ TẠI BUỔI LÀM VIỆC VỚI LÃNH ĐẠO TỈNH CAO BẰNG\n\n"
+    "Ngày 15 tháng 11 năm 2025, Phó Thủ tướng Chính phủ đã làm việc với lãnh đạo tỉnh Cao Bằng. "
+    "Sau khi nghe báo cáo, Phó Thủ tướng Chính phủ kết luận như sau:\n\n"
+    "I. ĐÁNH GIÁ CHUNG\n\n"
+    "1. Thay mặt Thủ tướng Chính phủ, biểu dương Đảng bộ, chính quyền và Nhân dân tỉnh Cao Bằng đã nỗ lực "
+    "khắc phục hậu quả mưa lũ.\n\n"
+    "2. Tỉnh Cao Bằng đã hoàn thành xóa nhà tạm, nhà dột nát trước thời hạn.\n\n"
+    "3. Tỉnh Cao Bằng cần khẩn trương khắc phục tình trạng giải ngân vốn đầu tư công chậm.\n\n"
+    "II. NHIỆM VỤ, GIẢI PHÁP TRONG THỜI GIAN TỚI\n\n"
+    "1. Rà soát, bố trí kinh phí phòng, chống dịch bệnh cho các trạm y tế xã vùng biên giới.\n\n"
+    "2. Về kiến nghị của tỉnh về hỗ trợ xe cứu thương:\n\n"
+    "Giao Bộ Tài chính chủ trì, phối hợp với Bộ Y tế xem xét, báo cáo cấp có thẩm quyền.\n\n"
+    "3. Để hoàn thành các dự án, đề nghị:\n\n"
+    "(i) Bộ Xây dựng hướng dẫn chủ đầu tư hoàn thiện hồ sơ;\n\n"
+    "(ii) Ủy ban nhân dân tỉnh Cao Bằng chỉ đạo các sở bàn giao mặt bằng đúng tiến độ;\n\n"
+    "(iii) Bộ Công Thương hướng dẫn đấu nối lưới điện.\n\n"
+    "Văn phòng Chính phủ thông báo để Ủy ban nhân dân tỉnh Cao Bằng và các Bộ, cơ quan liên quan biết, "
+    "thực hiện./.\n")
+
+
+def _clause(letter, start: str):
+    return next(c for c in letter.clauses if c.text.startswith(start))
+
+
+def test_a_conclusion_notice_about_one_province() -> None:
+    """A VPCP notice of a working session with one province's leaders, with no "Kính gửi": what it
+    orders without naming a doer is that province's; its evaluation and commendation are report
+    (no agencies), unless they order something; "(i) (ii) (iii)" are sibling items under their
+    lead-in; a topic caption leads nothing itself."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(_VPCP_NOTICE)
+    assert letter.central and letter.doc_type.lower() == "thông báo"
+    praise, done = _clause(letter, "Thay mặt Thủ tướng"), _clause(letter, "Tỉnh Cao Bằng đã hoàn thành")
+    assert praise.kind == done.kind == "preamble" and not praise.agencies.lead
+    order = _clause(letter, "Tỉnh Cao Bằng cần khẩn trương")
+    assert order.kind == "directive" and order.agencies.lead == ["ubnd_tinh"]
+    assert _clause(letter, "Rà soát, bố trí kinh phí").agencies.lead == ["ubnd_tinh"]
+    caption = _clause(letter, "Về kiến nghị của tỉnh")
+    assert caption.agencies.lead == []
+    assert _clause(letter, "Giao Bộ Tài chính").agencies.lead == ["bo_khac"]
+    items = [c for c in letter.clauses if c.path.startswith("II.3.")]
+    assert [c.path for c in items] == ["II.3.i", "II.3.ii", "II.3.iii"]
+    assert items[0].text.startswith("Bộ Xây dựng") and items[0].agencies.lead == ["bo_khac"]
+    assert items[1].agencies.lead == ["ubnd_tinh"]
+
+
+def test_lone_letters_i_v_x_stay_letters() -> None:
+    """"(h) … (i) … (k)": a lone "(i)" after "(h)" is the letter i, not a roman one."""
+    from congvan.letters.parse.markers import _marker, resolve_romans
+
+    marks = resolve_romans([_marker(t) for t in ("(h) Sở Y tế tiêm vắc xin.", "(i) Sở Tài chính bố trí kinh phí.",
+                                                 "(k) Công an tỉnh bảo đảm an ninh.")])
+    assert [m.kind for m in marks] == ["pletter", "pletter", "pletter"]
+    marks = resolve_romans([_marker(t) for t in ("(iv) Sở Y tế tiêm vắc xin.", "(v) Sở Tài chính bố trí kinh phí.")])
+    assert [(m.kind, m.value) for m in marks] == [("proman", 4), ("proman", 5)]

@@ -71,7 +71,7 @@ from congvan.letters.parse.references import _references
 from congvan.letters.parse.signer import _signer
 from congvan.letters.parse.tables import row_columns
 from congvan.letters.provinces import province_now
-from congvan.letters.schema import Clause, Letter
+from congvan.letters.schema import AgencyRoles, Clause, Letter
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import clean_text, fold
 
@@ -136,6 +136,10 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     ctx = {"central": central, "date": header.date.iso(),
            "focus": _about_one_province(central, header.subject, header.recipients, tax)}
     addressee = _addressee_roles(header.recipients, tax, **ctx)
+    if addressee is None and ctx["focus"] and not header.recipients and fold(doc_type or "").startswith("thong bao"):
+        # a central notice about one province with no "Kính gửi" (a thông báo kết luận of a
+        # working session with its leaders): what it orders without naming a doer is the province's
+        addressee = AgencyRoles(lead=["ubnd_tinh"])
     clauses = _build_clauses(paras, doc_id, addressee, tax, **ctx)
     footer, attached = _attachment_split(layout.footer)
     if attached:  # a plan, list or appendix printed after the signature: its items are directives

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from congvan.letters.agencies import Terms, assign_roles, defined_terms, find_bodies
 from congvan.letters.parse.common import _UP, _is_upper_line, _norm_space
-from congvan.letters.parse.markers import _RANK, _Marker, _marker
+from congvan.letters.parse.markers import _RANK, _Marker, _marker, resolve_romans
 from congvan.letters.parse.tables import row_columns
 from congvan.letters.schema import (
     AgencyMention,
@@ -31,6 +31,31 @@ _CLOSING_CUE = re.compile(
 _DECISION_FORMULA = re.compile(
     r"co hieu luc(?: thi hanh)?(?: ke)? tu ngay|chiu trach nhiem thi hanh (?:quyet dinh|chi thi) nay"
     r"|(?:quyet dinh|chi thi|quy che|quy dinh) nay co hieu luc|bai bo (?:quyet dinh|cac quy dinh)")
+
+# A section that reports rather than orders ("I. ĐÁNH GIÁ CHUNG", "Kết quả đạt được", "Tồn tại, hạn
+# chế") and a commendation ("Thay mặt Thủ tướng Chính phủ, biểu dương …", "Đánh giá cao …"): the
+# guideline reads them as preamble (no themes, no agencies), whatever bodies they name.
+_REPORT_CAPTION = re.compile(
+    r"^(?:(?:nhan xet,? )?danh gia (?:chung|tinh hinh(?: chung)?|ket qua(?: thuc hien| dat duoc)?)"
+    r"|tinh hinh(?: chung| thuc hien| va ket qua(?: thuc hien)?)?|(?:mot so )?ket qua(?: dat duoc| thuc hien)?"
+    r"|(?:nhung )?(?:ton tai|han che|ton tai,? han che)(?:,? (?:yeu kem|vuong mac|bat cap))*(?:,? nguyen nhan| va nguyen nhan)?"
+    r"|nguyen nhan|ket qua dat duoc,? ton tai,? han che)\s*[:.]?$")
+_COMMENDATION = re.compile(r"^(?:thay mat [^,.;]{1,60},\s*)?(?:bieu duong|danh gia cao|ghi nhan va danh gia cao"
+                           r"|hoan nghenh|chuc mung)\b")
+
+
+_TOPIC_CAPTION = re.compile(r"^Về\s[^:]{3,300}:$")
+_ORDERS = re.compile(r"(?<!\w)(?:cần|phải|đề nghị|yêu cầu|giao|khẩn trương)(?!\w)", re.IGNORECASE)
+
+
+def _reports(text: str, headings: list[str]) -> bool:
+    """An item of a report section or a commendation that orders nothing, whoever it names ("Tỉnh
+    … cần khẩn trương khắc phục …" under "Tồn tại, hạn chế" is still an order)."""
+    if _COMMENDATION.match(fold(text)):
+        return True
+    return not _ORDERS.search(text) and any(
+        len(h.split()) <= 10 and _REPORT_CAPTION.match(fold(_norm_space(h)).strip(" *")) for h in headings if h)
+
 
 # =========================================================================== clauses
 @dataclass
@@ -211,11 +236,17 @@ class _ClauseBuilder:
         heading = parent.text if parent else None
         text = _norm_space(marker.rest)
         kind: ClauseKind = "closing" if marker.kind == "dieu" and _DECISION_FORMULA.search(fold(text)) \
-            else "directive"
+            else "preamble" if _reports(text, [n.text for n in self.stack]) else "directive"
         roles = inherited or addressees or AgencyRoles()
         node = _Node(marker.kind, path, text, roles, parent, marker.value, first=len(self.clauses))
         if text and not (self.titles and _is_section_title(text)):
-            node.roles = self.emit(path, kind, text, heading, inherited, addressees)
+            # a topic caption ("Về kiến nghị của tỉnh về …:") orders nothing itself: what it
+            # inherits (a heading's bodies, the addressees) leads the items below it, not the caption
+            caption = bool(_TOPIC_CAPTION.match(text))
+            node.roles = self.emit(path, kind, text, heading, None if caption else inherited,
+                                   None if caption else addressees)
+            if caption and not node.roles.lead:
+                node.roles = roles
             if parent and kind == "directive" and _PARTNERS_HEADING.match(fold(parent.text)):
                 self._partner_roles(parent.roles)
         else:
@@ -263,7 +294,8 @@ class _ClauseBuilder:
         path = node.path if node.paragraphs == 1 else f"{node.path}.{node.paragraphs}"
         # "Điều 2." on a line of its own, then "Quyết định này có hiệu lực …": still closing
         kind: ClauseKind = "closing" if node.kind == "dieu" and not node.text \
-            and _DECISION_FORMULA.search(fold(text)) else "directive"
+            and _DECISION_FORMULA.search(fold(text)) \
+            else "preamble" if _reports(text, [n.text for n in self.stack]) else "directive"
         roles = self.emit(path, kind, text, node.text or None, node.roles)
         if kind == "directive" and _is_lead_in(text) and _own_lead(self.clauses[-1]):
             # "Sở Y tế chủ trì thực hiện các nhiệm vụ sau:" under a bare title: the sub-items
@@ -380,7 +412,7 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
     all_caps = sum(map(_is_upper_line, paras)) > len(paras) / 2
     if not all_caps:
         paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
-    markers = [_marker(p) for p in paras]
+    markers = resolve_romans([_marker(p) for p in paras])
     if not any(markers):
         return _unnumbered_clauses(paras, doc_id, addressee, tax, central=central, date=date, focus=focus)
     builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps, central=central, date=date,

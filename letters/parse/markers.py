@@ -18,12 +18,17 @@ _M_NUMBER = re.compile(r"^(\d{1,2})\s*(?:[.)]|/(?=\s))(?![\d/])\s*(?=\S)")
 _M_PAREN_NUMBER = re.compile(r"^\((\d{1,2})\)\s*(?=\S)")
 _M_LETTER = re.compile(r"^([a-zđ])\s*(?:\)|\.(?=\s+[" + _UP + r"]))\s*(?=\S)")
 _M_PAREN_LETTER = re.compile(r"^\(([a-zđ])\)\s*(?=\S)")
+# "(ii)", "(iv)", "(xii)": conclusions and central letters list orders so, often under a lettered
+# item ("b) … đề nghị: (i) … (ii) …"). "(i)", "(v)", "(x)" alone are letters until their
+# neighbours say otherwise (``resolve_romans``).
+_M_PAREN_ROMAN = re.compile(r"^\(((?:x{0,2})(?:ix|iv|v?i{0,3}))\)\s*(?=\S)")
+_ROMAN_VALUE = {"i": 1, "v": 5, "x": 10}
 _M_BULLET = re.compile(r"^([-–—+•●○▪■◦*])\s*(?=[^\W_\d]|[\d\"“(])")
 _BULLET_KIND = {"-": "-", "–": "-", "—": "-", "+": "+", "•": "•", "●": "•", "○": "○", "▪": "▪",
                 "■": "▪", "◦": "○", "*": "*"}
 # Fixed nesting ranks; bullets rank below everything, in order of first appearance.
 _RANK = {"upper": 0, "roman": 1, "dieu": 1, "num1": 2, "num2": 3, "num3": 4, "num4": 5,
-         "pnum": 6, "letter": 7, "pletter": 7}
+         "pnum": 6, "letter": 7, "pletter": 7, "proman": 8}
 
 # =========================================================================== paragraphs
 @dataclass
@@ -52,8 +57,33 @@ def _marker(line: str) -> _Marker | None:
         return _Marker("pnum", m.group(1), s[m.end():], int(m.group(1)))
     if m := _M_LETTER.match(s):
         return _Marker("letter", m.group(1), s[m.end():], ord(m.group(1)))
+    if (m := _M_PAREN_ROMAN.match(s)) and len(m.group(1)) > 1:
+        return _Marker("proman", m.group(1), s[m.end():], _roman(m.group(1)))
     if m := _M_PAREN_LETTER.match(s):
         return _Marker("pletter", m.group(1), s[m.end():], ord(m.group(1)))
     if m := _M_BULLET.match(s):
         return _Marker("bullet:" + _BULLET_KIND[m.group(1)], "-" if m.group(1) != "+" else "+", s[m.end():])
     return None
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN_VALUE[c] for c in numeral]
+    return sum(-v if k + 1 < len(values) and v < values[k + 1] else v for k, v in enumerate(values))
+
+
+def resolve_romans(markers: list[_Marker | None]) -> list[_Marker | None]:
+    """Read "(i)", "(v)", "(x)" as roman numerals where their neighbours are: "(i)" before "(ii)",
+    "(v)" after "(iv)", "(x)" after "(ix)". Otherwise they stay letters ("(h)", "(i)", "(k)")."""
+    out = list(markers)
+    seq = [k for k, m in enumerate(out) if m is not None and m.kind in ("pletter", "proman")]
+    for pos, k in enumerate(seq):
+        m = out[k]
+        if m is None or m.kind != "pletter" or m.label not in _ROMAN_VALUE:
+            continue
+        value = _ROMAN_VALUE[m.label]
+        before = out[seq[pos - 1]] if pos else None
+        after = out[seq[pos + 1]] if pos + 1 < len(seq) else None
+        if (before is not None and before.kind == "proman" and before.value == value - 1) \
+                or (after is not None and after.kind == "proman" and after.value == value + 1):
+            out[k] = _Marker("proman", m.label, m.rest, value)
+    return out
