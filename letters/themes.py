@@ -24,10 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from congvan.letters.agencies import find_bodies
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 from congvan.letters.text import fold, has_diacritics, match_key
 
-__all__ = ["ThemeRules", "compile_phrases", "is_section_caption", "matches", "text_form", "theme_rules"]
+__all__ = ["ThemeRules", "compile_phrases", "is_section_caption", "matches", "names_only_bodies", "text_form",
+           "theme_rules"]
 
 
 def _phrase(words: str) -> str:
@@ -104,7 +106,8 @@ class ThemeRules:
         plan's section caption ("Mục đích", "Yêu cầu", "Tổ chức thực hiện") inherits nothing:
         it orders nothing itself."""
         inherited = list(dict.fromkeys([*self.topics(subject), *letter_themes]))
-        return [list(dict.fromkeys([*self.cues(t, subject), *([] if is_section_caption(t) else inherited)]))
+        return [list(dict.fromkeys([*self.cues(t, subject),
+                                    *([] if is_section_caption(t) or names_only_bodies(t) else inherited)]))
                 for t in texts]
 
 
@@ -112,7 +115,8 @@ class ThemeRules:
 # "Mục tiêu cụ thể", "Nhiệm vụ và giải pháp", "Tổ chức thực hiện", "Trước khi xảy ra thiên tai" …
 _SECTION_CAPTION = re.compile(
     r"^(?:mục đích|yêu cầu|mục đích,? yêu cầu|mục tiêu(?: chung| cụ thể)?|quan điểm|nguyên tắc|phạm vi(?: áp dụng)?"
-    r"|đối tượng(?: áp dụng)?|nội dung(?: thực hiện| hoạt động| chủ yếu)?|nhiệm vụ(?:,? giải pháp| chủ yếu| cụ thể)?"
+    r"|đối tượng(?: áp dụng| thực hiện)?|(?:nội dung|hình thức)(?:(?:,| và) (?:nội dung|hình thức))?"
+    r"(?: thực hiện| hoạt động| chủ yếu| tuyên truyền)?|nhiệm vụ(?:,? giải pháp| chủ yếu| cụ thể)?"
     r"|(?:các )?nhiệm vụ(?:,| và) giải pháp(?: chủ yếu)?|giải pháp(?: thực hiện| chủ yếu)?|tổ chức thực hiện"
     r"|kinh phí(?: thực hiện)?|phân công (?:nhiệm vụ|trách nhiệm)|trách nhiệm thực hiện|chế độ (?:thông tin,? )?báo cáo"
     r"|thời gian(?: thực hiện)?|(?:trước|trong|sau) khi (?:xảy ra )?[^\W\d_]+(?:,? [^\W\d_]+){0,4})\s*[:.]?$")
@@ -122,6 +126,18 @@ def is_section_caption(text: str) -> bool:
     """A bare section name of a plan ("Mục đích", "Yêu cầu", "Trong khi xảy ra bão")."""
     t = " ".join(text.split()).lower()
     return len(t.split()) <= 8 and bool(_SECTION_CAPTION.match(t))
+
+
+def names_only_bodies(text: str) -> bool:
+    """A line that only names who acts ("Sở Văn hóa, Thể thao và Du lịch", "UBND các xã, phường:"),
+    a heading of a plan's duty list: it orders nothing, so it takes no theme (guideline, themes)."""
+    t = " ".join(text.split()).strip(" .:;-*")
+    if not t or len(t.split()) > 14:
+        return False
+    rest = t
+    for hit in sorted(find_bodies(t), key=lambda h: -h.start):
+        rest = rest[:hit.start] + rest[hit.end:]
+    return not re.sub(r"(?i)\b(?:và|các|cơ quan|đơn vị|liên quan|tỉnh|thành phố)\b|[\s,;:.&()\-]", "", rest)
 
 
 @lru_cache(maxsize=8)

@@ -53,6 +53,18 @@ def test_a_letter_about_a_theme_passes_it_to_every_directive_clause(rules: Theme
     assert rules.topics(None) == [] and rules.topics("  ") == []
 
 
+def test_captions_and_lines_that_only_name_a_body_inherit_no_topic(rules: ThemeRules) -> None:
+    """A plan's duty list opens each part with the body it concerns ("Sở Văn hóa, Thể thao và Du
+    lịch", "UBND các xã, phường:") and its parts with captions ("Hình thức", "Đối tượng thực hiện"):
+    they order nothing, so they take no theme, while the tasks under them do."""
+    subject = "KẾ HOẠCH TRUYỀN THÔNG VỀ GIẢM NGHÈO ĐA CHIỀU NĂM 2026"
+    assert "social_welfare" in rules.topics(subject)
+    lines = ["Sở Văn hóa, Thể thao và Du lịch", "UBND các xã, phường:", "Hình thức", "Đối tượng thực hiện",
+             "Hỗ trợ hộ nghèo tiếp cận dịch vụ y tế, giáo dục và nhà ở."]
+    added = rules.added(lines, subject)
+    assert [("social_welfare" in a) for a in added] == [False, False, False, False, True]
+
+
 @pytest.mark.parametrize("subject,about", [
     ("V/v chủ động phòng, tránh, ứng phó với bão số 5 năm 2026", True),
     ("KẾ HOẠCH ỨNG PHÓ KHẨN CẤP VỚI BỆNH CÚM GIA CẦM", True),
