@@ -45,7 +45,8 @@ _COMMENDATION = re.compile(r"^(?:thay mat [^,.;]{1,60},\s*)?(?:bieu duong|danh g
 
 
 _TOPIC_CAPTION = re.compile(r"^Về\s[^:]{3,300}:$")
-_ORDERS = re.compile(r"(?<!\w)(?:cần|phải|đề nghị|yêu cầu|giao|khẩn trương)(?!\w)", re.IGNORECASE)
+_ORDERS = re.compile(r"(?<!\w)(?:cần|phải|đề nghị|yêu cầu|khẩn trương|giao(?=\s+(?:cho|nhiệm vụ|(?-i:[A-ZĐ]))))(?!\w)",
+                     re.IGNORECASE)
 
 
 def _reports(text: str, headings: list[str]) -> bool:

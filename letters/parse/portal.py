@@ -18,8 +18,8 @@ from congvan.letters.text import fold
 
 __all__ = ["PortalHeader", "opening_speaker", "portal_header"]
 
-_TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo kết luận", "Thông báo",
-          "Hướng dẫn", "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
+_TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo", "Hướng dẫn",
+          "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
 _DATE = (r"[Nn]gày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})"
          r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s+năm\s+(?P<y2>\d{4}))")
 _UPPER = "[A-ZĐÁÀẢÃẠÂẤẦẨẪẬĂẮẰẲẴẶÉÈẺẼẸÊẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÚÙỦŨỤƯỨỪỬỮỰÝỲỶỸỴ]"
