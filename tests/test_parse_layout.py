@@ -231,6 +231,27 @@ def test_the_states_name_in_a_sentence_is_no_motto() -> None:
     assert any("tiêm vắc xin sởi" in c.text for c in letter.clauses)
 
 
+def test_a_legal_librarys_page_tail_and_table_cells_are_no_clauses() -> None:
+    """What a legal library prints after the letter (its comparison tool, notices to members, log-in
+    messages, the metadata box above them) and an annex table's province cells are no clauses."""
+    letter_text = ("ỦY BAN NHÂN DÂN\nTỈNH CAO BẰNG\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                   "Độc lập - Tự do - Hạnh phúc\nSố: 12/UBND-VX\nCao Bằng, ngày 3 tháng 3 năm 2025\n"
+                   "V/v tăng cường phòng, chống dịch sởi\n"
+                   "1. Sở Y tế tổ chức tiêm vắc xin sởi cho trẻ em chưa được tiêm đủ mũi.\n"
+                   "2. UBND các xã báo cáo số trẻ đã tiêm theo biểu kèm theo:\n"
+                   "| TP Hà Nội | 12 |\n| Bắc Ninh | 7 |\n"
+                   "3. Sở Giáo dục và Đào tạo phối hợp tuyên truyền trong trường học.\n")
+    tail = ("Ban hành:\n18/06/2025\nHiệu lực: Đã biết\nTình trạng: Đã biết\n734\n|\n"
+            "NỘI DUNG SỬA ĐỔI, HƯỚNG DẪN\nVăn bản bị thay thế\nVăn bản thay thế\n"
+            "Rà chuột vào nội dụng văn bản để sử dụng.\nĐịa chỉ:\n17 Nguyễn Gia Thiều\n"
+            "- Bạn vừa bị Đăng xuất khỏi Tài khoản .\n- Hỗ trợ: (028) 3930.3279\n")
+    letter = parse_letter(letter_text + tail)
+    texts = [c.text for c in letter.clauses]
+    assert any("tuyên truyền trong trường học" in t for t in texts)
+    assert not any(t in ("TP Hà Nội", "Bắc Ninh") for t in texts)
+    assert not any(w in t for t in texts for w in ("Đăng xuất", "Rà chuột", "Hiệu lực", "Địa chỉ", "Hỗ trợ"))
+
+
 @pytest.mark.parametrize("opening", [
     # a citation in the middle of a sentence is not this letter's news
     "Thực hiện chỉ đạo của Thủ tướng Chính phủ ban hành Kế hoạch về phòng, chống dịch sởi, UBND huyện yêu cầu:",

@@ -50,7 +50,15 @@ import re
 
 from congvan.letters.diseases import clause_diseases
 from congvan.letters.parse.clauses import _addressee_roles, _build_clauses, _unique_paths, _unnumbered_clauses
-from congvan.letters.parse.common import _MOTTO, _SUBJECT_START, VV_LABEL, _is_upper_line, _norm_space, doc_id_for
+from congvan.letters.parse.common import (
+    _MOTTO,
+    _SUBJECT_START,
+    VV_LABEL,
+    _canonical_province,
+    _is_upper_line,
+    _norm_space,
+    doc_id_for,
+)
 from congvan.letters.parse.header import _attachment_split, _split_layout, _type_from_number
 from congvan.letters.parse.issuer import (
     _complete_bare_issuer,
@@ -149,7 +157,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
             clause.path = f"PL.{clause.path}"
         clauses += extra
         paras += att_paras
-    clauses = [c for c in clauses if _has_content(c.text)]
+    clauses = [c for c in clauses if _has_content(c.text, tax)]
     if not clauses and cleaned.strip():
         # any non-empty text ingests (interface v2): no recognisable structure → one clause per
         # paragraph (per sentence for one long paragraph), header and footer lines included
@@ -193,10 +201,14 @@ def _about_one_province(central: bool, subject: str | None, recipients: list[str
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def _has_content(text: str) -> bool:
+def _has_content(text: str, tax: Taxonomy) -> bool:
     """A clause says something: not a bare figure or cell of a statistics table ("7.897", "89,0%",
-    "3(1)"), a rule line, or the motto of a form printed in an annex."""
+    "3(1)", a province's name: "TP Hà Nội", "Bắc Ninh"), a rule line, or the motto of a form
+    printed in an annex."""
     if not _WORD.search(text):
+        return False
+    if len(text) < 40 and _canonical_province(re.sub(r"^(?:tp\.?|thành phố|tỉnh)\s+", "", text.strip(" .,;:*"),
+                                                     flags=re.IGNORECASE), tax):
         return False
     return not (len(text) < 120 and not _MOTTO.sub("", fold(text)).strip(" -–._"))
 

@@ -239,7 +239,31 @@ def normalise_layout(text: str) -> list[str]:
     letter = _without_page_chrome(mended)
     if len(letter) < len(mended):  # the page's chrome pushed the header past the mending window
         letter = _mend_header(letter)
-    return _mend_footer(_lone_markers(letter))
+    return _mend_footer(_lone_markers(_without_page_tail(letter)))
+
+
+# What a legal library prints after the letter: its comparison tool ("Văn bản bị thay thế", "Rà
+# chuột vào nội dung văn bản để sử dụng"), its notices to members and its log-in messages.
+_TAIL_MARKER = re.compile(
+    r"^(?:noi dung sua doi,? huong dan|van ban bi thay the|ra chuot vao noi dung van ban"
+    r"|click (?:trai|phai) de xem|tat so sanh|ban vua bi dang xuat|cam on da dung thuvienphapluat"
+    r"|luoc do|tai ve van ban|van ban lien quan(?: cung noi dung)?|van ban duoc huong dan)\b")
+# the library's metadata box just above it ("Ban hành:", "18/06/2022", "Hiệu lực: Đã biết", "734")
+_TAIL_META = re.compile(r"^(?:(?:so hieu|loai van ban|noi ban hanh|nguoi ky|ngay ban hanh|ban hanh|ngay hieu luc"
+                        r"|hieu luc|tinh trang|cap nhat|ngay cong bao|so cong bao)\s*:.*|[\d/.\s|]*|\|.*)$")
+
+
+def _without_page_tail(lines: list[str]) -> list[str]:
+    """Drop a legal-library page's tail (see ``_TAIL_MARKER``) and the metadata box above it. Only
+    in the second half of the text, so a letter that cites "văn bản bị thay thế" keeps its items."""
+    half = len(lines) // 2
+    cut = next((i for i in range(half, len(lines)) if _TAIL_MARKER.match(fold(lines[i].strip(" *|#")))), None)
+    if cut is None:
+        return lines
+    k = cut
+    while k > half and cut - k < 25 and _TAIL_META.match(fold(lines[k - 1].strip(" *"))):
+        k -= 1
+    return lines[:k]
 
 
 _SIGNED_OFF = re.compile(r"^n[oơ]i\s*nh[aậ]n\b", re.IGNORECASE)
