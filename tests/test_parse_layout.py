@@ -206,6 +206,10 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     (("(Chinhphu.vn) - Thủ tướng Chính phủ Nguyễn Văn An mới đây đã ký Công điện về việc chủ động ứng phó "
       "với bão số 5."),
      (None, None, "Thủ tướng Chính phủ", "Công điện", "Về việc chủ động ứng phó với bão số 5")),
+    # a news item that gives neither number nor subject, after a date with no year
+    (("(PLVN) - Bệnh sởi có xu hướng gia tăng. Để chủ động kiểm soát, ngày 14/11, Thủ tướng Chính phủ "
+      "Nguyễn Văn An đã ký ban hành công điện yêu cầu các bộ, ngành tăng cường phòng, chống bệnh sởi."),
+     (None, None, "Thủ tướng Chính phủ", "Công điện", None)),
     # a province's name that looks like a person's stays ("Hà Tĩnh", "Cao Bằng")
     ("Ngày 2/3/2025, UBND tỉnh Hà Tĩnh ban hành Công văn số 12/UBND-NL1 về phòng, chống bão.",
      ("12/UBND-NL1", (2025, 3, 2), "UBND tỉnh Hà Tĩnh", "Công văn", "Về phòng, chống bão")),

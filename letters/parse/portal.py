@@ -92,10 +92,16 @@ def _is_place(name: str, tax: Taxonomy | None) -> bool:
     return _canonical_province(name, tax or load_taxonomy()) is not None
 
 
+# "… đã ký ban hành công điện yêu cầu các bộ, ngành …": a news item that gives neither number nor
+# subject still says what was issued, and by whom
+_ORDER_AFTER = re.compile(r"\s+(?:gửi\s+[^.;]{1,80}?\s+)?(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo)\b")
+
+
 def _opens_sentence(before: str) -> bool:
     """Whether a match after ``before`` starts a sentence (or a news item: "(Chinhphu.vn) - …")."""
     before = before.rstrip(" *")
-    return not before or before[-1] in ".!?:-–)\n" or before.endswith(("Mới đây,", "Vừa qua,", "Theo đó,"))
+    return not before or before[-1] in ".!?:-–)\n" or before.endswith(("Mới đây,", "Vừa qua,", "Theo đó,")) \
+        or bool(re.search(r"(?:^|[.,:;]\s*)[Nn]gày\s+\d{1,2}\s*/\s*\d{1,2},$", before))  # "…, ngày 14/11, Thủ tướng …"
 
 
 @dataclass
@@ -120,7 +126,8 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeade
     # and one in the middle of a sentence ("Thực hiện … của Thủ tướng Chính phủ ban hành Kế
     # hoạch về …") is a citation, not the news of this letter
     issued = next((m for m in _ISSUED.finditer(text)
-                   if (m.group("num") or m.group("subject")) and _opens_sentence(text[:m.start()])), None)
+                   if (m.group("num") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
+                   and _opens_sentence(text[:m.start()])), None)
     m = _SIGNED_FOR.search(text) or issued or _CITED.search(text)
     if m is None:
         return None
