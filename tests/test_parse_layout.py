@@ -309,6 +309,32 @@ def test_task_table_rows_are_clauses_with_lead_and_support_from_columns() -> Non
     assert not any("\u2063" in c.text or c.text in ("Sở Y tế", "Thường xuyên") for c in letter.clauses)
 
 
+def test_a_sub_row_with_its_own_task_and_lead_under_merged_cells() -> None:
+    """A row whose number cell and later cells are merged with the row above: "Bố trí máy phun dự
+    phòng | Trung tâm Kiểm soát bệnh tật" is its own task with its own lead, and the table goes on."""
+    table = ("\n**PHỤ LỤC**\nDANH MỤC NHIỆM VỤ\n|\n**TT**\n|\n**Nhiệm vụ**\n|\n**Cơ quan chủ trì**\n|\n"
+             "**Cơ quan phối hợp**\n|\n**Thời gian**\n|\n**Kết quả dự kiến**\n|\n|\n"
+             "1\n|\nPhun hóa chất diệt muỗi tại ổ dịch\n|\nSở Y tế\n|\nUBND các xã, phường\n|\nQuý II/2026\n|\n"
+             "Ổ dịch được xử lý\n|\n|\nBố trí máy phun dự phòng\n|\nTrung tâm Kiểm soát bệnh tật\n|\n|\n"
+             "2\n|\nTuyên truyền diệt bọ gậy tại hộ gia đình\n|\nSở Văn hóa, Thể thao và Du lịch\n|\nSở Y tế\n|\n"
+             "Quý II/2026\n|\n|\n")
+    letter = parse_letter(WEB_TABLE + table)
+    rows = [c for c in letter.clauses if c.path.startswith("PL.")]
+    texts = [c.text for c in rows]
+    assert "Trung tâm Kiểm soát bệnh tật" not in texts and "Quý II/2026" not in texts
+    sub = next(c for c in rows if c.text.startswith("Bố trí máy phun dự phòng"))
+    assert sub.agencies.lead == ["cdc"]
+    last = next(c for c in rows if c.text.startswith("Tuyên truyền diệt bọ gậy"))
+    assert last.agencies.support == ["so_y_te"]
+
+
+def test_whom_a_report_goes_to_is_no_lead() -> None:
+    text = (WEB_TABLE.split("**I. MỤC ĐÍCH")[0] + "1. Các sở, ban, ngành báo cáo định kỳ kết quả tiêm vắc xin sởi:\n"
+            "a) Thời gian báo cáo: trước ngày 15 hằng tháng.\nb) Cơ quan nhận báo cáo: UBND tỉnh (qua Sở Y tế).\n")
+    receiver = next(c for c in parse_letter(text).clauses if c.text.startswith("Cơ quan nhận báo cáo"))
+    assert receiver.agencies.lead == ["cac_so_nganh"]
+
+
 # "STT | Cơ quan chủ trì | Cơ quan phối hợp | Thuộc nhóm nhiệm vụ | Nội dung nhiệm vụ | Thời hạn"
 _LEAD_FIRST_ANNEX = ("\n**PHỤ LỤC**\nPHÂN CÔNG NHIỆM VỤ\n|\n**STT**\n|\n**Cơ quan chủ trì**\n|\n**Cơ quan phối hợp**\n|\n"
                      "**Thuộc nhóm nhiệm vụ**\n|\n**Nội dung nhiệm vụ**\n|\n**Thời hạn**\n|\n|\n")

@@ -40,13 +40,16 @@ _REPORT_CAPTION = re.compile(
     r"|tinh hinh(?: chung| thuc hien| va ket qua(?: thuc hien)?)?|(?:mot so )?ket qua(?: dat duoc| thuc hien)?"
     r"|(?:nhung )?(?:ton tai|han che|ton tai,? han che)(?:,? (?:yeu kem|vuong mac|bat cap))*(?:,? nguyen nhan| va nguyen nhan)?"
     r"|nguyen nhan|ket qua dat duoc,? ton tai,? han che)\s*[:.]?$")
-_COMMENDATION = re.compile(r"^(?:thay mat [^,.;]{1,60},\s*)?(?:bieu duong|danh gia cao|ghi nhan va danh gia cao"
-                           r"|hoan nghenh|chuc mung)\b")
+_COMMENDATION = re.compile(r"^(?:thay mat [^,.;]{1,60},\s*)?(?:bieu duong|danh gia cao|ghi nhan|hoan nghenh"
+                           r"|chuc mung)\b")
 
 
+_REPORT_TO = re.compile(r"^[\s*\-+•]*(?:co quan|don vi|noi)\s+(?:tiep\s+)?nhan\s+bao\s+cao[\s*]*:")
 _TOPIC_CAPTION = re.compile(r"^Về\s[^:]{3,300}:$")
-_ORDERS = re.compile(r"(?<!\w)(?:cần|phải|đề nghị|yêu cầu|khẩn trương|giao(?=\s+(?:cho|nhiệm vụ|(?-i:[A-ZĐ]))))(?!\w)",
-                     re.IGNORECASE)
+# what makes a paragraph of a report section an order after all; a narrative's "đã khẩn trương
+# chỉ đạo", "phải đối mặt với khó khăn", "đã giao …" are not
+_ORDERS = re.compile(r"(?<!\w)(?:cần|đề nghị|yêu cầu|phải(?!\s+(?:đối mặt|chịu|gánh))"
+                     r"|(?<!đã )giao(?=\s+(?:cho|nhiệm vụ|(?-i:[A-ZĐ]))))(?!\w)", re.IGNORECASE)
 
 
 def _reports(text: str, headings: list[str]) -> bool:
@@ -132,6 +135,10 @@ class _ClauseBuilder:
         if kind == "directive":
             roles, mentions = assign_roles(text, inherited, self.tax, central=self.central, date=self.date,
                                            terms=self.terms, focus=self.focus, addressees=addressees)
+            if _REPORT_TO.match(fold(text)):
+                # "Cơ quan nhận báo cáo: UBND tỉnh (qua Sở …)": whom one reports to is never a
+                # lead (agencies rule 4); the line keeps what the task above it has
+                roles = inherited or addressees or AgencyRoles()
             from_columns = _column_roles(columns, self.tax, central=self.central, date=self.date,
                                          focus=self.focus)
             if from_columns is not None:  # a task-table row: its columns say who leads, supports

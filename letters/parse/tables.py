@@ -128,8 +128,8 @@ def _table_at(cells: list[tuple[int, int, str]], h: int) -> tuple[int, list[str]
             # a row under merged cells: it starts at the task column (or, when wider than the
             # columns from the task on, ends at the last column); the cells before it span
             start = task_at if width <= n - task_at else n - width
-            if {"tt", "lead", "support"} & set(roles[start:start + width]):
-                break
+            if "tt" in roles[start:start + width] or "task" not in roles[start:start + width]:
+                break  # a sub-row starts with its own task; its own chủ trì/phối hợp cells follow
             values = {**spanned, **_values(roles[start:], row)}
             out += [_row_text("", values), ""]
         else:
