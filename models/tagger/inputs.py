@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from congvan.letters.agencies import assign_roles
 from congvan.letters.schema import AgencyRoles, ThemeScore
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.themes import names_only_bodies, theme_rules
+from congvan.letters.themes import is_section_caption, names_only_bodies, theme_rules
 
 if TYPE_CHECKING:
     import torch
@@ -55,7 +55,8 @@ def with_rule_themes(texts: Sequence[str], probs: Any, theme_ids: Sequence[str],
     added = rules.added(list(texts), subject, letter_themes)
     out = []
     for text, row, extra in zip(texts, probs, added):
-        if names_only_bodies(text):  # "Sở Tài chính" over its tasks: a heading orders nothing
+        if names_only_bodies(text) or is_section_caption(text):
+            # "Sở Tài chính", "Trách nhiệm thực hiện" over their tasks: a heading orders nothing
             out.append([])
             continue
         chosen = {theme_ids[j]: float(p) for j, p in enumerate(row) if p >= thresholds[j]}
