@@ -44,20 +44,28 @@ _COMMENDATION = re.compile(r"^(?:thay mat [^,.;]{1,60},\s*)?(?:bieu duong|danh g
                            r"|chuc mung)\b")
 
 
+# a paragraph that opens with an order's verb ("Tăng cường …", "Rà soát …", "Tiếp tục …")
+_IMPERATIVE = re.compile(
+    r"^(?:tang cuong|tap trung|ra soat|day manh|chi dao|trien khai|thuc hien|xay dung|nang cao|khan truong"
+    r"|chu dong|tiep tuc|quan tam|bao dam|dam bao|hoan thanh|kien toan|phat huy|to chuc|khac phuc|uu tien"
+    r"|nghien cuu|doi moi|huy dong|bo tri|kiem tra|theo doi)\b")
 _REPORT_TO = re.compile(r"^[\s*\-+•]*(?:co quan|don vi|noi)\s+(?:tiep\s+)?nhan\s+bao\s+cao[\s*]*:")
 _TOPIC_CAPTION = re.compile(r"^Về\s[^:]{3,300}:$")
 # what makes a paragraph of a report section an order after all; a narrative's "đã khẩn trương
 # chỉ đạo", "phải đối mặt với khó khăn", "đã giao …" are not
-_ORDERS = re.compile(r"(?<!\w)(?:cần|đề nghị|yêu cầu|phải(?!\s+(?:đối mặt|chịu|gánh))"
+_ORDERS = re.compile(r"(?<!\w)(?:cần|phải(?!\s+(?:đối mặt|chịu|gánh))"
+                     r"|(?<!theo )(?<!sát )(?<!ứng )(?<!đúng )(?:đề nghị|yêu cầu)(?!\s+(?:của|về|đặt ra)\b)"
                      r"|(?<!đã )giao(?=\s+(?:cho|nhiệm vụ|(?-i:[A-ZĐ]))))(?!\w)", re.IGNORECASE)
 
 
 def _reports(text: str, headings: list[str]) -> bool:
     """An item of a report section or a commendation that orders nothing, whoever it names ("Tỉnh
     … cần khẩn trương khắc phục …" under "Tồn tại, hạn chế" is still an order)."""
-    if _COMMENDATION.match(fold(text)):
-        return True
-    return not _ORDERS.search(text) and any(
+    if _COMMENDATION.match(fold(text)):  # praise that also assigns ("Ghi nhận …; giao Bộ X …") orders
+        return not any(m.group(0).lower() not in ("cần", "phải") for m in _ORDERS.finditer(text))
+    if _ORDERS.search(text) or _IMPERATIVE.match(fold(text)):
+        return False
+    return any(
         len(h.split()) <= 10 and _REPORT_CAPTION.match(fold(_norm_space(h)).strip(" *")) for h in headings if h)
 
 
