@@ -128,6 +128,7 @@ def is_section_caption(text: str) -> bool:
     return len(t.split()) <= 8 and bool(_SECTION_CAPTION.match(t))
 
 
+@lru_cache(maxsize=4096)  # asked twice per clause when tagging (inherited themes, then the model's)
 def names_only_bodies(text: str) -> bool:
     """A line that only names who acts ("Sở Văn hóa, Thể thao và Du lịch", "UBND các xã, phường:"),
     a heading of a plan's duty list: it orders nothing, so it takes no theme (guideline, themes)."""
