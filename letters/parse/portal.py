@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from congvan.letters.parse.common import _canonical_province, _date_parts, _norm_space
+from congvan.letters.parse.common import _UP, _canonical_province, _date_parts, _norm_space
 from congvan.letters.schema import DateParts
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.text import fold
 
 __all__ = ["PortalHeader", "opening_speaker", "portal_header"]
 
@@ -22,7 +21,7 @@ _TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết
           "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
 _DATE = (r"[Nn]gày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})"
          r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s+năm\s+(?P<y2>\d{4}))")
-_UPPER = "[A-ZĐÁÀẢÃẠÂẤẦẨẪẬĂẮẰẲẴẶÉÈẺẼẸÊẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÚÙỦŨỤƯỨỪỬỮỰÝỲỶỸỴ]"
+_UPPER = f"[{_UP}]"
 # the bodies (and the office holders who sign for them) that issue letters; a comma may only
 # go on to a capitalised word, as in "Sở Văn hóa, Thể thao và Du lịch"
 _ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Sở|Bộ|Văn phòng"
@@ -87,9 +86,7 @@ def _body_of(issuer: str, tax: Taxonomy | None = None) -> str:
 
 
 def _is_place(name: str, tax: Taxonomy | None) -> bool:
-    if fold(name) in {"ho chi minh", "thanh pho ho chi minh"}:
-        return True
-    return _canonical_province(name, tax or load_taxonomy()) is not None
+    return _canonical_province(name, tax or load_taxonomy()) is not None  # "Hồ Chí Minh", "Hà Tĩnh"
 
 
 # "… đã ký ban hành công điện yêu cầu các bộ, ngành …": a news item that gives neither number nor
