@@ -532,7 +532,10 @@ def _context(folded: str, hit: Hit) -> Literal["subject", "support", "proposer",
         return "proposer"
     if _DUTY_HEAD.match(folded[:hit.start]) and not folded[hit.start:].startswith("cac "):
         return "subject"
-    if _INTRO.match(before) and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]):
+    if _INTRO.match(before) and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]) \
+            and folded[hit.end:].strip(" .;*"):
+        # "Theo quy định của Bảo hiểm xã hội Việt Nam, Bộ Y tế." ends on the name: it is the
+        # intro's list going on, not the subject after it
         return "subject"
     return "other"
 

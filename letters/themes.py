@@ -128,6 +128,22 @@ def is_section_caption(text: str) -> bool:
     return len(t.split()) <= 8 and bool(_SECTION_CAPTION.match(t))
 
 
+# The fields of an administrative procedure as a decision publishes it ("công bố thủ tục hành
+# chính"): "Cách thức thực hiện: Trực tiếp …", "Thành phần, số lượng hồ sơ", "Phí, lệ phí: Không".
+# A record of how a procedure runs orders no work of a theme. The field's name ends the line or
+# is followed by its colon: "Lệ phí trước bạ được miễn …" is a sentence, not a field.
+_PROCEDURE_FIELD = re.compile(
+    r"^(?:trình tự thực hiện|cách thức thực hiện|thành phần(?:,? số lượng)? hồ sơ|số lượng hồ sơ"
+    r"|thời (?:hạn|gian) giải quyết|(?:cơ quan|đối tượng|kết quả|địa điểm) thực hiện (?:thủ tục hành chính|tthc)"
+    r"|phí,? lệ phí|lệ phí|(?:tên )?mẫu đơn,? (?:mẫu )?tờ khai|yêu cầu,? điều kiện(?: thực hiện)?(?: thủ tục hành chính| tthc)?"
+    r"|căn cứ pháp lý(?: của thủ tục hành chính)?)\s*(?::|\.?$)")
+
+
+def is_procedure_field(text: str) -> bool:
+    """A field line of a published administrative procedure (see ``_PROCEDURE_FIELD``)."""
+    return bool(_PROCEDURE_FIELD.match(" ".join(text.split()).lower().lstrip("-+•* ")))
+
+
 @lru_cache(maxsize=4096)  # asked twice per clause when tagging (inherited themes, then the model's)
 def names_only_bodies(text: str) -> bool:
     """A line that only names who acts ("Sở Văn hóa, Thể thao và Du lịch", "UBND các xã, phường:"),

@@ -735,6 +735,17 @@ def test_whoever_proposed_is_no_lead(text: str, lead: list[str]) -> None:
     assert assign_roles(text)[0].lead == lead
 
 
+@pytest.mark.parametrize(("text", "lead"), [
+    ("Mẫu tờ khai: Theo quy định của Bảo hiểm xã hội Việt Nam, Bộ Y tế.", []),
+    ("Theo hướng dẫn của Bộ Y tế, Sở Y tế chủ trì tổ chức tiêm vét.", ["so_y_te"]),
+    ("Theo kế hoạch, các sở, ngành: báo cáo trước ngày 15.", ["cac_so_nganh"]),
+])
+def test_an_intro_that_runs_to_the_end_of_the_sentence_names_no_subject(text: str, lead: list[str]) -> None:
+    """"Theo quy định của A, B." ends on B: B goes on the intro's list; a body followed by what it
+    does (or by the colon of its duties) is the subject after the intro."""
+    assert assign_roles(text, None, central=True)[0].lead == lead
+
+
 @pytest.mark.parametrize("doers", [
     "Bộ trưởng, Thủ trưởng cơ quan ngang bộ, cơ quan trực thuộc Chính phủ",
     "Các bộ, cơ quan ngang bộ, cơ quan trực thuộc Chính phủ",

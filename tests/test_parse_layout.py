@@ -1189,3 +1189,55 @@ def test_a_recipients_list_that_lost_its_label_is_footer_not_items(footer: str) 
               "2. Sở Nông nghiệp và Môi trường chỉ đạo tiêm phòng dại cho chó, mèo./.\n" + footer)
     parsed = parse_letter(letter)
     assert [c.path for c in parsed.clauses] == ["1", "2"]
+
+
+# A legal Q&A site's article about a công điện (team-written in the genre): the site's links,
+# image caption and invitation to ask, questions as section headings, a quoted definition.
+_QA_PAGE = """# Công điện 99/CĐ-TTg năm 2025 về phòng, chống dịch sốt xuất huyết
+
+Ngày 02/7/2025, Thủ tướng Chính phủ ban hành Công điện 99/CĐ-TTg năm 2025 về việc tăng cường phòng, chống dịch sốt xuất huyết.
+
+**>> TẢI VỀ Toàn văn Công điện 99/CĐ-TTg năm 2025**
+
+Theo đó, Thủ tướng Chính phủ yêu cầu Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương chỉ đạo:
+
+- Tổ chức chiến dịch diệt lăng quăng, bọ gậy tại các khu dân cư.
+
+- Tăng cường giám sát, phát hiện sớm ca bệnh tại cộng đồng.
+
+**Nội dung yêu cầu Tổng công ty Dược Việt Nam thực hiện theo Công điện 99 ra sao?**
+
+Tại Mục 3 Công điện 99, nội dung yêu cầu Tổng công ty Dược Việt Nam thực hiện như sau:
+
+Tổng Giám đốc Tổng công ty Dược Việt Nam chỉ đạo:
+
+- Bảo đảm đủ thuốc, hóa chất diệt muỗi cho các địa phương.
+
+- Báo cáo kết quả thực hiện trước ngày 30/7/2025.
+
+Công điện 99/CĐ-TTg năm 2025 về phòng, chống sốt xuất huyết (Hình từ Internet)
+
+**Sốt xuất huyết lây truyền như thế nào?**
+
+“Bệnh sốt xuất huyết Dengue là bệnh truyền nhiễm cấp tính do vi rút Dengue gây ra, lây truyền qua muỗi vằn.”
+
+Quý khách cần hỏi thêm thông tin về có thể đặt câu hỏi tại đây.
+"""
+
+
+def test_a_qa_page_keeps_its_questions_and_quotes_out_of_the_directives() -> None:
+    """A question opens a new part of the page: the items below it are not the provinces' (the
+    lead-in above it no longer holds); the site's own lines are no clauses; a quotation and a
+    question order nothing."""
+    letter = parse_letter(_QA_PAGE)
+    texts = [c.text for c in letter.clauses]
+    assert not any("Hình từ Internet" in t or "Quý khách" in t or "TẢI VỀ" in t for t in texts)
+    def by(start: str):
+        return next(c for c in letter.clauses if c.text.startswith(start))
+
+    assert by("Tổ chức chiến dịch diệt").agencies.lead == ["ubnd_cac_tinh"]
+    assert by("Tăng cường giám sát").agencies.lead == ["ubnd_cac_tinh"]
+    for start in ("Bảo đảm đủ thuốc", "Báo cáo kết quả thực hiện"):
+        assert by(start).kind == "directive" and by(start).agencies.lead == []
+    for start in ("Nội dung yêu cầu Tổng công ty", "Sốt xuất huyết lây truyền", "“Bệnh sốt xuất huyết"):
+        assert by(start).kind == "preamble", start

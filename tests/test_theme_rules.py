@@ -118,6 +118,12 @@ def test_rule_themes_join_the_model_themes_sorted_by_score() -> None:
     heading = with_rule_themes(["Sở Tài chính", "Trách nhiệm thực hiện"], probs[[0, 0]], ids, thr,
                                subject="V/v chuẩn bị năm học mới")
     assert heading == [[], []]
+    # nor do the fields of a published administrative procedure; a sentence about a fee does
+    fields = with_rule_themes(["Cách thức thực hiện: Trực tiếp hoặc qua dịch vụ bưu chính công ích.",
+                               "Phí, lệ phí: Không.", "Thành phần, số lượng hồ sơ",
+                               "Lệ phí tuyển sinh được miễn cho học sinh."], probs[[0, 0, 0, 0]], ids, thr,
+                              subject="V/v chuẩn bị năm học mới")
+    assert fields[:3] == [[], [], []] and {t.id for t in fields[3]} >= {"leadership", "education"}
 
 
 def test_subject_in_capitals_is_lowercased_for_the_model() -> None:

@@ -60,13 +60,27 @@ _ORDERS = re.compile(r"(?<!\w)(?:cần|phải(?!\s+(?:đối mặt|chịu|gánh)
 
 def _reports(text: str, headings: list[str]) -> bool:
     """An item of a report section or a commendation that orders nothing, whoever it names ("Tỉnh
-    … cần khẩn trương khắc phục …" under "Tồn tại, hạn chế" is still an order)."""
+    … cần khẩn trương khắc phục …" under "Tồn tại, hạn chế" is still an order); or a passage
+    quoted from a law or another document (see ``_quoted``)."""
+    if _quoted(text):
+        return True
     if _COMMENDATION.match(fold(text)):  # praise that also assigns ("Ghi nhận …; giao Bộ X …") orders
         return not any(m.group(0).lower() not in ("cần", "phải") for m in _ORDERS.finditer(text))
     if _ORDERS.search(text) or _IMPERATIVE.match(fold(text)):
         return False
     return any(
         len(h.split()) <= 10 and _REPORT_CAPTION.match(fold(_norm_space(h)).strip(" *")) for h in headings if h)
+
+
+def _quoted(text: str) -> bool:
+    """A paragraph that is all a quotation: "“2. Thời điểm xác định thu nhập … là …”" after "Thông
+    tư … quy định:". Quoted legal text is preamble (guideline, decisions on kind). A paragraph that
+    only opens with a quoted name ("“Tháng hành động …” được triển khai …") is not."""
+    s = text.strip(" *_")
+    if len(s) < 40 or s[0] not in "“\"":
+        return False
+    close = s.find("”" if s[0] == "“" else "\"", 1)
+    return close == -1 or close >= len(s) - 3
 
 
 # =========================================================================== clauses
@@ -318,6 +332,16 @@ class _ClauseBuilder:
             # below are that body's tasks, as under an item whose own text says so
             node.roles = roles
 
+    def question(self, text: str) -> None:
+        """A question a news or legal Q&A page asks before its answer ("Nội dung yêu cầu Tập đoàn
+        … thực hiện ra sao?"): it orders nothing, and it opens a new part of the page, so the
+        items and the lead-in above it no longer give their bodies to what follows."""
+        self.extra("preamble", text)
+        self.stack.clear()
+        self.lead_in = None
+        self.block = None
+        self.seen_item = False
+
     def preamble(self, text: str) -> None:
         """A paragraph before the first item; a lead-in that tells bodies to act ("… yêu cầu cấp
         ủy, chính quyền … thực hiện các nhiệm vụ sau:") makes them the lead of the items below."""
@@ -362,6 +386,13 @@ _LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao)\b(?!\s+(?:cua|tai)\b)")
 # An item that only says "Chủ trì, phối hợp (với):": its sub-items are the partners.
 _PARTNERS_HEADING = re.compile(r"^[\s*_]*chu tri\s*,?\s*(?:va\s+)?phoi hop(?:\s+voi)?"
                                r"(?:\s+cac\s+(?:co quan|don vi)(?:\s+lien quan)?)?[\s*_:.]*$")
+
+
+def _is_question(text: str) -> bool:
+    """A paragraph that asks (a Q&A page's heading, a reader's question): no letter orders by
+    asking, and a letter's own questions ("Hỏi: …?") are followed by the answer that speaks."""
+    s = text.strip(" *_\"“”")
+    return s.endswith("?") and len(s) < 400
 
 
 def _is_lead_in(text: str) -> bool:
@@ -438,6 +469,8 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
         folded = fold(para)
         if marker is not None and builder.plausible(marker) and not builder.closing:
             builder.item(marker)
+        elif marker is None and not builder.closing and _is_question(para):
+            builder.question(para)
         elif not builder.seen_item:
             builder.preamble(para)
         elif builder.closing or (k > last_item and _is_closing(folded, len(para))):
@@ -468,6 +501,9 @@ def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | 
                 preamble_open = False
             continue
         preamble_open = False
+        if _is_question(unit) and not builder.closing:
+            builder.extra("preamble", unit)
+            continue
         if k > 0 and (builder.closing or (k == len(units) - 1 and _is_closing(folded, len(unit)))):
             builder.closing = True
             builder.extra("closing", unit)

@@ -35,6 +35,10 @@ _PIPE_ONLY = re.compile(r"^[\s|]*\|[\s|]*$")
 _PAGE_ARTEFACT = re.compile(r"^\s*(?:-{2,}\s*page\s*(?:break|\d+)\s*-{2,}|#+\s*page\s*\d+|\[?\s*page\s*\d+\s*\]?)\s*$",
                             re.IGNORECASE)
 _HEADING = re.compile(r"^#{1,6}\s+")
+# A news or legal Q&A site's own lines inside the text (folded): its image captions ("… (Hình từ
+# Internet)"), its links (">> Xem thêm: …", ">> TẢI VỀ …") and its invitation to ask a question.
+# No letter prints them, so they are dropped wherever they stand.
+_SITE_LINE = re.compile(r"^>>|\(hinh tu internet\)\s*$|^quy khach can hoi them thong tin\b.*dat cau hoi tai day")
 # An upper-case run glued to a capitalised name: "PHÓ CHỦ NHIỆMNguyễn Khắc Định".
 _GLUED_NAME = re.compile(rf"([{_UP}]{{2,}})([{_UP}][a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+"
                          rf"(?:\s+[{_UP}][^\W\d_]*){{1,4}})\s*$")
@@ -225,6 +229,7 @@ def normalise_layout(text: str) -> list[str]:
     if text.count("\\r\\n") >= 3:  # a scrape that kept the page's line breaks escaped: "…\r\n …"
         text = text.replace("\\r\\n", "\n")
     plain = ["" if _PAGE_ARTEFACT.match(raw) or raw.strip() in (".", ",", ";")  # a stray mark of a Word cell
+             or _SITE_LINE.search(fold(raw.strip(" *_#|")))
              else _markdown(_SPACED_DAY.sub(r"\1 \2\3", raw)) for raw in _reline(text).split("\n")]
     for raw in rewrite_task_tables(plain):
         cells = _cells(raw)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from congvan.letters.agencies import assign_roles
 from congvan.letters.schema import AgencyRoles, ThemeScore
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
-from congvan.letters.themes import is_section_caption, names_only_bodies, theme_rules
+from congvan.letters.themes import is_procedure_field, is_section_caption, names_only_bodies, theme_rules
 
 if TYPE_CHECKING:
     import torch
@@ -55,8 +55,9 @@ def with_rule_themes(texts: Sequence[str], probs: Any, theme_ids: Sequence[str],
     added = rules.added(list(texts), subject, letter_themes)
     out = []
     for text, row, extra in zip(texts, probs, added):
-        if names_only_bodies(text) or is_section_caption(text):
-            # "Sở Tài chính", "Trách nhiệm thực hiện" over their tasks: a heading orders nothing
+        if names_only_bodies(text) or is_section_caption(text) or is_procedure_field(text):
+            # "Sở Tài chính", "Trách nhiệm thực hiện" over their tasks: a heading orders nothing;
+            # nor does a published procedure's field ("Cách thức thực hiện: trực tiếp …")
             out.append([])
             continue
         chosen = {theme_ids[j]: float(p) for j, p in enumerate(row) if p >= thresholds[j]}
