@@ -1221,14 +1221,24 @@ Công điện 99/CĐ-TTg năm 2025 về phòng, chống sốt xuất huyết (H�
 
 “Bệnh sốt xuất huyết Dengue là bệnh truyền nhiễm cấp tính do vi rút Dengue gây ra, lây truyền qua muỗi vằn.”
 
+**Ai chịu trách nhiệm phòng, chống bệnh truyền nhiễm?**
+
+Căn cứ Điều 6 Luật Phòng, chống bệnh truyền nhiễm 2007 quy định như sau:
+
+1. Phòng, chống bệnh truyền nhiễm là trách nhiệm của mọi cơ quan, tổ chức, cá nhân.
+
+2. Bộ Y tế chủ trì tổ chức thực hiện công tác phòng, chống bệnh truyền nhiễm. (Ảnh minh họa từ Internet)
+
+(Ảnh minh họa từ Internet)
+
 Quý khách cần hỏi thêm thông tin về có thể đặt câu hỏi tại đây.
 """
 
 
 def test_a_qa_page_keeps_its_questions_and_quotes_out_of_the_directives() -> None:
     """A question opens a new part of the page: the items below it are not the provinces' (the
-    lead-in above it no longer holds); the site's own lines are no clauses; a quotation and a
-    question order nothing."""
+    lead-in above it no longer holds); the site's own lines are no clauses; a quotation, a question
+    and the law an answer quotes order nothing."""
     letter = parse_letter(_QA_PAGE)
     texts = [c.text for c in letter.clauses]
     assert not any("Hình từ Internet" in t or "Quý khách" in t or "TẢI VỀ" in t for t in texts)
@@ -1241,3 +1251,7 @@ def test_a_qa_page_keeps_its_questions_and_quotes_out_of_the_directives() -> Non
         assert by(start).kind == "directive" and by(start).agencies.lead == []
     for start in ("Nội dung yêu cầu Tổng công ty", "Sốt xuất huyết lây truyền", "“Bệnh sốt xuất huyết"):
         assert by(start).kind == "preamble", start
+    # the answer quotes a law after its question: its articles are the law's, not the letter's orders
+    for start in ("Phòng, chống bệnh truyền nhiễm là", "Bộ Y tế chủ trì tổ chức"):
+        assert by(start).kind == "preamble" and by(start).agencies.lead == [], start
+    assert not any("Ảnh minh họa" in c.text for c in letter.clauses)

@@ -140,6 +140,9 @@ class _ClauseBuilder:
         self.block_end = 0
         # the roles of the preamble's last paragraph when it is a lead-in (see ``preamble``)
         self.lead_in: AgencyRoles | None = None
+        # a Q&A page: a question was asked; its answer quotes a law ("Căn cứ Điều 5 Luật … như sau:")
+        self.asked = False
+        self.quoting = False
         self.terms: Terms = {}  # short names the letter defined so far
 
     # ---- helpers
@@ -266,7 +269,7 @@ class _ClauseBuilder:
         heading = parent.text if parent else None
         text = _norm_space(marker.rest)
         kind: ClauseKind = "closing" if marker.kind == "dieu" and _DECISION_FORMULA.search(fold(text)) \
-            else "preamble" if _reports(text, [n.text for n in self.stack]) else "directive"
+            else "preamble" if self.quoting or _reports(text, [n.text for n in self.stack]) else "directive"
         roles = inherited or addressees or AgencyRoles()
         node = _Node(marker.kind, path, text, roles, parent, marker.value, first=len(self.clauses))
         if text and not (self.titles and _is_section_title(text)):
@@ -325,7 +328,7 @@ class _ClauseBuilder:
         # "Điều 2." on a line of its own, then "Quyết định này có hiệu lực …": still closing
         kind: ClauseKind = "closing" if node.kind == "dieu" and not node.text \
             and _DECISION_FORMULA.search(fold(text)) \
-            else "preamble" if _reports(text, [n.text for n in self.stack]) else "directive"
+            else "preamble" if self.quoting or _reports(text, [n.text for n in self.stack]) else "directive"
         roles = self.emit(path, kind, text, node.text or None, node.roles)
         if kind == "directive" and _is_lead_in(text) and _own_lead(self.clauses[-1]):
             # "Sở Y tế chủ trì thực hiện các nhiệm vụ sau:" under a bare title: the sub-items
@@ -341,11 +344,17 @@ class _ClauseBuilder:
         self.lead_in = None
         self.block = None
         self.seen_item = False
+        self.asked, self.quoting = True, False
 
     def preamble(self, text: str) -> None:
         """A paragraph before the first item; a lead-in that tells bodies to act ("… yêu cầu cấp
         ủy, chính quyền … thực hiện các nhiệm vụ sau:") makes them the lead of the items below."""
         self.extra("preamble", text)
+        folded = fold(text)
+        if self.asked and _is_lead_in(text) and _CITES_LAW.match(folded) and not _LEAD_IN_ORDER.search(folded):
+            # the answer to a Q&A page's question quotes the law: what follows, up to the next
+            # question, is the law's text, not an order of the letter the page is about
+            self.quoting = True
         found = _lead_in_roles(text, self.tax, central=self.central, date=self.date, focus=self.focus)
         self.lead_in = found[0] if found else None
         if found is None and _is_lead_in(text) and _LEAD_IN_ORDER.search(fold(text)):
@@ -386,6 +395,12 @@ _LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao)\b(?!\s+(?:cua|tai)\b)")
 # An item that only says "Chủ trì, phối hợp (với):": its sub-items are the partners.
 _PARTNERS_HEADING = re.compile(r"^[\s*_]*chu tri\s*,?\s*(?:va\s+)?phoi hop(?:\s+voi)?"
                                r"(?:\s+cac\s+(?:co quan|don vi)(?:\s+lien quan)?)?[\s*_:.]*$")
+
+
+# An answer's lead-in that cites a legal text: "Căn cứ Điều 5 Luật Hàng không dân dụng … như sau:",
+# "Theo khoản 1 Điều 7 Thông tư 02/2024/TT-BTP quy định như sau:".
+_CITES_LAW = re.compile(r"^[\s*_]*(?:can cu|theo|tai)\s+(?:(?:quy dinh|noi dung)\s+(?:tai|cua)\s+)?"
+                        r"(?:diem|khoan|dieu|muc|chuong|phu luc|luat|bo luat|nghi dinh|thong tu|nghi quyet|phap lenh)\b")
 
 
 def _is_question(text: str) -> bool:

@@ -38,7 +38,21 @@ _HEADING = re.compile(r"^#{1,6}\s+")
 # A news or legal Q&A site's own lines inside the text (folded): its image captions ("… (Hình từ
 # Internet)"), its links (">> Xem thêm: …", ">> TẢI VỀ …") and its invitation to ask a question.
 # No letter prints them, so they are dropped wherever they stand.
-_SITE_LINE = re.compile(r"^>>|\(hinh tu internet\)\s*$|^quy khach can hoi them thong tin\b.*dat cau hoi tai day")
+_SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi tai day")
+# The caption's mark itself; a caption line is the picture's title, an item's text that ends on the
+# mark keeps its words.
+_PICTURE_MARK = re.compile(r"\((?:hình|ảnh|hình ảnh)(?: minh họa| minh hoạ)? từ internet\)[*_\s]*$", re.IGNORECASE)
+_ITEM_START = re.compile(r"^[\s*_]*(?:[-+•]|\d{1,2}[.)]|[a-zđ][.)]|[IVX]{1,5}\.)\s")
+
+
+def _site_line(raw: str) -> str:
+    """A news or Q&A site's own line → ""; an item that ends on a picture's mark → the item."""
+    if _SITE_LINE.search(fold(raw.strip(" *_#|"))):
+        return ""
+    mark = _PICTURE_MARK.search(raw)
+    if mark is None:
+        return raw
+    return raw[:mark.start()].rstrip() if _ITEM_START.match(raw) else ""
 # An upper-case run glued to a capitalised name: "PHÓ CHỦ NHIỆMNguyễn Khắc Định".
 _GLUED_NAME = re.compile(rf"([{_UP}]{{2,}})([{_UP}][a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+"
                          rf"(?:\s+[{_UP}][^\W\d_]*){{1,4}})\s*$")
@@ -229,8 +243,7 @@ def normalise_layout(text: str) -> list[str]:
     if text.count("\\r\\n") >= 3:  # a scrape that kept the page's line breaks escaped: "…\r\n …"
         text = text.replace("\\r\\n", "\n")
     plain = ["" if _PAGE_ARTEFACT.match(raw) or raw.strip() in (".", ",", ";")  # a stray mark of a Word cell
-             or _SITE_LINE.search(fold(raw.strip(" *_#|")))
-             else _markdown(_SPACED_DAY.sub(r"\1 \2\3", raw)) for raw in _reline(text).split("\n")]
+             else _markdown(_SPACED_DAY.sub(r"\1 \2\3", _site_line(raw))) for raw in _reline(text).split("\n")]
     for raw in rewrite_task_tables(plain):
         cells = _cells(raw)
         if not cells:
