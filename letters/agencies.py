@@ -432,7 +432,7 @@ def find_mentions(text: str, taxonomy: Taxonomy | None = None, *, central: bool 
 
 # --------------------------------------------------------------------------- role cues
 # What may sit between two names of one list (folded text).
-_GLUE_WORDS = (r"va|cung|voi|cac|tinh|cho|"
+_GLUE_WORDS = (r"va|cung|voi|cac|tinh|cho|cap\s+(?:tinh|huyen|xa|trung uong)|"
                r"cac co quan(?:\s*,\s*don vi)?(?:\s+co)?\s+lien quan|cac don vi(?:\s+co)?\s+lien quan|"
                r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan")
 # Extra glue in subject position: "Yêu cầu A, B; đề nghị C", "…Tỉnh ủy; lãnh đạo các sở …".

@@ -755,3 +755,13 @@ def test_the_bodies_under_the_government_are_not_the_government(doers: str) -> N
     r = croles(f"{doers}, Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương chủ trì "
                "rà soát, phân loại các dự án.")
     assert r.lead == ["cac_bo_nganh", "ubnd_cac_tinh"]
+
+
+@pytest.mark.parametrize(("text", "lead"), [
+    ("Các sở, ban, ngành, đoàn thể cấp tỉnh và UBND các xã, phường tổ chức tuyên truyền.",
+     ["cac_so_nganh", "ubnd_xa"]),
+    ("Các sở, ngành cấp tỉnh, UBND cấp xã rà soát đối tượng chưa tiêm.", ["cac_so_nganh", "ubnd_xa"]),
+])
+def test_a_level_after_a_name_does_not_end_the_list(text: str, lead: list[str]) -> None:
+    """"… cấp tỉnh và UBND các xã": the level belongs to the name before it; the list goes on."""
+    assert assign_roles(text)[0].lead == lead
