@@ -306,7 +306,7 @@ def _party_of_body(hits: list[Hit], folded: str) -> list[Hit]:
     return out
 
 
-_MINISTRY_LIST = re.compile(r"\bcac bo(?: truong)?(?: cac bo)?\s*:\s*")
+_MINISTRY_LIST = re.compile(r"\bcac bo(?: truong)?(?: cac bo)?(?:\s*,\s*(?:co quan|nganh))?\s*:\s*")
 _LIST_SEP = re.compile(r"\s*(?:,|;|\bva\b)\s*")
 
 

@@ -281,6 +281,10 @@ def test_ministries_listed_by_short_name_keep_their_names() -> None:
     # inherited with the id
     sub = croles("Bố trí lực lượng, phương tiện sẵn sàng cứu hộ.", r)
     assert sub.lead == ["bo_khac", "bo_y_te"] and sub.names == r.names
+    # "Các Bộ, cơ quan: …", "Các Bộ, ngành: …" list them the same way
+    listed = croles("Các Bộ, cơ quan: Tài chính, Xây dựng, Y tế theo chức năng, nhiệm vụ hướng dẫn tỉnh.")
+    assert listed.lead == ["bo_khac", "bo_y_te"] and listed.names == {"bo_khac": ["Bộ Tài chính", "Bộ Xây dựng"]}
+    assert croles("Các Bộ, ngành: Công an, Quốc phòng phối hợp chặt chẽ.").lead == ["bo_khac"]
 
 
 def test_localities_by_letter_level_and_date() -> None:
