@@ -1255,3 +1255,13 @@ def test_a_qa_page_keeps_its_questions_and_quotes_out_of_the_directives() -> Non
     for start in ("Phòng, chống bệnh truyền nhiễm là", "Bộ Y tế chủ trì tổ chức"):
         assert by(start).kind == "preamble" and by(start).agencies.lead == [], start
     assert not any("Ảnh minh họa" in c.text for c in letter.clauses)
+
+
+def test_a_central_interagency_steering_committee_has_no_province() -> None:
+    """"BAN CHỈ ĐẠO LIÊN NGÀNH TRUNG ƯƠNG …" is a national body: "Hà Nội, ngày …" is where it sits."""
+    letter = parse_letter(
+        "BAN CHỈ ĐẠO LIÊN NGÀNH TRUNG ƯƠNG VỀ AN TOÀN THỰC PHẨM | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\n"
+        "Số: 205/KH-BCĐTƯATTP | Hà Nội, ngày 02 tháng 12 năm 2025 |\n"
+        "BẢO ĐẢM AN TOÀN THỰC PHẨM TẾT NGUYÊN ĐÁN BÍNH NGỌ\n"
+        "1. Các địa phương tăng cường kiểm tra cơ sở sản xuất, kinh doanh thực phẩm.\n")
+    assert letter.number == "205/KH-BCĐTƯATTP" and letter.central and letter.province is None

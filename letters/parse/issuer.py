@@ -120,7 +120,7 @@ def _province_from_units(units: list[str], tax: Taxonomy) -> str | None:
 _CENTRAL = re.compile(r"^(?:bo\s|chinh phu|thu tuong|van phong chinh phu|quoc hoi|ban chi dao quoc gia"
                       r"|ban chap hanh trung uong|ban bi thu|bo chinh tri|tong cuc\s|cuc\s(?!.*\btinh\b)"
                       r"|kiem toan nha nuoc|ngan hang nha nuoc|thanh tra chinh phu|ban chi dao nha nuoc"
-                      r"|ban chi dao trung uong|uy ban thuong vu quoc hoi|hoi dong quoc gia|uy ban quoc gia"
+                      r"|ban chi dao (?:lien nganh )?trung uong|uy ban thuong vu quoc hoi|hoi dong quoc gia|uy ban quoc gia"
                       r"|toa an nhan dan toi cao|vien kiem sat nhan dan toi cao|bao hiem xa hoi viet nam"
                       r"|uy ban trung uong mat tran|dang uy chinh phu|dang uy quoc hoi|van phong trung uong"
                       r"|ban (?:to chuc|kiem tra|tuyen giao|dan van|noi chinh|chinh sach)[\w\s]*trung uong"
