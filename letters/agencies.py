@@ -72,7 +72,7 @@ from congvan.letters.schema import AgencyMention, AgencyRoles
 from congvan.letters.taxonomy import Body, Taxonomy, load_taxonomy
 from congvan.letters.text import fold, nfc
 
-__all__ = ["Hit", "Terms", "assign_roles", "defined_terms", "find_bodies", "find_mentions"]
+__all__ = ["Hit", "Terms", "advised", "assign_roles", "defined_terms", "find_bodies", "find_mentions"]
 
 Category = Literal["agency", "source", "other"]
 Role = Literal["lead", "support", "mention"]
@@ -139,6 +139,16 @@ class _Entry:
 # "Ban Chỉ đạo … tỉnh Lạng Sơn"; absorbed into the hit so lists stay contiguous.
 _UNIT_END = re.compile(r"(?:tinh|huyen|quan|thi xa|thanh pho|xa|phuong|thi tran|tinh uy|huyen uy|thanh uy)$")
 _PLACE_WORD = re.compile(r"[ \t]*(?:-[ \t]*)?([^\W\d_][^\W_]*)")
+
+
+def _city_unit_follows(text: str, end: int) -> bool:
+    """A province's city (a district-level unit before the 2025 reform) is named after "Thành
+    phố": "Lạng Sơn", "Vinh", "Thủ Đức"; "Thành phố Chỉ đạo …" (a capital typed by mistake) is not."""
+    from congvan.letters.gazetteer import provinces_of_unit
+
+    words = re.findall(r"\w+", text[end:end + 40])[:3]
+    return any(words[k - 1][0].isupper() and provinces_of_unit("thành phố", " ".join(words[:k]))
+               for k in range(len(words), 0, -1))
 
 
 class _Matcher:
@@ -222,6 +232,8 @@ class _Matcher:
                     continue
                 if entry.proper and not text[m.start()].isupper():
                     continue
+                if entry.proper and folded.endswith("thanh pho", 0, m.end()) and _city_unit_follows(text, m.end()):
+                    continue  # "UBND Thành phố Lạng Sơn" is a city of a province, not "the" Thành phố
                 if entry.caps:
                     said = re.findall(r"\w+", text[m.start():m.end()])
                     if not all(i >= len(said) or said[i][0].isupper() for i in entry.caps):
@@ -522,8 +534,21 @@ _DUTY_HEAD = re.compile(r"^[\s\-–•+*\d.)]*(?:trach nhiem|nhiem vu)"
 _PROPOSER_BEFORE = re.compile(r"\b(?:de xuat|de nghi|y kien|to trinh|bao cao|chi dao|huong dan)\s+cua\s*$")
 
 
+# Whom a body advises: "(Sở Nội vụ) tham mưu UBND tỉnh ban hành …" — the advised body decides
+# later; the adviser is the one who acts now.
+_ADVISED_BEFORE = re.compile(r"\btham\s+muu(?:\s+(?:cho|voi))?[\s(]*$")
+
+
+def advised(text: str, start: int) -> bool:
+    """The body at ``start`` is the one advised ("tham mưu UBND tỉnh ban hành …"), not a doer."""
+    folded = fold(text[:start])
+    return bool(_ADVISED_BEFORE.search(folded[_boundary_before(folded, len(folded)):]))
+
+
 def _context(folded: str, hit: Hit) -> Literal["subject", "support", "proposer", "other"]:
     before = folded[_boundary_before(folded, hit.start):hit.start]
+    if _ADVISED_BEFORE.search(before):
+        return "proposer"
     if _SUPPORT_BEFORE.search(folded[:hit.start]) or _DIRECTED_BEFORE.search(before):
         return "support"
     if _SUBJECT_PREFIX.match(before) or _TRIGGER.search(before) or _LABEL_BRACKET.match(folded[:hit.start]):

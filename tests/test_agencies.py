@@ -693,7 +693,9 @@ def test_task_field_lines_show_the_roles_of_their_block() -> None:
             "- Cơ quan phối hợp: Các sở, ngành; Ủy ban nhân dân các xã, phường.\n\n"
             "- Thời gian thực hiện: Quý IV năm 2025.\n\n"
             "2. Tuyên truyền trên sóng phát thanh, truyền hình.\n\n"
-            "- Cơ quan thực hiện: Báo và Phát thanh Truyền hình Điện Biên.\n")
+            "- Cơ quan thực hiện: Báo và Phát thanh Truyền hình Điện Biên.\n\n"
+            "3. Ban hành quy chế phối hợp đo lường.\n\n"
+            "- Đơn vị thực hiện: Sở Khoa học và Công nghệ chủ trì tham mưu Ủy ban nhân dân tỉnh ban hành.\n")
     clauses = {c.text.split(":")[0]: c for c in parse_letter(text).clauses if c.kind == "directive"}
     for line in ("Tổ chức tập huấn, phổ biến nội dung Luật cho cán bộ, công chức.", "- Cơ quan chủ trì",
                  "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian thực hiện"):
@@ -702,6 +704,9 @@ def test_task_field_lines_show_the_roles_of_their_block() -> None:
             assert (got.lead, sorted(got.support)) == (["so_khac"], ["cac_so_nganh", "ubnd_xa"]), (line, got)
     assert {"Cơ quan phối hợp", "Thời gian thực hiện"} <= set(clauses)
     assert clauses["Cơ quan thực hiện"].agencies.lead == ["bao_chi"]  # the press body, comma or none
+    # the body a field line's doer advises ("tham mưu UBND tỉnh ban hành") does not lead the task
+    advising = next(c for c in parse_letter(text).clauses if c.text.startswith("Ban hành quy chế"))
+    assert advising.agencies.lead == ["so_khac"]
 
 
 def test_a_duty_heading_names_the_doer_of_its_items() -> None:
@@ -769,3 +774,27 @@ def test_the_bodies_under_the_government_are_not_the_government(doers: str) -> N
 def test_a_level_after_a_name_does_not_end_the_list(text: str, lead: list[str]) -> None:
     """"… cấp tỉnh và UBND các xã": the level belongs to the name before it; the list goes on."""
     assert assign_roles(text)[0].lead == lead
+
+
+@pytest.mark.parametrize(("text", "lead"), [
+    # a centrally-run city's own committee calls itself "Thành phố", capitalised
+    ("Ủy ban nhân dân Thành phố chỉ đạo các sở, ngành bám sát cơ sở.", ["ubnd_tinh"]),
+    ("Chủ tịch UBND Thành phố chỉ đạo các sở.", ["ubnd_tinh"]),
+    # a province's city (district level before the 2025 reform) is named after it
+    ("UBND Thành phố Vinh chỉ đạo các phường.", ["ubnd_huyen"]),
+    ("UBND Thành phố Thủ Đức triển khai tiêm vét.", ["ubnd_huyen"]),
+    # lowercase "thành phố" with no name stays unread: in a province's letter it is one of its cities
+    ("Ủy ban nhân dân thành phố chỉ đạo các phường.", []),
+])
+def test_the_capitalised_thanh_pho_is_the_city_province(text: str, lead: list[str]) -> None:
+    assert assign_roles(text)[0].lead == lead
+
+
+@pytest.mark.parametrize(("text", "lead", "support"), [
+    ("Nhiệm vụ: Tham mưu UBND tỉnh phối hợp với Sở Tư pháp rà soát chiến lược dữ liệu.", [], ["so_khac"]),
+    ("Sở Y tế tham mưu Ủy ban nhân dân tỉnh chỉ đạo các địa phương.", ["so_y_te"], ["ubnd_huyen"]),
+])
+def test_the_body_advised_is_no_doer(text: str, lead: list[str], support: list[str]) -> None:
+    """"tham mưu UBND tỉnh …": the committee decides later; the adviser acts now."""
+    r = assign_roles(text)[0]
+    assert (r.lead, r.support) == (lead, support)

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from congvan.letters.agencies import Terms, assign_roles, defined_terms, find_bodies
+from congvan.letters.agencies import Terms, advised, assign_roles, defined_terms, find_bodies
 from congvan.letters.parse.common import _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.markers import _RANK, _Marker, _marker, resolve_romans
 from congvan.letters.parse.tables import row_columns
@@ -373,8 +373,11 @@ def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = Fal
     if not columns:
         return None
     ctx = {"central": central, "date": date, "focus": focus}
-    lead_hits = [h for h in find_bodies(columns.get("lead", ""), tax, **ctx) if h.agency]
-    support_hits = [h for h in find_bodies(columns.get("support", ""), tax, **ctx) if h.agency]
+    # "Sở Nội vụ chủ trì tham mưu UBND tỉnh ban hành …": the body advised does not lead the row
+    lead_hits = [h for h in find_bodies(columns.get("lead", ""), tax, **ctx)
+                 if h.agency and not advised(columns.get("lead", ""), h.start)]
+    support_hits = [h for h in find_bodies(columns.get("support", ""), tax, **ctx)
+                    if h.agency and not advised(columns.get("support", ""), h.start)]
     lead = list(dict.fromkeys(h.agency for h in lead_hits))
     support = [a for a in dict.fromkeys(h.agency for h in support_hits) if a not in lead]
     names: dict[str, list[str]] = {}
