@@ -798,3 +798,16 @@ def test_the_body_advised_is_no_doer(text: str, lead: list[str], support: list[s
     """"tham mưu UBND tỉnh …": the committee decides later; the adviser acts now."""
     r = assign_roles(text)[0]
     assert (r.lead, r.support) == (lead, support)
+
+
+def test_aliases_tried_at_their_first_word_find_what_a_scan_finds() -> None:
+    """The matcher tries an alias only where its first word starts: the same matches as a scan."""
+    import re
+
+    from congvan.letters.agencies import _matches_at
+
+    folded = "cac so, nganh va cac so, nganh, cac so y te; cacso nganh; cac so, nganh"
+    regex = re.compile(r"(?<!\w)cac\s+so\s*,\s*nganh(?!\w)")
+    starts = [m.start() for m in re.finditer(r"\w+", folded) if m.group() == "cac"]
+    assert [m.span() for m in _matches_at(regex, folded, starts)] == [m.span() for m in regex.finditer(folded)]
+    assert len(list(regex.finditer(folded))) == 3
