@@ -100,8 +100,8 @@ def _alias_regex(alias: str) -> str:
     seps = re.split(r"\w+", key)[1:-1]  # separators between consecutive words
     out = [re.escape(words[0])]
     for sep, word in zip(seps, words[1:]):
-        if "," in sep:
-            out.append(r"\s*,\s*")
+        if "," in sep:  # web copies and hurried typing drop the comma: "các sở ban ngành"
+            out.append(r"(?:\s*,\s*|\s+)")
         elif re.search(r"[-–—&/]", sep):
             out.append(r"\s*[-–—&/]?\s*")
         else:

@@ -811,3 +811,10 @@ def test_aliases_tried_at_their_first_word_find_what_a_scan_finds() -> None:
     starts = [m.start() for m in re.finditer(r"\w+", folded) if m.group() == "cac"]
     assert [m.span() for m in _matches_at(regex, folded, starts)] == [m.span() for m in regex.finditer(folded)]
     assert len(list(regex.finditer(folded))) == 3
+
+
+@pytest.mark.parametrize("doers", ["Các sở ngành liên quan", "Các sở ban ngành", "Các sở ban, ngành", "Các sở, ban ngành"])
+def test_a_list_alias_without_its_commas(doers: str) -> None:
+    """Web copies and hurried typing drop the commas of "các sở, ban, ngành"."""
+    assert assign_roles(f"{doers} phối hợp thu thập, chuẩn hóa dữ liệu quy hoạch; chủ động triển khai.")[0].lead \
+        == ["cac_so_nganh"]
