@@ -692,6 +692,11 @@ _UNLISTED_SUBJECT = re.compile(
     r"|[Cc]ơ quan (?:chủ trì|phối hợp)\b(?!\s*[:(]))")
 
 
+# A duty heading: "Trách nhiệm của X", "Nhiệm vụ, quyền hạn của X" — X is the doer, known or not.
+_DUTY_OF = re.compile(r"^[\s\-–•+*\d.)]*(?:trach nhiem|nhiem vu)(?:\s*(?:,|va)\s*(?:trach nhiem|nhiem vu|quyen han))*"
+                      r"\s+cua\s+\w")
+
+
 # Rule 15: a clause that opens with a plural noun phrase ("Các lực lượng chức năng phải …", "Những
 # trường hợp …") has a subject of its own, though without an id: it is not the addressees' task.
 _NOUN_SUBJECT = re.compile(r"^[\s\-–•+*\d.)]*(?:cac|nhung|moi|toan the|truong hop)\s")
@@ -755,6 +760,10 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
 
     if not own_subject and _UNLISTED_SUBJECT.match(text):
         own_subject = True  # rule 13: a body the taxonomy does not know is the subject
+    if not own_subject and not lead and _DUTY_OF.match(folded):
+        # "Trách nhiệm của các cơ quan quản lý cấp trên:" names its doer, one with no id: the
+        # items below are theirs, not the heading's heading's
+        own_subject = True
     if not lead and not (inherited and inherited.lead):
         _promote_addressed_support(lists, mentions, lead, support)
         if not lead:

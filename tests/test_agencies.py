@@ -818,3 +818,13 @@ def test_a_list_alias_without_its_commas(doers: str) -> None:
     """Web copies and hurried typing drop the commas of "các sở, ban, ngành"."""
     assert assign_roles(f"{doers} phối hợp thu thập, chuẩn hóa dữ liệu quy hoạch; chủ động triển khai.")[0].lead \
         == ["cac_so_nganh"]
+
+
+def test_a_duty_heading_with_a_doer_the_taxonomy_lacks_hands_down_nothing() -> None:
+    """"Trách nhiệm của các cơ quan quản lý cấp trên:" names its doer: the steering committee
+    above it does not lead its items."""
+    above = AgencyRoles(lead=["bcd_tinh"])
+    heading = assign_roles("Trách nhiệm của các cơ quan quản lý cấp trên (kể cả cơ quan quản lý ngành):", above)[0]
+    assert heading.lead == []
+    assert assign_roles("Trách nhiệm của Sở Y tế:", above)[0].lead == ["so_y_te"]
+    assert assign_roles("Đôn đốc đơn vị cấp dưới thực hiện kiểm kê.", above)[0].lead == ["bcd_tinh"]
