@@ -529,6 +529,7 @@ def _boundary_before(folded: str, pos: int) -> int:
 _DIRECTED_BEFORE = re.compile(
     r"\b(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong|huy\s+dong(?:\s+toi\s+da)?)"
     r"(?:\s*(?:,|va)\s*(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong|kiem\s+tra))*"
+    r"(?:\s+(?:kip\s+thoi|thuong\s+xuyen|cu\s+the|sat\s+sao))?"  # "hướng dẫn kịp thời chính quyền cấp xã"
     r"(?:\s+(?:cho|toi|den))?[\s(]*$")
 
 

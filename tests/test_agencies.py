@@ -828,3 +828,10 @@ def test_a_duty_heading_with_a_doer_the_taxonomy_lacks_hands_down_nothing() -> N
     assert heading.lead == []
     assert assign_roles("Trách nhiệm của Sở Y tế:", above)[0].lead == ["so_y_te"]
     assert assign_roles("Đôn đốc đơn vị cấp dưới thực hiện kiểm kê.", above)[0].lead == ["bcd_tinh"]
+
+
+def test_a_body_directed_with_an_adverb_between_supports() -> None:
+    """"hướng dẫn kịp thời chính quyền cấp xã": the communes are told how, they support."""
+    r = assign_roles("Ủy ban nhân dân tỉnh chỉ đạo các sở, ngành hướng dẫn kịp thời chính quyền cấp xã "
+                     "tháo gỡ khó khăn.")[0]
+    assert (r.lead, r.support) == (["ubnd_tinh"], ["cac_so_nganh", "ubnd_xa"])
