@@ -69,6 +69,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from congvan.letters.gazetteer import provinces_of_unit
 from congvan.letters.schema import AgencyMention, AgencyRoles
 from congvan.letters.taxonomy import Body, Taxonomy, load_taxonomy
 from congvan.letters.text import fold, nfc
@@ -145,8 +146,6 @@ _PLACE_WORD = re.compile(r"[ \t]*(?:-[ \t]*)?([^\W\d_][^\W_]*)")
 def _city_unit_follows(text: str, end: int) -> bool:
     """A province's city (a district-level unit before the 2025 reform) is named after "Thành
     phố": "Lạng Sơn", "Vinh", "Thủ Đức"; "Thành phố Chỉ đạo …" (a capital typed by mistake) is not."""
-    from congvan.letters.gazetteer import provinces_of_unit
-
     words = re.findall(r"\w+", text[end:end + 40])[:3]
     return any(words[k - 1][0].isupper() and provinces_of_unit("thành phố", " ".join(words[:k]))
                for k in range(len(words), 0, -1))
@@ -562,7 +561,7 @@ _ADVISED_BEFORE = re.compile(r"\btham\s+muu(?:\s+(?:cho|voi))?[\s(]*$")
 
 def advised(text: str, start: int) -> bool:
     """The body at ``start`` is the one advised ("tham mưu UBND tỉnh ban hành …"), not a doer."""
-    folded = fold(text[:start])
+    folded = fold(nfc(text)[:start])  # ``start`` is an offset in the NFC text (``find_bodies``)
     return bool(_ADVISED_BEFORE.search(folded[_boundary_before(folded, len(folded)):]))
 
 
@@ -763,7 +762,7 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
         own_subject = True  # rule 13: a body the taxonomy does not know is the subject
     if not own_subject and not lead and _DUTY_OF.match(folded):
         # "Trách nhiệm của các cơ quan quản lý cấp trên:" names its doer, one with no id: the
-        # items below are theirs, not the heading's heading's
+        # items below are that doer's, not the body's above the heading
         own_subject = True
     if not lead and not (inherited and inherited.lead):
         _promote_addressed_support(lists, mentions, lead, support)

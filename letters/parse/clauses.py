@@ -357,7 +357,7 @@ class _ClauseBuilder:
             self.quoting = True
         found = _lead_in_roles(text, self.tax, central=self.central, date=self.date, focus=self.focus)
         self.lead_in = found[0] if found else None
-        if found is None and _is_lead_in(text) and _LEAD_IN_ORDER.search(fold(text)):
+        if found is None and _is_lead_in(text) and _LEAD_IN_ORDER.search(folded):
             # "… đề nghị các đơn vị thực hiện các nội dung sau:": the lead-in names who acts (with
             # no id), so the addressees do not take the items over (agencies rule 15)
             self.addressee = None

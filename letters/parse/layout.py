@@ -53,6 +53,8 @@ def _site_line(raw: str) -> str:
     if mark is None:
         return raw
     return raw[:mark.start()].rstrip() if _ITEM_START.match(raw) else ""
+
+
 # An upper-case run glued to a capitalised name: "PHÓ CHỦ NHIỆMNguyễn Khắc Định".
 _GLUED_NAME = re.compile(rf"([{_UP}]{{2,}})([{_UP}][a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+"
                          rf"(?:\s+[{_UP}][^\W\d_]*){{1,4}})\s*$")
