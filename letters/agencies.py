@@ -485,7 +485,9 @@ _SUPPORT_BEFORE = re.compile(
     r"(?:\bphoi hop(?:\s+chat che|\s+thuong xuyen|\s+dong bo|\s+tot|\s*,?\s*co hieu qua)*"
     r"(?:\s*,)?(?:\s+voi)?|\bsu\s+phoi hop(?:\s+chat che)?\s+cua|\bphoi hop\s+cua)"
     # "phối hợp với các cơ quan liên quan và UBND các huyện": the named body still cooperates
-    r"(?:\s+cac\s+(?:co\s+quan|don\s+vi|nganh)(?:\s*,\s*don\s+vi)?(?:\s+co)?\s+lien\s+quan\s*(?:,|va)?)?[\s(]*$")
+    r"(?:\s+cac\s+(?:co\s+quan|don\s+vi|nganh)(?:\s*,\s*don\s+vi)?(?:\s+co)?\s+lien\s+quan\s*(?:,|va)?)?"
+    # "phối hợp với các Bộ: Quốc phòng, Công an …": the ministries listed by short name cooperate
+    r"(?:\s+cac\s+bo(?:\s*,\s*(?:co\s+quan|nganh))?\s*:)?[\s(]*$")
 # What follows a list: "(theo chức năng, nhiệm vụ) (có trách nhiệm) chủ trì" / "… phối hợp".
 _DUTY = r"[\s,:]*(?:theo\s+chuc\s+nang\s*,?\s*nhiem\s+vu(?:\s+duoc\s+giao)?[\s,]*)?(?:co\s+trach\s+nhiem\s+)?"
 _TAIL_LEAD = re.compile(rf"^{_DUTY}(?:lam\s+)?(?:la\s+co\s+quan\s+)?chu\s+tri")

@@ -285,6 +285,9 @@ def test_ministries_listed_by_short_name_keep_their_names() -> None:
     listed = croles("Các Bộ, cơ quan: Tài chính, Xây dựng, Y tế theo chức năng, nhiệm vụ hướng dẫn tỉnh.")
     assert listed.lead == ["bo_khac", "bo_y_te"] and listed.names == {"bo_khac": ["Bộ Tài chính", "Bộ Xây dựng"]}
     assert croles("Các Bộ, ngành: Công an, Quốc phòng phối hợp chặt chẽ.").lead == ["bo_khac"]
+    # after "phối hợp với", the ministries listed by short name cooperate
+    partners = croles("Bộ Y tế chủ trì, phối hợp với các Bộ: Tài chính, Công an triển khai tiêm vét.")
+    assert (partners.lead, partners.support) == (["bo_y_te"], ["bo_khac"])
 
 
 def test_localities_by_letter_level_and_date() -> None:
