@@ -694,9 +694,9 @@ _UNLISTED_SUBJECT = re.compile(
     r"|[Cc]ơ quan (?:chủ trì|phối hợp)\b(?!\s*[:(]))")
 
 
-# A duty heading: "Trách nhiệm của X", "Nhiệm vụ, quyền hạn của X" — X is the doer, known or not.
-_DUTY_OF = re.compile(r"^[\s\-–•+*\d.)]*(?:trach nhiem|nhiem vu)(?:\s*(?:,|va)\s*(?:trach nhiem|nhiem vu|quyen han))*"
-                      r"\s+cua\s+\w")
+# A duty heading: "Trách nhiệm của X", "Nhiệm vụ, quyền hạn của X" — X is the doer, known or not
+# (``_DUTY_HEAD`` with the doer's first word after it).
+_DUTY_OF = re.compile(_DUTY_HEAD.pattern.removesuffix(r"\s*$") + r"\s+\w")
 
 
 # Rule 15: a clause that opens with a plural noun phrase ("Các lực lượng chức năng phải …", "Những

@@ -26,6 +26,7 @@ from congvan.letters.parse.common import (
     _norm_space,
 )
 from congvan.letters.parse.issuer import _is_org_head
+from congvan.letters.parse.markers import _marker
 from congvan.letters.parse.tables import rewrite_task_tables
 from congvan.letters.text import fold
 
@@ -42,7 +43,6 @@ _SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi t
 # The caption's mark itself; a caption line is the picture's title, an item's text that ends on the
 # mark keeps its words.
 _PICTURE_MARK = re.compile(r"\((?:hình|ảnh|hình ảnh)(?: minh họa| minh hoạ)? từ internet\)[*_\s]*$", re.IGNORECASE)
-_ITEM_START = re.compile(r"^[\s*_]*(?:[-+•]|\d{1,2}[.)]|[a-zđ][.)]|[IVX]{1,5}\.)\s")
 
 
 def _site_line(raw: str) -> str:
@@ -52,7 +52,7 @@ def _site_line(raw: str) -> str:
     mark = _PICTURE_MARK.search(raw)
     if mark is None:
         return raw
-    return raw[:mark.start()].rstrip() if _ITEM_START.match(raw) else ""
+    return raw[:mark.start()].rstrip() if _marker(raw.strip(" *_")) is not None else ""
 
 
 # An upper-case run glued to a capitalised name: "PHÓ CHỦ NHIỆMNguyễn Khắc Định".
