@@ -44,7 +44,7 @@ from congvan.index.derived import (
 )
 from congvan.index.filters import SearchFilters
 from congvan.index.keyword import QueryTerms, analyze_query, clause_tokens, matching_tokens
-from congvan.index.letter_context import HeaderIndex, LetterHeaders
+from congvan.index.letter_context import HeaderIndex, LetterHeaders, heading_tokens
 from congvan.index.matching import MatchFeatures, match_features, query_words
 from congvan.index.ranking import (
     MODES,
@@ -576,10 +576,16 @@ class Collection:
         extra = self._letter_candidates(snap, headers, words, params, allowed)
 
         def match_at(slots: np.ndarray) -> MatchFeatures:
-            tokens = self.store.tokens_by_id(snap.table.rowids[slots].tolist())
-            return match_features(words, [tokens.get(int(r), ([], [])) for r in snap.table.rowids[slots]],
+            rowids = snap.table.rowids[slots].tolist()
+            tokens = self.store.tokens_by_id(rowids)
+            headings = None
+            if params.heading_context:
+                found = self.store.headings_by_id(rowids)
+                headings = [heading_tokens(found[r]) if r in found else None for r in rowids]
+            return match_features(words, [tokens.get(int(r), ([], [])) for r in rowids],
                                   fold_credit=params.fold_credit, window_pad=params.window_pad,
-                                  headers=[headers.pair(d) for d in snap.table.doc_index[slots]])
+                                  headers=[headers.pair(d) for d in snap.table.doc_index[slots]],
+                                  headings=headings)
 
         return match_at, extra
 

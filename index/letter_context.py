@@ -11,6 +11,7 @@ covers enough of the query bring their clauses in as candidates.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -43,6 +44,15 @@ def header_tokens(doc: Mapping[str, Any]) -> list[str]:
             if d:
                 toks += [f"{d}/{m}/{y}", f"{int(d):02d}/{int(m):02d}/{y}"]
     return list(dict.fromkeys(t for t in toks if t))
+
+
+@functools.lru_cache(maxsize=4096)
+def heading_tokens(heading: str) -> tuple[list[str], list[str]]:
+    """(accented, folded) search syllables of a clause's heading, the lead-in its item sits under
+    ("Giao Sở Y tế chủ trì, phối hợp với …:"): the doer and matter named there are the item's too.
+    Cached: a heading repeats over its items and across queries."""
+    toks = search_tokens(heading, words=False)
+    return toks, [fold(t) for t in toks]
 
 
 @dataclass

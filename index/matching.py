@@ -13,6 +13,9 @@ features look at the query as a sequence of syllables instead, on the candidates
 - window: the best coverage inside one window of a few syllables more than the query, so a long
   item scores by its best passage, not diluted by its length.
 
+A clause's letter header (``index.letter_context``) and the heading its item sits under ("Giao Sở
+Y tế chủ trì, phối hợp …:") count for coverage and phrases as if they were part of it.
+
 An exact (accented) match counts 1, a match only once tones are removed ``fold_credit``; a
 tone-less query matches folded forms fully. All three are in [0, 1]. The token streams come from
 :mod:`index.keyword` (the single source of analysis); this module only scores.
@@ -167,6 +170,10 @@ class _Header:
         return cls(qd.acc.intersection(head_acc), qd.folded.intersection(head_fold),
                    frozenset(pairwise(head_acc)), frozenset(pairwise(head_fold)))
 
+    def __or__(self, other: _Header) -> _Header:
+        return _Header(self.acc_hit | other.acc_hit, self.fold_hit | other.fold_hit,
+                       self.acc_pairs | other.acc_pairs, self.fold_pairs | other.fold_pairs)
+
 
 def _clause(qd: _Query, tokens: Tokens, fold_credit: float, window_pad: int,
             head: _Header) -> tuple[float, float, float, list[str]]:
@@ -243,7 +250,8 @@ def _best_window(qw: QueryWords, hits_at: list[tuple[int, str]], credit: np.ndar
 
 
 def match_features(qw: QueryWords, clauses: Sequence[Tokens | Sequence[str]], *, fold_credit: float,
-                   window_pad: int, headers: Sequence[Tokens | Sequence[str]] | None = None) -> MatchFeatures:
+                   window_pad: int, headers: Sequence[Tokens | Sequence[str]] | None = None,
+                   headings: Sequence[Tokens | Sequence[str] | None] | None = None) -> MatchFeatures:
     """Features of each clause for the query. A clause is its accented search tokens, or the
     (accented, folded) pair when the folded stream is at hand (the index stores both); ``headers``
     (per clause, its letter's header tokens: ``index.letter_context``) count for coverage and
@@ -267,5 +275,7 @@ def match_features(qw: QueryWords, clauses: Sequence[Tokens | Sequence[str]], *,
             head = by_letter.get(key)
             if head is None:
                 head = by_letter[key] = _Header.of(qd, _pair(raw))
+        if headings is not None and headings[i]:
+            head = head | _Header.of(qd, _pair(headings[i]))
         cov[i], adj[i], win[i], matched[i] = _clause(qd, _pair(tokens), fold_credit, window_pad, head)
     return MatchFeatures(cov, adj, win, matched)

@@ -85,6 +85,9 @@ class RankingParams:
     #: type "kế hoạch 0204 cà mau" or "sở y tế tiêm vét" want the clauses around the best hit
     #: (its letter's other items on the same matter) before weak single clauses of other letters.
     letter_weight: float = 0.5
+    #: The heading an item sits under ("Giao Sở Y tế chủ trì, phối hợp …:") counts for the item's
+    #: coverage and phrases, as its letter's header does.
+    heading_context: bool = True
     #: Window vectors (``index.windows``): for long queries a clause's cosine rises to the best
     #: of its windows' by this share (1: the best window counts fully); none for short queries
     #: (the same ramp as the word features, reversed). ALQAC train + extra 2025, bundled e5:
@@ -211,6 +214,11 @@ letter prior (6 Dec 2026, completed judgments; same command, last stage; objecti
   1.0 0.9046 / 0.8323 | 1.5 0.9062 / 0.8354 | 2.0 0.9048 / 0.8338 → 0.5, the smallest weight within
   0.005 of the best (more of it fills the top with one letter). The feature grid rerun with the
   prior on: best (0.35, 0.8, 0.8, 0.0) 0.9051 vs the defaults' 0.9043, kept the defaults.
+heading context (7 Dec 2026, stop 24, default model with adapter; staff hybrid nDCG@10): an item's
+heading ("Giao Sở Y tế chủ trì …:") counting for its coverage and phrases: tune 0.8489 → 0.8510
+(test, seen in the same run: 0.8212 → 0.8248). Letter prior variants on top, tune: the mean of a
+letter's best 2, 3 or 5 candidates (plain or halving weights) instead of its best, 0.830–0.852 against
+0.851: best kept; letter_weight 1.0 0.8544 (within 0.005: 0.5 kept, as before).
 """
 
 

@@ -641,6 +641,19 @@ class Store:
         """doc_id → when the letter was stored (a replaced letter gets a new stamp)."""
         return dict(self.conn.execute("SELECT doc_id, added FROM letters"))
 
+    def headings_by_id(self, ids: Sequence[int]) -> dict[int, str]:
+        """The heading (the lead-in an item sits under) of those of ``ids`` that have one."""
+        out: dict[int, str] = {}
+        wanted = [int(i) for i in ids]
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            for cid, heading in self.conn.execute(
+                    f"SELECT id, heading FROM clauses WHERE id IN ({marks}) AND heading IS NOT NULL "
+                    "AND heading != ''", chunk):
+                out[cid] = heading
+        return out
+
     def tokens_by_id(self, ids: Sequence[int]) -> dict[int, tuple[list[str], list[str]]]:
         """(accented, folded) search tokens of some clauses (query-time phrase and coverage
         features; the stored folded stream saves folding them per query)."""

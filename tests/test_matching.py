@@ -10,7 +10,7 @@ import pytest
 
 from congvan.index import Collection
 from congvan.index.keyword import clause_tokens
-from congvan.index.letter_context import LetterHeaders, header_tokens
+from congvan.index.letter_context import LetterHeaders, header_tokens, heading_tokens
 from congvan.index.matching import match_features, query_words
 from congvan.index.testing import HashingEncoder, make_letter
 
@@ -74,6 +74,45 @@ def test_letter_header_counts_for_its_clauses():
     assert cov[0] == pytest.approx(1.0) and cov[1] < 0.5
     _, f = _features("cong dien 228", ["Các bộ, ngành khẩn trương thực hiện."], {}, headers=[toks])
     assert f.coverage[0] == pytest.approx(1.0) and f.window[0] == 0.0
+
+
+HEADING = "Giao Sở Y tế chủ trì, phối hợp với Ủy ban nhân dân các huyện, thành phố:"
+ITEM = "Tăng cường giám sát ca bệnh sốt xuất huyết tại cộng đồng, xử lý triệt để ổ dịch."
+
+
+def test_heading_counts_for_its_items():
+    """An item under "Giao Sở Y tế chủ trì …:" is Sở Y tế's task: the heading's words count for
+    its coverage and phrases (not its window), as the letter header's do."""
+    df = {"so": 300, "y": 200, "te": 200, "sot": 20, "xuat": 30, "huyet": 20}
+    _, f = _features("sở y tế sốt xuất huyết", [ITEM, ITEM], df, headings=[heading_tokens(HEADING), None])
+    assert f.coverage[0] == pytest.approx(1.0) and f.coverage[1] < 0.8
+    assert f.adjacency[0] > f.adjacency[1]
+    assert "y tế" in f.matched[0] and "y tế" not in f.matched[1]
+    assert f.window[0] == pytest.approx(f.window[1])
+
+
+def test_heading_context_ranks_the_doers_items_first(tmp_path):
+    from congvan.letters.schema import Clause, Letter
+
+    duty = Letter(doc_id="x", doc_type="Công văn", province="Lai Châu", clauses=[
+        Clause(clause_id="x:2", path="2", kind="directive", text=HEADING, order=0),
+        Clause(clause_id="x:2.a", path="2.a", kind="directive", text=ITEM, heading=HEADING, order=1)])
+    funding = "Sở Tài chính bố trí kinh phí phòng, chống sốt xuất huyết cho các huyện, thành phố."
+    other = make_letter("y", [("1", "directive", funding)], province="Lai Châu")
+    # words in most clauses of a tiny collection would count as too common to match by
+    rest = make_letter("z", [(str(i), "directive", text) for i, text in enumerate([
+        "Sở Giáo dục và Đào tạo tổ chức kỳ thi an toàn.", "Công an tỉnh bảo đảm an ninh trật tự.",
+        "Các xã tổ chức vệ sinh môi trường sau lũ.", "Sở Công Thương bình ổn giá mặt hàng thiết yếu."])])
+    c = Collection.open(tmp_path / "col", HashingEncoder())
+    try:
+        c.ingest_letters([duty, other, rest])
+        query = "sở y tế sốt xuất huyết"
+        on = c.search(query, params=c.params.with_(heading_context=True), explain=True)
+        off = c.search(query, params=c.params.with_(heading_context=False), explain=True)
+        assert on.hits[0].clause_id == "x:2.a", [(h.clause_id, h.explain) for h in on.hits]
+        assert off.hits[0].clause_id != "x:2.a", [(h.clause_id, h.explain) for h in off.hits]
+    finally:
+        c.close()
 
 
 FILLER = ("Ủy ban nhân dân các huyện, thành phố chỉ đạo các cơ quan chuyên môn rà soát danh sách đối tượng "
