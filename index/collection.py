@@ -558,7 +558,8 @@ class Collection:
         ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                       keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                       params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
-                      match_at=match_at, extra=extra, letters=snap.table.doc_index)
+                      match_at=match_at, extra=extra, letters=snap.table.doc_index,
+                      diseases_at=snap.table.diseases_at)
         ranked.dense_query = dense_query
         return ranked
 

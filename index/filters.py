@@ -507,6 +507,17 @@ class ClauseTable:
             mask = both(np.array([d == filters.doc_id for d in self.doc_ids], bool))
         return mask
 
+    def diseases_at(self, slots: np.ndarray) -> np.ndarray:
+        """Bool matrix, one row per slot and one column per disease of the table: the diseases
+        each clause names or inherits from its letter (the search's disease prior compares them)."""
+        slots = np.asarray(slots, np.int64)
+        out = np.zeros((slots.shape[0], len(self.disease_slots)), bool)
+        for j, arr in enumerate(self.disease_slots.values()):  # each ascending
+            if arr.shape[0]:
+                at = np.minimum(np.searchsorted(arr, slots), arr.shape[0] - 1)
+                out[:, j] = arr[at] == slots
+        return out
+
     def mask(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Bool mask over slots, or None when nothing is filtered."""
         if filters is None or filters.is_empty():

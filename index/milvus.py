@@ -595,7 +595,8 @@ class MilvusCollection(Collection):
         ranked = rank(kw=kw, dense_top=dense_top, dense_at=dense_at, kinds=snap.table.kind,
                       keyword_match=keyword_match, dense_match=dense_match, code_match=code_match,
                       params=params, mode=mode, depth=depth, n_terms=terms.n_syllables,
-                      match_at=match_at, extra=letter_slots, letters=snap.table.doc_index)
+                      match_at=match_at, extra=letter_slots, letters=snap.table.doc_index,
+                      diseases_at=snap.table.diseases_at)
         # Milvus returns at most ``depth`` candidates per list; the keyword part of the total is
         # counted in Milvus (TEXT_MATCH), meaning-only matches come from the dense candidates.
         if mode != "dense":

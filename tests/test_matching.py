@@ -171,3 +171,45 @@ def test_letter_prior_brings_the_best_hits_siblings_up_for_short_queries_only():
     assert order(3, 0.0) == [0, 2, 1]
     assert order(3, 0.5) == [0, 1, 2]
     assert order(20, 0.5) == [0, 2, 1]
+
+
+def test_disease_prior_brings_clauses_on_the_best_hits_disease_up_for_short_queries_only():
+    """The three best candidates are dengue clauses: a weaker dengue clause passes a slightly
+    stronger COVID-19 one for a short query; a long question ranks as before."""
+    from congvan.index.ranking import DEFAULT_PARAMS, label_overlap, rank
+
+    kw = np.array([1.0, 0.9, 0.8, 0.5, 0.55], np.float32)
+    labels = np.array([[False, True], [False, True], [False, True], [False, True], [True, False]])
+    every = np.ones(5, bool)
+
+    def order(n_terms: int, weight: float) -> list[int]:
+        ranked = rank(kw=kw, dense_top=(np.zeros(0, np.int64), np.zeros(0, np.float32)),
+                      dense_at=lambda s: np.zeros(len(s), np.float32), kinds=np.ones(5, np.int8),
+                      keyword_match=every, dense_match=~every, code_match=None,
+                      params=DEFAULT_PARAMS.with_(letter_weight=0.0, disease_weight=weight), mode="hybrid",
+                      depth=10, n_terms=n_terms, letters=np.arange(5), diseases_at=lambda s: labels[s])
+        return ranked.slots.tolist()
+
+    overlap = label_overlap(np.array([[True, False], [True, True], [False, False]]), np.array([0.9, 0.1, 0.5]), 1)
+    assert overlap.tolist() == [1.0, 0.5, 0.0]
+    assert order(3, 0.0) == [0, 1, 2, 4, 3]
+    assert order(3, 0.25) == [0, 1, 2, 3, 4]
+    assert order(20, 0.25) == [0, 1, 2, 4, 3]
+
+
+def test_clause_table_reports_each_clauses_diseases(tmp_path):
+    letters = [make_letter("d", [("1", "directive", "Tăng cường phòng, chống sốt xuất huyết, diệt bọ gậy."),
+                                 ("2", "directive", "Tiêm vắc xin phòng COVID-19 cho trẻ em.")], diseases=True),
+               make_letter("e", [("1", "directive", "Bảo đảm an ninh trật tự dịp Tết.")], diseases=True)]
+    c = Collection.open(tmp_path / "col", HashingEncoder())
+    try:
+        c.ingest_letters(letters)
+        table = c.snapshot.table
+        names = list(table.disease_slots)
+        keys = c.slot_keys()
+        got = {keys[s]: {names[j] for j in np.flatnonzero(row)}
+               for s, row in enumerate(table.diseases_at(np.arange(len(keys))))}
+        assert got[("d", "1")] == {"dengue"} and got[("d", "2")] == {"covid19"}
+        assert got[("e", "1")] == set()
+    finally:
+        c.close()

@@ -143,7 +143,8 @@ def plain_snippet(snippet: str) -> str:
 
 _EXPLAIN_LABELS = (("keyword", "từ khóa"), ("dense", "ngữ nghĩa (cos)"), ("coverage", "phủ từ"),
                    ("adjacency", "cụm liền"), ("window", "cửa sổ"), ("match_boost", "cộng khớp từ"),
-                   ("letter_prior", "cộng cùng văn bản"), ("code_boost", "cộng số hiệu"), ("kind_factor", "hệ số loại"))
+                   ("letter_prior", "cộng cùng văn bản"),
+                   ("disease_prior", "cộng cùng bệnh"), ("code_boost", "cộng số hiệu"), ("kind_factor", "hệ số loại"))
 
 
 def explain_line(explain: dict) -> str:
