@@ -561,6 +561,12 @@ _PROPOSER_BEFORE = re.compile(r"\b(?:de xuat|de nghi|y kien|to trinh|bao cao|chi
 _ADVISED_BEFORE = re.compile(r"\btham\s+muu(?:\s+(?:cho|voi))?[\s(]*$")
 
 
+# Cooperation as the task itself: "Tăng cường (sự) phối hợp (chặt chẽ, hiệu quả) giữa các sở, ban,
+# ngành và các địa phương" — the bodies between whom it runs are the ones told to do it (guideline
+# rule 5), when no other body is named before them.
+_BETWEEN_BEFORE = re.compile(r"\bphoi\s+hop\b[^;:.()]{0,40}?\bgiua\s*$")
+
+
 def advised(text: str, start: int) -> bool:
     """The body at ``start`` is the one advised ("tham mưu UBND tỉnh ban hành …"), not a doer."""
     folded = fold(nfc(text)[:start])  # ``start`` is an offset in the NFC text (``find_bodies``)
@@ -601,6 +607,8 @@ def _group(folded: str, hits: list[Hit]) -> list[_List]:
     i = 0
     while i < len(hits):
         context = _context(folded, hits[i])
+        if context == "other" and i == 0 and _BETWEEN_BEFORE.search(folded[:hits[i].start]):
+            context = "subject"
         if lists and _SPEAKER_GAP.match(folded[lists[-1].hits[-1].end:hits[i].start]):
             lists[-1].speaker = True
             context = "subject"

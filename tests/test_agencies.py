@@ -838,3 +838,16 @@ def test_a_body_directed_with_an_adverb_between_supports() -> None:
     r = assign_roles("Ủy ban nhân dân tỉnh chỉ đạo các sở, ngành hướng dẫn kịp thời chính quyền cấp xã "
                      "tháo gỡ khó khăn.")[0]
     assert (r.lead, r.support) == (["ubnd_tinh"], ["cac_so_nganh", "ubnd_xa"])
+
+
+@pytest.mark.parametrize(("text", "lead"), [
+    ("Tăng cường sự phối hợp giữa Sở Y tế và Sở Giáo dục và Đào tạo trong công tác y tế trường học.",
+     ["so_y_te", "so_gddt"]),
+    ("Bảo đảm sự phối hợp chặt chẽ, thường xuyên giữa các sở, ban, ngành trong triển khai Kế hoạch.",
+     ["cac_so_nganh"]),
+    # another body is the subject: the ones it coordinates are not told to act
+    ("Sở Y tế chủ trì, bảo đảm phối hợp giữa Trung tâm Kiểm soát bệnh tật và các bệnh viện.", ["so_y_te"]),
+])
+def test_cooperation_between_bodies_as_the_task_makes_them_lead(text: str, lead: list[str]) -> None:
+    """Guideline rule 5: "tăng cường phối hợp giữa A và B" tells A and B to cooperate."""
+    assert assign_roles(text)[0].lead == lead
