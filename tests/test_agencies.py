@@ -851,3 +851,12 @@ def test_a_body_directed_with_an_adverb_between_supports() -> None:
 def test_cooperation_between_bodies_as_the_task_makes_them_lead(text: str, lead: list[str]) -> None:
     """Guideline rule 5: "tăng cường phối hợp giữa A và B" tells A and B to cooperate."""
     assert assign_roles(text)[0].lead == lead
+
+
+@pytest.mark.parametrize(("central", "lead"), [(True, ["cac_bo_nganh"]), (False, ["cac_so_nganh"])])
+def test_the_generic_bodies_are_ministries_in_a_central_letter(central: bool, lead: list[str]) -> None:
+    """"Thủ trưởng các cơ quan, đơn vị" are the ministries and agencies in a central letter and
+    the departments in a provincial one (guideline rule 6)."""
+    r = assign_roles("Thủ trưởng các cơ quan, đơn vị tổ chức quán triệt, thực hiện nghiêm Công điện này.",
+                     central=central)[0]
+    assert r.lead == lead
