@@ -465,7 +465,10 @@ def find_mentions(text: str, taxonomy: Taxonomy | None = None, *, central: bool 
 # What may sit between two names of one list (folded text).
 _GLUE_WORDS = (r"va|cung|voi|cac|tinh|cho|cap\s+(?:tinh|huyen|xa|trung uong)|"
                r"cac co quan(?:\s*,\s*don vi)?(?:\s+co)?\s+lien quan|cac don vi(?:\s+co)?\s+lien quan|"
-               r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan")
+               r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan|"
+               # generic nouns with no id inside a list: "các Bộ, ngành, các cơ quan, địa phương",
+               # "các sở, ban, ngành, đơn vị và UBND cấp xã"
+               r"(?:cac\s+)?(?:co quan|don vi)(?:\s+(?:chuc nang|truc thuoc))?")
 # Extra glue in subject position: "Yêu cầu A, B; đề nghị C", "…Tỉnh ủy; lãnh đạo các sở …".
 _SUBJECT_GLUE_WORDS = (r"de nghi|kinh de nghi|yeu cau|giao|lanh dao|cac dong chi|dong chi|nguoi dung dau|"
                        r"(?:pho\s+)?(?:bo truong|thu truong|giam doc|chu tich|cuc truong|truong ban|truong phong|"
@@ -531,7 +534,9 @@ _DIRECTED_BEFORE = re.compile(
     r"\b(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong|huy\s+dong(?:\s+toi\s+da)?)"
     r"(?:\s*(?:,|va)\s*(?:chi\s+dao|huong\s+dan|don\s+doc|dinh\s+huong|kiem\s+tra))*"
     r"(?:\s+(?:kip\s+thoi|thuong\s+xuyen|cu\s+the|sat\s+sao))?"  # "hướng dẫn kịp thời chính quyền cấp xã"
-    r"(?:\s+(?:cho|toi|den))?[\s(]*$")
+    r"(?:\s+(?:cho|toi|den))?[\s(,]*"
+    # a generic body with no id before the named one: "chỉ đạo cơ quan chức năng và chính quyền cơ sở"
+    r"(?:(?:cac\s+)?(?:co quan|don vi|luc luong)(?:\s+(?:chuc nang|truc thuoc))?\s*(?:,|va)\s*)?$")
 
 
 # An opening adverbial phrase before the subject: "Để người dân …, Sở TT&TT …", "Theo địa bàn

@@ -860,3 +860,21 @@ def test_the_generic_bodies_are_ministries_in_a_central_letter(central: bool, le
     r = assign_roles("Thủ trưởng các cơ quan, đơn vị tổ chức quán triệt, thực hiện nghiêm Công điện này.",
                      central=central)[0]
     assert r.lead == lead
+
+
+@pytest.mark.parametrize(("text", "central", "lead", "support"), [
+    # a generic noun with no id inside the list does not end it
+    ("Bộ Y tế hướng dẫn các Bộ, ngành, các cơ quan, địa phương triển khai các biện pháp phòng dịch.",
+     True, ["bo_y_te"], ["cac_bo_nganh", "ubnd_cac_tinh"]),
+    ("Sở Tài chính chủ trì, phối hợp với các sở, ban, ngành, đơn vị và Ủy ban nhân dân cấp xã bố trí kinh phí.",
+     False, ["so_tai_chinh"], ["cac_so_nganh", "ubnd_xa"]),
+    # the directing verb list ends on a comma, or a generic body comes first
+    ("Giao Phó Thủ tướng chỉ đạo, đôn đốc, kiểm tra, các bộ, cơ quan, địa phương thực hiện Công điện này.",
+     True, ["chinh_phu"], ["cac_bo_nganh", "ubnd_cac_tinh"]),
+    ("Chủ tịch Ủy ban nhân dân các tỉnh chỉ đạo cơ quan chức năng và chính quyền cơ sở rà soát, thống kê thiệt hại.",
+     True, ["ubnd_cac_tinh"], ["ubnd_xa"]),
+])
+def test_generic_nouns_inside_a_list_of_directed_bodies(text: str, central: bool, lead: list[str],
+                                                      support: list[str]) -> None:
+    r = assign_roles(text, central=central, date="2025-10-01")[0]
+    assert (r.lead, r.support) == (lead, support)
