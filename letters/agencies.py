@@ -572,6 +572,11 @@ _ADVISED_BEFORE = re.compile(r"\btham\s+muu(?:\s+(?:cho|voi))?[\s(]*$")
 _BETWEEN_BEFORE = re.compile(r"\bphoi\s+hop\b[^;:.()]{0,40}?\bgiua\s*$")
 
 
+# A partner the taxonomy has no id for opens the list: "phối hợp với Trung tâm Chuyển đổi số Thành
+# phố, Công an Thành phố, Sở Nông nghiệp …" — the known bodies after it cooperate too.
+_AFTER_UNKNOWN_PARTNER = re.compile(r"\bphoi\s+hop(?:\s+chat\s+che)?\s+voi\s+(?:[^\W\d_]+\s+){0,7}?[^\W\d_]+\s*(?:,|\bva)\s*$")
+
+
 def advised(text: str, start: int) -> bool:
     """The body at ``start`` is the one advised ("tham mưu UBND tỉnh ban hành …"), not a doer."""
     folded = fold(nfc(text)[:start])  # ``start`` is an offset in the NFC text (``find_bodies``)
@@ -614,6 +619,9 @@ def _group(folded: str, hits: list[Hit]) -> list[_List]:
         context = _context(folded, hits[i])
         if context == "other" and i == 0 and _BETWEEN_BEFORE.search(folded[:hits[i].start]):
             context = "subject"
+        elif context == "other" and _AFTER_UNKNOWN_PARTNER.search(
+                folded[hits[i - 1].end if i else 0:hits[i].start]):
+            context = "support"
         if lists and _SPEAKER_GAP.match(folded[lists[-1].hits[-1].end:hits[i].start]):
             lists[-1].speaker = True
             context = "subject"
