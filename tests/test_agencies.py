@@ -882,8 +882,8 @@ def test_generic_nouns_inside_a_list_of_directed_bodies(text: str, central: bool
 
 @pytest.mark.parametrize(("text", "central", "lead", "support"), [
     # a partner with no id opens the list: the known bodies after it cooperate too
-    ("Giao Sở Xây dựng chủ trì, phối hợp với Trung tâm Phục vụ hành chính công tỉnh, Công an tỉnh, Ủy ban "
-     "nhân dân các xã, phường rà soát số nhà.", False, ["so_khac"], ["cong_an_tinh", "ubnd_xa"]),
+    (("Giao Sở Xây dựng chủ trì, phối hợp với Trung tâm Phục vụ hành chính công tỉnh, Công an tỉnh, Ủy ban "
+      "nhân dân các xã, phường rà soát số nhà."), False, ["so_khac"], ["cong_an_tinh", "ubnd_xa"]),
     # "phối hợp với địa phương" without "các"
     ("Bộ Giáo dục và Đào tạo chủ động phối hợp với địa phương bảo đảm an toàn cho học sinh.", True,
      ["bo_khac"], ["ubnd_cac_tinh"]),
