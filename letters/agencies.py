@@ -463,7 +463,7 @@ def find_mentions(text: str, taxonomy: Taxonomy | None = None, *, central: bool 
 
 # --------------------------------------------------------------------------- role cues
 # What may sit between two names of one list (folded text).
-_GLUE_WORDS = (r"va|cung|voi|cac|tinh|cho|cap\s+(?:tinh|huyen|xa|trung uong)|"
+_GLUE_WORDS = (r"va|cung|voi|cac|tinh|huyen|xa|phuong|cho|cap\s+(?:tinh|huyen|xa|trung uong)|"
                r"cac co quan(?:\s*,\s*don vi)?(?:\s+co)?\s+lien quan|cac don vi(?:\s+co)?\s+lien quan|"
                r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan|"
                # generic nouns with no id inside a list: "các Bộ, ngành, các cơ quan, địa phương",
@@ -480,7 +480,7 @@ _SUBJECT_PREFIX = re.compile(
     rf"^(?:[\s,;:()\-–•+*]|\b(?:{_SUBJECT_GLUE_WORDS}|doi voi|rieng|cac|va|cho|dac biet|moi|"
     rf"(?:cac\s+)?cap uy(?:\s+dang)?|(?:cac\s+)?to chuc dang)\b)*$")
 # "giao"/"yêu cầu" right before a list makes it the subject even mid-sentence.
-_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau)\s*$")  # not "đã giao cho"
+_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau|de nghi)\s*$")  # not "đã giao cho"
 # Where a new sentence (or semicolon part) starts.
 _BOUNDARY = re.compile(r"(?:[.;:!?]|\n)\s+")
 # Right after "phối hợp (chặt chẽ, có hiệu quả) với" / "với sự phối hợp của".
