@@ -896,8 +896,8 @@ def test_partners_after_an_unknown_body_or_a_bare_locality(text: str, central: b
 
 @pytest.mark.parametrize(("text", "lead"), [
     # "đề nghị X …" mid-sentence asks X to act, as "yêu cầu" and "giao" do
-    ("Bên cạnh đó, Ủy ban nhân dân xã cũng đề nghị UBMTTQVN và các đoàn thể xã tăng cường tuyên truyền, "
-     "vận động Nhân dân diệt bọ gậy.", ["mttq"]),
+    (("Bên cạnh đó, Ủy ban nhân dân xã cũng đề nghị UBMTTQVN và các đoàn thể xã tăng cường tuyên truyền, "
+      "vận động Nhân dân diệt bọ gậy."), ["mttq"]),
     ("Đề nghị UB MTTQ tỉnh vận động Nhân dân hưởng ứng chiến dịch.", ["mttq"]),
     ("Sở Y tế đề nghị Ủy ban nhân dân tỉnh xem xét, bố trí kinh phí.", ["ubnd_tinh"]),
 ])
