@@ -103,8 +103,8 @@ def _alias_regex(alias: str) -> str:
     for sep, word in zip(seps, words[1:]):
         if "," in sep:  # web copies and hurried typing drop the comma: "các sở ban ngành"
             out.append(r"(?:\s*,\s*|\s+)")
-        elif re.search(r"[-–—&/]", sep):
-            out.append(r"\s*[-–—&/]?\s*")
+        elif re.search(r"[-–—&/.]", sep):  # "UB.MTTQVN", "TT-TT", "GD&ĐT"
+            out.append(r"\s*[-–—&/.]?\s*")
         else:
             out.append(r"\s+")
         out.append(re.escape(word))

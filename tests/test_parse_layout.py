@@ -213,6 +213,10 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     # a province's name that looks like a person's stays ("Hà Tĩnh", "Cao Bằng")
     ("Ngày 2/3/2025, UBND tỉnh Hà Tĩnh ban hành Công văn số 12/UBND-NL1 về phòng, chống bão.",
      ("12/UBND-NL1", (2025, 3, 2), "UBND tỉnh Hà Tĩnh", "Công văn", "Về phòng, chống bão")),
+    # a district portal's news item: "Theo Công văn số … ngày …, <body> đề nghị …" reports that letter
+    (("15/7/2024 09:12\n(quanhuyen.gov.vn) Theo Công văn số 2104/UBND ngày 12/7/2024, UBND huyện đề nghị "
+      "Chủ tịch UBND các xã tổ chức tổng vệ sinh diệt lăng quăng."),
+     ("2104/UBND", (2024, 7, 12), "UBND huyện", "Công văn", None)),
 ])
 def test_portal_news_and_qa_copies(opening: str, want: tuple) -> None:
     letter = parse_letter(opening + "\n\nSở Y tế chủ trì tổ chức tiêm vắc xin cho trẻ em chưa được tiêm đủ mũi.\n")

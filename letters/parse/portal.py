@@ -49,6 +49,10 @@ _SIGNED_FOR = re.compile(rf"(?:{_DATE}\s*,\s*)?(?:thay\s+mặt|TM\.?)\s+{_ISSUER
 # "Công văn số 2383/UBND-KGVX ngày 13/9/2021 của UBND tỉnh …" opening the text
 _CITED = re.compile(rf"^[^.]{{0,80}}?{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+"
                     rf"(?:của|do)\s+{_ISSUER}(?=\s+(?:về|v/v|yêu cầu|đề nghị|chỉ đạo)|[,.;:(]|$)")
+# "Theo Công văn số 3517/UBND ngày 18/7/2022, UBND huyện đề nghị …": a news item reporting what
+# the letter it names asks (no "của": the body after the comma is the one that wrote it)
+_ACCORDING = re.compile(rf"(?:Theo|Tại)\s+{_TYPE}\s+(?:khẩn\s+)?(?:số\s*:?\s*)?{_NUMBER}\s*,?\s*{_DATE}\s*,\s*"
+                        rf"{_ISSUER}\s+(?:đã\s+|cũng\s+)?(?:đề\s+nghị|yêu\s+cầu|chỉ\s+đạo|giao)\b")
 
 # Common Vietnamese family names: a name after an office ("Thủ tướng Chính phủ Phạm Minh Chính")
 # is the signer, not part of the issuing body.
@@ -125,7 +129,8 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeade
     issued = next((m for m in _ISSUED.finditer(text)
                    if (m.group("num") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
                    and _opens_sentence(text[:m.start()])), None)
-    m = _SIGNED_FOR.search(text) or issued or _CITED.search(text)
+    according = next((m for m in _ACCORDING.finditer(text) if _opens_sentence(text[:m.start()])), None)
+    m = _SIGNED_FOR.search(text) or issued or _CITED.search(text) or according
     if m is None:
         return None
     d = _group(m, "d") or _group(m, "d2") or _group(m, "xd") or _group(m, "xd2")
