@@ -480,7 +480,7 @@ _SUBJECT_PREFIX = re.compile(
     rf"^(?:[\s,;:()\-–•+*]|\b(?:{_SUBJECT_GLUE_WORDS}|doi voi|rieng|cac|va|cho|dac biet|moi|"
     rf"(?:cac\s+)?cap uy(?:\s+dang)?|(?:cac\s+)?to chuc dang)\b)*$")
 # "giao"/"yêu cầu" right before a list makes it the subject even mid-sentence.
-_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau|de nghi)\s*$")  # not "đã giao cho"
+_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau|de nghi)\s*(?:cac\s+)?$")  # not "đã giao cho"
 # Where a new sentence (or semicolon part) starts.
 _BOUNDARY = re.compile(r"(?:[.;:!?]|\n)\s+")
 # Right after "phối hợp (chặt chẽ, có hiệu quả) với" / "với sự phối hợp của".
@@ -518,7 +518,11 @@ _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh)\s+)?"
 # making a request ("Bộ Nội vụ trân trọng đề nghị …", "Sở GD&ĐT đề nghị tổ dân phố …"), whatever
 # follows — a speaker, not a lead, even when the bodies asked have no id. Not "X yêu cầu các
 # trường …": a body that orders its own units is the one that acts.
-_SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s+nghi\b")
+_SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s+nghi\b"
+                           # a news item: "Ban Thường vụ Thành ủy vừa ban hành Công văn số …, yêu cầu …"
+                           r"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+(?:cong\s+van|van\s+ban"
+                           r"|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh)\b[^.;]{0,80}?"
+                           r"\b(?:yeu\s+cau|de\s+nghi|giao|chi\s+dao)\b")
 _ORDER_BEFORE = re.compile(r"\b(?:giao|yeu\s+cau|de\s+nghi)\b")
 
 

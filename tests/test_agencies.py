@@ -903,3 +903,14 @@ def test_partners_after_an_unknown_body_or_a_bare_locality(text: str, central: b
 ])
 def test_a_request_mid_sentence_and_the_fronts_short_names(text: str, lead: list[str]) -> None:
     assert assign_roles(text, date="2025-10-01")[0].lead == lead
+
+
+def test_a_news_items_issuer_is_the_speaker_not_the_doer() -> None:
+    """"Ban Thường vụ Tỉnh ủy vừa ban hành Công văn số …, yêu cầu …": the body that wrote the letter
+    asks; it is not told to act."""
+    r = assign_roles("Ban Thường vụ Tỉnh ủy vừa ban hành Công văn số 120-CV/TU ngày 3-6-2019, yêu cầu các "
+                     "huyện ủy, thành ủy tăng cường lãnh đạo công tác phòng, chống dịch tả lợn châu Phi.")[0]
+    assert r.lead == ["tinh_uy"]
+    news, mentions = assign_roles("Ban Thường vụ Thành ủy vừa ban hành Công văn số 3261-CV/TU, yêu cầu "
+                                  "Ban cán sự đảng UBND thành phố tăng cường lãnh đạo.")
+    assert news.lead == [] and [m.role for m in mentions if m.text == "Ban Thường vụ Thành ủy"] == ["mention"]

@@ -510,6 +510,7 @@ def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | 
     else:
         units, prefix = paras, "p"
     n = 0
+    said = False  # a paragraph with a body has come (not only a page's headline)
     preamble_open = True
     for k, unit in enumerate(units):
         folded = fold(unit)
@@ -522,11 +523,15 @@ def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | 
         if _is_question(unit) and not builder.closing:
             builder.extra("preamble", unit)
             continue
-        if k > 0 and (builder.closing or (k == len(units) - 1 and _is_closing(folded, len(unit)))):
+        # the last paragraph closes a text only after one that orders something: a news page whose
+        # headline is followed by one paragraph ("Ban Thường vụ Thành ủy … yêu cầu … thực hiện …")
+        # has no other directive
+        if k > 0 and (builder.closing or (said and k == len(units) - 1 and _is_closing(folded, len(unit)))):
             builder.closing = True
             builder.extra("closing", unit)
             continue
         n += 1
+        said = said or bool(re.search(r"[.;:!?…]\W*$", unit)) or len(unit.split()) > 25
         builder.emit(f"{prefix}{n}", "directive", unit, None, None, addressee)
     _unique_paths(builder.clauses)
     return builder.clauses
