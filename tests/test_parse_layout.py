@@ -1269,3 +1269,19 @@ def test_a_central_interagency_steering_committee_has_no_province() -> None:
         "BẢO ĐẢM AN TOÀN THỰC PHẨM TẾT NGUYÊN ĐÁN BÍNH NGỌ\n"
         "1. Các địa phương tăng cường kiểm tra cơ sở sản xuất, kinh doanh thực phẩm.\n")
     assert letter.number == "205/KH-BCĐTƯATTP" and letter.central and letter.province is None
+
+
+def test_a_news_pages_credit_and_related_articles_are_no_clauses() -> None:
+    """A health centre's repost: its credit line and its list of other articles after the story."""
+    text = ("Ngày 12/3/2025, Thủ tướng Chính phủ ký ban hành Công điện số 31/CĐ-TTg về đẩy nhanh tiêm chủng "
+            "vắc xin phòng bệnh sởi.\n"
+            "Thủ tướng Chính phủ yêu cầu Bộ Y tế bảo đảm đủ vắc xin, cấp phát kịp thời cho các địa phương.\n"
+            "Các tỉnh, thành phố tổ chức chiến dịch tiêm vắc xin sởi theo hướng dẫn của Bộ Y tế.\n"
+            "Nguồn: baosuckhoe\n"
+            "Một số bài viết khác:\n"
+            "LỊCH KHÁM BỆNH NGOÀI GIỜ TUẦN TỚI\n"
+            "HỘI THAO CHÀO MỪNG NGÀY THẦY THUỐC VIỆT NAM\n")
+    letter = parse_letter(text)
+    texts = [c.text for c in letter.clauses]
+    assert any("tổ chức chiến dịch tiêm vắc xin sởi" in t for t in texts)
+    assert not any(w in t for t in texts for w in ("Nguồn:", "bài viết khác", "LỊCH KHÁM", "HỘI THAO"))

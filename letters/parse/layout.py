@@ -37,9 +37,11 @@ _PAGE_ARTEFACT = re.compile(r"^\s*(?:-{2,}\s*page\s*(?:break|\d+)\s*-{2,}|#+\s*p
                             re.IGNORECASE)
 _HEADING = re.compile(r"^#{1,6}\s+")
 # A news or legal Q&A site's own lines inside the text (folded): its image captions ("… (Hình từ
-# Internet)"), its links (">> Xem thêm: …", ">> TẢI VỀ …") and its invitation to ask a question.
+# Internet)"), its links (">> Xem thêm: …", ">> TẢI VỀ …"), its invitation to ask a question and
+# its credit line ("Nguồn: Báo Sức khỏe và Đời sống").
 # No letter prints them, so they are dropped wherever they stand.
-_SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi tai day")
+_SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi tai day"
+                        r"|^nguon\s*:\s*[^\s:]+(?:\s+[^\s:]+){0,5}$")  # a news item's credit: "Nguồn: suckhoedoisong"
 # The caption's mark itself; a caption line is the picture's title, an item's text that ends on the
 # mark keeps its words.
 _PICTURE_MARK = re.compile(r"\((?:hình|ảnh|hình ảnh)(?: minh họa| minh hoạ)? từ internet\)[*_\s]*$", re.IGNORECASE)
@@ -267,7 +269,9 @@ def normalise_layout(text: str) -> list[str]:
 _TAIL_MARKER = re.compile(
     r"^(?:noi dung sua doi,? huong dan|van ban bi thay the|ra chuot vao noi dung van ban"
     r"|click (?:trai|phai) de xem|tat so sanh|ban vua bi dang xuat|cam on da dung thuvienphapluat"
-    r"|luoc do|tai ve van ban|van ban lien quan(?: cung noi dung)?|van ban duoc huong dan)\b")
+    r"|luoc do|tai ve van ban|van ban lien quan(?: cung noi dung)?|van ban duoc huong dan"
+    # a news site's list of its other articles
+    r"|(?:mot so |cac )?(?:bai viet|tin|tin bai|bai) (?:khac|lien quan|cung chuyen muc)(?=\s*:?$))\b")
 # the library's metadata box just above it ("Ban hành:", "18/06/2022", "Hiệu lực: Đã biết", "734")
 _TAIL_META = re.compile(r"^(?:(?:so hieu|loai van ban|noi ban hanh|nguoi ky|ngay ban hanh|ban hanh|ngay hieu luc"
                         r"|hieu luc|tinh trang|cap nhat|ngay cong bao|so cong bao)\s*:.*|[\d/.\s|]*|\|.*)$")
