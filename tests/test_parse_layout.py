@@ -1285,3 +1285,15 @@ def test_a_news_pages_credit_and_related_articles_are_no_clauses() -> None:
     texts = [c.text for c in letter.clauses]
     assert any("tổ chức chiến dịch tiêm vắc xin sởi" in t for t in texts)
     assert not any(w in t for t in texts for w in ("Nguồn:", "bài viết khác", "LỊCH KHÁM", "HỘI THAO"))
+
+
+@pytest.mark.parametrize(("opening", "issuer", "province"), [
+    ("Chủ tịch UBND tỉnh Lê Văn An vừa ký ban hành Quyết định số 841/QĐ-UBND về việc kiện toàn Ban Chỉ đạo.",
+     "Chủ tịch UBND tỉnh", None),
+    ("Chủ tịch UBND tỉnh Hà Giang Nguyễn Văn Sơn vừa ký ban hành Quyết định số 90/QĐ-UBND về việc kiện toàn "
+     "Ban Chỉ đạo.", "Chủ tịch UBND tỉnh Hà Giang", "Hà Giang"),
+])
+def test_a_news_items_signer_is_no_place(opening: str, issuer: str, province: str | None) -> None:
+    """The signer's name after "tỉnh" is no province, nor part of one ("Giang" is a surname too)."""
+    letter = parse_letter(opening + "\n\nBan Chỉ đạo có nhiệm vụ xây dựng kế hoạch phòng, chống dịch cúm gia cầm.\n")
+    assert (letter.issuer, letter.province) == (issuer, province)

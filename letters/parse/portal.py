@@ -77,10 +77,22 @@ def _body_of(issuer: str, tax: Taxonomy | None = None) -> str:
     read as the office ("Bộ trưởng Bộ Tài chính" → "Bộ Tài chính", "Thủ tướng" → "Thủ tướng
     Chính phủ"). A place that looks like a name ("UBND tỉnh Hà Tĩnh", "Sở Y tế Lâm Đồng") stays."""
     words = _SAYS.sub("", issuer).split()
-    for k in range(max(1, len(words) - 4), len(words) - 1):
+    # a province named after "tỉnh" / "thành phố" is no part of the signer's name ("Chủ tịch UBND
+    # tỉnh Hà Giang Nguyễn Văn An": "Giang" is a surname too)
+    first = 1
+    for p, w in enumerate(words):
+        if w.lower() in ("tỉnh", "phố"):
+            m = next((m for m in (3, 2, 1) if p + m < len(words)
+                      and _is_place(" ".join(words[p + 1:p + 1 + m]), tax)), 0)
+            first = max(first, p + 1 + m)
+    for k in range(max(first, len(words) - 4), len(words) - 1):
         tail = words[k:]
+        # after "tỉnh" only a province may follow, and the gazetteer knows them all ("Chủ tịch UBND
+        # tỉnh Lê Văn An" is a signer); after "huyện", "xã", "thành phố" a surname may start a
+        # place's name ("thành phố Hà Tiên")
+        place_word = words[k - 1].lower() in _PLACE_WORDS and words[k - 1].lower() != "tỉnh"
         if (tail[0] in _SURNAMES and all(w[:1].isupper() for w in tail) and 2 <= len(tail) <= 4
-                and words[k - 1].lower() not in _PLACE_WORDS and not _is_place(" ".join(tail), tax)):
+                and not place_word and not _is_place(" ".join(tail), tax)):
             words = words[:k]
             break
     body = " ".join(words)
