@@ -1290,8 +1290,8 @@ def test_a_news_pages_credit_and_related_articles_are_no_clauses() -> None:
 @pytest.mark.parametrize(("opening", "issuer", "province"), [
     ("Chủ tịch UBND tỉnh Lê Văn An vừa ký ban hành Quyết định số 841/QĐ-UBND về việc kiện toàn Ban Chỉ đạo.",
      "Chủ tịch UBND tỉnh", None),
-    ("Chủ tịch UBND tỉnh Hà Giang Nguyễn Văn Sơn vừa ký ban hành Quyết định số 90/QĐ-UBND về việc kiện toàn "
-     "Ban Chỉ đạo.", "Chủ tịch UBND tỉnh Hà Giang", "Hà Giang"),
+    (("Chủ tịch UBND tỉnh Hà Giang Nguyễn Văn Sơn vừa ký ban hành Quyết định số 90/QĐ-UBND về việc kiện "
+      "toàn Ban Chỉ đạo."), "Chủ tịch UBND tỉnh Hà Giang", "Hà Giang"),
 ])
 def test_a_news_items_signer_is_no_place(opening: str, issuer: str, province: str | None) -> None:
     """The signer's name after "tỉnh" is no province, nor part of one ("Giang" is a surname too)."""
