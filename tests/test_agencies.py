@@ -914,3 +914,10 @@ def test_a_news_items_issuer_is_the_speaker_not_the_doer() -> None:
     news, mentions = assign_roles("Ban Thường vụ Thành ủy vừa ban hành Công văn số 3261-CV/TU, yêu cầu "
                                   "Ban cán sự đảng UBND thành phố tăng cường lãnh đạo.")
     assert news.lead == [] and [m.role for m in mentions if m.text == "Ban Thường vụ Thành ủy"] == ["mention"]
+
+
+def test_the_short_name_of_the_education_department() -> None:
+    """News pages write "Sở Giáo dục" for the Sở Giáo dục và Đào tạo."""
+    r = assign_roles("UBND thành phố giao Sở Giáo dục phối hợp Sở Y tế hướng dẫn các trường biện pháp "
+                     "phòng, chống dịch.")[0]
+    assert (r.lead, r.support) == (["so_gddt"], ["so_y_te"])

@@ -265,6 +265,9 @@ def test_a_legal_librarys_page_tail_and_table_cells_are_no_clauses() -> None:
     "Thực hiện chỉ đạo của Thủ tướng Chính phủ ban hành Kế hoạch về phòng, chống dịch sởi, UBND huyện yêu cầu:",
     # a sentence that names neither a number nor a subject
     "Ngày 2/3/2025, UBND tỉnh đã có văn bản gửi các sở, ngành.",
+    # the letter this one carries out ("Thực hiện …", "Theo … của …"), not this letter's own header
+    ("Thực hiện Công văn số 3711/UBND-KGVX ngày 07/5/2021 của Ủy ban nhân dân tỉnh về việc chỉ đạo hoạt động "
+     "dạy và học, Sở Giáo dục và Đào tạo yêu cầu các phòng giáo dục tạm dừng cho học sinh đến trường."),
 ])
 def test_portal_sentences_that_are_not_a_letters_news(opening: str) -> None:
     letter = parse_letter(opening + "\n1. Sở Y tế tổ chức tiêm vắc xin sởi.\n")

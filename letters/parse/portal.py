@@ -30,7 +30,8 @@ _ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đ
            r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc)\b(?:[^,.;:()\n*#|“”\"]|,\s(?=" + _UPPER + r"))"
            r"{0,70}?)")
 _NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?/\s?[\w.&\-]*[^\W_])+)"
-_TYPE = r"(?P<type>(?i:" + "|".join(_TYPES) + r"))"
+_TYPE_WORDS = "|".join(_TYPES)
+_TYPE = r"(?P<type>(?i:" + _TYPE_WORDS + r"))"
 # "vừa ban hành", "đã ký ban hành", "mới đây đã ký", "đã có", "gửi"
 _VERB = r"\s+(?:cũng\s+)?(?:vừa\s+(?:mới\s+)?|đã\s+|mới\s+(?:đây\s+)?(?:đã\s+)?)?(?:ký\s+(?:ban\s+hành\s+)?|ban\s+hành\s+|có\s+|gửi\s+)"
 # what may follow the number: "năm 2025", a page's "Tải về" link, the date
@@ -47,7 +48,10 @@ _SIGNED_FOR = re.compile(rf"(?:{_DATE}\s*,\s*)?(?:thay\s+mặt|TM\.?)\s+{_ISSUER
                          rf"(?:ký(?:\s+ban\s+hành)?|ban\s+hành)\s+{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}"
                          rf"{_AFTER_NUMBER}{_SUBJECT}")
 # "Công văn số 2383/UBND-KGVX ngày 13/9/2021 của UBND tỉnh …" opening the text
-_CITED = re.compile(rf"^[^.]{{0,80}}?{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+"
+# (not after "Thực hiện", "Căn cứ", "Theo", "Triển khai": that cites another body's letter, which this
+# one carries out — "Thực hiện Công văn số 3711/UBND-KGVX … của UBND tỉnh …, Sở GDĐT yêu cầu …")
+_CITED = re.compile(rf"^(?![^.]{{0,80}}?\b(?i:thực\s+hiện|căn\s+cứ|theo|triển\s+khai|tiếp\s+theo|trên\s+cơ\s+sở)\s+(?i:{_TYPE_WORDS}))"
+                    rf"[^.]{{0,80}}?{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+"
                     rf"(?:của|do)\s+{_ISSUER}(?=\s+(?:về|v/v|yêu cầu|đề nghị|chỉ đạo)|[,.;:(]|$)")
 # "Theo Công văn số 3517/UBND ngày 18/7/2022, UBND huyện đề nghị …": a news item reporting what
 # the letter it names asks (no "của": the body after the comma is the one that wrote it)
