@@ -1300,3 +1300,19 @@ def test_a_news_items_signer_is_no_place(opening: str, issuer: str, province: st
     """The signer's name after "tỉnh" is no province, nor part of one ("Giang" is a surname too)."""
     letter = parse_letter(opening + "\n\nBan Chỉ đạo có nhiệm vụ xây dựng kế hoạch phòng, chống dịch cúm gia cầm.\n")
     assert (letter.issuer, letter.province) == (issuer, province)
+
+
+def test_the_law_an_answer_letter_quotes_is_preamble() -> None:
+    """"Tại Điều 3 Luật … quy định:" and the provisions under it are the law's words; the letter's
+    own answer after them is a directive. "Căn cứ …, Sở Y tế hướng dẫn như sau:" is not a quotation."""
+    text = ("Cục Thuế nhận được Công văn số 12/CV-ABC của Công ty ABC hỏi về chính sách thuế. Về vấn đề "
+            "này, Cục Thuế có ý kiến như sau:\n"
+            "1. Tại Điều 3 Luật Thuế thu nhập cá nhân quy định:\n"
+            "a) Thu nhập từ tiền lương, tiền công là thu nhập người lao động nhận được từ người sử dụng lao động;\n"
+            "b) Thu nhập từ kinh doanh là thu nhập có được từ hoạt động sản xuất, kinh doanh hàng hóa;\n"
+            "2. Căn cứ quy định trên, đề nghị Công ty ABC kê khai, nộp thuế theo đúng quy định.\n")
+    kinds = {c.path: c.kind for c in parse_letter(text).clauses}
+    assert (kinds["1"], kinds["1.a"], kinds["1.b"], kinds["2"]) == ("preamble", "preamble", "preamble", "directive")
+    guidance = parse_letter("Căn cứ Thông tư số 15/2025/TT-BYT, Sở Y tế hướng dẫn như sau:\n"
+                            "1. Các bệnh viện bố trí khu vực cách ly người bệnh sởi.\n")
+    assert [c.kind for c in guidance.clauses if c.path == "1"] == ["directive"]

@@ -33,11 +33,13 @@ _DECISION_FORMULA = re.compile(
     r"|(?:quyet dinh|chi thi|quy che|quy dinh) nay co hieu luc|bai bo (?:quyet dinh|cac quy dinh)")
 
 # A section that reports rather than orders ("I. ĐÁNH GIÁ CHUNG", "Kết quả đạt được", "Tồn tại, hạn
-# chế") and a commendation ("Thay mặt Thủ tướng Chính phủ, biểu dương …", "Đánh giá cao …"): the
+# chế", "Tình hình dịch bệnh …") and a commendation ("Thay mặt Thủ tướng Chính phủ, biểu dương …", "Đánh giá cao …"): the
 # guideline reads them as preamble (no themes, no agencies), whatever bodies they name.
 _REPORT_CAPTION = re.compile(
     r"^(?:(?:nhan xet,? )?danh gia (?:chung|tinh hinh(?: chung)?|ket qua(?: thuc hien| dat duoc)?)"
     r"|tinh hinh(?: chung| thuc hien| va ket qua(?: thuc hien)?)?|(?:mot so )?ket qua(?: dat duoc| thuc hien)?"
+    # "I. NHẬN ĐỊNH TÌNH HÌNH BỆNH VIÊM DA NỔI CỤC", "I. TÌNH HÌNH BỆNH SỐT XUẤT HUYẾT, ZIKA VÀ TAY CHÂN MIỆNG"
+    r"|(?:nhan dinh |danh gia )?tinh hinh (?:dich|benh|dich benh)\b[^:.;]{0,100}"
     r"|(?:nhung )?(?:ton tai|han che|ton tai,? han che)(?:,? (?:yeu kem|vuong mac|bat cap))*(?:,? nguyen nhan| va nguyen nhan)?"
     r"|nguyen nhan|ket qua dat duoc,? ton tai,? han che)\s*[:.]?$")
 _COMMENDATION = re.compile(r"^(?:thay mat [^,.;]{1,60},\s*)?(?:bieu duong|danh gia cao|ghi nhan|hoan nghenh"
@@ -62,7 +64,7 @@ def _reports(text: str, headings: list[str]) -> bool:
     """An item of a report section or a commendation that orders nothing, whoever it names ("Tỉnh
     … cần khẩn trương khắc phục …" under "Tồn tại, hạn chế" is still an order); or a passage
     quoted from a law or another document (see ``_quoted``)."""
-    if _quoted(text):
+    if _quoted(text) or _quotes_law(text) or any(_quotes_law(h) for h in headings if h):
         return True
     if _COMMENDATION.match(fold(text)):  # praise that also assigns ("Ghi nhận …; giao Bộ X …") orders
         return not any(m.group(0).lower() not in ("cần", "phải") for m in _ORDERS.finditer(text))
@@ -404,6 +406,17 @@ _PARTNERS_HEADING = re.compile(r"^[\s*_]*chu tri\s*,?\s*(?:va\s+)?phoi hop(?:\s+
 # "Theo khoản 1 Điều 7 Thông tư 02/2024/TT-BTP quy định như sau:".
 _CITES_LAW = re.compile(r"^[\s*_]*(?:can cu|theo|tai)\s+(?:(?:quy dinh|noi dung)\s+(?:tai|cua)\s+)?"
                         r"(?:diem|khoan|dieu|muc|chuong|phu luc|luat|bo luat|nghi dinh|thong tu|nghi quyet|phap lenh)\b")
+
+
+# A lead-in whose words are the law's: "Tại Điều 16 Luật Khoa học, Công nghệ … quy định:" — it and
+# the provisions quoted under it order nothing (a tax authority's answer letter quotes them before
+# it answers); "Căn cứ Thông tư …, Sở Y tế hướng dẫn như sau:" gives the letter's own guidance.
+_LAW_SAYS = re.compile(r"\bquy dinh(?:\s+(?:nhu sau|cu the|ro))*\s*:[\s*_]*$")
+
+
+def _quotes_law(text: str) -> bool:
+    folded = fold(text)
+    return bool(_CITES_LAW.match(folded) and _LAW_SAYS.search(folded) and not _LEAD_IN_ORDER.search(folded))
 
 
 def _is_question(text: str) -> bool:
