@@ -213,6 +213,11 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     # a province's name that looks like a person's stays ("Hà Tĩnh", "Cao Bằng")
     ("Ngày 2/3/2025, UBND tỉnh Hà Tĩnh ban hành Công văn số 12/UBND-NL1 về phòng, chống bão.",
      ("12/UBND-NL1", (2025, 3, 2), "UBND tỉnh Hà Tĩnh", "Công văn", "Về phòng, chống bão")),
+    # a provincial portal shortens a party number to its digits, after a date with no year
+    (("CTTĐT - Ngày 6/8, Ban Thường vụ Tỉnh ủy Lào Cai đã ban hành Chỉ thị số 21 về việc tăng cường sự lãnh "
+      "đạo của các cấp ủy đối với công tác phòng, chống dịch bệnh."),
+     ("21", None, "Ban Thường vụ Tỉnh ủy Lào Cai", "Chỉ thị",
+      "Về việc tăng cường sự lãnh đạo của các cấp ủy đối với công tác phòng, chống dịch bệnh")),
     # a district portal's news item: "Theo Công văn số … ngày …, <body> đề nghị …" reports that letter
     (("15/7/2024 09:12\n(quanhuyen.gov.vn) Theo Công văn số 2104/UBND ngày 12/7/2024, UBND huyện đề nghị "
       "Chủ tịch UBND các xã tổ chức tổng vệ sinh diệt lăng quăng."),

@@ -42,7 +42,8 @@ _SUBJECT = r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy đ�
 # "Ngày 13/9/2021, UBND tỉnh ban hành Công văn số 2383/UBND-KGVX về …"; "Ngày 25/9/2025, Thủ tướng
 # Chính phủ đã có Công điện 172/CĐ-TTg năm 2025 về …"; "Thủ tướng … mới đây đã ký Công điện về …"
 _ISSUED = re.compile(rf"(?:{_DATE}\s*,?\s*)?{_ISSUER}{_VERB}{_TYPE}(?:\s+(?:khẩn|hỏa\s+tốc))?"
-                     rf"(?:\s+(?:số\s*:?\s*)?{_NUMBER}{_AFTER_NUMBER})?{_SUBJECT}")
+                     # a news item may shorten a party number to its digits: "Chỉ thị số 17 về việc …"
+                     rf"(?:\s+(?:số\s*:?\s*)?(?:{_NUMBER}|(?<=số )(?P<bare>\d{{1,5}})(?=\s)){_AFTER_NUMBER})?{_SUBJECT}")
 # "Ngày 11/8/2020, thay mặt UBND tỉnh, Phó Chủ tịch UBND tỉnh … đã ký ban hành văn bản số …"
 _SIGNED_FOR = re.compile(rf"(?:{_DATE}\s*,\s*)?(?:thay\s+mặt|TM\.?)\s+{_ISSUER}\s*,[^.;]{{0,120}}?"
                          rf"(?:ký(?:\s+ban\s+hành)?|ban\s+hành)\s+{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}"
@@ -118,7 +119,7 @@ def _opens_sentence(before: str) -> bool:
     """Whether a match after ``before`` starts a sentence (or a news item: "(Chinhphu.vn) - …")."""
     before = before.rstrip(" *")
     return not before or before[-1] in ".!?:-–)\n" or before.endswith(("Mới đây,", "Vừa qua,", "Theo đó,")) \
-        or bool(re.search(r"(?:^|[.,:;]\s*)[Nn]gày\s+\d{1,2}\s*/\s*\d{1,2},$", before))  # "…, ngày 14/11, Thủ tướng …"
+        or bool(re.search(r"(?:^|[.,:;\-–)]\s*)[Nn]gày\s+\d{1,2}\s*/\s*\d{1,2},$", before))  # "…, ngày 14/11, Thủ tướng …"
 
 
 @dataclass
@@ -143,7 +144,7 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeade
     # and one in the middle of a sentence ("Thực hiện … của Thủ tướng Chính phủ ban hành Kế
     # hoạch về …") is a citation, not the news of this letter
     issued = next((m for m in _ISSUED.finditer(text)
-                   if (m.group("num") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
+                   if (m.group("num") or m.group("bare") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
                    and _opens_sentence(text[:m.start()])), None)
     according = next((m for m in _ACCORDING.finditer(text) if _opens_sentence(text[:m.start()])), None)
     m = _SIGNED_FOR.search(text) or issued or _CITED.search(text) or according
@@ -153,7 +154,7 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeade
     mo = _group(m, "m") or _group(m, "m2") or _group(m, "xm") or _group(m, "xm2")
     y = _group(m, "y") or _group(m, "y2") or _group(m, "xy") or _group(m, "xy2")
     date = _date_parts(d, mo, y) if y else None
-    num = _group(m, "num")
+    num = _group(m, "num") or _group(m, "bare")
     number = re.sub(r"\s*/\s*", "/", num).strip(" .,;") if num else None
     issuer = _body_of(_norm_space(m.group("issuer")).strip(" ,"), taxonomy)
     doc_type = m.group("type")[:1].upper() + m.group("type")[1:].lower()
