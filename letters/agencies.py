@@ -512,7 +512,7 @@ class _List:
 
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
-_SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh)\s+)?"
+_SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|da|vua|cung)\s+)?"
                           r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*(?:cac\s+)?$")
 # A list at the head of its sentence followed by "(trân trọng) đề nghị": the letter's writer
 # making a request ("Bộ Nội vụ trân trọng đề nghị …", "Sở GD&ĐT đề nghị tổ dân phố …"), whatever
@@ -521,9 +521,9 @@ _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh)\s+)?"
 _SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s+nghi\b"
                            # a news item: "Ban Thường vụ Thành ủy vừa ban hành Công văn số …, yêu cầu …"
                            r"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+(?:cong\s+van|van\s+ban"
-                           r"|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh)\b[^.;]{0,80}?"
-                           r"\b(?:yeu\s+cau|de\s+nghi|giao|chi\s+dao)\b")
-_ORDER_BEFORE = re.compile(r"\b(?:giao|yeu\s+cau|de\s+nghi)\b")
+                           r"|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh)\b[^.;]{0,160}?"
+                           r"\b(?:yeu\s+cau|de\s+nghi|giao|chi\s+dao|gui)\b")
+_ORDER_BEFORE = re.compile(r"\b(?:giao|yeu\s+cau|de\s+nghi|gui)\b")  # "… công văn gửi X đề nghị …": X is asked
 
 
 def _boundary_before(folded: str, pos: int) -> int:
@@ -576,6 +576,12 @@ _ADVISED_BEFORE = re.compile(r"\btham\s+muu(?:\s+(?:cho|voi))?[\s(]*$")
 _BETWEEN_BEFORE = re.compile(r"\bphoi\s+hop\b[^;:.()]{0,40}?\bgiua\s*$")
 
 
+# The addressee of a letter a news item reports: "Bộ Y tế vừa có công điện gửi UBND các tỉnh …
+# quan tâm chỉ đạo …" — the body it was sent to is the one asked to act.
+_SENT_TO_BEFORE = re.compile(r"\b(?:cong\s+van|cong\s+dien|van\s+ban|chi\s+thi|thong\s+bao)\b[^.;]{0,40}?"
+                             r"\bgui(?:\s+(?:toi|den))?\s*$")
+
+
 # A partner the taxonomy has no id for opens the list: "phối hợp với Trung tâm Chuyển đổi số Thành
 # phố, Công an Thành phố, Sở Nông nghiệp …" — the known bodies after it cooperate too.
 _AFTER_UNKNOWN_PARTNER = re.compile(r"\bphoi\s+hop(?:\s+chat\s+che)?\s+voi\s+(?:[^\W\d_]+\s+){0,7}?[^\W\d_]+\s*(?:,|\bva)\s*$")
@@ -615,17 +621,25 @@ _PARTY_SUBJECT = re.compile(
 _STEERED_BEFORE = re.compile(r"\b(?:lanh\s+dao|chi\s+dao)(?:\s*(?:,|va)\s*chi\s+dao)?[\s(]*$")
 
 
+def _context_after(folded: str, hits: list[Hit], i: int) -> Literal["subject", "support", "other"]:
+    """What the words since the previous name make of a name ``_context`` found nothing for: the
+    bodies cooperation runs between, a reported letter's addressee, partners after one with no id."""
+    gap = folded[hits[i - 1].end if i else 0:hits[i].start]
+    if (i == 0 and _BETWEEN_BEFORE.search(folded[:hits[i].start])) or _SENT_TO_BEFORE.search(gap):
+        return "subject"
+    if _AFTER_UNKNOWN_PARTNER.search(gap):
+        return "support"
+    return "other"
+
+
 def _group(folded: str, hits: list[Hit]) -> list[_List]:
     """Cut the hits into lists (rule 1), each with the context of its first name."""
     lists: list[_List] = []
     i = 0
     while i < len(hits):
         context = _context(folded, hits[i])
-        if context == "other" and i == 0 and _BETWEEN_BEFORE.search(folded[:hits[i].start]):
-            context = "subject"
-        elif context == "other" and _AFTER_UNKNOWN_PARTNER.search(
-                folded[hits[i - 1].end if i else 0:hits[i].start]):
-            context = "support"
+        if context == "other":
+            context = _context_after(folded, hits, i)
         if lists and _SPEAKER_GAP.match(folded[lists[-1].hits[-1].end:hits[i].start]):
             lists[-1].speaker = True
             context = "subject"

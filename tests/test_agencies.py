@@ -921,3 +921,16 @@ def test_the_short_name_of_the_education_department() -> None:
     r = assign_roles("UBND thành phố giao Sở Giáo dục phối hợp Sở Y tế hướng dẫn các trường biện pháp "
                      "phòng, chống dịch.")[0]
     assert (r.lead, r.support) == (["so_gddt"], ["so_y_te"])
+
+
+@pytest.mark.parametrize(("text", "lead"), [
+    # the body a reported letter was sent to is the one asked to act; the sender only speaks
+    (("Bộ Y tế vừa có công điện gửi Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương quan tâm chỉ "
+      "đạo phòng, chống dịch bệnh mùa hè."), ["ubnd_cac_tinh"]),
+    (("Bộ Y tế vừa có Công văn khẩn số 5995 gửi Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung "
+      "ương đề nghị tăng cường phòng, chống cúm gia cầm."), ["ubnd_cac_tinh"]),
+    # "đã giao cho X": the one who gave the task is no doer
+    ("Thủ tướng Chính phủ đã giao cho Bộ Y tế chủ trì thành lập các đoàn công tác kiểm tra.", ["bo_y_te"]),
+])
+def test_a_news_items_sender_and_addressee(text: str, lead: list[str]) -> None:
+    assert assign_roles(text, central=True)[0].lead == lead
