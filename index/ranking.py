@@ -245,8 +245,9 @@ class Ranked:
     """Ranked slots (best first), their scores, and how many clauses match in total.
 
     ``parts`` (aligned with ``slots``) says where each score came from: ``keyword``, ``dense``
-    (cosine), ``coverage``, ``adjacency``, ``window``, ``match_boost``, ``letter_prior``, ``disease_prior``,
-    ``code_boost``, ``kind_factor``; ``matched`` the query words and phrases each clause contains.
+    (cosine), ``coverage``, ``adjacency``, ``window``, ``match_boost``, ``letter_prior``,
+    ``disease_prior``, ``code_boost``, ``kind_factor``; ``matched`` the query words and phrases
+    each clause contains.
     """
 
     slots: np.ndarray

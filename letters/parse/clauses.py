@@ -33,8 +33,9 @@ _DECISION_FORMULA = re.compile(
     r"|(?:quyet dinh|chi thi|quy che|quy dinh) nay co hieu luc|bai bo (?:quyet dinh|cac quy dinh)")
 
 # A section that reports rather than orders ("I. ĐÁNH GIÁ CHUNG", "Kết quả đạt được", "Tồn tại, hạn
-# chế", "Tình hình dịch bệnh …") and a commendation ("Thay mặt Thủ tướng Chính phủ, biểu dương …", "Đánh giá cao …"): the
-# guideline reads them as preamble (no themes, no agencies), whatever bodies they name.
+# chế", "Tình hình dịch bệnh …") and a commendation ("Thay mặt Thủ tướng Chính phủ, biểu dương …",
+# "Đánh giá cao …"): the guideline reads them as preamble (no themes, no agencies), whatever bodies
+# they name.
 _REPORT_CAPTION = re.compile(
     r"^(?:(?:nhan xet,? )?danh gia (?:chung|tinh hinh(?: chung)?|ket qua(?: thuc hien| dat duoc)?)"
     r"|tinh hinh(?: chung| thuc hien| va ket qua(?: thuc hien)?)?|(?:mot so )?ket qua(?: dat duoc| thuc hien)?"
