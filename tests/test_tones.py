@@ -44,6 +44,18 @@ def test_the_collection_decides_which_tones_a_syllable_gets(df, typed: str, rest
     assert restore_tones(typed, df) == restored
 
 
+def test_the_genres_names_beat_a_commoner_syllable() -> None:
+    """Every letter prints "Số:" and cites "Công văn số …", so "số" outnumbers "sở" in any
+    collection; the taxonomy's names ("Sở Y tế", "Sở Tài chính") still restore "so y te" as the
+    department, and a disease's name ("sởi") its own tones."""
+    texts = ["Công văn số 12/UBND-VX, số liệu, số ca mắc, số lượng vắc xin."] * 5 + [
+        "Sở Y tế tổ chức tiêm vét.", "Sở Tài chính bố trí kinh phí.", "Tiêm vắc xin phòng sởi, rubella."]
+    df = _doc_freq(texts)
+    assert restore_tones("so y te tiem vet", df) == "sở y tế tiêm vét"
+    assert restore_tones("so tai chinh bo tri kinh phi", df) == "sở tài chính bố trí kinh phí"
+    assert restore_tones("so ca mac", df) == "số ca mắc"
+
+
 def test_queries_with_tones_or_without_syllables_are_left_alone(df) -> None:
     assert restore_tones("tiêm vét", df) is None
     assert restore_tones("2116/BYT-DP", df) is None
