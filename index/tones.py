@@ -12,12 +12,12 @@ collection itself makes most likely:
   collection's accented keyword index, plus ``compound_weight · log(1 + n)`` of the analyser's
   compound word the two neighbours make ("phòng_chống", "sốt_xuất_huyết" are index tokens), plus
   ``word_weight`` when the pair is a word of the list ("bệnh dại", "chó mèo") or part of a body's
-  or a disease's name in the taxonomy ("sở y", "y tế": stop 24, "so y te" → "sở y tế", not the
-  commoner "số").
+  or a disease's name or a theme's cue in the taxonomy ("sở y", "y tế": stop 24, "so y te" → "sở
+  y tế", not the commoner "số").
 
 Weights chosen on the staff tuning split (accented queries with their tones removed, then restored:
 right accented syllables 0.72 with unigrams alone, 0.885 with compounds, 0.917 with both; README,
-*Tone-less queries*). The genre's names (stop 24): tune 0.926 → 0.933, test 0.921 → 0.928. Only the dense side uses the result: keywords keep matching folded forms.
+*Tone-less queries*). The genre's names (stop 24): tune 0.926 → 0.935, test 0.921 → 0.930. Only the dense side uses the result: keywords keep matching folded forms.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def _lexicon() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
 @lru_cache(maxsize=1)
 def _genre_pairs() -> frozenset[str]:
     """Adjacent syllable pairs of the genre's names: the taxonomy's bodies ("sở y tế", "sở tài
-    chính", "ban chỉ đạo") and the diseases' names. The word list has no "sở y": without these, "so
+    chính", "ban chỉ đạo"), the diseases' names and the themes' cues and topics ("ứng phó bão"). The word list has no "sở y": without these, "so
     y te" came back as "số y tế", "số" being the commoner syllable in any collection of letters."""
     from congvan.letters.diseases import load_diseases
     from congvan.letters.taxonomy import load_taxonomy
@@ -74,6 +74,7 @@ def _genre_pairs() -> frozenset[str]:
     phrases = [name for body in (*tax.agencies, *tax.sources, *tax.other_bodies)
                for name in (body.name, *body.aliases)]
     phrases += [term for disease in load_diseases() for term in disease.synonyms]
+    phrases += [p for theme in tax.themes for p in (*theme.cues, *theme.topics)]
     pairs: set[str] = set()
     for phrase in phrases:
         syllables = [canonical_tones(w) for w in re.findall(r"[^\W\d_]+", nfc(phrase.lower()))]
