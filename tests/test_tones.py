@@ -54,6 +54,7 @@ def test_the_genres_names_beat_a_commoner_syllable() -> None:
     assert restore_tones("so y te tiem vet", df) == "sở y tế tiêm vét"
     assert restore_tones("so tai chinh bo tri kinh phi", df) == "sở tài chính bố trí kinh phí"
     assert restore_tones("so ca mac", df) == "số ca mắc"
+    assert restore_tones("so tt&tt tuyen truyen", df).startswith("sở tt&tt")  # a name typed as one word
 
 
 def test_queries_with_tones_or_without_syllables_are_left_alone(df) -> None:
