@@ -18,7 +18,9 @@ collection itself makes most likely:
 Weights chosen on the staff tuning split (accented queries with their tones removed, then restored:
 right accented syllables 0.72 with unigrams alone, 0.885 with compounds, 0.917 with both; README,
 *Tone-less queries*). The genre's names (stop 24), ``NAME_WEIGHT`` on tune: 0 (none) 0.926 | 1
-0.933 | 2 0.935 | 3 and 4 0.937 | 6 to 15 0.942 → 6; test 0.921 → 0.942. Names as typed ("sở tt&tt") too: tune 0.944. Only the dense side uses the result: keywords keep matching folded forms.
+0.933 | 2 0.935 | 3 and 4 0.937 | 6 to 15 0.942 → 6; test 0.921 → 0.942. With the names' pairs
+also as typed ("sở tt&tt"): tune 0.944. Only the dense side uses the result: keywords keep
+matching folded forms.
 """
 from __future__ import annotations
 
