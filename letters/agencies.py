@@ -522,7 +522,7 @@ _SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s
                            # a news item: "Ban Thường vụ Thành ủy vừa ban hành Công văn số …, yêu cầu …"
                            r"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+(?:cong\s+van|van\s+ban"
                            r"|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh)\b[^.;]{0,160}?"
-                           r"\b(?:yeu\s+cau|de\s+nghi|giao|chi\s+dao|gui)\b")
+                           r"\b(?:yeu\s+cau|de\s+nghi|giao|gui)\b")  # not "chỉ đạo Y": X leads, Y supports
 _ORDER_BEFORE = re.compile(r"\b(?:giao|yeu\s+cau|de\s+nghi|gui)\b")  # "… công văn gửi X đề nghị …": X is asked
 
 

@@ -934,3 +934,12 @@ def test_the_short_name_of_the_education_department() -> None:
 ])
 def test_a_news_items_sender_and_addressee(text: str, lead: list[str]) -> None:
     assert assign_roles(text, central=True)[0].lead == lead
+
+
+def test_a_ministry_that_directs_in_a_news_item_leads() -> None:
+    """"Bộ Nông nghiệp và PTNT vừa có văn bản chỉ đạo Chủ tịch UBND các tỉnh …": the ministry
+    directs (lead), the provinces are directed (support), as in a letter; "PTNT" is the short form."""
+    r = assign_roles("Trước tình hình này, Bộ Nông nghiệp và PTNT vừa có văn bản chỉ đạo Chủ tịch UBND các tỉnh, "
+                     "thành phố trực thuộc Trung ương chấn chỉnh công tác phòng, chống dịch bệnh động vật.",
+                     central=True)[0]
+    assert (r.lead, r.support) == (["bo_khac"], ["ubnd_cac_tinh"])
