@@ -283,6 +283,8 @@ class _Matcher:
                     continue  # "HĐND tỉnh X", "Sở Y tế tỉnh X": the place belongs to the name before
             if not central and agency in self.central_ids:
                 agency, category = None, "source"
+            if out and folded.startswith("cac tinh", start) and not folded[out[-1].end:start].strip():
+                continue  # "Sở Y tế các tỉnh, thành phố": the provinces whose departments are meant
             out.append(Hit(start, end, text[start:end], agency, category, entry.label))
         return _party_of_body(self._ministry_lists(text, folded, out, central), folded)
 

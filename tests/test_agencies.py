@@ -943,3 +943,12 @@ def test_a_ministry_that_directs_in_a_news_item_leads() -> None:
                      "thành phố trực thuộc Trung ương chấn chỉnh công tác phòng, chống dịch bệnh động vật.",
                      central=True)[0]
     assert (r.lead, r.support) == (["bo_khac"], ["ubnd_cac_tinh"])
+
+
+def test_the_provinces_after_a_department_qualify_it() -> None:
+    """"Sở Y tế các tỉnh, thành phố" are the provinces' health departments, not the provinces'
+    committees as well; "Bộ Y tế, các tỉnh, thành phố" names both."""
+    assert assign_roles("Đề nghị Sở Y tế các tỉnh, thành phố tăng cường giám sát bệnh sởi.", central=True)[0].lead \
+        == ["so_y_te"]
+    assert assign_roles("Đề nghị Bộ Y tế, các tỉnh, thành phố tăng cường giám sát bệnh sởi.", central=True)[0].lead \
+        == ["bo_y_te", "ubnd_cac_tinh"]
