@@ -578,12 +578,10 @@ class Collection:
 
         def match_at(slots: np.ndarray) -> MatchFeatures:
             rowids = snap.table.rowids[slots].tolist()
-            tokens = self.store.tokens_by_id(rowids)
-            headings = None
-            if params.heading_context:
-                found = self.store.headings_by_id(rowids)
-                headings = [heading_tokens(found[r]) if r in found else None for r in rowids]
-            return match_features(words, [tokens.get(int(r), ([], [])) for r in rowids],
+            rows = self.store.match_inputs_by_id(rowids)
+            found = [rows.get(r, ([], [], None)) for r in rowids]
+            headings = [heading_tokens(h) if h else None for _, _, h in found] if params.heading_context else None
+            return match_features(words, [row[:2] for row in found],
                                   fold_credit=params.fold_credit, window_pad=params.window_pad,
                                   headers=[headers.pair(d) for d in snap.table.doc_index[slots]],
                                   headings=headings)

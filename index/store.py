@@ -641,17 +641,16 @@ class Store:
         """doc_id → when the letter was stored (a replaced letter gets a new stamp)."""
         return dict(self.conn.execute("SELECT doc_id, added FROM letters"))
 
-    def headings_by_id(self, ids: Sequence[int]) -> dict[int, str]:
-        """The heading (the lead-in an item sits under) of those of ``ids`` that have one."""
-        out: dict[int, str] = {}
-        wanted = [int(i) for i in ids]
-        for start in range(0, len(wanted), 900):
-            chunk = wanted[start:start + 900]
+    def match_inputs_by_id(self, ids: Sequence[int]) -> dict[int, tuple[list[str], list[str], str | None]]:
+        """(accented tokens, folded tokens, heading) of some clauses: what a short query's word
+        features read of each candidate, in one query (the heading is the lead-in an item sits
+        under, None for a clause with none)."""
+        out: dict[int, tuple[list[str], list[str], str | None]] = {}
+        for chunk in _chunks([int(i) for i in ids]):
             marks = ",".join("?" * len(chunk))
-            for cid, heading in self.conn.execute(
-                    f"SELECT id, heading FROM clauses WHERE id IN ({marks}) AND heading IS NOT NULL "
-                    "AND heading != ''", chunk):
-                out[cid] = heading
+            for cid, tokens, folded, heading in self.conn.execute(
+                    f"SELECT id, tokens, tokens_folded, heading FROM clauses WHERE id IN ({marks})", chunk):
+                out[cid] = (tokens.split(), folded.split(), heading or None)
         return out
 
     def tokens_by_id(self, ids: Sequence[int]) -> dict[int, tuple[list[str], list[str]]]:
