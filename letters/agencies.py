@@ -512,6 +512,9 @@ class _List:
     speaker: bool = False  # "UBND tỉnh giao …": the list that gives the order
 
 
+# The kinds of letter a news item says a body issued or sent (folded).
+_DOC_KIND = r"(?:cong\s+van|van\s+ban|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh)"
+
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
 _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|da|vua|cung)\s+)?"
@@ -522,8 +525,7 @@ _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|da|vua|cung)\s+)?"
 # trường …": a body that orders its own units is the one that acts.
 _SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s+nghi\b"
                            # a news item: "Ban Thường vụ Thành ủy vừa ban hành Công văn số …, yêu cầu …"
-                           r"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+(?:cong\s+van|van\s+ban"
-                           r"|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh)\b[^.;]{0,160}?"
+                           rf"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+{_DOC_KIND}\b[^.;]{{0,160}}?"
                            r"\b(?:yeu\s+cau|de\s+nghi|giao|gui)\b")  # not "chỉ đạo Y": X leads, Y supports
 _ORDER_BEFORE = re.compile(r"\b(?:giao|yeu\s+cau|de\s+nghi|gui)\b")  # "… công văn gửi X đề nghị …": X is asked
 
@@ -580,7 +582,7 @@ _BETWEEN_BEFORE = re.compile(r"\bphoi\s+hop\b[^;:.()]{0,40}?\bgiua\s*$")
 
 # The addressee of a letter a news item reports: "Bộ Y tế vừa có công điện gửi UBND các tỉnh …
 # quan tâm chỉ đạo …" — the body it was sent to is the one asked to act.
-_SENT_TO_BEFORE = re.compile(r"\b(?:cong\s+van|cong\s+dien|van\s+ban|chi\s+thi|thong\s+bao)\b[^.;]{0,40}?"
+_SENT_TO_BEFORE = re.compile(rf"\b{_DOC_KIND}\b[^.;]{{0,40}}?"
                              r"\bgui(?:\s+(?:toi|den))?\s*$")
 
 
