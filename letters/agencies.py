@@ -224,7 +224,8 @@ class _Matcher:
         return not any(rest.startswith(city) and not rest[len(city):len(city) + 1].isalnum()
                        for city in self.cities)
 
-    def hits(self, text: str, central: bool = False, date: str | None = None, focus: bool = False) -> list[Hit]:
+    def hits(self, text: str, central: bool = False, date: str | None = None, focus: bool = False,
+             commune: bool = False) -> list[Hit]:
         """Bodies named in ``text``. In a provincial letter (``central`` False) a national body
         (Bộ Y tế, Chính phủ …) is only a cited source; contextual wording ("các địa phương") gets
         the id that fits the letter's level and ``date`` (ISO, possibly partial), and ``focus`` (a
@@ -241,7 +242,7 @@ class _Matcher:
         for entry in self.entries:
             if entry.first_word is not None and entry.first_word not in starts:
                 continue
-            if entry.ctx is not None and self.contextual[entry.ctx].resolve(central, date, focus) is None:
+            if entry.ctx is not None and self.contextual[entry.ctx].resolve(central, date, focus, commune) is None:
                 # names no agency at this level: it does not hide a shorter name inside it ("Thuế
                 # tỉnh" in "Thuế tỉnh X", "các cơ quan, đơn vị" in "… có liên quan")
                 continue
@@ -276,7 +277,7 @@ class _Matcher:
             agency, category = entry.agency, entry.category
             if entry.ctx is not None:
                 ctx = self.contextual[entry.ctx]
-                agency = ctx.resolve(central, date, focus)
+                agency = ctx.resolve(central, date, focus, commune)
                 if agency is None:  # names no agency at this level: left as plain words
                     continue
                 if ctx.standalone and _qualifies(text, start, out):
@@ -379,7 +380,7 @@ def _matcher(tax: Taxonomy) -> _Matcher:
 
 
 def find_bodies(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
-                date: str | None = None, focus: bool = False) -> list[Hit]:
+                date: str | None = None, focus: bool = False, commune: bool = False) -> list[Hit]:
     """Every body named in ``text`` (agencies, sources, other bodies), in order.
 
     ``central``: the text is from a national body's letter (``Letter.central``): ministries, the
@@ -387,9 +388,10 @@ def find_bodies(text: str, taxonomy: Taxonomy | None = None, *, central: bool = 
     provincial letter they are cited sources. ``date``: the letter's ISO date, possibly partial.
     ``focus``: a central letter about one province (``letters.parse``): "UBND tỉnh X", "tỉnh X"
     are that province's committee (``ubnd_tinh``), not the provinces as a group.
+    ``commune``: a commune's own letter: "các cơ quan, đơn vị" are its offices (no id).
     """
     tax = taxonomy or load_taxonomy()
-    return _matcher(tax).hits(text, central, date, focus)
+    return _matcher(tax).hits(text, central, date, focus, commune)
 
 
 # --------------------------------------------------------------------------- defined terms
@@ -406,7 +408,7 @@ Terms = dict[str, tuple[str, ...]]
 
 
 def defined_terms(text: str, taxonomy: Taxonomy | None = None, *, central: bool = False,
-                  date: str | None = None, focus: bool = False) -> Terms:
+                  date: str | None = None, focus: bool = False, commune: bool = False) -> Terms:
     """Short names a clause defines for taxonomy bodies (rule 14): folded name → agency ids."""
     tax = taxonomy or load_taxonomy()
     text = nfc(text)
@@ -414,14 +416,15 @@ def defined_terms(text: str, taxonomy: Taxonomy | None = None, *, central: bool 
     out: Terms = {}
     for m in _DEFINED_AS.finditer(folded):
         open_at = folded.rfind("(", 0, m.start())
-        inside = [h for h in find_bodies(text[open_at + 1:m.start()], tax, central=central, date=date, focus=focus) if h.agency]
+        inside = [h for h in find_bodies(text[open_at + 1:m.start()], tax, central=central, date=date, focus=focus,
+                                         commune=commune) if h.agency]
         if not inside:  # "ban thường vụ tỉnh ủy, thành ủy (sau đây gọi chung là tỉnh ủy)"
             before = text[_boundary_before(folded, open_at):open_at]
             inside = _list_ending_at(before, [h for h in find_bodies(before, tax, central=central, date=date,
-                                                                   focus=focus) if h.agency])
+                                                                   focus=focus, commune=commune) if h.agency])
         _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
     for m in _LABEL_OF.finditer(folded):
-        inside = find_bodies(text[m.start(2):m.end(2)], tax, central=central, date=date, focus=focus)
+        inside = find_bodies(text[m.start(2):m.end(2)], tax, central=central, date=date, focus=focus, commune=commune)
         _add_term(out, m.group(1), [h.agency for h in inside if h.agency])
     return out
 
@@ -550,6 +553,11 @@ _DIRECTED_BEFORE = re.compile(
 # An opening adverbial phrase before the subject: "Để người dân …, Sở TT&TT …", "Theo địa bàn
 # được phân công, các đồng chí thành viên Ban Chỉ đạo …".
 _INTRO = re.compile(r"^\s*(?:de|theo|trong|tren co so|can cu|nham|truoc|sau khi|khi|ngay khi|tu nay)\b[^;:()]*,")
+# The linking words that open a news copy's paragraphs: "Đồng thời, Sở GD&ĐT phối hợp với Sở Y tế
+# …", "Song song đó, các sở, ngành …". Only at the head of the clause: inside an item, "Đồng thời,
+# cấp ủy … phải …" goes on with the item's own doers (real train+dev: one such item, labelled so).
+_LINK_INTRO = re.compile(r"^\s*(?:dong thoi|song song(?: voi)? (?:do|viec do)|ben canh do|ngoai ra|mat khac"
+                         r"|cung voi do|tiep do|truoc mat|dac biet)\s*,")
 
 
 # A role label whose members follow in brackets, at the start: "Các cơ quan đăng ký đầu tư (Sở Tài
@@ -598,7 +606,8 @@ def advised(text: str, start: int) -> bool:
 
 
 def _context(folded: str, hit: Hit) -> Literal["subject", "support", "proposer", "other"]:
-    before = folded[_boundary_before(folded, hit.start):hit.start]
+    opening = _boundary_before(folded, hit.start)
+    before = folded[opening:hit.start]
     if _ADVISED_BEFORE.search(before):
         return "proposer"
     if _SUPPORT_BEFORE.search(folded[:hit.start]) or _DIRECTED_BEFORE.search(before):
@@ -609,8 +618,8 @@ def _context(folded: str, hit: Hit) -> Literal["subject", "support", "proposer",
         return "proposer"
     if _DUTY_HEAD.match(folded[:hit.start]) and not folded[hit.start:].startswith("cac "):
         return "subject"
-    if _INTRO.match(before) and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]) \
-            and folded[hit.end:].strip(" .;*"):
+    if (_INTRO.match(before) or (opening == 0 and _LINK_INTRO.match(before))) \
+            and _SUBJECT_PREFIX.match(before.rsplit(",", 1)[1]) and folded[hit.end:].strip(" .;*"):
         # "Theo quy định của Bảo hiểm xã hội Việt Nam, Bộ Y tế." ends on the name: it is the
         # intro's list going on, not the subject after it
         return "subject"
@@ -762,7 +771,7 @@ def _unique(ids: list[str], exclude: list[str] | None = None) -> list[str]:
 def assign_roles(text: str, inherited: AgencyRoles | None = None,
                  taxonomy: Taxonomy | None = None, *, central: bool = False,
                  date: str | None = None, terms: Terms | None = None,
-                 focus: bool = False, addressees: AgencyRoles | None = None,
+                 focus: bool = False, commune: bool = False, addressees: AgencyRoles | None = None,
                  ) -> tuple[AgencyRoles, list[AgencyMention]]:
     """Lead/support agencies of one clause, plus every agency mention with its role.
 
@@ -776,7 +785,7 @@ def assign_roles(text: str, inherited: AgencyRoles | None = None,
     """
     tax = taxonomy or load_taxonomy()
     text = nfc(text)
-    hits = find_bodies(text, tax, central=central, date=date, focus=focus)
+    hits = find_bodies(text, tax, central=central, date=date, focus=focus, commune=commune)
     folded = fold(text)
     if terms:
         hits = _term_hits(text, folded, hits, terms)

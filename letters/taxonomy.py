@@ -99,10 +99,17 @@ class ContextualBody:
     focus: str | None = None
     #: only a name of its own: not where it qualifies the name before it ("HĐND tỉnh X")
     standalone: bool = False
+    #: in a commune's own letter (``"commune"`` in the data, null allowed): "các cơ quan, đơn vị"
+    #: there are the commune's offices, which have no id, not the province's departments
+    has_commune: bool = False
+    commune: str | None = None
 
-    def resolve(self, central: bool, date: str | None = None, focus: bool = False) -> str | None:
+    def resolve(self, central: bool, date: str | None = None, focus: bool = False,
+                commune: bool = False) -> str | None:
         if central:
             return self.focus if focus and self.focus else self.central
+        if commune and self.has_commune:
+            return self.commune
         if self.since_date and self.since_id and date and len(date) >= 7 and date >= self.since_date[:len(date)]:
             return self.since_id
         return self.provincial
@@ -326,12 +333,13 @@ def _contextual(raw: Any, path: str, provinces: tuple[Province, ...], ids: set[s
         since = entry.get("provincial_since") or {}
         since_date, since_id = since.get("date"), since.get("id")
         focus = entry.get("focus")
-        for ref in (central, provincial, since_id, focus):
+        commune = entry.get("commune")
+        for ref in (central, provincial, since_id, focus, commune):
             if ref is not None and ref not in ids:
                 raise TaxonomyError(f"{where}: unknown agency id {ref!r}")
         out.append(ContextualBody(name, _expand((name, *_strings(entry.get("aliases"), where, "aliases")), provinces),
                                   patterns, central, provincial, since_date, since_id, focus,
-                                  bool(entry.get("standalone"))))
+                                  bool(entry.get("standalone")), "commune" in entry, commune))
     return tuple(out)
 
 

@@ -952,3 +952,17 @@ def test_the_provinces_after_a_department_qualify_it() -> None:
         == ["so_y_te"]
     assert assign_roles("Đề nghị Bộ Y tế, các tỉnh, thành phố tăng cường giám sát bệnh sởi.", central=True)[0].lead \
         == ["bo_y_te", "ubnd_cac_tinh"]
+
+
+def test_every_provinces_committee_without_cac_in_a_central_letter() -> None:
+    """"Ủy ban nhân dân tỉnh, thành phố trực thuộc Trung ương" with no "các" still means every
+    province's committee in a central letter, not one province's."""
+    text = "Ủy ban nhân dân tỉnh, thành phố trực thuộc Trung ương khẩn trương bố trí kinh phí cho công tác này."
+    assert assign_roles(text, central=True, date="2018-05")[0].lead == ["ubnd_cac_tinh"]
+
+
+@pytest.mark.parametrize("opening", ["Đồng thời, ", "Song song đó, ", "Ngoài ra, ", ""])
+def test_a_linking_word_at_the_head_does_not_hide_the_subject(opening: str) -> None:
+    """A news copy's paragraphs open with linking words; the body after them still acts."""
+    roles = assign_roles(opening + "Sở Giáo dục và Đào tạo phối hợp với Sở Y tế kiểm tra vệ sinh trường học.")[0]
+    assert (roles.lead, roles.support) == (["so_gddt"], ["so_y_te"])

@@ -16,6 +16,11 @@ def test_dictionary_with_and_without_tones_longest_name_wins() -> None:
     # one-word names are not matched alone: "mô tả", "người lao động", "soi chiếu" name nothing
     assert find_diseases("Mô tả nhiệm vụ của người lao động; soi chiếu hành lý.") == []
     assert find_diseases("Giám sát ca bệnh SXH và HIV/AIDS") == ["dengue", "hiv"]
+    # swine fevers are no cholera, however they are written ("heo" in the South, "dịch bệnh tả lợn")
+    assert find_diseases("khống chế dịch bệnh tả lợn châu Phi") == ["african_swine_fever"]
+    assert find_diseases("phòng, chống dịch tả heo châu Phi") == ["african_swine_fever"]
+    assert find_diseases("tiêm phòng bệnh tả heo cổ điển") == ["classical_swine_fever"]
+    assert find_diseases("phòng, chống dịch bệnh tả ở người") == ["cholera"]
 
 
 def test_clause_inherits_letter_diseases_when_it_names_none() -> None:

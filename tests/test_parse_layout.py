@@ -872,6 +872,41 @@ def test_a_task_given_after_the_last_item_is_no_closing_formula() -> None:
     assert kinds["Trân trọng thông báo"] == "closing"
 
 
+@pytest.mark.parametrize(("last", "kind"), [
+    ("Giao UBND các huyện chỉ đạo các trường học thực hiện tổng vệ sinh, khử khuẩn lớp học.", "directive"),
+    (("Chủ tịch UBND các huyện, thành phố ven biển tiếp tục tập trung lãnh đạo, chỉ đạo sơ tán dân khỏi "
+      "vùng nguy hiểm, kiểm tra hệ thống đê điều, hồ đập, bảo đảm an toàn tính mạng của người dân./."), "directive"),
+    ("Đề nghị các cơ quan, đơn vị nghiêm túc triển khai thực hiện Công văn này./.", "closing"),
+    ("Yêu cầu các sở, ban, ngành, địa phương khẩn trương, nghiêm túc thực hiện./.", "closing"),
+    (("Đề nghị các đơn vị thực hiện tốt các nội dung nêu trên; trong quá trình thực hiện, nếu có khó khăn, "
+      "vướng mắc, báo cáo về Sở Y tế để được hướng dẫn."), "closing"),
+])
+def test_the_last_paragraph_of_a_copy_closes_it_only_as_a_formula(last: str, kind: str) -> None:
+    """A news copy's last paragraph is often its last order, with "thực hiện" or "./." in it: it
+    closes the text only when what follows the request's "thực hiện" is manner words or the letter
+    itself, or another formula follows ("trong quá trình thực hiện")."""
+    text = ("UBND tỉnh vừa ban hành công văn yêu cầu các sở, ban, ngành triển khai các biện pháp phòng, "
+            "chống dịch bệnh mùa mưa lũ.\n\nSở Y tế chủ trì tổ chức giám sát chặt chẽ, phát hiện sớm ca bệnh.\n\n"
+            + last + "\n")
+    clauses = parse_letter(text).clauses
+    assert clauses[-1].text == last and clauses[-1].kind == kind
+    assert bool(clauses[-1].agencies.lead) == (kind == "directive")
+
+
+@pytest.mark.parametrize("ending", ["căn cứ Quyết định thi hành kể từ ngày ký./.",
+                                    "có trách nhiệm thi hành Quyết định này./.",
+                                    "chịu trách nhiệm tổ chức thực hiện Quyết định này./."])
+def test_the_execution_article_is_closing_however_it_is_worded(ending: str) -> None:
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG\nSố: 12/QĐ-UBND\nLâm Đồng, ngày 3 tháng 2 năm 2014\nQUYẾT ĐỊNH\n"
+            "Về việc ban hành Kế hoạch phòng, chống dịch cúm gia cầm\nQUYẾT ĐỊNH:\n"
+            "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch phòng, chống dịch cúm gia cầm.\n"
+            "Điều 2. Giao Sở Nông nghiệp và PTNT chủ trì tổ chức triển khai thực hiện Kế hoạch.\n"
+            "Điều 3. Chánh Văn phòng UBND tỉnh; Giám đốc các sở: Nông nghiệp và PTNT, Y tế; Chủ tịch UBND các "
+            "huyện " + ending + "\n")
+    kinds = {c.path: (c.kind, c.agencies.lead) for c in parse_letter(text).clauses}
+    assert kinds["Đ2"] == ("directive", ["so_nong_nghiep"]) and kinds["Đ3"] == ("closing", [])
+
+
 def test_a_party_conclusion_of_a_plenum_keeps_whose_plenum_it_was() -> None:
     text = ("TỈNH ỦY CAO BẰNG\nĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 120-KL/TU\nCao Bằng, ngày 13 tháng 5 năm 2022\n"
             "KẾT LUẬN\nHỘI NGHỊ LẦN THỨ BẢY\nBAN CHẤP HÀNH ĐẢNG BỘ TỈNH (KHÓA XIX)\n"

@@ -176,6 +176,43 @@ def test_a_conclusion_notice_about_one_province() -> None:
     assert items[1].agencies.lead == ["ubnd_tinh"]
 
 
+_COMMUNE_LETTER = (
+    "ỦY BAN NHÂN DÂN\nXÃ TÂN HƯNG\n-------\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    "Số: 215/UBND-VP\nV/v tăng cường phòng, chống dịch sốt xuất huyết trên địa bàn xã\n"
+    "{place}, ngày 12 tháng 8 năm 2025\n\nKính gửi:\n- Các ban, ngành, đoàn thể xã;\n- Trạm Y tế xã;\n"
+    "- Trưởng các thôn, ấp.\n\n"
+    "Thực hiện Công văn số 1432/SYT-NVY ngày 05/8/2025 của Sở Y tế tỉnh Tây Ninh về việc tăng cường phòng, "
+    "chống sốt xuất huyết; Ủy ban nhân dân xã đề nghị các cơ quan, đơn vị thực hiện tốt một số nội dung sau:\n"
+    "1. Các ban, ngành, đoàn thể xã tăng cường tuyên truyền để người dân chủ động diệt lăng quăng, bọ gậy.\n"
+    "2. Giao Trạm Y tế xã chủ trì, phối hợp với Công an xã tổ chức phun hóa chất diệt muỗi tại các ổ dịch.\n"
+    "3. Các cơ quan, đơn vị trên địa bàn tổ chức tổng vệ sinh khuôn viên cơ quan vào sáng thứ Sáu hằng tuần.\n"
+    "4. Trưởng các thôn, ấp vận động nhân dân ngủ màn, phát quang bụi rậm.\n"
+    "Đề nghị các cơ quan, đơn vị nghiêm túc thực hiện./.\n\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n"
+    "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\nNguyễn Văn An\n"
+)
+
+
+@pytest.mark.parametrize(("header", "commune"), [("ỦY BAN NHÂN DÂN\nXÃ TÂN HƯNG", True),
+                                                  ("ỦY BAN NHÂN DÂN\nTHỊ XÃ TÂN HƯNG", False),
+                                                  ("ỦY BAN NHÂN DÂN\nTỈNH TÂY NINH", False)])
+def test_a_communes_offices_are_not_the_provinces_departments(header: str, commune: bool) -> None:
+    """In a commune's own letter "các cơ quan, đơn vị" are the commune's offices, which have no id
+    (guideline: a commune's offices, hamlets and staff → nothing), so neither they nor the items
+    their lead-in covers read as the province's departments; its named bodies keep their ids. The
+    same words in a province's (or a district-level town's, "thị xã") letter are `cac_so_nganh`."""
+    from congvan.letters.parse import parse_letter
+
+    letter = parse_letter(_COMMUNE_LETTER.replace("ỦY BAN NHÂN DÂN\nXÃ TÂN HƯNG", header)
+                          .replace("{place}", "Tân Hưng"))
+    offices = _clause(letter, "Các cơ quan, đơn vị trên địa bàn")
+    hamlets = _clause(letter, "Trưởng các thôn")
+    assert _clause(letter, "Giao Trạm Y tế xã").agencies.lead == ["co_so_y_te"]
+    if commune:
+        assert offices.agencies.lead == [] and hamlets.agencies.lead == []
+    else:
+        assert offices.agencies.lead == ["cac_so_nganh"] and hamlets.agencies.lead == ["cac_so_nganh"]
+
+
 def test_lone_letters_i_v_x_stay_letters() -> None:
     """"(h) … (i) … (k)": a lone "(i)" after "(h)" is the letter i, not a roman one."""
     from congvan.letters.parse.markers import _marker, resolve_romans

@@ -71,6 +71,7 @@ from congvan.letters.parse.issuer import (
     _province_from_units,
     _province_mentions,
     _snap_province_names,
+    is_commune_issuer,
 )
 from congvan.letters.parse.layout import normalise_layout
 from congvan.letters.parse.paragraphs import _paragraphs
@@ -142,7 +143,8 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     # source in a provincial letter, a lead in a central one; "các địa phương" by level and date)
     central = _is_central(named)
     ctx = {"central": central, "date": header.date.iso(),
-           "focus": _about_one_province(central, header.subject, header.recipients, tax)}
+           "focus": _about_one_province(central, header.subject, header.recipients, tax),
+           "commune": not central and is_commune_issuer(issuer)}
     addressee = _addressee_roles(header.recipients, tax, **ctx)
     if addressee is None and ctx["focus"] and not header.recipients and fold(doc_type or "").startswith("thong bao"):
         # a central notice about one province with no "Kính gửi" (a thông báo kết luận of a

@@ -23,14 +23,19 @@ _PREAMBLE_CUE = re.compile(
     r"^(?:thuc hien|can cu|truoc tinh hinh|theo de nghi|xet de nghi|tiep theo|thoi gian qua|"
     r"trong thoi gian qua|ngay \d)|nhu sau\s*:?\s*$")
 _CLOSING_CUE = re.compile(
-    r"(?:yeu cau|de nghi|giao)\b.{0,250}\b(?:thuc hien|trien khai|quan tam|nghiem tuc)"
+    r"(?:yeu cau|de nghi|giao)\b.{0,250}\b(?:thuc hien|trien khai|quan tam|nghiem tuc)\b(?P<tail>.*)"
     r"|^tren day la|^nhan duoc (?:cong van|van ban)|neu co (?:kho khan|vuong mac)"
     r"|co hieu luc(?: thi hanh)?(?: ke)? tu ngay|chiu trach nhiem thi hanh (?:quyet dinh|chi thi) nay"
     r"|(?:quyet dinh|chi thi) nay co hieu luc"
     r"|^van phong (?:chinh phu|ubnd|uy ban nhan dan)\b[^.;]{0,60}\b(?:xin )?thong bao (?:de|cho)\b")
 _DECISION_FORMULA = re.compile(
     r"co hieu luc(?: thi hanh)?(?: ke)? tu ngay|chiu trach nhiem thi hanh (?:quyet dinh|chi thi) nay"
-    r"|(?:quyet dinh|chi thi|quy che|quy dinh) nay co hieu luc|bai bo (?:quyet dinh|cac quy dinh)")
+    r"|(?:quyet dinh|chi thi|quy che|quy dinh) nay co hieu luc|bai bo (?:quyet dinh|cac quy dinh)"
+    # the execution article, however worded: "… có trách nhiệm thi hành Quyết định này", "… chịu
+    # trách nhiệm tổ chức thực hiện Quyết định này", "… căn cứ Quyết định thi hành từ ngày ký./."
+    r"|\bthi hanh (?:quyet dinh|chi thi) nay|(?:chiu|co) trach nhiem (?:to chuc |trien khai )?thuc hien"
+    r" (?:quyet dinh|chi thi) nay"
+    r"|can cu (?:quyet dinh|chi thi)(?: nay)? (?:thi hanh|thuc hien)")
 
 # A section that reports rather than orders ("I. ĐÁNH GIÁ CHUNG", "Kết quả đạt được", "Tồn tại, hạn
 # chế", "Tình hình dịch bệnh …") and a commendation ("Thay mặt Thủ tướng Chính phủ, biểu dương …",
@@ -121,11 +126,12 @@ class _ClauseBuilder:
 
     def __init__(self, doc_id: str, addressee: AgencyRoles | None, tax: Taxonomy,
                  titles: bool = True, *, central: bool = False, date: str | None = None,
-                 focus: bool = False) -> None:
+                 focus: bool = False, commune: bool = False) -> None:
         self.doc_id = doc_id
         self.central = central  # the letter's level and date: the agency rules depend on them
         self.date = date
         self.focus = focus  # a central letter about one province (``find_bodies``)
+        self.commune = commune  # a commune's own letter (``find_bodies``)
         self.titles = titles  # treat all-caps item texts as bare section titles
         self.addressee = addressee
         self.tax = tax
@@ -162,17 +168,19 @@ class _ClauseBuilder:
         mentions: list[AgencyMention] = []
         if kind == "directive":
             roles, mentions = assign_roles(text, inherited, self.tax, central=self.central, date=self.date,
-                                           terms=self.terms, focus=self.focus, addressees=addressees)
+                                           terms=self.terms, focus=self.focus, commune=self.commune,
+                                           addressees=addressees)
             if _REPORT_TO.match(fold(text)):
                 # "Cơ quan nhận báo cáo: UBND tỉnh (qua Sở …)": whom one reports to is never a
                 # lead (agencies rule 4); the line keeps what the task above it has
                 roles = inherited or addressees or AgencyRoles()
             from_columns = _column_roles(columns, self.tax, central=self.central, date=self.date,
-                                         focus=self.focus)
+                                         focus=self.focus, commune=self.commune)
             if from_columns is not None:  # a task-table row: its columns say who leads, supports
                 roles = from_columns
         # short names defined here hold for the clauses after this one (agencies rule 14)
-        self.terms.update(defined_terms(text, self.tax, central=self.central, date=self.date, focus=self.focus))
+        self.terms.update(defined_terms(text, self.tax, central=self.central, date=self.date, focus=self.focus,
+                                        commune=self.commune))
         order = len(self.clauses)
         self.clauses.append(Clause(f"{self.doc_id}-{order:03d}", path, kind, text, roles,
                                    heading=heading, mentions=mentions, order=order))
@@ -200,7 +208,7 @@ class _ClauseBuilder:
         self.block_columns[role] = f"{self.block_columns.get(role, '')}; {text}"
         self.block_end = order + 1
         roles = _column_roles(self.block_columns, self.tax, central=self.central, date=self.date,
-                              focus=self.focus)
+                              focus=self.focus, commune=self.commune)
         own = self.clauses[order].agencies
         if role == "lead" and own.lead and "phoi hop" in folded:
             # "Cơ quan thực hiện: Sở Y tế chủ trì, phối hợp với các sở, ngành": the line says
@@ -358,7 +366,8 @@ class _ClauseBuilder:
             # the answer to a Q&A page's question quotes the law: what follows, up to the next
             # question, is the law's text, not an order of the letter the page is about
             self.quoting = True
-        found = _lead_in_roles(text, self.tax, central=self.central, date=self.date, focus=self.focus)
+        found = _lead_in_roles(text, self.tax, central=self.central, date=self.date, focus=self.focus,
+                               commune=self.commune)
         self.lead_in = found[0] if found else None
         if found is None and _is_lead_in(text) and _LEAD_IN_ORDER.search(folded):
             # "… đề nghị các đơn vị thực hiện các nội dung sau:": the lead-in names who acts (with
@@ -371,11 +380,11 @@ class _ClauseBuilder:
 
 
 def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = False,
-                  date: str | None = None, focus: bool = False) -> AgencyRoles | None:
+                  date: str | None = None, focus: bool = False, commune: bool = False) -> AgencyRoles | None:
     """Lead/support of a task-table row from its "Cơ quan chủ trì" / "phối hợp" columns."""
     if not columns:
         return None
-    ctx = {"central": central, "date": date, "focus": focus}
+    ctx = {"central": central, "date": date, "focus": focus, "commune": commune}
     # "Sở Nội vụ chủ trì tham mưu UBND tỉnh ban hành …": the body advised does not lead the row
     lead_hits = [h for h in find_bodies(columns.get("lead", ""), tax, **ctx)
                  if h.agency and not advised(columns.get("lead", ""), h.start)]
@@ -437,13 +446,13 @@ def _own_lead(clause: Clause) -> bool:
 
 
 def _lead_in_roles(text: str, tax: Taxonomy, *, central: bool, date: str | None,
-                   focus: bool = False) -> tuple[AgencyRoles, list[AgencyMention]] | None:
+                   focus: bool = False, commune: bool = False) -> tuple[AgencyRoles, list[AgencyMention]] | None:
     """Roles (and mentions) of a preamble lead-in that orders named bodies to carry out the items
     below it."""
     folded = fold(text)
     if not _is_lead_in(text):
         return None
-    roles, mentions = assign_roles(text, None, tax, central=central, date=date, focus=focus)
+    roles, mentions = assign_roles(text, None, tax, central=central, date=date, focus=focus, commune=commune)
     order = _LEAD_IN_ORDER.search(folded)
     if order is None or not roles.lead:
         return None
@@ -464,12 +473,32 @@ _OWN_TASK = re.compile(r"\bchu tri\b|\bgiao\s+(?:so|ubnd|uy ban|cong an|ban|bo|t
                        r".{0,120}\bco trach nhiem\b")
 
 
+# What may follow the request's "thực hiện / triển khai" in a formula: manner words and the letter
+# itself ("… nghiêm túc triển khai thực hiện Kế hoạch này./.", "… thực hiện đầy đủ các nội dung chỉ
+# đạo nêu trên"), or a clause of its own that the other cues know ("; trong quá trình thực hiện …").
+# Anything else is a task: "Giao UBND các huyện chỉ đạo các trường thực hiện vệ sinh trường học."
+_FORMULA_TAIL = re.compile(
+    r"^(?:[\s,]|nghiem tuc|tot|day du|kip thoi|khan truong|co hieu qua|hieu qua|dam bao|dung|theo"
+    r"|trien khai|thuc hien|to chuc|phoi hop|quan tam|chi dao|cac|noi dung|y kien|yeu cau|nhiem vu"
+    r"|van ban|cong van|cong dien|chi thi|ke hoach|thong bao|quyet dinh|ket luan|huong dan|chuong trinh"
+    r"|nay|tren|neu tren|sau|quy dinh|phap luat|tham quyen|chuc nang|duoc giao|nhu|va|cua|ubnd|tinh"
+    r"|thanh pho|huyen|xa|\d+|/)*\W*$")
+#: The other ways a formula shows: they end a letter whatever the request before them said.
+_FORMULA_CUE = re.compile(r"trong qua trinh (?:to chuc )?(?:trien khai )?thuc hien|\bbiet,? (?:va )?thuc hien\b"
+                          r"|\b(?:chi thi|ke hoach|cong dien|cong van|quyet dinh|thong bao|van ban) nay\b")
+
+
 def _is_closing(folded_para: str, length: int) -> bool:
-    """The formula after the last item: "… yêu cầu … thực hiện nghiêm túc …/.", "Trên đây là …"."""
+    """The formula after the last item: "… yêu cầu … thực hiện nghiêm túc …/.", "Trên đây là …".
+    A request whose "thực hiện" is followed by a task of its own is no formula, nor is a long
+    paragraph just because it ends "./." (a news copy's last order often does)."""
     if _OWN_TASK.search(folded_para) and not folded_para.rstrip().endswith("./."):
         return False
-    return (bool(_CLOSING_CUE.search(folded_para)) and length < 600) or \
-        (folded_para.rstrip().endswith("./.") and length < 300)
+    cue = _CLOSING_CUE.search(folded_para)
+    if cue is not None and cue.group("tail") is not None and not _FORMULA_TAIL.match(cue.group("tail")) \
+            and not _FORMULA_CUE.search(folded_para):
+        cue = None
+    return (cue is not None and length < 600) or (folded_para.rstrip().endswith("./.") and length < 160)
 
 
 def _split_sentences(text: str) -> list[str]:
@@ -485,7 +514,7 @@ def _split_sentences(text: str) -> list[str]:
 
 def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
                    tax: Taxonomy, *, central: bool = False, date: str | None = None,
-                   focus: bool = False) -> list[Clause]:
+                   focus: bool = False, commune: bool = False) -> list[Clause]:
     # All-caps captions ("QUYẾT ĐỊNH:", "MỤC ĐÍCH, YÊU CẦU") are structure, not clauses — unless
     # the whole letter is typed in capitals (old-style công điện).
     all_caps = sum(map(_is_upper_line, paras)) > len(paras) / 2
@@ -493,9 +522,10 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
         paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
     markers = resolve_romans([_marker(p) for p in paras])
     if not any(markers):
-        return _unnumbered_clauses(paras, doc_id, addressee, tax, central=central, date=date, focus=focus)
+        return _unnumbered_clauses(paras, doc_id, addressee, tax, central=central, date=date, focus=focus,
+                                   commune=commune)
     builder = _ClauseBuilder(doc_id, addressee, tax, titles=not all_caps, central=central, date=date,
-                             focus=focus)
+                             focus=focus, commune=commune)
     last_item = max(k for k, m in enumerate(markers) if m)
     for k, (para, marker) in enumerate(zip(paras, markers)):
         folded = fold(para)
@@ -516,9 +546,9 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
 
 def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
                         tax: Taxonomy, *, central: bool = False, date: str | None = None,
-                        focus: bool = False) -> list[Clause]:
+                        focus: bool = False, commune: bool = False) -> list[Clause]:
     """No item markers: preamble paragraphs, then ``p1``, ``p2`` …, then the closing."""
-    builder = _ClauseBuilder(doc_id, addressee, tax, central=central, date=date, focus=focus)
+    builder = _ClauseBuilder(doc_id, addressee, tax, central=central, date=date, focus=focus, commune=commune)
     if len(paras) == 1 and len(paras[0]) > 300:
         units, prefix = _split_sentences(paras[0]), "s"
     else:
@@ -563,11 +593,12 @@ def _unique_paths(clauses: list[Clause]) -> None:
 
 # =========================================================================== addressee
 def _addressee_roles(recipients: list[str], tax: Taxonomy, *, central: bool = False,
-                     date: str | None = None, focus: bool = False) -> AgencyRoles | None:
+                     date: str | None = None, focus: bool = False, commune: bool = False) -> AgencyRoles | None:
     """The bodies a letter is sent to lead the top-level items that name no one: annotators give
     such an item to every addressee ("Kính gửi: - Sở Y tế; - UBND các huyện …" → both), as to the
     single one. Addressees with no id add nothing; none with an id → None."""
-    per = [[h for h in find_bodies(r, tax, central=central, date=date, focus=focus) if h.agency] for r in recipients]
+    per = [[h for h in find_bodies(r, tax, central=central, date=date, focus=focus, commune=commune) if h.agency]
+           for r in recipients]
     hits = [h for hs in per for h in hs]
     ids = list(dict.fromkeys(h.agency for h in hits))
     if not ids:

@@ -136,6 +136,17 @@ def _is_central(units: list[str]) -> bool:
         and not any(_PROVINCIAL_UNIT.search(fold(u)) for u in units[1:])
 
 
+# A commune's own body ("UBND xã Tân Hưng", "Đảng ủy phường 3"); "UBND thị xã X" is a district.
+_COMMUNE = re.compile(r"^(?:uy ban nhan dan|ubnd|dang uy|hoi dong nhan dan|hdnd|tram y te)\s+"
+                      r"(?:xa|phuong|thi tran|dac khu)\b")
+
+
+def is_commune_issuer(issuer: str | None) -> bool:
+    """A commune's letter: its "các cơ quan, đơn vị" are the commune's offices, not the province's
+    departments (the guideline: the commune's offices, hamlets and staff take no id)."""
+    return bool(issuer) and bool(_COMMUNE.match(fold(issuer or "")))
+
+
 def _province_from_place(place: str | None, tax: Taxonomy) -> str | None:
     if not place:
         return None

@@ -166,7 +166,7 @@ class Tagger:
                       contexts: Sequence[dict] | None = None,
                       parsed: Sequence[list[str] | None] | None = None) -> list[list[str]]:
         """Lead agencies of dataset-style clauses: rules first, the model where they find none.
-        ``contexts``: per clause ``{"central", "date"}`` of its letter (``inputs.doc_context``);
+        ``contexts``: per clause ``{"central", "date", "commune"}`` of its letter (``inputs.doc_context``);
         ``parsed``: per clause the leads the parser already gave on the whole letter (real
         letters), used instead of the rules on text and heading (``None``: no parse)."""
         tax = self.taxonomy or load_taxonomy()

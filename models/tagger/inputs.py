@@ -69,26 +69,31 @@ def with_rule_themes(texts: Sequence[str], probs: Any, theme_ids: Sequence[str],
 
 
 def rule_roles(text: str, heading: str | None = None, taxonomy: Taxonomy | None = None, *,
-               central: bool = False, date: str | None = None) -> AgencyRoles:
+               central: bool = False, date: str | None = None, commune: bool = False) -> AgencyRoles:
     """Lead/support by the parser's rules for a clause known only by its text and heading.
 
     The parser does this with the full item tree while parsing a letter; the dataset keeps only
     the immediate heading, so the heading's own roles are what the clause may inherit.
-    ``central``/``date``: the letter's level and ISO date (``doc_context`` reads them from a
-    dataset record's ``doc``).
+    ``central``/``date``/``commune``: the letter's level and ISO date (``doc_context`` reads them
+    from a dataset record's ``doc``).
     """
     tax = taxonomy or load_taxonomy()
-    inherited = assign_roles(heading, None, tax, central=central, date=date)[0] if heading else None
-    return assign_roles(text, inherited, tax, central=central, date=date)[0]
+    ctx = {"central": central, "date": date, "commune": commune}
+    inherited = assign_roles(heading, None, tax, **ctx)[0] if heading else None
+    return assign_roles(text, inherited, tax, **ctx)[0]
 
 
 def doc_context(doc: dict | None) -> dict:
-    """``{"central", "date"}`` for ``rule_roles`` from a dataset record's ``doc``: a central
-    letter has province "central" (or ``central`` true); the date is ISO (or the year alone)."""
+    """``{"central", "date", "commune"}`` for ``rule_roles`` from a dataset record's ``doc``: a
+    central letter has province "central" (or ``central`` true); the date is ISO (or the year
+    alone); a commune's letter is known by its issuer ("UBND xã …")."""
+    from congvan.letters.parse.issuer import is_commune_issuer
+
     doc = doc or {}
     central = bool(doc.get("central")) or doc.get("province") == "central"
     date = doc.get("date") or (str(doc["year"]) if doc.get("year") else None)
-    return {"central": central, "date": str(date) if date else None}
+    return {"central": central, "date": str(date) if date else None,
+            "commune": not central and is_commune_issuer(doc.get("issuer"))}
 
 
 class Windowing:
