@@ -222,6 +222,29 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     (("15/7/2024 09:12\n(quanhuyen.gov.vn) Theo Công văn số 2104/UBND ngày 12/7/2024, UBND huyện đề nghị "
       "Chủ tịch UBND các xã tổ chức tổng vệ sinh diệt lăng quăng."),
      ("2104/UBND", (2024, 7, 12), "UBND huyện", "Công văn", None)),
+    # the news sentence after its reason, mid-sentence: a date or "vừa / đã" marks it as the copy's own
+    (("(Báo Miền Núi) - Trước tình hình bệnh dại diễn biến phức tạp, ngày 29/3/2017, UBND tỉnh có công điện "
+      "khẩn số 05/CĐ-UBND về việc tăng cường phòng, chống bệnh dại trên động vật."),
+     ("05/CĐ-UBND", (2017, 3, 29), "UBND tỉnh", "Công điện",
+      "Về việc tăng cường phòng, chống bệnh dại trên động vật")),
+    # a date with no year takes the page's dateline on or after it
+    (("10:48, 21/07/2018\nVào lúc 10h00 ngày 21/7, Chủ tịch UBND tỉnh Nghệ An vừa có công điện khẩn số "
+      "12/CĐ.UBND về khắc phục hậu quả bão số 3."),
+     ("12/CĐ.UBND", (2018, 7, 21), "Chủ tịch UBND tỉnh Nghệ An", "Công điện", "Về khắc phục hậu quả bão số 3")),
+    # recipients between the kind and what it asks
+    (("Ngày 04/9, UBND tỉnh Thái Nguyên đã có Công điện gửi: Thủ trưởng các sở, ban, ngành; Chủ tịch UBND "
+      "các huyện, thành phố, chỉ đạo về việc khẩn trương ứng phó với bão số 3 năm 2024."),
+     (None, (2024, 9, 4), "UBND tỉnh Thái Nguyên", "Công điện", None)),
+    # the number first: passive, and "của X gửi …"
+    ("Đó là nội dung chính trong Văn bản số 822/UBND-KTN vừa được UBND tỉnh ban hành gửi các sở, ngành.",
+     ("822/UBND-KTN", None, "UBND tỉnh", "Công văn", None)),  # "văn bản": the number's code says which
+    (("Đây là nội dung văn bản hỏa tốc số 5508/UBND-NNTN của Ủy ban nhân dân tỉnh Quảng Ngãi gửi các "
+      "địa phương trong tỉnh."),
+     ("5508/UBND-NNTN", None, "Ủy ban nhân dân tỉnh Quảng Ngãi", "Công văn", None)),
+    # no body named: the number's symbol says whose it is
+    (("Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ: Nông nghiệp và Phát triển nông thôn, "
+      "Tài nguyên và Môi trường; Chủ tịch Ủy ban nhân dân các tỉnh."),
+     ("128/CĐ-TTg", (2024, 12, 8), "Thủ tướng Chính phủ", "Công điện", None)),
 ])
 def test_portal_news_and_qa_copies(opening: str, want: tuple) -> None:
     letter = parse_letter(opening + "\n\nSở Y tế chủ trì tổ chức tiêm vắc xin cho trẻ em chưa được tiêm đủ mũi.\n")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from congvan.letters.parse.common import _UP, _canonical_province, _date_parts, _norm_space
+from congvan.letters.parse.references import _symbol_issuer
 from congvan.letters.schema import DateParts
 from congvan.letters.taxonomy import Taxonomy, load_taxonomy
 
@@ -19,12 +20,12 @@ __all__ = ["PortalHeader", "opening_speaker", "portal_header"]
 
 _TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo", "Hướng dẫn",
           "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
-_DATE = (r"[Nn]gày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})"
+_DATE = (r"[Nn]gày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}))?(?![\d/.-]*\d)"
          r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s+năm\s+(?P<y2>\d{4}))")
 _UPPER = f"[{_UP}]"
 # the bodies (and the office holders who sign for them) that issue letters; a comma may only
 # go on to a capitalised word, as in "Sở Văn hóa, Thể thao và Du lịch"
-_ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Sở|Bộ|Văn phòng"
+_ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Sở|Bộ|Văn phòng|Thường trực"
            r"|(?:Phó\s+)?Thủ tướng|Chính phủ|Ban|Tỉnh [uủ]y|Thành [uủ]y|Huyện [uủ]y|Thị [uủ]y|Quận [uủ]y"
            r"|Đảng [uủ]y|(?:Phó\s+)?Chủ tịch|Trung tâm|Phòng|Cục|Tổng cục|Bảo hiểm xã hội|BHXH|Ngân hàng Nhà nước"
            r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc)\b(?:[^,.;:()\n*#|“”\"]|,\s(?=" + _UPPER + r"))"
@@ -33,7 +34,8 @@ _NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?/\s?[\w.&\-]*[^\W_])+)"
 _TYPE_WORDS = "|".join(_TYPES)
 _TYPE = r"(?P<type>(?i:" + _TYPE_WORDS + r"))"
 # "vừa ban hành", "đã ký ban hành", "mới đây đã ký", "đã có", "gửi"
-_VERB = r"\s+(?:cũng\s+)?(?:vừa\s+(?:mới\s+)?|đã\s+|mới\s+(?:đây\s+)?(?:đã\s+)?)?(?:ký\s+(?:ban\s+hành\s+)?|ban\s+hành\s+|có\s+|gửi\s+)"
+_VERB = (r"\s+(?P<tense>(?:cũng\s+)?(?:vừa\s+(?:mới\s+)?|đã\s+|mới\s+(?:đây\s+)?(?:đã\s+)?))?"
+         r"(?:ký\s+(?:ban\s+hành\s+)?|ban\s+hành\s+|có\s+|gửi\s+|ra\s+)")
 # what may follow the number: "năm 2025", a page's "Tải về" link, the date
 _AFTER_NUMBER = (r"(?:\s+năm\s+\d{4})?(?:\s*\**\s*(?i:tải(?=\s+về\s+việc)|tải\s+về)(?:\s*\*+)?)?"
                  rf"(?:\s*,?\s*{_DATE.replace('?P<', '?P<x')})?")
@@ -54,6 +56,18 @@ _SIGNED_FOR = re.compile(rf"(?:{_DATE}\s*,\s*)?(?:thay\s+mặt|TM\.?)\s+{_ISSUER
 _CITED = re.compile(rf"^(?![^.]{{0,80}}?\b(?i:thực\s+hiện|căn\s+cứ|theo|triển\s+khai|tiếp\s+theo|trên\s+cơ\s+sở)\s+(?i:{_TYPE_WORDS}))"
                     rf"[^.]{{0,80}}?{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+"
                     rf"(?:của|do)\s+{_ISSUER}(?=\s+(?:về|v/v|yêu cầu|đề nghị|chỉ đạo)|[,.;:(]|$)")
+# News wording with the number first: "Văn bản số 822/UBND-KTN vừa được UBND tỉnh ban hành gửi …",
+# "… văn bản hỏa tốc số 5508/UBND-NNTN của Ủy ban nhân dân tỉnh Quảng Ngãi gửi các địa phương …"
+_NUMBER_HEAD = (rf"{_TYPE}\s+(?:(?:khẩn|hỏa\s+tốc)\s+)?số\s*:?\s*{_NUMBER}"
+                rf"(?:\s*,?\s*{_DATE.replace('?P<', '?P<x')})?\s*,?\s+")
+_NUMBER_FIRST = (re.compile(rf"{_NUMBER_HEAD}(?:vừa|mới|đã)\s+(?:mới\s+)?được\s+{_ISSUER}\s+(?:ký\s+)?ban\s+hành"),
+                 re.compile(rf"{_NUMBER_HEAD}(?:của|do)\s+{_ISSUER}"
+                            r"(?=\s+(?:gửi|vừa|đã|ban\s+hành|yêu\s+cầu|chỉ\s+đạo)\b)"))
+# A letter named after these words is one this copy's letter carries out, not the copy's own.
+_CITING = re.compile(r"(?i:thực\s+hiện|căn\s+cứ|theo|triển\s+khai|tiếp\s+theo|trên\s+cơ\s+sở|tại)\s*$")
+# "Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ …" opening a sentence: the body is
+# the one the number's symbol names (TTg, BYT, VPCP …), or none
+_SENT = re.compile(rf"{_TYPE}\s+(?:(?:khẩn|hỏa\s+tốc)\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+gửi\b")
 # "Theo Công văn số 3517/UBND ngày 18/7/2022, UBND huyện đề nghị …": a news item reporting what
 # the letter it names asks (no "của": the body after the comma is the one that wrote it)
 _ACCORDING = re.compile(rf"(?:Theo|Tại)\s+{_TYPE}\s+(?:khẩn\s+)?(?:số\s*:?\s*)?{_NUMBER}\s*,?\s*{_DATE}\s*,\s*"
@@ -112,14 +126,40 @@ def _is_place(name: str, tax: Taxonomy | None) -> bool:
 
 # "… đã ký ban hành công điện yêu cầu các bộ, ngành …": a news item that gives neither number nor
 # subject still says what was issued, and by whom
-_ORDER_AFTER = re.compile(r"\s+(?:gửi\s+[^.;]{1,80}?\s+)?(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo)\b")
+_ORDER_AFTER = re.compile(r"\s+(?:gửi\s*:?\s+[^.]{1,240}?[\s,]+)?(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo|về\s+việc)\b")
 
 
 def _opens_sentence(before: str) -> bool:
     """Whether a match after ``before`` starts a sentence (or a news item: "(Chinhphu.vn) - …")."""
     before = before.rstrip(" *")
     return not before or before[-1] in ".!?:-–)\n" or before.endswith(("Mới đây,", "Vừa qua,", "Theo đó,")) \
-        or bool(re.search(r"(?:^|[.,:;\-–)]\s*)[Nn]gày\s+\d{1,2}\s*/\s*\d{1,2},$", before))  # "…, ngày 14/11, Thủ tướng …"
+        or bool(re.search(r"[Nn]gày\s+\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?,$", before))  # "…, ngày 14/11, Thủ tướng …"
+
+
+def _news_clause(before: str, m: re.Match[str]) -> bool:
+    """A news sentence may open with its reason or time: "Trước tình hình …, ngày 29/3/2017, UBND
+    tỉnh có công điện …", "Để phòng chống dịch …, UBND tỉnh vừa có công văn …". After a comma, a
+    match that begins with its date or says "vừa / đã" is the copy's own letter; a citation is
+    neither ("Thực hiện Kế hoạch … của Thủ tướng Chính phủ ban hành …")."""
+    dated = bool(_group(m, "d") or _group(m, "d2"))
+    return (before.rstrip(" *").endswith(",") and (dated or bool(_group(m, "tense")))) \
+        or (dated and bool(_group(m, "tense")))  # "Vào lúc 10h00 ngày 21/7, Chủ tịch UBND tỉnh vừa có …"
+
+
+# A full date anywhere on the page: a dateline ("10:48, 21/07/2018"), the letter's own
+_FULL_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d{2})(?![\d/.-]*\d)")
+
+
+def _year_for(text: str, day: str, month: str) -> str | None:
+    """The year of a date a news sentence gives without one ("Ngày 04/9, UBND tỉnh …"): that of
+    the first full date on the page on or after it (the article's dateline comes after the
+    letter), else the first "năm 2024" the text names; none is guessed."""
+    want = (int(month), int(day))
+    for m in _FULL_DATE.finditer(text):
+        if (int(m.group(2)), int(m.group(1))) >= want:
+            return m.group(3)
+    named = re.search(r"\bnăm\s+((?:19|20)\d{2})\b", text)
+    return named.group(1) if named else None
 
 
 @dataclass
@@ -145,18 +185,22 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeade
     # hoạch về …") is a citation, not the news of this letter
     issued = next((m for m in _ISSUED.finditer(text)
                    if (m.group("num") or m.group("bare") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
-                   and _opens_sentence(text[:m.start()])), None)
+                   and (_opens_sentence(text[:m.start()]) or _news_clause(text[:m.start()], m))), None)
     according = next((m for m in _ACCORDING.finditer(text) if _opens_sentence(text[:m.start()])), None)
-    m = _SIGNED_FOR.search(text) or issued or _CITED.search(text) or according
+    m = _SIGNED_FOR.search(text) or issued or _CITED.search(text) or according \
+        or next((m for r in _NUMBER_FIRST for m in r.finditer(text) if not _CITING.search(text[:m.start()])), None) \
+        or next((m for m in _SENT.finditer(text) if _opens_sentence(text[:m.start()])), None)
     if m is None:
         return None
     d = _group(m, "d") or _group(m, "d2") or _group(m, "xd") or _group(m, "xd2")
     mo = _group(m, "m") or _group(m, "m2") or _group(m, "xm") or _group(m, "xm2")
     y = _group(m, "y") or _group(m, "y2") or _group(m, "xy") or _group(m, "xy2")
+    y = y or (_year_for(text, d, mo) if d and mo else None)
     date = _date_parts(d, mo, y) if y else None
     num = _group(m, "num") or _group(m, "bare")
     number = re.sub(r"\s*/\s*", "/", num).strip(" .,;") if num else None
-    issuer = _body_of(_norm_space(m.group("issuer")).strip(" ,"), taxonomy)
+    issuer = _body_of(_norm_space(m.group("issuer")).strip(" ,"), taxonomy) if _group(m, "issuer") \
+        else (_symbol_issuer(number) if number else None)
     doc_type = m.group("type")[:1].upper() + m.group("type")[1:].lower()
     doc_type = None if doc_type == "Văn bản" else doc_type  # "văn bản số …": the number's code says
     subject = _group(m, "subject")
