@@ -199,16 +199,20 @@ class _Matcher:
         self.contextual = tax.contextual
         self.keep_name = tax.keep_name_ids
         self.central_ids = tax.central_ids
-        # "Các Bộ: Quốc phòng, Công an, Y tế …": ministries listed by their short names
-        short: dict[str, tuple[str, str | None]] = {}
-        for body in tax.agencies:
-            named = [(a, None) for a in body.aliases] + [(a, n) for n, al in body.members for a in al]
-            for alias, label in named:
-                key = fold(alias)
-                if key.startswith("bo ") and len(key) > 4 and body.id:
-                    short.setdefault(key[3:], (body.id, label))
-        self.short_ministries = [(re.compile(_alias_regex(k) + r"(?!\w)"), agency, label)
-                                 for k, (agency, label) in sorted(short.items(), key=lambda kv: -len(kv[0]))]
+        # "Các Bộ: Quốc phòng, Công an, Y tế …", "các sở GD&ĐT, LĐ-TB&XH, Y tế": ministries and
+        # departments listed by their short names
+        self.short_names: dict[str, list[tuple[re.Pattern[str], str, str | None]]] = {}
+        for prefix in ("bo", "so"):
+            short: dict[str, tuple[str, str | None]] = {}
+            for body in tax.agencies:
+                named = [(a, None) for a in body.aliases] + [(a, n) for n, al in body.members for a in al]
+                for alias, label in named:
+                    key = fold(alias)
+                    if key.startswith(prefix + " ") and len(key) > len(prefix) + 2 and body.id \
+                            and "{" not in key and not key.endswith((" tinh", " thanh pho")):
+                        short.setdefault(key[len(prefix) + 1:], (body.id, label))
+            self.short_names[prefix] = [(re.compile(_alias_regex(k) + r"(?!\w)"), agency, label)
+                                        for k, (agency, label) in sorted(short.items(), key=lambda kv: -len(kv[0]))]
 
     def _add(self, body: str, agency: str | None, category: Category, proper: bool,
              first_word: str | None, place: bool = False, label: str | None = None,
@@ -287,37 +291,57 @@ class _Matcher:
             if out and folded.startswith("cac tinh", start) and not folded[out[-1].end:start].strip():
                 continue  # "Sở Y tế các tỉnh, thành phố": the provinces whose departments are meant
             out.append(Hit(start, end, text[start:end], agency, category, entry.label))
-        return _party_of_body(self._ministry_lists(text, folded, out, central), folded)
+        out = self._short_lists(text, folded, out, central)
+        return _party_of_body(out, folded)
 
-    def _ministry_lists(self, text: str, folded: str, hits: list[Hit], central: bool) -> list[Hit]:
-        """"Các Bộ: Quốc phòng, Công an …" names each ministry by its short name: one hit each."""
-        if "cac bo" not in folded:
-            return hits
-        for m in _MINISTRY_LIST.finditer(folded):
-            pos, found = m.end(), []
-            while True:
-                best = None
-                for regex, agency, label in self.short_ministries:
-                    hit = regex.match(folded, pos)
-                    if hit and (best is None or hit.end() > best[0].end()):
-                        best = (hit, agency, label)
-                if best is None:
-                    break
-                hit, agency, label = best
-                category: Category = "agency"
-                if not central and agency in self.central_ids:
-                    agency, category = None, "source"
-                found.append(Hit(hit.start(), hit.end(), text[hit.start():hit.end()], agency, category,
-                                 label or (f"Bộ {text[hit.start():hit.end()]}" if agency and agency in self.keep_name else None)))
-                sep = _LIST_SEP.match(folded, hit.end())
+    def _short_lists(self, text: str, folded: str, hits: list[Hit], central: bool) -> list[Hit]:
+        """"Các Bộ: Quốc phòng, Công an …", "các sở GD&ĐT, LĐ-TB&XH, Y tế", "Sở Giáo dục và Đào
+        tạo, Lao động - Thương binh và Xã hội, Y tế": one "Bộ"/"Sở" for the list, each body named
+        by its short name (capitalised, as names are) — one hit each."""
+        # (where the list's words start, where its names start, "bo"/"so", the first name is a hit)
+        starts = [(m.start(), m.end(), "bo", False) for m in _MINISTRY_LIST.finditer(folded)] \
+            + [(m.start(), m.end(), "so", False) for m in _DEPARTMENT_LIST.finditer(folded)] \
+            + [(h.start, h.end, "so", True) for h in hits if h.agency and h.agency.startswith("so_")
+               and folded.startswith("so ", h.start)]
+        for lo, pos, prefix, after_name in sorted(starts):
+            if after_name:  # "Sở Giáo dục và Đào tạo, Lao động …": the list goes on after a comma
+                sep = _COMMA.match(folded, pos)
                 if sep is None:
-                    break
+                    continue
                 pos = sep.end()
+            found = self._short_names_at(text, folded, pos, prefix, central)
+            if found and prefix == "so" and not after_name:
+                # the list's own "sở" opens the first name: "giao cho các sở GD&ĐT, …" reads as "giao … Sở X"
+                first, word = found[0], lo + len("cac ")
+                found[0] = Hit(word, first.end, text[word:first.end], first.agency, first.category, first.label)
             if found:
-                lo, hi = m.start(), found[-1].end
-                hits = [h for h in hits if h.end <= lo or h.start >= hi] + found
-                hits.sort(key=lambda h: h.start)
+                lo = found[0].start if after_name else lo
+                hi = found[-1].end
+                hits = sorted([h for h in hits if h.end <= lo or h.start >= hi] + found, key=lambda h: h.start)
         return hits
+
+    def _short_names_at(self, text: str, folded: str, pos: int, prefix: str, central: bool) -> list[Hit]:
+        found: list[Hit] = []
+        while True:
+            best = None
+            for regex, agency, label in self.short_names[prefix]:
+                hit = regex.match(folded, pos)
+                if hit and text[hit.start()].isupper() and (best is None or hit.end() > best[0].end()):
+                    best = (hit, agency, label)
+            if best is None:
+                return found
+            hit, agency, label = best
+            category: Category = "agency"
+            if not central and agency in self.central_ids:
+                agency, category = None, "source"
+            word = "Bộ" if prefix == "bo" else "Sở"
+            found.append(Hit(hit.start(), hit.end(), text[hit.start():hit.end()], agency, category,
+                             label or (f"{word} {text[hit.start():hit.end()]}"
+                                       if agency and agency in self.keep_name else None)))
+            sep = _LIST_SEP.match(folded, hit.end())
+            if sep is None:
+                return found
+            pos = sep.end()
 
 
 # "Đảng ủy Bộ Tư pháp", "Đảng ủy Mặt trận Tổ quốc": a body's own party committee acts for it.
@@ -341,6 +365,8 @@ def _party_of_body(hits: list[Hit], folded: str) -> list[Hit]:
 
 
 _MINISTRY_LIST = re.compile(r"\bcac bo(?: truong)?(?: cac bo)?(?:\s*,\s*(?:co quan|nganh))?\s*:\s*")
+_DEPARTMENT_LIST = re.compile(r"\bcac so\s*:?\s*")
+_COMMA = re.compile(r"\s*,\s*")
 _LIST_SEP = re.compile(r"\s*(?:,|;|\bva\b)\s*")
 
 

@@ -966,3 +966,19 @@ def test_a_linking_word_at_the_head_does_not_hide_the_subject(opening: str) -> N
     """A news copy's paragraphs open with linking words; the body after them still acts."""
     roles = assign_roles(opening + "Sở Giáo dục và Đào tạo phối hợp với Sở Y tế kiểm tra vệ sinh trường học.")[0]
     assert (roles.lead, roles.support) == (["so_gddt"], ["so_y_te"])
+
+
+@pytest.mark.parametrize(("text", "lead"), [
+    ("UBND tỉnh giao cho các sở GD&ĐT, LĐ-TB&XH, Y tế chỉ đạo các trường học tổng vệ sinh.",
+     ["so_gddt", "so_ldtbxh", "so_y_te"]),
+    ("Giao Sở Giáo dục và Đào tạo, Lao động - Thương binh và Xã hội, Y tế chỉ đạo các trường học.",
+     ["so_gddt", "so_ldtbxh", "so_y_te"]),
+    ("Giám đốc các Sở: Y tế, Tài chính, Công Thương chủ động triển khai kế hoạch.",
+     ["so_y_te", "so_tai_chinh", "so_cong_thuong"]),
+    # a generic plural and a department followed by another body are no short-name lists
+    ("Các sở, ban, ngành tăng cường kiểm tra.", ["cac_so_nganh"]),
+    ("Sở Y tế, Công an tỉnh phối hợp kiểm tra cơ sở kinh doanh.", ["so_y_te", "cong_an_tinh"]),
+])
+def test_departments_listed_under_one_so(text: str, lead: list[str]) -> None:
+    """"các sở GD&ĐT, LĐ-TB&XH, Y tế": one "Sở" for the list, each department by its short name."""
+    assert assign_roles(text)[0].lead == lead
