@@ -1353,6 +1353,29 @@ def test_a_news_pages_credit_and_related_articles_are_no_clauses() -> None:
     assert not any(w in t for t in texts for w in ("Nguồn:", "bài viết khác", "LỊCH KHÁM", "HỘI THAO"))
 
 
+_NEWS_PAGE = ("Thứ ba, 06/05/2025\nHà Tĩnh 26 °C / 25 - 32 °C\nHotline: 0239.3 856 624\n"
+              "Chủ nhật: 09:12 ngày 12/05/2024\n#phòng chống ngộ độc thực phẩm\n"
+              "Trước thực tế trên, ngày 11/5, Bộ Y tế đã có văn bản gửi Sở Y tế các tỉnh về việc ngăn ngừa "
+              "ngộ độc thực phẩm.\n"
+              "| Ảnh minh họa: TTXVN |\n"
+              "Bộ Y tế đề nghị Sở Y tế các tỉnh kiểm tra bếp ăn tập thể tại các khu công nghiệp.\n"
+              "Chia sẻ:\nÝ kiến bạn đọc (0)\nBình luận của bạn...\n• Tiêu đề *\n• Người gửi *\n• Email*\n"
+              "• Nội dung bình luận*\n1 kết quả\nXem với cỡ chữ\n")
+
+
+def test_a_news_pages_widgets_are_no_clauses_and_its_dateline_dates_the_letter() -> None:
+    """A provincial newspaper's page: weather bar, dateline, tag line, picture credit, share and
+    comment widgets and the comment form are the site's, not the letter's; the dateline still
+    gives the year a "ngày 11/5" leaves out."""
+    letter = parse_letter(_NEWS_PAGE)
+    texts = [c.text for c in letter.clauses]
+    assert any("bếp ăn tập thể" in t for t in texts)
+    junk = ("°C", "Hotline", "Chủ nhật", "#", "Ảnh", "Chia sẻ", "Ý kiến", "Bình luận", "Tiêu đề", "Người gửi",
+            "Email", "kết quả", "cỡ chữ")
+    assert not [t for t in texts if any(w in t for w in junk)]
+    assert (letter.issuer, letter.date.year, letter.date.month, letter.date.day) == ("Bộ Y tế", 2024, 5, 11)
+
+
 @pytest.mark.parametrize(("opening", "issuer", "province"), [
     ("Chủ tịch UBND tỉnh Lê Văn An vừa ký ban hành Quyết định số 841/QĐ-UBND về việc kiện toàn Ban Chỉ đạo.",
      "Chủ tịch UBND tỉnh", None),

@@ -104,7 +104,7 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         # a portal copy with no header: "Ngày 13/9/2021, UBND tỉnh … ban hành Công văn số …"
         # the opening of the whole copy: a page that reprints the letter in full after its news
         # sentence may leave little of it in the body
-        portal = portal_header("\n".join(lines), tax)
+        portal = portal_header("\n".join(lines), tax, page=cleaned)
         if portal is not None:
             header.number = portal.number
             header.date = portal.date or header.date

@@ -41,7 +41,22 @@ _HEADING = re.compile(r"^#{1,6}\s+")
 # its credit line ("Nguồn: Báo Sức khỏe và Đời sống").
 # No letter prints them, so they are dropped wherever they stand.
 _SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi tai day"
-                        r"|^nguon\s*:\s*[^\s:]+(?:\s+[^\s:]+){0,5}$")  # a news item's credit: "Nguồn: suckhoedoisong"
+                        r"|^nguon\s*:\s*[^\s:]+(?:\s+[^\s:]+){0,8}$"  # a news item's credit: "Nguồn: suckhoedoisong"
+                        r"|^nguon\b[^.]{0,60}https?://"  # "Nguồn SGGP : https://…"
+                        # its widgets: share, print, comments and their form, result counters, font size
+                        r"|^(?:chia se|bao loi|xem voi co chu|no comments|\d+ ket qua|tin lien quan|xem them)\s*:?$"
+                        r"|^(?:binh luan|y kien ban doc)\s*(?:\(?\d+\)?)?(?:\s*binh luan)?\s*(?:cua ban)?[.…\s]*$"
+                        r"|^(?:tieu de|nguoi gui|email|ho va ten|ho ten|noi dung binh luan|ma xac nhan)\s*\*?$"
+                        r"|^(?:ngay dang|cap nhat|hotline)\s*:[\s\d/:.,+()-]*$|\d\s*°c\s*/\s*\d"  # dateline, weather bar
+                        r"|^(?:thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|th \d|cn)\s*[,:]?[\s\d:/,-]*(?:ngay [\d/]+)?"
+                        r"\s*(?:\(?gmt\s*\+\s*7\)?)?$"
+                        r"|^xem (?:chi tiet )?(?:toan van |noi dung )?(?:chi tiet )?[^.]{0,60}\btai day\s*:?$"
+                        r"|^hy vong rang voi noi dung tren\b|\bhotline\b.*°c|°c.*\bhotline\b")
+# A tag line ("#phòng chống bệnh dại"), a picture's credit ("Ảnh minh họa: TTXVN", "Ảnh: Thành Nhân")
+# and a byline left by a web table's cell ("PV |"), as printed (before folding).
+_SITE_RAW = re.compile(r"^\s*#[^\s#]|^[\s|*_-]*Ảnh(?: minh họa| minh hoạ)?\s*:\s*[^.;]{1,40}$"
+                       r"|^[\s|*_-]*Ảnh minh h[oọ]ạ?[\s|*_]*$|^\s*(?:PV|CTV|P\.V|TTXVN)\s*\|\s*$"
+                       r"|^\s*In\s*$")  # the page's print button
 # The caption's mark itself; a caption line is the picture's title, an item's text that ends on the
 # mark keeps its words.
 _PICTURE_MARK = re.compile(r"\((?:hình|ảnh|hình ảnh)(?: minh họa| minh hoạ)? từ internet\)[*_\s]*$", re.IGNORECASE)
@@ -49,7 +64,7 @@ _PICTURE_MARK = re.compile(r"\((?:hình|ảnh|hình ảnh)(?: minh họa| minh h
 
 def _site_line(raw: str) -> str:
     """A news or Q&A site's own line → ""; an item that ends on a picture's mark → the item."""
-    if _SITE_LINE.search(fold(raw.strip(" *_#|"))):
+    if _SITE_RAW.search(raw) or _SITE_LINE.search(fold(raw.strip(" *_#|•-+"))):
         return ""
     mark = _PICTURE_MARK.search(raw)
     if mark is None:

@@ -175,9 +175,11 @@ def _group(m: re.Match[str], name: str) -> str | None:
     return m.groupdict().get(name)
 
 
-def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeader | None:
+def portal_header(opening: str, taxonomy: Taxonomy | None = None, page: str | None = None) -> PortalHeader | None:
     """Number, type, date, issuer and subject stated in the opening sentences, if they are stated
-    (a news copy of a công điện may give no number: "Thủ tướng … đã ký Công điện về …")."""
+    (a news copy of a công điện may give no number: "Thủ tướng … đã ký Công điện về …").
+    ``page``: the whole text as it came, site lines included, where a date with no year finds its
+    year (the article's dateline is dropped from the letter's lines)."""
     # spaces folded line by line: a page's title line is no part of the sentence below it
     text = "\n".join(_norm_space(line) for line in opening[:1600].splitlines())
     # a sentence that names neither a number nor a subject ("… đã có văn bản gửi …") says nothing,
@@ -195,7 +197,7 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None) -> PortalHeade
     d = _group(m, "d") or _group(m, "d2") or _group(m, "xd") or _group(m, "xd2")
     mo = _group(m, "m") or _group(m, "m2") or _group(m, "xm") or _group(m, "xm2")
     y = _group(m, "y") or _group(m, "y2") or _group(m, "xy") or _group(m, "xy2")
-    y = y or (_year_for(text, d, mo) if d and mo else None)
+    y = y or (_year_for(page[:3000] if page else text, d, mo) if d and mo else None)
     date = _date_parts(d, mo, y) if y else None
     num = _group(m, "num") or _group(m, "bare")
     number = re.sub(r"\s*/\s*", "/", num).strip(" .,;") if num else None
