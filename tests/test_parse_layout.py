@@ -1402,3 +1402,17 @@ def test_the_law_an_answer_letter_quotes_is_preamble() -> None:
     guidance = parse_letter("Căn cứ Thông tư số 15/2025/TT-BYT, Sở Y tế hướng dẫn như sau:\n"
                             "1. Các bệnh viện bố trí khu vực cách ly người bệnh sởi.\n")
     assert [c.kind for c in guidance.clauses if c.path == "1"] == ["directive"]
+
+
+@pytest.mark.parametrize("first", ["Bộ Y tế nhận được Công văn số 499/BDN ngày 14/6/2024 của Ban Dân nguyện.",
+                                   "Thủ tướng Chính phủ có ý kiến chỉ đạo như sau:"])
+def test_the_body_right_under_a_one_line_addressee_is_no_part_of_it(first: str) -> None:
+    """"Kính gửi: X" with no final mark, the body on the very next line: a wrapped recipient's
+    second line never says what someone did or asks."""
+    text = ("BỘ Y TẾ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 4737/BYT-VPB1\nHà Nội, ngày 13 tháng 8 năm 2024\nV/v trả lời kiến nghị cử tri\n"
+            "Kính gửi: Đoàn Đại biểu Quốc hội Thành phố Hồ Chí Minh\n" + first + "\n"
+            "1. Đề nghị Đoàn Đại biểu Quốc hội chuyển ý kiến trả lời tới cử tri.\n")
+    letter = parse_letter(text)
+    assert letter.recipients == ["Đoàn Đại biểu Quốc hội Thành phố Hồ Chí Minh"]
+    assert letter.clauses[0].text == first

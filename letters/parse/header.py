@@ -481,6 +481,8 @@ class _HeaderScanner:
         """Is the line at ``self.i`` the end of a recipient wrapped in a table cell ("Công⏎Thương,
         Y tế;"), not the first line of the body ("Triển khai việc …")?"""
         s = self.lines[self.i].strip()
+        if len(s) > 120 or _SAYS_SOMETHING.search(fold(s)):
+            return False  # "Bộ Y tế nhận được Công văn số …", "Thủ tướng Chính phủ có ý kiến như sau:"
         nxt = self.lines[self.i + 1].strip() if self.i + 1 < len(self.lines) else ""
         return bool(re.search(r"[.;,:]$", s)) or not nxt or bool(_M_BULLET.match(nxt))
 
@@ -524,6 +526,11 @@ class _HeaderScanner:
             blank = False
             self.i += 1
         self.header.recipients = [r for r in map(_clean_recipient, raws) if r]
+
+
+# What a sentence of the body does and a wrapped recipient's name never does.
+_SAYS_SOMETHING = re.compile(r"\b(?:nhan duoc|co y kien|yeu cau|de nghi|chi dao|tra loi|thong bao|tran trong"
+                             r"|ban hanh|bao cao|xin)\b")
 
 
 def _clean_recipient(text: str) -> str:
