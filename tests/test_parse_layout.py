@@ -1416,3 +1416,24 @@ def test_the_body_right_under_a_one_line_addressee_is_no_part_of_it(first: str) 
     letter = parse_letter(text)
     assert letter.recipients == ["Đoàn Đại biểu Quốc hội Thành phố Hồ Chí Minh"]
     assert letter.clauses[0].text == first
+
+
+def test_a_news_copys_headline_news_and_situation_are_preamble() -> None:
+    """A header-less news copy: its headline (twice, as pages print it), the news of the letter, the
+    lead-in to the quoted text and the situation are preamble; the orders stay directives, and a
+    situation sentence that also orders stays one."""
+    text = ("Chủ động khống chế dịch tả lợn châu Phi\n\nChủ động khống chế dịch tả lợn châu Phi\n\n"
+            "Ngày 13/3/2019, UBND tỉnh đã ký ban hành Công điện số 02/CĐ-UBND về việc thực hiện các biện pháp "
+            "cấp bách nhằm khống chế bệnh dịch tả lợn châu Phi trên địa bàn tỉnh.\n\n"
+            "Nội dung Công điện nêu rõ:\n\n"
+            "Tính đến ngày 13/3/2019, cả nước đã có 16 tỉnh phát hiện bệnh dịch tả lợn châu Phi, làm trên "
+            "16.000 con lợn nhiễm bệnh bị tiêu hủy.\n\n"
+            "Chủ tịch UBND tỉnh yêu cầu Chủ tịch UBND các huyện, thành phố tập trung chỉ đạo tiêu hủy lợn "
+            "bệnh, khử trùng tiêu độc khu vực ổ dịch.\n\n"
+            "Từ đầu năm đến nay, các huyện cần rà soát tổng đàn lợn và báo cáo Sở Nông nghiệp và PTNT.\n\n"
+            "Giao Sở Nông nghiệp và PTNT chủ trì, phối hợp với Công an tỉnh kiểm soát chặt việc vận chuyển lợn.\n")
+    clauses = parse_letter(text).clauses
+    orders = ("Chủ tịch UBND tỉnh yêu cầu", "Từ đầu năm đến nay, các huyện cần", "Giao Sở Nông nghiệp")
+    assert [c.kind for c in clauses] == ["preamble"] * 5 + ["directive"] * 3
+    assert all(c.text.startswith(o) for c, o in zip(clauses[5:], orders))
+    assert clauses[4].text.startswith("Tính đến ngày")

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from congvan.letters.agencies import Terms, advised, assign_roles, defined_terms, find_bodies
-from congvan.letters.parse.common import _UP, _is_upper_line, _norm_space
+from congvan.letters.parse.common import _SENTENCE_END, _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.markers import _RANK, _Marker, _marker, resolve_romans
 from congvan.letters.parse.tables import row_columns
 from congvan.letters.schema import (
@@ -501,6 +501,30 @@ def _is_closing(folded_para: str, length: int) -> bool:
     return (cue is not None and length < 600) or (folded_para.rstrip().endswith("./.") and length < 160)
 
 
+# What a news copy (or a letter with no numbered items) says before and between the orders: the
+# situation ("Tính đến ngày 13/3/2019, cả nước đã có 16 tỉnh …", "Từ đầu năm đến nay …"), an
+# earlier letter ("Trước đó, ngày 2/2, …"), the lead-in to the quoted text ("Nội dung Công điện
+# nêu rõ:"). Preamble unless it orders something (``_ORDERS``).
+_SITUATION = re.compile(r"^(?:tinh den (?:ngay|nay|het|thoi diem)|tu dau nam(?: \d{4})? den nay|truoc do\b"
+                        r"|theo (?:thong ke|so lieu|bao cao nhanh)\b"
+                        r"|(?:toan bo )?noi dung (?:cua )?(?:cong dien|cong van|chi thi|van ban|ke hoach|thong bao)"
+                        r"[^.:]{0,40}(?:neu ro|nhu sau|cu the)\s*:?\s*$"
+                        r"|duoi day la (?:toan bo |toan van )?noi dung)")
+# The news of the letter itself: "UBND tỉnh vừa ban hành Công văn số … về việc …" (when it also
+# orders, "… vừa có công văn yêu cầu các sở …", ``_ORDERS`` keeps it a directive).
+_DOC_KINDS = r"(?:cong van|cong dien|chi thi|ke hoach|van ban|quyet dinh|thong bao|ket luan)"
+_NEWS_OF_LETTER = re.compile(rf"\b(?:vua|da|moi)\s+(?:ky(?:\s+ban hanh)?|ban hanh|co|gui|ra)\s+{_DOC_KINDS}\b"
+                             rf"|\b(?:ky|ban hanh|co)\s+{_DOC_KINDS}(?:\s+(?:khan|hoa toc))?\s+so\s*:?\s*\d"
+                             rf"|^ngay \d{{1,2}}\s*[/.-]\s*\d{{1,2}}[^,]{{0,6}},?\s+[^.]{{0,80}}?\bban hanh\s+{_DOC_KINDS}\b")
+
+
+def _is_headline(unit: str, after: str) -> bool:
+    """A page's headline above its lead: short, no sentence mark at its end, the next paragraph
+    much longer ("UBND tỉnh chỉ đạo tăng cường phòng, chống dịch" ⏎ "Ngày 6/4, UBND tỉnh …")."""
+    words = len(unit.split())
+    return words <= 25 and not _SENTENCE_END.search(unit) and len(after.split()) >= max(2 * words, 15)
+
+
 def _split_sentences(text: str) -> list[str]:
     """A long single paragraph → sentences (abbreviations such as 'TP.' do not end one)."""
     out: list[str] = []
@@ -562,6 +586,11 @@ def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | 
             builder.extra("preamble", unit)
             if re.search(r"nhu sau\s*:?\s*$", folded):
                 preamble_open = False
+            continue
+        if k < len(units) - 1 and not builder.closing and (
+                (preamble_open and (_is_headline(unit, units[k + 1]) or unit == units[k + 1]))
+                or (not _ORDERS.search(unit) and (_SITUATION.match(folded) or _NEWS_OF_LETTER.search(folded)))):
+            builder.extra("preamble", unit)  # a copy's headline, its news of the letter, the situation
             continue
         preamble_open = False
         if _is_question(unit) and not builder.closing:

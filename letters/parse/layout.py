@@ -44,12 +44,12 @@ _SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi t
                         r"|^nguon\s*:\s*[^\s:]+(?:\s+[^\s:]+){0,8}$"  # a news item's credit: "Nguồn: suckhoedoisong"
                         r"|^nguon\b[^.]{0,60}https?://"  # "Nguồn SGGP : https://…"
                         # its widgets: share, print, comments and their form, result counters, font size
-                        r"|^(?:chia se|bao loi|xem voi co chu|no comments|\d+ ket qua|tin lien quan|xem them)\s*:?$"
+                        r"|^(?:chia se|bao loi|no comments|\d+ ket qua|tin lien quan|xem them)\s*:?$|^xem voi co chu\b"
                         r"|^(?:binh luan|y kien ban doc)\s*(?:\(?\d+\)?)?(?:\s*binh luan)?\s*(?:cua ban)?[.…\s]*$"
                         r"|^(?:tieu de|nguoi gui|email|ho va ten|ho ten|noi dung binh luan|ma xac nhan)\s*\*?$"
                         r"|^(?:ngay dang|cap nhat|hotline)\s*:[\s\d/:.,+()-]*$|\d\s*°c\s*/\s*\d"  # dateline, weather bar
                         r"|^(?:thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|th \d|cn)\s*[,:]?[\s\d:/,-]*(?:ngay [\d/]+)?"
-                        r"\s*(?:\(?gmt\s*\+\s*7\)?)?$"
+                        r"\s*(?:\|?\s*\d{1,2}:\d{2}(?:\s*(?:sa|ch|am|pm))?)?\s*(?:\(?gmt\s*\+\s*7\)?)?$"
                         r"|^xem (?:chi tiet )?(?:toan van |noi dung )?(?:chi tiet )?[^.]{0,60}\btai day\s*:?$"
                         r"|^hy vong rang voi noi dung tren\b|\bhotline\b.*°c|°c.*\bhotline\b")
 # A tag line ("#phòng chống bệnh dại"), a picture's credit ("Ảnh minh họa: TTXVN", "Ảnh: Thành Nhân")
