@@ -1437,3 +1437,30 @@ def test_a_news_copys_headline_news_and_situation_are_preamble() -> None:
     assert [c.kind for c in clauses] == ["preamble"] * 5 + ["directive"] * 3
     assert all(c.text.startswith(o) for c, o in zip(clauses[5:], orders))
     assert clauses[4].text.startswith("Tính đến ngày")
+
+
+@pytest.mark.parametrize(("title", "doc_type", "issuer", "subject"), [
+    ("Thông Báo về việc tăng cường phòng, chống dịch trong dịp nghỉ Lễ 30/4 và 1/5", "Thông báo", None,
+     "Về việc tăng cường phòng, chống dịch trong dịp nghỉ Lễ 30/4 và 1/5"),
+    ("THÔNG BÁO CỦA UBND XÃ TIỀN TIẾN", "Thông báo", "UBND xã Tiền Tiến", None),
+])
+def test_a_title_sharing_its_line_with_its_subject_or_body(title: str, doc_type: str, issuer: str | None,
+                                                            subject: str | None) -> None:
+    letter = parse_letter(title + "\n\nThực hiện kế hoạch của UBND thành phố Hải Dương về tiêm phòng vụ thu năm "
+                          "2023.\n\n1. Các thôn thông báo cho hộ nuôi chó đưa chó đến điểm tiêm.\n")
+    assert letter.doc_type == doc_type and letter.subject == subject
+    if issuer:
+        assert letter.issuer == issuer
+
+
+@pytest.mark.parametrize(("header", "body", "province"), [
+    # a commune whose name repeats across provinces: the district its letter names says which
+    ("ỦY BAN NHÂN DÂN\nXÃ LIÊN SƠN\nSố: 09/UBND-VP\nLiên Sơn, ngày 31 tháng 3 năm 2020\n",
+     "Thực hiện Công văn số 12/UBND-VX của Ủy ban nhân dân huyện Gia Viễn về việc phòng, chống dịch.", "Ninh Bình"),
+    # an undated commune letter of 2023 is not looked up among the communes of the 2025 reform
+    ("THÔNG BÁO CỦA UBND XÃ TIỀN TIẾN\n",
+     "Thực hiện kế hoạch của UBND thành phố Hải Dương về tiêm phòng vụ thu năm 2023.", "Hải Dương"),
+])
+def test_a_communes_province_from_the_district_it_names(header: str, body: str, province: str) -> None:
+    letter = parse_letter(header + "\n" + body + "\n\n1. Các thôn tổ chức tổng vệ sinh môi trường.\n")
+    assert letter.province == province

@@ -86,6 +86,10 @@ def _without_motto(cell: str) -> str:
 
 
 _TITLES_GLUED = {k.replace(" ", ""): v for k, v in _TITLES.items()}
+# A title with its subject or its body on the same line (folded): "thông báo về việc …", "thông
+# báo của ubnd xã …".
+_INLINE_TITLE = re.compile(r"^\W*(thong bao|ke hoach|chi thi|cong dien|huong dan|ket luan)\s+"
+                           r"(?:(cua)\s+|(?=(?:ve viec|v/v|ve)\s))")
 
 
 def _title_of(cell: str) -> str | None:
@@ -261,6 +265,8 @@ class _HeaderScanner:
         if _SUBJECT_START.match(cell) and self.header.subject is None:
             self._subject(cell)
             return True
+        if not self.seen_title and self.header.subject is None and self._title_in_line(cell):
+            return True
         title = _title_of(cell)
         if title and not self.seen_title:
             self.seen_title = True
@@ -384,6 +390,27 @@ class _HeaderScanner:
             subject = subject.strip("“”\"")   # balanced quotes inside ("Mekong Festival") stay
         self.header.subject = subject or None
         self.i = j - 1
+
+    def _title_in_line(self, cell: str) -> bool:
+        """A title sharing its line: "Thông Báo về việc tăng cường …" (title and subject), "THÔNG
+        BÁO CỦA UBND XÃ TIỀN TIẾN" (title and issuing body)."""
+        m = _INLINE_TITLE.match(fold(cell))
+        if m is None or len(cell.split()) > 60:
+            return False
+        title = _TITLES.get(m.group(1))
+        rest = _norm_space(cell[m.end(1):]).strip()
+        if title is None or not rest:
+            return False
+        if m.group(2):  # "… CỦA UBND XÃ X"
+            body = rest.split(None, 1)[1] if len(rest.split()) > 1 else ""
+            if not (_is_upper_line(cell) and _is_org_head(body)):
+                return False
+            self.header.issuer_lines.append(body)
+        else:
+            self.header.subject = rest.strip(" .")[:1].upper() + rest.strip(" .")[1:]
+        self.seen_title = True
+        self.header.title = title
+        return True
 
     def _title_subject(self) -> None:
         """Subject lines under a title ("KẾ HOẠCH" / "Triển khai … năm 2023")."""

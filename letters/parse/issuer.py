@@ -210,22 +210,39 @@ def _province_from_local_unit(units: list[str], year: int | None, month: int | N
     July 2025 on, districts among those before it for older letters."""
     from congvan.letters.gazetteer import provinces_of_unit
 
-    after = None if year is None else (year, month or 12) >= (2025, 7)
+    if year is None:  # an undated page: the years its text names ("vụ thu năm 2023") say which list
+        years = [int(y) for y in re.findall(r"\bnăm\s+((?:19|20)\d{2})\b", text)]
+        after = False if years and max(years) < 2025 else None
+    else:
+        after = (year, month or 12) >= (2025, 7)
+    named = _province_mentions(text, tax)
     for unit in reversed(units):  # the issuing body first, then its parent
         cased = _norm_space(unit)
         m = _LOCAL_UNIT.search(fold(cased))
         if not m:
             continue
         kind, name = _UNIT_ABBREVIATIONS.get(m.group(1), m.group(1)), cased[m.start(2):].strip(" .,")
-        candidates = provinces_of_unit(kind, name, after_2025_reform=after)
+        candidates = [_canonical_province(c, tax) or c for c in provinces_of_unit(kind, name, after_2025_reform=after)]
+        if named and not any(c in named for c in candidates):
+            continue  # the text names other provinces: a unit of the same name elsewhere ("xã Tiền Tiến")
         if len(candidates) == 1:
-            return _canonical_province(candidates[0], tax) or candidates[0]
+            return candidates[0]
         if candidates:
-            counts = Counter({p: n for p, n in _province_mentions(text, tax).items() if p in candidates})
+            counts = Counter({p: n for p, n in named.items() if p in candidates})
             best = counts.most_common(2)
             if best and (len(best) == 1 or best[0][1] > best[1][1]):
                 return best[0][0]
-    return None
+    if after:
+        return None
+    # a commune's letter names its district ("… của Ủy ban nhân dân huyện Gia Viễn về việc …"):
+    # the province of the one district the text names, if that district's name is unique
+    found = {c for m in _DISTRICT_NAMED.finditer(text)
+             for c in provinces_of_unit(m.group(1).lower(), m.group(2), after_2025_reform=False)}
+    return (_canonical_province(found.pop(), tax) or None) if len(found) == 1 else None
+
+
+# A district named in the text, by its kind and capitalised name: "huyện Gia Viễn", "thị xã Sơn Tây".
+_DISTRICT_NAMED = re.compile(rf"\b([Hh]uyện|[Tt]hị xã|[Qq]uận|[Tt]hành phố)\s+([{_UP}][\w]+(?:\s+[{_UP}][\w]+){{0,3}})")
 
 
 @lru_cache(maxsize=4)
