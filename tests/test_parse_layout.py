@@ -1464,3 +1464,20 @@ def test_a_title_sharing_its_line_with_its_subject_or_body(title: str, doc_type:
 def test_a_communes_province_from_the_district_it_names(header: str, body: str, province: str) -> None:
     letter = parse_letter(header + "\n" + body + "\n\n1. Các thôn tổ chức tổng vệ sinh môi trường.\n")
     assert letter.province == province
+
+
+def test_a_plans_legal_basis_and_situation_sections_are_preamble() -> None:
+    """"I. CĂN CỨ PHÁP LÝ" lists laws without "Căn cứ"; "1. Tình hình bệnh dại trên địa bàn tỉnh"
+    is a caption of the situation: both are preamble, with what they hold; the tasks are not."""
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH YÊN BÁI\nSố: 41/KH-UBND\nYên Bái, ngày 8 tháng 2 năm 2023\nKẾ HOẠCH\n"
+            "Phòng, chống bệnh dại năm 2023\n"
+            "I. CĂN CỨ PHÁP LÝ\n1. Luật Phòng, chống bệnh truyền nhiễm ngày 21/11/2007;\n"
+            "2. Luật Thú y ngày 19/6/2015;\n"
+            "II. TÌNH HÌNH\n1. Tình hình bệnh dại trên địa bàn tỉnh\n"
+            "Năm 2022 toàn tỉnh ghi nhận 3 ca tử vong do bệnh dại.\n"
+            "III. NHIỆM VỤ\n1. Sở Y tế chủ trì giám sát ca bệnh, bảo đảm đủ vắc xin phòng dại.\n"
+            "2. Sở Nông nghiệp và PTNT tổ chức tiêm phòng dại cho chó, mèo.\n")
+    kinds = {c.text[:12]: c.kind for c in parse_letter(text).clauses}
+    assert kinds["Luật Phòng, "] == kinds["Luật Thú y n"] == "preamble"
+    assert kinds["Tình hình bệ"] == "preamble"
+    assert kinds["Sở Y tế chủ "] == kinds["Sở Nông nghi"] == "directive"

@@ -46,6 +46,12 @@ _REPORT_CAPTION = re.compile(
     r"|tinh hinh(?: chung| thuc hien| va ket qua(?: thuc hien)?)?|(?:mot so )?ket qua(?: dat duoc| thuc hien)?"
     # "I. NHẬN ĐỊNH TÌNH HÌNH BỆNH VIÊM DA NỔI CỤC", "I. TÌNH HÌNH BỆNH SỐT XUẤT HUYẾT, ZIKA VÀ TAY CHÂN MIỆNG"
     r"|(?:nhan dinh |danh gia )?tinh hinh (?:dich|benh|dich benh)\b[^:.;]{0,100}"
+    # "TÌNH HÌNH CHUNG VÀ SỰ BIẾN CHỦNG CỦA VI RÚT CÚM", "Tình hình bệnh dại trên địa bàn tỉnh …"
+    r"|tinh hinh (?:chung va|benh|dich|thien tai|mua lu|han han)\b[^:.;]{0,100}"
+    # the legal basis and the need for a plan: "I. CĂN CỨ PHÁP LÝ", "A. SỰ CẦN THIẾT VÀ CĂN CỨ XÂY DỰNG
+    # KẾ HOẠCH", "Cơ sở pháp lý"
+    r"|(?:su can thiet(?: va | ban hanh| xay dung)?\s*)?(?:can cu|co so)(?: phap ly| xay dung| ban hanh)[^:.;]{0,60}"
+    r"|su can thiet[^:.;]{0,60}"
     r"|(?:nhung )?(?:ton tai|han che|ton tai,? han che)(?:,? (?:yeu kem|vuong mac|bat cap))*(?:,? nguyen nhan| va nguyen nhan)?"
     r"|nguyen nhan|ket qua dat duoc,? ton tai,? han che)\s*[:.]?$")
 _COMMENDATION = re.compile(r"^(?:thay mat [^,.;]{1,60},\s*)?(?:bieu duong|danh gia cao|ghi nhan|hoan nghenh"
@@ -76,8 +82,8 @@ def _reports(text: str, headings: list[str]) -> bool:
         return not any(m.group(0).lower() not in ("cần", "phải") for m in _ORDERS.finditer(text))
     if _ORDERS.search(text) or _IMPERATIVE.match(fold(text)):
         return False
-    return any(
-        len(h.split()) <= 10 and _REPORT_CAPTION.match(fold(_norm_space(h)).strip(" *")) for h in headings if h)
+    return any(len(h.split()) <= 16 and _REPORT_CAPTION.match(fold(_norm_space(h)).strip(" *"))
+               for h in [*headings, text] if h)
 
 
 def _quoted(text: str) -> bool:
