@@ -1481,3 +1481,17 @@ def test_a_plans_legal_basis_and_situation_sections_are_preamble() -> None:
     assert kinds["Luật Phòng, "] == kinds["Luật Thú y n"] == "preamble"
     assert kinds["Tình hình bệ"] == "preamble"
     assert kinds["Sở Y tế chủ "] == kinds["Sở Nông nghi"] == "directive"
+
+
+def test_a_time_of_day_before_a_date_is_no_place_and_opens_the_body() -> None:
+    """"Sáng ngày 09 tháng 4" ⏎ "năm 2022, …" is the body's first sentence, wrapped: no comma is put
+    in ("Sáng, ngày" as if "Sáng" were a place) and the subject above does not take it."""
+    text = ("VĂN PHÒNG CHÍNH PHỦ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 114/TB-VPCP\nHà Nội, ngày 10 tháng 4 năm 2022\nTHÔNG BÁO\n"
+            "Kết luận của Phó Thủ tướng tại phiên họp Ban Chỉ đạo quốc gia\nSáng ngày 09 tháng 4\n"
+            "năm 2022, tại trụ sở Chính phủ, Phó Thủ tướng đã chủ trì phiên họp.\n"
+            "1. Bộ Y tế tiếp tục theo dõi chặt chẽ tình hình dịch.\n")
+    letter = parse_letter(text)
+    assert letter.subject == "Kết luận của Phó Thủ tướng tại phiên họp Ban Chỉ đạo quốc gia"
+    assert letter.clauses[0].text.startswith("Sáng ngày 09 tháng 4 năm 2022, tại trụ sở")
+    assert letter.date.iso() == "2022-04-10"

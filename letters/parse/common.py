@@ -94,7 +94,8 @@ _SIGNED_NOTE = re.compile(r"\((?:đã\s+ký|ký|đã\s+ký\s+và\s+đóng\s+dấ
 # Body openings that mean the header is over.
 _BODY_CUE = re.compile(
     r"^(?:căn\s+cứ|thực\s+hiện|trước\s+tình\s+hình|theo\s+đề\s+nghị|xét\s+đề\s+nghị|theo\s+|"
-    r"thời\s+gian\s+qua|trong\s+thời\s+gian|hiện\s+nay|để\s+|nhằm\s+|ngày\s+\d)", re.IGNORECASE)
+    r"thời\s+gian\s+qua|trong\s+thời\s+gian|hiện\s+nay|để\s+|nhằm\s+|ngày\s+\d"
+    r"|(?:sáng|chiều|trưa|tối|đêm|vào)\s+(?:ngày\s+\d|nay\b|qua\b))", re.IGNORECASE)
 # Page numbers between pages: "2", "- 2 -", "Trang 2/5".
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–]\s*)?\d{1,3}(?:\s*[-–])?\s*$|^\s*trang\s+\d+(?:\s*/\s*\d+)?\s*$",
                           re.IGNORECASE)

@@ -85,7 +85,9 @@ _PLACE_HEAD = re.compile(rf"^(?:[{_UP}][a-zđà-ỹ]+\s?){{1,2}}$")
 _PLACE_TAIL = re.compile(rf"^[{_UP}][a-zđà-ỹ]+\s*,\s*ng[àa]y\b")  # one word: "Lâm Đồng, ngày" is whole
 _DATE_OPEN = re.compile(r"(?:,\s*ng[àa]y\b[^\n]*|,\s*)$", re.IGNORECASE)
 # A place-date line typed without its comma: "Hà Nội ngày 01" (⏎ "tháng 12 năm 2025").
-_NO_COMMA_DATE = re.compile(rf"^(\W*(?:(?:TP|Tp)\.?\s*)?[{_UP}][^\W\d_]*(?:\s+[{_UP}][^\W\d_]*){{0,3}})\s+(ng[àa]y\b)")
+# Not a time of day or a preposition before the date: "Sáng ngày 09 tháng 4" opens a sentence.
+_NO_COMMA_DATE = re.compile(rf"^(\W*(?!(?:Sáng|Chiều|Trưa|Tối|Đêm|Hôm|Vào|Từ|Đến|Trong|Cũng|Và|Cùng|Trước|Sau)\s)"
+                            rf"(?:(?:TP|Tp)\.?\s*)?[{_UP}][^\W\d_]*(?:\s+[{_UP}][^\W\d_]*){{0,3}})\s+(ng[àa]y\b)")
 # A number wrapped at its hyphen: "Số: 3783/QĐ-" ⏎ "UBND".
 _NUMBER_OPEN = re.compile(r"^s[ốo]\s*:?\s*\S*\d\S*[-/]$", re.IGNORECASE)
 _CODE_REST = re.compile(r"^[A-ZĐ0-9][A-ZĐ0-9&.\-/]*$")
