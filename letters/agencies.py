@@ -499,7 +499,9 @@ _GLUE_WORDS = (r"va|cung|voi|cac|tinh|huyen|xa|phuong|cho|cap\s+(?:tinh|huyen|xa
                r"cac dia phuong(?:\s+co)?\s+lien quan|cac nganh(?:\s+co)?\s+lien quan|"
                # generic nouns with no id inside a list: "các Bộ, ngành, các cơ quan, địa phương",
                # "các sở, ban, ngành, đơn vị và UBND cấp xã"
-               r"(?:cac\s+)?(?:co quan|don vi)(?:\s+(?:chuc nang|truc thuoc))?")
+               r"(?:cac\s+)?(?:co quan|don vi)(?:\s+(?:chuc nang|truc thuoc))?|"
+               # a district's or commune's own offices: "các phòng, ban ngành, đoàn thể huyện, UBND các xã"
+               r"(?:cac\s+)?phong(?:\s*,)?\s+ban(?:\s*,)?(?:\s+nganh)?(?:\s+chuyen\s+mon)?|(?:cac\s+)?ban(?:\s*,)?\s+nganh")
 # Extra glue in subject position: "Yêu cầu A, B; đề nghị C", "…Tỉnh ủy; lãnh đạo các sở …".
 _SUBJECT_GLUE_WORDS = (r"de nghi|kinh de nghi|yeu cau|giao|lanh dao|cac dong chi|dong chi|nguoi dung dau|"
                        r"(?:pho\s+)?(?:bo truong|thu truong|giam doc|chu tich|cuc truong|truong ban|truong phong|"

@@ -982,3 +982,10 @@ def test_a_linking_word_at_the_head_does_not_hide_the_subject(opening: str) -> N
 def test_departments_listed_under_one_so(text: str, lead: list[str]) -> None:
     """"các sở GD&ĐT, LĐ-TB&XH, Y tế": one "Sở" for the list, each department by its short name."""
     assert assign_roles(text)[0].lead == lead
+
+
+def test_a_districts_own_offices_glue_its_list() -> None:
+    """"các phòng, ban ngành, đoàn thể huyện, UBND các xã" — the district's offices have no id but
+    do not end the list of bodies asked to act."""
+    text = ("UBND huyện yêu cầu các phòng, ban ngành, UBND các xã, thị trấn thực hiện tốt một số nội dung sau:")
+    assert "ubnd_xa" in assign_roles(text)[0].lead

@@ -114,6 +114,12 @@ def _province_from_units(units: list[str], tax: Taxonomy) -> str | None:
             return hit[0]
         if "tinh" in key[:m.start(1)] and name:
             return _proper_name(unit[-len(name):])
+    # a body named with its province and no "tỉnh": "Sở Y tế Hà Tĩnh", "CDC Bắc Giang"
+    for unit in units:
+        key = fold(_norm_space(unit)).strip(" .,")
+        for spelling, (name, _city) in index.items():
+            if " " in spelling and key.endswith(" " + spelling) and len(key) > len(spelling) + 3:
+                return name
     return None
 
 

@@ -223,9 +223,18 @@ _CENTRAL_SPEAKER = re.compile(
     r"(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo|giao)\b")
 
 
+# A provincial or local body ordering at the head of a sentence: "Sở Giáo dục và Đào tạo yêu cầu
+# các phòng GDĐT …", "Chi cục Chăn nuôi và Thú y đề nghị …", "Ủy ban nhân dân xã đề nghị …".
+_LOCAL_SPEAKER = re.compile(
+    r"(?:^|[.:;\-–)]\s+|\n)(?:Theo đó,\s*|Mới đây,\s*|Ngày [\d/]+,\s*)?(?:Giám\s+đốc\s+|Chủ\s+tịch\s+)?"
+    r"(?P<issuer>(?:Sở|Chi\s+cục|Trung\s+tâm|Ban\s+Chỉ\s+đạo|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân|UBND)"
+    r"(?:\s+(?:[\w&-]+)){1,8}?)"
+    r"\s+(?:vừa\s+|đã\s+|cũng\s+)?(?:có\s+(?:văn\s+bản|công\s+văn|công\s+điện)\s+)?(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo)\b")
+
+
 def opening_speaker(opening: str) -> str | None:
-    """The national body ordering in a header-less copy's opening lines, if one does: the copy is
-    then that body's letter (a central one: its "UBND các tỉnh" are the provinces it addresses).
-    Provincial speakers are left to the province rules: their copies say less about the level."""
-    m = _CENTRAL_SPEAKER.search(opening[:400])
+    """The body ordering in a header-less copy's opening lines, if one does: the copy is then that
+    body's letter. A national one first (a central letter: its "UBND các tỉnh" are the provinces it
+    addresses), else a province's, district's or commune's body ("Sở Y tế Hà Tĩnh đề nghị …")."""
+    m = _CENTRAL_SPEAKER.search(opening[:400]) or _LOCAL_SPEAKER.search(opening[:400])
     return _norm_space(m.group("issuer")) if m else None
