@@ -241,6 +241,19 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     (("Đây là nội dung văn bản hỏa tốc số 5508/UBND-NNTN của Ủy ban nhân dân tỉnh Quảng Ngãi gửi các "
       "địa phương trong tỉnh."),
      ("5508/UBND-NNTN", None, "Ủy ban nhân dân tỉnh Quảng Ngãi", "Công văn", None)),
+    # the news sentence after a citation's own body ("… của Thường trực Ban Bí thư, Ban Thường vụ …")
+    (("Thực hiện Công điện ngày 28/7/2020 của Thường trực Ban Bí thư, Ban Thường vụ Đảng ủy Khối đã ban hành "
+      "Công văn số 2458-CV/ĐUK, ngày 29/7/2020 về việc tăng cường phòng, chống dịch trong tình hình mới."),
+     ("2458-CV/ĐUK", (2020, 7, 29), "Ban Thường vụ Đảng ủy Khối", "Công văn",
+      "Về việc tăng cường phòng, chống dịch trong tình hình mới")),
+    # a party number with a spaced hyphen; the owner named after the number, not the signer's office
+    (("Thường trực Ban Bí thư Võ Văn An vừa ký Chỉ thị số 11 -CT/TW của Ban Bí thư về việc tổ chức Tết "
+      "Nguyên đán."),
+     ("11-CT/TW", None, "Ban Bí thư", "Chỉ thị", "Về việc tổ chức Tết Nguyên đán")),
+    # the recipients between the number and what it is about
+    (("Bộ GD&ĐT vừa có công văn số 6141/BGDĐT-GDTC gửi UBND các tỉnh, thành phố về việc bảo đảm an toàn "
+      "thực phẩm trong trường học."),
+     ("6141/BGDĐT-GDTC", None, "Bộ GD&ĐT", "Công văn", "Về việc bảo đảm an toàn thực phẩm trong trường học")),
     # no body named: the number's symbol says whose it is
     (("Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ: Nông nghiệp và Phát triển nông thôn, "
       "Tài nguyên và Môi trường; Chủ tịch Ủy ban nhân dân các tỉnh."),

@@ -9,6 +9,7 @@ own citations further down are never taken for its header.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from congvan.letters.parse.common import _UP, _canonical_province, _date_parts, _norm_space
@@ -30,7 +31,8 @@ _ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đ
            r"|Đảng [uủ]y|(?:Phó\s+)?Chủ tịch|Trung tâm|Phòng|Cục|Tổng cục|Bảo hiểm xã hội|BHXH|Ngân hàng Nhà nước"
            r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc)\b(?:[^,.;:()\n*#|“”\"]|,\s(?=" + _UPPER + r"))"
            r"{0,70}?)")
-_NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?/\s?[\w.&\-]*[^\W_])+)"
+# a party number may be printed with a spaced hyphen: "04 -CT/TU", "48 - CT/TW"
+_NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?-\s?(?=[A-ZĐ])[\w.&\-]*)?(?:\s?/\s?[\w.&\-]*[^\W_])+)"
 _TYPE_WORDS = "|".join(_TYPES)
 _TYPE = r"(?P<type>(?i:" + _TYPE_WORDS + r"))"
 # "vừa ban hành", "đã ký ban hành", "mới đây đã ký", "đã có", "gửi"
@@ -45,7 +47,12 @@ _SUBJECT = r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy đ�
 # Chính phủ đã có Công điện 172/CĐ-TTg năm 2025 về …"; "Thủ tướng … mới đây đã ký Công điện về …"
 _ISSUED = re.compile(rf"(?:{_DATE}\s*,?\s*)?{_ISSUER}{_VERB}{_TYPE}(?:\s+(?:khẩn|hỏa\s+tốc))?"
                      # a news item may shorten a party number to its digits: "Chỉ thị số 17 về việc …"
-                     rf"(?:\s+(?:số\s*:?\s*)?(?:{_NUMBER}|(?<=số )(?P<bare>\d{{1,5}})(?=\s)){_AFTER_NUMBER})?{_SUBJECT}")
+                     rf"(?:\s+(?:số\s*:?\s*)?(?:{_NUMBER}|(?<=số )(?P<bare>\d{{1,5}})(?=\s)){_AFTER_NUMBER})?"
+                     # whose it is, or whom it went to, before what it is about: "… Chỉ thị số 11 của Ban
+                     # Bí thư về việc …" (the signer's office said first), "… công văn gửi UBND các tỉnh về việc …"
+                     r"(?:\s+của\s+(?P<owner>[^,.;:\n]{3,80}?)(?=\s+(?:về|v/v)\s)"
+                     r"|\s+gửi\s+[^.;:\n]{1,200}?(?=\s+về\s+việc\s))?"
+                     rf"{_SUBJECT}")
 # "Ngày 11/8/2020, thay mặt UBND tỉnh, Phó Chủ tịch UBND tỉnh … đã ký ban hành văn bản số …"
 _SIGNED_FOR = re.compile(rf"(?:{_DATE}\s*,\s*)?(?:thay\s+mặt|TM\.?)\s+{_ISSUER}\s*,[^.;]{{0,120}}?"
                          rf"(?:ký(?:\s+ban\s+hành)?|ban\s+hành)\s+{_TYPE}\s+(?:khẩn\s+)?số\s*:?\s*{_NUMBER}"
@@ -138,12 +145,23 @@ def _opens_sentence(before: str) -> bool:
 
 def _news_clause(before: str, m: re.Match[str]) -> bool:
     """A news sentence may open with its reason or time: "Trước tình hình …, ngày 29/3/2017, UBND
-    tỉnh có công điện …", "Để phòng chống dịch …, UBND tỉnh vừa có công văn …". After a comma, a
-    match that begins with its date or says "vừa / đã" is the copy's own letter; a citation is
-    neither ("Thực hiện Kế hoạch … của Thủ tướng Chính phủ ban hành …")."""
+    tỉnh có công điện …", "Thực hiện chỉ đạo của Tỉnh ủy, UBND tỉnh vừa ban hành Công văn số …".
+    After a comma the body that issues is the sentence's subject, so the letter is the copy's own;
+    a citation has none before its issuer ("Thực hiện Kế hoạch … của Thủ tướng Chính phủ ban hành
+    …"). A match that begins with its date and says "vừa / đã" is one too, whatever is before it."""
     dated = bool(_group(m, "d") or _group(m, "d2"))
-    return (before.rstrip(" *").endswith(",") and (dated or bool(_group(m, "tense")))) \
+    return before.rstrip(" *").endswith(",") \
         or (dated and bool(_group(m, "tense")))  # "Vào lúc 10h00 ngày 21/7, Chủ tịch UBND tỉnh vừa có …"
+
+
+def _overlapping(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Matches at every start, not only after the previous one ends: an issuer run on from a cited
+    body ("… của Thường trực Ban Bí thư, Ban Thường vụ Đảng ủy Khối đã ban hành …") must not hide
+    the one that starts later."""
+    pos = 0
+    while (m := regex.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
 
 
 # A full date anywhere on the page: a dateline ("10:48, 21/07/2018"), the letter's own
@@ -185,7 +203,7 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None, page: str | No
     # a sentence that names neither a number nor a subject ("… đã có văn bản gửi …") says nothing,
     # and one in the middle of a sentence ("Thực hiện … của Thủ tướng Chính phủ ban hành Kế
     # hoạch về …") is a citation, not the news of this letter
-    issued = next((m for m in _ISSUED.finditer(text)
+    issued = next((m for m in _overlapping(_ISSUED, text)
                    if (m.group("num") or m.group("bare") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
                    and (_opens_sentence(text[:m.start()]) or _news_clause(text[:m.start()], m))), None)
     according = next((m for m in _ACCORDING.finditer(text) if _opens_sentence(text[:m.start()])), None)
@@ -200,8 +218,9 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None, page: str | No
     y = y or (_year_for(page[:3000] if page else text, d, mo) if d and mo else None)
     date = _date_parts(d, mo, y) if y else None
     num = _group(m, "num") or _group(m, "bare")
-    number = re.sub(r"\s*/\s*", "/", num).strip(" .,;") if num else None
-    issuer = _body_of(_norm_space(m.group("issuer")).strip(" ,"), taxonomy) if _group(m, "issuer") \
+    number = re.sub(r"\s*([/-])\s*", r"\1", num).strip(" .,;") if num else None
+    said = _group(m, "owner") or _group(m, "issuer")
+    issuer = _body_of(_norm_space(said).strip(" ,"), taxonomy) if said \
         else (_symbol_issuer(number) if number else None)
     doc_type = m.group("type")[:1].upper() + m.group("type")[1:].lower()
     doc_type = None if doc_type == "Văn bản" else doc_type  # "văn bản số …": the number's code says
