@@ -1373,7 +1373,8 @@ _NEWS_PAGE = ("Thứ ba, 06/05/2025\nHà Tĩnh 26 °C / 25 - 32 °C\nHotline: 02
               "| Ảnh minh họa: TTXVN |\n"
               "Bộ Y tế đề nghị Sở Y tế các tỉnh kiểm tra bếp ăn tập thể tại các khu công nghiệp.\n"
               "Chia sẻ:\nÝ kiến bạn đọc (0)\nBình luận của bạn...\n• Tiêu đề *\n• Người gửi *\n• Email*\n"
-              "• Nội dung bình luận*\n1 kết quả\nXem với cỡ chữ\n")
+              "• Nội dung bình luận*\n1 kết quả\nXem với cỡ chữ\nCập nhật lúc: 11:02 02/01/2021\n"
+              "Toàn văn Công văn xem tại đây\nTài liệu đính kèm\n")
 
 
 def test_a_news_pages_widgets_are_no_clauses_and_its_dateline_dates_the_letter() -> None:
@@ -1384,7 +1385,7 @@ def test_a_news_pages_widgets_are_no_clauses_and_its_dateline_dates_the_letter()
     texts = [c.text for c in letter.clauses]
     assert any("bếp ăn tập thể" in t for t in texts)
     junk = ("°C", "Hotline", "Chủ nhật", "#", "Ảnh", "Chia sẻ", "Ý kiến", "Bình luận", "Tiêu đề", "Người gửi",
-            "Email", "kết quả", "cỡ chữ")
+            "Email", "kết quả", "cỡ chữ", "Cập nhật", "tại đây", "đính kèm")
     assert not [t for t in texts if any(w in t for w in junk)]
     assert (letter.issuer, letter.date.year, letter.date.month, letter.date.day) == ("Bộ Y tế", 2024, 5, 11)
 
@@ -1508,3 +1509,14 @@ def test_a_time_of_day_before_a_date_is_no_place_and_opens_the_body() -> None:
     assert letter.subject == "Kết luận của Phó Thủ tướng tại phiên họp Ban Chỉ đạo quốc gia"
     assert letter.clauses[0].text.startswith("Sáng ngày 09 tháng 4 năm 2022, tại trụ sở")
     assert letter.date.iso() == "2022-04-10"
+
+
+def test_an_order_after_its_reason_is_no_preamble() -> None:
+    """"Thực hiện …, X yêu cầu A … khắc phục hậu quả." gives its order whole; only a lead-in ending
+    in ":" is preamble."""
+    text = ("Thực hiện kết luận của Bộ Chính trị, Thủ tướng Chính phủ yêu cầu Chủ tịch UBND các tỉnh khẩn trương "
+            "khắc phục hậu quả bão số 3.\n\nCác Bộ, ngành theo chức năng hỗ trợ các địa phương.\n")
+    first = parse_letter(text).clauses[0]
+    assert first.kind == "directive" and first.agencies.lead == ["ubnd_cac_tinh"]
+    lead_in = parse_letter(text.replace("khẩn trương khắc phục hậu quả bão số 3.", "thực hiện các nội dung sau:"))
+    assert lead_in.clauses[0].kind == "preamble"

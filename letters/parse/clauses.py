@@ -588,7 +588,10 @@ def _unnumbered_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | 
     preamble_open = True
     for k, unit in enumerate(units):
         folded = fold(unit)
-        if preamble_open and _PREAMBLE_CUE.search(folded) and k < len(units) - 1:
+        # "Thực hiện …, Thủ tướng Chính phủ yêu cầu Chủ tịch UBND các tỉnh … khắc phục hậu quả." gives
+        # its order whole: only a lead-in ("… yêu cầu:", "… như sau:") or what orders nothing opens
+        gives_order = bool(_ORDERS.search(unit)) and not re.search(r"[:…]\s*$", unit.rstrip(" *"))
+        if preamble_open and _PREAMBLE_CUE.search(folded) and k < len(units) - 1 and not gives_order:
             builder.extra("preamble", unit)
             if re.search(r"nhu sau\s*:?\s*$", folded):
                 preamble_open = False

@@ -47,7 +47,9 @@ _SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi t
                         r"|^(?:chia se|bao loi|no comments|\d+ ket qua|tin lien quan|xem them)\s*:?$|^xem voi co chu\b"
                         r"|^(?:binh luan|y kien ban doc)\s*(?:\(?\d+\)?)?(?:\s*binh luan)?\s*(?:cua ban)?[.…\s]*$"
                         r"|^(?:tieu de|nguoi gui|email|ho va ten|ho ten|noi dung binh luan|ma xac nhan)\s*\*?$"
-                        r"|^(?:ngay dang|cap nhat|hotline)\s*:[\s\d/:.,+()-]*$|\d\s*°c\s*/\s*\d"  # dateline, weather bar
+                        r"|^(?:ngay dang|cap nhat(?: luc)?|hotline)\s*:[\s\d/:.,+()-]*$|\d\s*°c\s*/\s*\d"  # dateline, weather bar
+                        r"|^(?:toan van|chi tiet|noi dung)\b[^.]{0,80}\bxem (?:tai|o) day\s*[:.]?$"
+                        r"|^(?:tai lieu|tep|file|van ban) dinh kem\s*:?$"
                         r"|^(?:thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|th \d|cn)\s*[,:]?[\s\d:/,-]*(?:ngay [\d/]+)?"
                         r"\s*(?:\|?\s*\d{1,2}:\d{2}(?:\s*(?:sa|ch|am|pm))?)?\s*(?:\(?gmt\s*\+\s*7\)?)?$"
                         r"|^xem (?:chi tiet )?(?:toan van |noi dung )?(?:chi tiet )?[^.]{0,60}\btai day\s*:?$"
