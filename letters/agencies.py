@@ -558,7 +558,8 @@ _SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s
                            # a news item: "Ban Thường vụ Thành ủy vừa ban hành Công văn số …, yêu cầu …"
                            rf"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+{_DOC_KIND}\b[^.;]{{0,160}}?"
                            r"\b(?:yeu\s+cau|de\s+nghi|giao|gui)\b")  # not "chỉ đạo Y": X leads, Y supports
-_ORDER_BEFORE = re.compile(r"\b(?:giao|yeu\s+cau|de\s+nghi|gui)\b")  # "… công văn gửi X đề nghị …": X is asked
+_ORDER_BEFORE = re.compile(r"\b(?:giao(?!\s+(?:duc|thong|luu|dich|vien|trinh|tiep|ban|hang|nhan|an)\b)|yeu\s+cau"
+                           r"|de\s+nghi|gui)\b")  # "… công văn gửi X đề nghị …": X is asked
 
 
 def _boundary_before(folded: str, pos: int) -> int:

@@ -222,3 +222,18 @@ def test_lone_letters_i_v_x_stay_letters() -> None:
     assert [m.kind for m in marks] == ["pletter", "pletter", "pletter"]
     marks = resolve_romans([_marker(t) for t in ("(iv) Sở Y tế tiêm vắc xin.", "(v) Sở Tài chính bố trí kinh phí.")])
     assert [(m.kind, m.value) for m in marks] == [("proman", 4), ("proman", 5)]
+
+
+def test_the_issuers_own_plan_is_no_lead_in_giao_duc_is_no_giao() -> None:
+    """"… của Sở Giáo dục và Đào tạo …; UBND tỉnh ban hành Kế hoạch …, cụ thể như sau:" orders
+    nobody: folded, "Giáo dục" reads "giao", which must not make the preamble a lead-in whose
+    speaker every item inherits."""
+    from congvan.letters.parse import parse_letter
+
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH BÌNH ĐỊNH\nSố: 22/KH-UBND\nBình Định, ngày 15 tháng 2 năm 2023\nKẾ HOẠCH\n"
+            "Triển khai Chương trình Sức khỏe học đường năm 2023\n"
+            "Thực hiện Quyết định số 85/QĐ-TTg của Thủ tướng Chính phủ; trên cơ sở đề xuất của Sở Giáo dục và Đào "
+            "tạo; UBND tỉnh ban hành Kế hoạch triển khai Chương trình Sức khỏe học đường, cụ thể như sau:\n"
+            "I. MỤC TIÊU\n1. Nâng cao chất lượng y tế trường học.\n")
+    letter = parse_letter(text)
+    assert [c.agencies.lead for c in letter.clauses if c.kind == "directive"] == [[]]

@@ -410,7 +410,9 @@ def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = Fal
 _LEAD_IN_END = re.compile(r":\s*[*_]*\s*$")
 # The order a lead-in gives: "yêu cầu/đề nghị/giao X …" (not the issuer's own "Sở Y tế hướng dẫn
 # như sau:", whose subject is the speaker, not the body told to act).
-_LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao)\b(?!\s+(?:cua|tai)\b)")
+# (folded: "giao" is also "giáo dục", "giao thông", "giao lưu" …)
+_LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao(?!\s+(?:duc|thong|luu|dich|vien|trinh|tiep|ban|hang|nhan|an)\b))"
+                            r"\b(?!\s+(?:cua|tai)\b)")
 
 
 # An item that only says "Chủ trì, phối hợp (với):": its sub-items are the partners.
