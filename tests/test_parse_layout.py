@@ -254,6 +254,20 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     (("Bộ GD&ĐT vừa có công văn số 6141/BGDĐT-GDTC gửi UBND các tỉnh, thành phố về việc bảo đảm an toàn "
       "thực phẩm trong trường học."),
      ("6141/BGDĐT-GDTC", None, "Bộ GD&ĐT", "Công văn", "Về việc bảo đảm an toàn thực phẩm trong trường học")),
+    # a date written "ngày 29 tháng 12/2020"; "chiều nay 8/10/2020"
+    (("Ngày 29 tháng 12/2020, Ban Thường vụ Tỉnh ủy Đắk Lắk đã ban hành Chỉ thị số 04-CT/TU về lãnh đạo tổ "
+      "chức Tết Nguyên đán."),
+     ("04-CT/TU", (2020, 12, 29), "Ban Thường vụ Tỉnh ủy Đắk Lắk", "Chỉ thị", "Về lãnh đạo tổ chức Tết Nguyên đán")),
+    ("(QTO) - Chiều nay 8/10/2020, Sở Y tế Quảng Trị đã ký văn bản hỏa tốc số 2125/SYT-NVY về phòng, chống lũ.",
+     ("2125/SYT-NVY", (2020, 10, 8), "Sở Y tế Quảng Trị", "Công văn", "Về phòng, chống lũ")),
+    # a headline that names the kind gives way to the sentence that numbers it
+    (("Thủ tướng ra công điện khẩn chỉ đạo khắc phục hậu quả bão lũ\n\nThủ tướng Chính phủ Nguyễn Văn An vừa "
+      "ký Công điện số 92/CĐ-TTg ngày 10/9/2024 về việc tập trung khắc phục hậu quả bão số 3."),
+     ("92/CĐ-TTg", (2024, 9, 10), "Thủ tướng Chính phủ", "Công điện",
+      "Về việc tập trung khắc phục hậu quả bão số 3")),
+    # "Trong nội dung Công văn số …, ban hành ngày …, X yêu cầu"
+    ("Trong nội dung Công văn số 4913/VP-KT, ban hành ngày 15/6/2019, UBND thành phố Hà Nội yêu cầu các sở.",
+     ("4913/VP-KT", (2019, 6, 15), "UBND thành phố Hà Nội", "Công văn", None)),
     # no body named: the number's symbol says whose it is
     (("Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ: Nông nghiệp và Phát triển nông thôn, "
       "Tài nguyên và Môi trường; Chủ tịch Ủy ban nhân dân các tỉnh."),

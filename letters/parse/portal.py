@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from congvan.letters.parse.common import _UP, _canonical_province, _date_parts, _norm_space
 from congvan.letters.parse.references import _symbol_issuer
@@ -21,8 +22,10 @@ __all__ = ["PortalHeader", "opening_speaker", "portal_header"]
 
 _TYPES = ("Công văn", "Công điện", "Chỉ thị", "Kế hoạch", "Quyết định", "Thông báo", "Hướng dẫn",
           "Kết luận", "Nghị quyết", "Quy định", "Phương án", "Văn bản")
-_DATE = (r"[Nn]gày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}))?(?![\d/.-]*\d)"
-         r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s+năm\s+(?P<y2>\d{4}))")
+# "ngày 13/9/2021", "ngày 15-2", "ngày 29 tháng 12 năm 2020", "ngày 29 tháng 12/2020"; "chiều nay 8/10/2020"
+_DATE = (r"(?:[Nn]gày|(?:[Ss]áng|[Cc]hiều|[Tt]rưa|[Tt]ối)\s+(?:nay|ngày))\s+"
+         r"(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}))?(?![\d/.-]*\d)"
+         r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s*(?:năm\s+|/\s*)(?P<y2>\d{4}))")
 _UPPER = f"[{_UP}]"
 # the bodies (and the office holders who sign for them) that issue letters; a comma may only
 # go on to a capitalised word, as in "Sở Văn hóa, Thể thao và Du lịch"
@@ -77,7 +80,8 @@ _CITING = re.compile(r"(?i:thực\s+hiện|căn\s+cứ|theo|triển\s+khai|tiế
 _SENT = re.compile(rf"{_TYPE}\s+(?:(?:khẩn|hỏa\s+tốc)\s+)?số\s*:?\s*{_NUMBER}\s*,?\s*{_DATE}\s*,?\s+gửi\b")
 # "Theo Công văn số 3517/UBND ngày 18/7/2022, UBND huyện đề nghị …": a news item reporting what
 # the letter it names asks (no "của": the body after the comma is the one that wrote it)
-_ACCORDING = re.compile(rf"(?:Theo|Tại)\s+{_TYPE}\s+(?:khẩn\s+)?(?:số\s*:?\s*)?{_NUMBER}\s*,?\s*{_DATE}\s*,\s*"
+_ACCORDING = re.compile(rf"(?:Theo|Tại|Trong(?:\s+nội\s+dung)?)\s+{_TYPE}\s+(?:khẩn\s+)?(?:số\s*:?\s*)?{_NUMBER}"
+                        rf"\s*,?\s*(?:ban\s+hành\s+)?{_DATE}\s*,\s*"
                         rf"{_ISSUER}\s+(?:đã\s+|cũng\s+)?(?:đề\s+nghị|yêu\s+cầu|chỉ\s+đạo|giao)\b")
 
 # Common Vietnamese family names: a name after an office ("Thủ tướng Chính phủ Phạm Minh Chính")
@@ -203,9 +207,11 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None, page: str | No
     # a sentence that names neither a number nor a subject ("… đã có văn bản gửi …") says nothing,
     # and one in the middle of a sentence ("Thực hiện … của Thủ tướng Chính phủ ban hành Kế
     # hoạch về …") is a citation, not the news of this letter
-    issued = next((m for m in _overlapping(_ISSUED, text)
-                   if (m.group("num") or m.group("bare") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
-                   and (_opens_sentence(text[:m.start()]) or _news_clause(text[:m.start()], m))), None)
+    found = list(islice((m for m in _overlapping(_ISSUED, text)
+                         if (m.group("num") or m.group("bare") or m.group("subject") or _ORDER_AFTER.match(text, m.end()))
+                         and (_opens_sentence(text[:m.start()]) or _news_clause(text[:m.start()], m))), 8))
+    # a headline ("Thủ tướng ra công điện khẩn chỉ đạo …") gives way to the sentence that numbers it
+    issued = next((m for m in found if m.group("num")), found[0] if found else None)
     according = next((m for m in _ACCORDING.finditer(text) if _opens_sentence(text[:m.start()])), None)
     m = _SIGNED_FOR.search(text) or issued or _CITED.search(text) or according \
         or next((m for r in _NUMBER_FIRST for m in r.finditer(text) if not _CITING.search(text[:m.start()])), None) \
