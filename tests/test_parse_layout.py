@@ -1534,3 +1534,17 @@ def test_an_order_after_its_reason_is_no_preamble() -> None:
     assert first.kind == "directive" and first.agencies.lead == ["ubnd_cac_tinh"]
     lead_in = parse_letter(text.replace("khẩn trương khắc phục hậu quả bão số 3.", "thực hiện các nội dung sau:"))
     assert lead_in.clauses[0].kind == "preamble"
+
+
+def test_a_cong_diens_dien_label_on_its_own_line_opens_the_addressees() -> None:
+    """"THỦ TƯỚNG CHÍNH PHỦ" ⏎ "Điện: | - Ủy ban nhân dân các tỉnh …; |": "Điện:" is the công điện's
+    "Kính gửi:"; its rows are addressees, and the situation and lead-in below are preamble."""
+    text = ("THỦ TƯỚNG CHÍNH PHỦ\n-------\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 528/CĐ-TTg\nHà Nội, ngày 12 tháng 4 năm 2013\nCÔNG ĐIỆN\nVề việc phòng, chống dịch cúm gia cầm\n"
+            "THỦ TƯỚNG CHÍNH PHỦ\nĐiện: | - Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương; |\n"
+            "| - Bộ Y tế. |\nDịch cúm gia cầm đang xảy ra ở nhiều nước trong khu vực.\n"
+            "Để chủ động phòng, chống dịch, Thủ tướng Chính phủ yêu cầu:\n"
+            "1. Bộ Y tế chỉ đạo giám sát chặt chẽ tại cửa khẩu.\n")
+    letter = parse_letter(text)
+    assert letter.recipients == ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương", "Bộ Y tế"]
+    assert [c.kind for c in letter.clauses] == ["preamble", "preamble", "directive"]

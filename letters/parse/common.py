@@ -78,8 +78,10 @@ _TYPE_CODES = {
 _URGENCY = re.compile(r"^\(?(?:khan|hoa toc|thuong khan|mat|toi mat|khan\s*!|du thao|ban du thao)\)?$")
 _SEPARATOR = re.compile(r"^[-_=*.…~\s]{3,}$")
 # "Kính gửi:" — or, in a công điện, "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:".
-_KINH_GUI = re.compile(r"^(?:(?:đồng\s+)?k[iíìỉĩị]nh\s*g[uưửừứữựủùúụũ][iíìỉĩị]\s*[:.]?|[^\n:]{3,80}\s+điện\s*:)\s*",
-                       re.IGNORECASE)  # OCR: "Kỉnhgửì:"
+# "Kính gửi:" (OCR: "Kỉnhgửì:"), "THỦ TƯỚNG CHÍNH PHỦ điện:", and a công điện's "Điện:" on a line of
+# its own under the sender ("THỦ TƯỚNG CHÍNH PHỦ" ⏎ "Điện: | - Ủy ban nhân dân các tỉnh …; |")
+_KINH_GUI = re.compile(r"^(?:(?:đồng\s+)?k[iíìỉĩị]nh\s*g[uưửừứữựủùúụũ][iíìỉĩị]\s*[:.]?|[^\n:]{3,80}\s+điện\s*:"
+                       r"|[*_\s]*điện\s*:[*_]*(?=\s*(?:[|\-–+•]|$)))\s*", re.IGNORECASE)
 _NOI_NHAN = re.compile(r"^n[ơo]i\s*nh[ậa]n\s*[:.]?", re.IGNORECASE)
 # Signature markers: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "TL.", "TUQ.", "Q. CHỦ TỊCH", "T/M".
 _SIGN_MARKER = re.compile(rf"^(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|TU\.Q|Q|QUYỀN)\s*[./]?\s+(?=[{_UP}])")
