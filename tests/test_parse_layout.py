@@ -1548,3 +1548,18 @@ def test_a_cong_diens_dien_label_on_its_own_line_opens_the_addressees() -> None:
     letter = parse_letter(text)
     assert letter.recipients == ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương", "Bộ Y tế"]
     assert [c.kind for c in letter.clauses] == ["preamble", "preamble", "directive"]
+
+
+def test_an_annex_after_a_signature_that_lost_its_name_is_still_read() -> None:
+    """A web copy dropped the signer's name: the annex's note "(Kèm theo Quyết định số …)" and its
+    title in capitals above it still start the attached plan, whose items are clauses."""
+    text = ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\nSố: 290/QĐ-UBND | Trà Vinh, ngày 07 tháng 8 "
+            "năm 2020 |\nQUYẾT ĐỊNH\nPhê duyệt Kế hoạch bảo đảm an toàn thực phẩm nông sản\nQUYẾT ĐỊNH:\n"
+            "Điều 1. Phê duyệt Kế hoạch bảo đảm an toàn thực phẩm nông sản giai đoạn 2021 - 2025.\n"
+            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.\nNơi nhận: | TM. ỦY BAN NHÂN DÂN |\n"
+            "BẢO ĐẢM AN TOÀN THỰC PHẨM NÔNG SẢN GIAI ĐOẠN 2021 - 2025\n"
+            "(Kèm theo Quyết định số 290/QĐ-UBND ngày 07 tháng 8 năm 2020 của Ủy ban nhân dân tỉnh Trà Vinh)\n"
+            "1. Sở Nông nghiệp và PTNT chủ trì kiểm tra cơ sở sản xuất nông sản.\n"
+            "2. Sở Y tế phối hợp giám sát ngộ độc thực phẩm.\n")
+    clauses = {c.path: (c.kind, c.agencies.lead) for c in parse_letter(text).clauses}
+    assert clauses["PL.1"] == ("directive", ["so_nong_nghiep"]) and clauses["PL.2"][0] == "directive"

@@ -640,6 +640,24 @@ def _type_from_number(number: str | None) -> str | None:
 
 
 # Titles of what is printed after the signature: "PHỤ LỤC", "KẾ HOẠCH", "QUY CHẾ", "DANH MỤC" …
+# The line under an annex's title that says whose it is: "(Kèm theo Quyết định số 2903/QĐ-UBND …)".
+_ANNEX_NOTE = re.compile(r"^[(*_\s]*(?:ban hanh )?kem theo (?:quyet dinh|ke hoach|cong van|chi thi|thong bao"
+                         r"|huong dan)\b")
+
+
+def _annex_by_note(footer: list[str]) -> tuple[list[str], list[str]]:
+    """A copy that lost the signer's name still prints the annex's note ("(Kèm theo Quyết định số
+    …)"): the annex starts at its title lines in capitals just above it."""
+    note = next((k for k, ln in enumerate(footer) if k and _ANNEX_NOTE.match(fold(ln.strip()))), None)
+    if note is None or sum(bool(ln.strip()) for ln in footer[note + 1:]) < 2:
+        return footer, []
+    start = note
+    while start > 1 and note - start < 3 and _is_upper_line(footer[start - 1].strip()) \
+            and not _SIGN_MARKER.match(footer[start - 1].strip()) and not _NOI_NHAN.match(footer[start - 1].strip()):
+        start -= 1
+    return footer[:start], footer[start:]
+
+
 _ATTACHMENT_TITLE = re.compile(
     r"^(?:phu\s+luc|ke\s+hoach|quy\s+che|quy\s+dinh|danh\s+muc|huong\s+dan|chuong\s+trinh|"
     r"phuong\s+an|de\s+an|bang\s+phan\s+cong|bieu\s+mau|mau\s+so)\b")
@@ -652,7 +670,7 @@ def _attachment_split(footer: list[str]) -> tuple[list[str], list[str]]:
                     if _NAME.match(ln.strip()) and not _is_upper_line(ln) and len(ln.split()) <= 6
                     and any(_is_upper_line(p) for p in footer[:k])), None)
     if name_at is None:
-        return footer, []
+        return _annex_by_note(footer)
     for k in range(name_at + 1, len(footer)):
         s = footer[k].strip()
         if not s or _NOI_NHAN.match(s):
