@@ -513,9 +513,11 @@ _SUBJECT_PREFIX = re.compile(
     rf"^(?:[\s,;:()\-–•+*]|\b(?:{_SUBJECT_GLUE_WORDS}|doi voi|rieng|cac|va|cho|dac biet|moi|"
     rf"(?:cac\s+)?cap uy(?:\s+dang)?|(?:cac\s+)?to chuc dang)\b)*$")
 # "giao"/"yêu cầu" right before a list makes it the subject even mid-sentence.
-_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau|de nghi)\s*(?:cac\s+)?$")  # not "đã giao cho"
+# (a colon may follow: "Chủ tịch UBND thị xã yêu cầu: Chủ tịch UBND các xã, phường …")
+_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau|de nghi)\s*:?\s*(?:cac\s+)?$")  # not "đã giao cho"
 # Where a new sentence (or semicolon part) starts.
-_BOUNDARY = re.compile(r"(?:[.;:!?]|\n)\s+")
+# (not the colon of "yêu cầu: A, B …", which goes on to the bodies asked)
+_BOUNDARY = re.compile(r"(?:[.;!?]|(?<!yeu cau)(?<!de nghi)(?<!giao):|\n)\s+")
 # Right after "phối hợp (chặt chẽ, có hiệu quả) với" / "với sự phối hợp của".
 _SUPPORT_BEFORE = re.compile(
     r"(?:\bphoi hop(?:\s+chat che|\s+thuong xuyen|\s+dong bo|\s+tot|\s*,?\s*co hieu qua)*"
@@ -549,7 +551,7 @@ _DOC_KIND = r"(?:cong\s+van|van\s+ban|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+b
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
 _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|da|vua|cung)\s+)?"
-                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*(?:cac\s+)?$")
+                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*:?\s*(?:cac\s+)?$")
 # A list at the head of its sentence followed by "(trân trọng) đề nghị": the letter's writer
 # making a request ("Bộ Nội vụ trân trọng đề nghị …", "Sở GD&ĐT đề nghị tổ dân phố …"), whatever
 # follows — a speaker, not a lead, even when the bodies asked have no id. Not "X yêu cầu các

@@ -42,6 +42,9 @@ def _key(kind: str, name: str, *, tones: bool) -> str:
     return f"{fold(kind)}|{fold(name)}"
 
 
+_KIND_SUFFIX = re.compile(r"\s*\((?:Huyện|Thị xã|Thành phố|Quận|Xã|Phường|Thị trấn)\)\s*$")
+
+
 @lru_cache(maxsize=2)
 def _tables(path: str = str(DATA_PATH)) -> dict[str, dict[str, list[str]]]:
     """Each table keyed twice: with tone marks, and folded (the provinces of every unit that
@@ -56,6 +59,9 @@ def _tables(path: str = str(DATA_PATH)) -> dict[str, dict[str, list[str]]]:
         folded: dict[str, set[str]] = defaultdict(set)
         for k, provinces in data[name].items():
             kind, unit = k.split("|", 1)
+            # the source tells apart a district and a town of one name by a suffix no letter prints:
+            # "huyện|Kỳ Anh (Huyện)", "thị xã|Kỳ Anh (Thị xã)"
+            unit = _KIND_SUFFIX.sub("", unit)
             exact[_key(kind, unit, tones=True)].update(provinces)
             folded[_key(kind, unit, tones=False)].update(provinces)
         out[name] = {k: sorted(v) for k, v in exact.items()}

@@ -989,3 +989,12 @@ def test_a_districts_own_offices_glue_its_list() -> None:
     do not end the list of bodies asked to act."""
     text = ("UBND huyện yêu cầu các phòng, ban ngành, UBND các xã, thị trấn thực hiện tốt một số nội dung sau:")
     assert "ubnd_xa" in assign_roles(text)[0].lead
+
+
+@pytest.mark.parametrize("mark", [":", ""])
+def test_a_colon_after_yeu_cau_goes_on_to_the_bodies_asked(mark: str) -> None:
+    """"Chủ tịch UBND thị xã yêu cầu: Chủ tịch UBND các xã, phường …" — the colon does not end the
+    sentence, so the speaker stays the speaker and the communes are asked."""
+    text = (f"Để chủ động ứng phó với bão, Chủ tịch Ủy ban nhân dân thị xã yêu cầu{mark} Chủ tịch UBND các xã, "
+            "phường triển khai một số nội dung sau:")
+    assert assign_roles(text)[0].lead == ["ubnd_xa"]

@@ -56,3 +56,10 @@ def test_a_district_name_many_provinces_share_is_settled_by_the_text() -> None:
     # no province of its candidates named: none is guessed
     bare = parse_letter(head + "1. Trạm Y tế các xã tổ chức diệt lăng quăng.\n")
     assert bare.province is None
+
+
+def test_a_district_and_a_town_of_one_name_are_both_found() -> None:
+    """The source keys "Kỳ Anh (Huyện)" and "Kỳ Anh (Thị xã)" apart; letters print "huyện Kỳ Anh"."""
+    for kind, name, province in (("huyện", "Kỳ Anh", "Hà Tĩnh"), ("thị xã", "Kỳ Anh", "Hà Tĩnh"),
+                                 ("thị xã", "Hồng Ngự", "Đồng Tháp"), ("huyện", "Cao Lãnh", "Đồng Tháp")):
+        assert provinces_of_unit(kind, name, after_2025_reform=False) == [province]
