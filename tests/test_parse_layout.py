@@ -1563,3 +1563,13 @@ def test_an_annex_after_a_signature_that_lost_its_name_is_still_read() -> None:
             "2. Sở Y tế phối hợp giám sát ngộ độc thực phẩm.\n")
     clauses = {c.path: (c.kind, c.agencies.lead) for c in parse_letter(text).clauses}
     assert clauses["PL.1"] == ("directive", ["so_nong_nghiep"]) and clauses["PL.2"][0] == "directive"
+
+
+def test_a_header_whose_body_the_page_lost_orders_nothing() -> None:
+    """A page cut inside the title: the header is read, its rows stay searchable, none is an order."""
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH ĐỒNG THÁP\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 42/2023/QĐ-UBND\nĐồng Tháp, ngày 28 tháng 11 năm 2023\n"
+            "QUYẾT ĐỊNH BAN HÀNH QUY ĐỊNH TIÊU CHÍ PHÂN CẤP PHÒNG CHỐNG THIÊN TAI TRÊN ĐỊA BÀN TỈNH ĐỒNG T\n")
+    letter = parse_letter(text)
+    assert letter.number == "42/2023/QĐ-UBND" and letter.date.iso() == "2023-11-28"
+    assert letter.clauses and all(c.kind == "preamble" and not c.agencies.lead for c in letter.clauses)

@@ -165,6 +165,11 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
         # paragraph (per sentence for one long paragraph), header and footer lines included
         clauses = _unnumbered_clauses(_paragraphs(lines), doc_id, addressee, tax, **ctx) or [
             Clause(f"{doc_id}-000", "p1", "directive", _norm_space(cleaned))]
+        if header.number or header.date.year:
+            # a letter's header whose body the page lost ("… QUYẾT ĐỊNH BAN HÀNH QUY ĐỊNH …" cut off):
+            # its rows are kept for search, but they order nothing
+            for clause in clauses:
+                clause.kind, clause.agencies = "preamble", AgencyRoles()
     for order, clause in enumerate(clauses):
         clause.order, clause.clause_id = order, f"{doc_id}-{order:03d}"
     _unique_paths(clauses)
