@@ -143,6 +143,10 @@ _UNIT_END = re.compile(r"(?:tinh|huyen|quan|thi xa|thanh pho|xa|phuong|thi tran|
 _PLACE_WORD = re.compile(r"[ \t]*(?:-[ \t]*)?([^\W\d_][^\W_]*)")
 
 
+# A name ending in "tỉnh" matched on folded text where the text says "tình" ("các tình huống").
+_TINH_NOT_TINH = re.compile(r"(?i:tình)$")
+
+
 def _city_unit_follows(text: str, end: int) -> bool:
     """A province's city (a district-level unit before the 2025 reform) is named after "Thành
     phố": "Lạng Sơn", "Vinh", "Thủ Đức"; "Thành phố Chỉ đạo …" (a capital typed by mistake) is not."""
@@ -264,6 +268,8 @@ class _Matcher:
                         continue
                 if entry.place and not self._place_follows(text, folded, m.end()):
                     continue
+                if _TINH_NOT_TINH.match(text, max(m.start(), m.end() - 4), m.end()):
+                    continue  # folded "các tỉnh" is also "các tình (huống)": the tone marks say which
                 found.append((m.start(), m.end(), entry))
         # Longest first, then leftmost; keep only non-overlapping matches. A standalone name ("tỉnh
         # X") comes last: "HĐND tỉnh X" is the council's name, not the province's.
@@ -551,7 +557,11 @@ _DOC_KIND = r"(?:cong\s+van|van\s+ban|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+b
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
 _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|da|vua|cung)\s+)?"
-                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*:?\s*(?:cac\s+)?$")
+                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*:?\s*(?:cac\s+)?"
+                          # a body with no id asked first: "… yêu cầu Ban Chỉ huy Phòng, chống thiên tai
+                          # và Tìm kiếm cứu nạn tỉnh, Thủ trưởng các sở …"
+                          r"(?:(?:ban|bo chi huy|hoi dong|trung tam|chi cuc|doan|lien doan|cong ty|tong cong ty)\s"
+                          r"[^;:.]{0,90}?,\s*)?$")
 # A list at the head of its sentence followed by "(trân trọng) đề nghị": the letter's writer
 # making a request ("Bộ Nội vụ trân trọng đề nghị …", "Sở GD&ĐT đề nghị tổ dân phố …"), whatever
 # follows — a speaker, not a lead, even when the bodies asked have no id. Not "X yêu cầu các

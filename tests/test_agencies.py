@@ -998,3 +998,13 @@ def test_a_colon_after_yeu_cau_goes_on_to_the_bodies_asked(mark: str) -> None:
     text = (f"Để chủ động ứng phó với bão, Chủ tịch Ủy ban nhân dân thị xã yêu cầu{mark} Chủ tịch UBND các xã, "
             "phường triển khai một số nội dung sau:")
     assert assign_roles(text)[0].lead == ["ubnd_xa"]
+
+
+def test_cac_tinh_huong_is_no_provinces_and_an_unknown_body_asked_first() -> None:
+    """Folded, "các tình huống" reads "các tỉnh"; the tone marks say which. A body with no id asked
+    first ("yêu cầu Ban Chỉ huy … tỉnh, Thủ trưởng các sở …") still leaves the speaker a speaker."""
+    text = ("Để chủ động ứng phó các tình huống thiên tai, Chủ tịch UBND tỉnh yêu cầu Ban Chỉ huy Phòng, chống "
+            "thiên tai và Tìm kiếm cứu nạn tỉnh, Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện tổ chức "
+            "thực hiện tốt các nội dung sau:")
+    assert not [h for h in find_bodies(text) if h.text.lower() == "các tình"]
+    assert assign_roles(text)[0].lead == ["cac_so_nganh", "ubnd_huyen"]

@@ -1573,3 +1573,16 @@ def test_a_header_whose_body_the_page_lost_orders_nothing() -> None:
     letter = parse_letter(text)
     assert letter.number == "42/2023/QĐ-UBND" and letter.date.iso() == "2023-11-28"
     assert letter.clauses and all(c.kind == "preamble" and not c.agencies.lead for c in letter.clauses)
+
+
+def test_a_number_wrapped_to_the_head_of_a_line_is_no_item() -> None:
+    """"… tập trung vào tháng 10 và" ⏎ "11. Để chủ động …": the page wrapped the sentence before "11."."""
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 08/CT-UBND\nQuảng Ngãi, ngày 26 tháng 6 năm 2024\nCHỈ THỊ\n"
+            "Về công tác phòng, chống thiên tai mùa mưa bão năm 2024\n"
+            "Dự báo mùa mưa bão năm nay có khoảng 5 - 7 cơn bão, tập trung chủ yếu vào tháng 10 và\n"
+            "11. Để chủ động ứng phó, Chủ tịch UBND tỉnh yêu cầu Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các "
+            "huyện tổ chức thực hiện tốt các nội dung sau:\n"
+            "1. Rà soát, cập nhật phương án ứng phó thiên tai theo cấp độ rủi ro.\n")
+    clauses = parse_letter(text).clauses
+    assert [c.kind for c in clauses] == ["preamble", "preamble", "directive"]
+    assert clauses[-1].path == "1" and clauses[-1].agencies.lead == ["cac_so_nganh", "ubnd_huyen"]

@@ -469,6 +469,10 @@ def _lead_in_roles(text: str, tax: Taxonomy, *, central: bool, date: str | None,
     return roles, mentions
 
 
+# The last word of a line a sentence must go on from (folded): "… vào tháng 10 và", "… của", "… số".
+_JOINS_ON = re.compile(r"\b(?:va|hoac|cua|thang|ngay|nam|so|den|tu|voi|cac|nhung|la|tai|trong|tren|khoang)\s*$")
+
+
 def _is_section_title(text: str) -> bool:
     """'MỤC ĐÍCH, YÊU CẦU', 'TỔ CHỨC THỰC HIỆN': an all-caps caption is structure, not a clause
     (its sub-items carry it as their ``heading``)."""
@@ -553,6 +557,13 @@ def _build_clauses(paras: list[str], doc_id: str, addressee: AgencyRoles | None,
     if not all_caps:
         paras = [p for p in paras if not (_is_upper_line(p) and _marker(p) is None and len(p.split()) <= 14)]
     markers = resolve_romans([_marker(p) for p in paras])
+    for k, marker in enumerate(markers):
+        # "… tập trung vào tháng 10 và" ⏎ "11. Để chủ động …": a page wrapped a sentence before a
+        # number; a first numbered item of 5 or more after a paragraph that cannot end there is none
+        if marker is not None and marker.kind == "num1" and marker.value >= 5 and k \
+                and not any(m is not None and m.kind == "num1" for m in markers[:k]) \
+                and _JOINS_ON.search(fold(paras[k - 1])):
+            markers[k] = None
     if not any(markers):
         return _unnumbered_clauses(paras, doc_id, addressee, tax, central=central, date=date, focus=focus,
                                    commune=commune)
