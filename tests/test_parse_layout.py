@@ -268,6 +268,19 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     # "Trong nội dung Công văn số …, ban hành ngày …, X yêu cầu"
     ("Trong nội dung Công văn số 4913/VP-KT, ban hành ngày 15/6/2019, UBND thành phố Hà Nội yêu cầu các sở.",
      ("4913/VP-KT", (2019, 6, 15), "UBND thành phố Hà Nội", "Công văn", None)),
+    # a date closed by a full stop; a national steering committee; a party secretary signing for the
+    # standing committee; the news sentence after a semicolon
+    ("Ngày 29/7/2020. Chủ tịch UBND tỉnh ban hành Công điện số 05/CĐ-UBND về việc phòng, chống dịch bạch hầu.",
+     ("05/CĐ-UBND", (2020, 7, 29), "Chủ tịch UBND tỉnh", "Công điện", "Về việc phòng, chống dịch bạch hầu")),
+    (("Ngày 10/9/2024, BCĐ Trung ương về Phòng, chống thiên tai đã có Công điện số 84/CĐ-TW về việc ứng phó "
+      "với bão số 3."),
+     ("84/CĐ-TW", (2024, 9, 10), "BCĐ Trung ương về Phòng, chống thiên tai", "Công điện",
+      "Về việc ứng phó với bão số 3")),
+    ("Phó Bí thư Thường trực Thành ủy Hà Nội Ngô Thị An vừa ký ban hành Thông báo số 866-TB/TU về việc tổ chức Tết.",
+     ("866-TB/TU", None, "Thường trực Thành ủy Hà Nội", "Thông báo", "Về việc tổ chức Tết")),
+    (("Trên địa bàn huyện đã ghi nhận 3 ca bệnh; Ngày 2/5/2021, UBND huyện Thạch Thất ban hành Công văn số "
+      "688/UBND-VP về việc phòng, chống dịch."),
+     ("688/UBND-VP", (2021, 5, 2), "UBND huyện Thạch Thất", "Công văn", "Về việc phòng, chống dịch")),
     # no body named: the number's symbol says whose it is
     (("Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ: Nông nghiệp và Phát triển nông thôn, "
       "Tài nguyên và Môi trường; Chủ tịch Ủy ban nhân dân các tỉnh."),
@@ -1388,7 +1401,8 @@ _NEWS_PAGE = ("Thứ ba, 06/05/2025\nHà Tĩnh 26 °C / 25 - 32 °C\nHotline: 02
               "Bộ Y tế đề nghị Sở Y tế các tỉnh kiểm tra bếp ăn tập thể tại các khu công nghiệp.\n"
               "Chia sẻ:\nÝ kiến bạn đọc (0)\nBình luận của bạn...\n• Tiêu đề *\n• Người gửi *\n• Email*\n"
               "• Nội dung bình luận*\n1 kết quả\nXem với cỡ chữ\nCập nhật lúc: 11:02 02/01/2021\n"
-              "Toàn văn Công văn xem tại đây\nTài liệu đính kèm\n")
+              "Toàn văn Công văn xem tại đây\nTài liệu đính kèm\nThảo Linh (tổng hợp)\nGửi bình luận\n"
+              "Hãy sử dụng tiếng Việt có dấu khi viết bài\n12/08/2017 7:09 CH. 127 lượt xem\nThăm dò ý kiến\n")
 
 
 def test_a_news_pages_widgets_are_no_clauses_and_its_dateline_dates_the_letter() -> None:
@@ -1399,7 +1413,8 @@ def test_a_news_pages_widgets_are_no_clauses_and_its_dateline_dates_the_letter()
     texts = [c.text for c in letter.clauses]
     assert any("bếp ăn tập thể" in t for t in texts)
     junk = ("°C", "Hotline", "Chủ nhật", "#", "Ảnh", "Chia sẻ", "Ý kiến", "Bình luận", "Tiêu đề", "Người gửi",
-            "Email", "kết quả", "cỡ chữ", "Cập nhật", "tại đây", "đính kèm")
+            "Email", "kết quả", "cỡ chữ", "Cập nhật", "tại đây", "đính kèm", "tổng hợp", "bình luận", "tiếng Việt",
+            "lượt xem", "Thăm dò")
     assert not [t for t in texts if any(w in t for w in junk)]
     assert (letter.issuer, letter.date.year, letter.date.month, letter.date.day) == ("Bộ Y tế", 2024, 5, 11)
 

@@ -50,6 +50,10 @@ _SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi t
                         r"|^(?:ngay dang|cap nhat(?: luc)?|hotline)\s*:[\s\d/:.,+()-]*$|\d\s*°c\s*/\s*\d"  # dateline, weather bar
                         r"|^(?:toan van|chi tiet|noi dung)\b[^.]{0,80}\bxem (?:tai|o) day\s*[:.]?$"
                         r"|^(?:tai lieu|tep|file|van ban) dinh kem\s*:?$"
+                        r"|^(?:gui binh luan|tham do y kien|invalid date|ban in|tim kiem tin tuc|lien ket website)\b"
+                        r"|^hay su dung tieng viet co dau|\b\d+\s+luot xem\s*$"
+                        # a compiler's byline: "Thảo Linh (tổng hợp)"
+                        r"|^[^\W\d_]+(?:\s+[^\W\d_]+){0,3}\s*\((?:tong hop|bien tap|suu tam|st|th)\)$"
                         r"|^(?:thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|th \d|cn)\s*[,:]?[\s\d:/,-]*(?:ngay [\d/]+)?"
                         r"\s*(?:\|?\s*\d{1,2}:\d{2}(?:\s*(?:sa|ch|am|pm))?)?\s*(?:\(?gmt\s*\+\s*7\)?)?$"
                         r"|^xem (?:chi tiet )?(?:toan van |noi dung )?(?:chi tiet )?[^.]{0,60}\btai day\s*:?$"

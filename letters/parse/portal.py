@@ -32,7 +32,8 @@ _UPPER = f"[{_UP}]"
 _ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Sở|Bộ|Văn phòng|Thường trực"
            r"|(?:Phó\s+)?Thủ tướng|Chính phủ|Ban|Tỉnh [uủ]y|Thành [uủ]y|Huyện [uủ]y|Thị [uủ]y|Quận [uủ]y"
            r"|Đảng [uủ]y|(?:Phó\s+)?Chủ tịch|Trung tâm|Phòng|Cục|Tổng cục|Bảo hiểm xã hội|BHXH|Ngân hàng Nhà nước"
-           r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc)\b(?:[^,.;:()\n*#|“”\"]|,\s(?=" + _UPPER + r"))"
+           r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc|BCĐ|(?:Phó\s+)?Bí\s+thư)\b"
+           r"(?:[^,.;:()\n*#|“”\"]|,\s(?=" + _UPPER + r"|chống\b))"
            r"{0,70}?)")
 # a party number may be printed with a spaced hyphen: "04 -CT/TU", "48 - CT/TW"
 _NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?-\s?(?=[A-ZĐ])[\w.&\-]*)?(?:\s?/\s?[\w.&\-]*[^\W_])+)"
@@ -48,7 +49,7 @@ _AFTER_NUMBER = (r"(?:\s+năm\s+\d{4})?(?:\s*\**\s*(?i:tải(?=\s+về\s+việc)
 _SUBJECT = r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy định|hướng dẫn|sửa đổi|thông báo|kết luận)(?=[\s,])[^\n]{5,300}?)(?=\.\s|\.?$|\n|\.(?=" + _UPPER + r")))?"
 # "Ngày 13/9/2021, UBND tỉnh ban hành Công văn số 2383/UBND-KGVX về …"; "Ngày 25/9/2025, Thủ tướng
 # Chính phủ đã có Công điện 172/CĐ-TTg năm 2025 về …"; "Thủ tướng … mới đây đã ký Công điện về …"
-_ISSUED = re.compile(rf"(?:{_DATE}\s*,?\s*)?{_ISSUER}{_VERB}{_TYPE}(?:\s+(?:khẩn|hỏa\s+tốc))?"
+_ISSUED = re.compile(rf"(?:{_DATE}\s*[,.]?\s*)?{_ISSUER}{_VERB}{_TYPE}(?:\s+(?:khẩn|hỏa\s+tốc))?"
                      # a news item may shorten a party number to its digits: "Chỉ thị số 17 về việc …"
                      rf"(?:\s+(?:số\s*:?\s*)?(?:{_NUMBER}|(?<=số )(?P<bare>\d{{1,5}})(?=\s)){_AFTER_NUMBER})?"
                      # whose it is, or whom it went to, before what it is about: "… Chỉ thị số 11 của Ban
@@ -94,6 +95,8 @@ _SURNAMES = frozenset(("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh
 _PLACE_WORDS = frozenset(("tỉnh", "thành", "phố", "huyện", "quận", "xã", "phường", "thị", "trấn", "tp", "tp.", "tt"))
 # an office holder stands for the body whose letter it is
 _OFFICE = re.compile(r"^(?:(?:Phó\s+)?Thủ\s+tướng(?:\s+Chính\s+phủ)?)$|^(?:Bộ|Thứ)\s+trưởng\s+(?=Bộ\s)"
+                     # "Phó Bí thư Thường trực Thành ủy Hà Nội" signs for the Thành ủy's standing body
+                     r"|^(?:Phó\s+)?Bí\s+thư\s+(?=Thường\s+trực\s)"
                      r"|^(?:Phó\s+)?(?:Cục|Tổng\s+cục)\s+trưởng\s+(?=(?:Tổng\s+)?[Cc]ục\s)"
                      r"|^(?:Phó\s+)?Giám\s+đốc\s+(?=Sở\s|Bảo\s+hiểm|Trung\s+tâm)")
 
@@ -143,7 +146,7 @@ _ORDER_AFTER = re.compile(r"\s+(?:gửi\s*:?\s+[^.]{1,240}?[\s,]+)?(?:yêu\s+c�
 def _opens_sentence(before: str) -> bool:
     """Whether a match after ``before`` starts a sentence (or a news item: "(Chinhphu.vn) - …")."""
     before = before.rstrip(" *")
-    return not before or before[-1] in ".!?:-–)\n" or before.endswith(("Mới đây,", "Vừa qua,", "Theo đó,")) \
+    return not before or before[-1] in ".!?:;-–)\n" or before.endswith(("Mới đây,", "Vừa qua,", "Theo đó,")) \
         or bool(re.search(r"[Nn]gày\s+\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?,$", before))  # "…, ngày 14/11, Thủ tướng …"
 
 
