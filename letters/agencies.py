@@ -327,6 +327,8 @@ class _Matcher:
         return hits
 
     def _short_names_at(self, text: str, folded: str, pos: int, prefix: str, central: bool) -> list[Hit]:
+        """The short names listed from ``pos`` on ("Quốc phòng, Công an và Y tế"), longest first at
+        each place, until something that is none."""
         found: list[Hit] = []
         while True:
             best = None
