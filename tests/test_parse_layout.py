@@ -1601,3 +1601,15 @@ def test_a_number_wrapped_to_the_head_of_a_line_is_no_item() -> None:
     clauses = parse_letter(text).clauses
     assert [c.kind for c in clauses] == ["preamble", "preamble", "directive"]
     assert clauses[-1].path == "1" and clauses[-1].agencies.lead == ["cac_so_nganh", "ubnd_huyen"]
+
+
+def test_a_pages_title_above_a_header_with_its_number_over_the_motto() -> None:
+    """A portal prints its title and time, then the letter: body's name, "Số:" and "V/v" lines,
+    then the motto. The title is the page's; the issuer is the body above the number."""
+    text = ("Công điện về việc chủ động ứng phó với bão số 5\n\n10:21 14/09/2018\n\nỦY BAN NHÂN DÂN\n\n"
+            "HUYỆN KỲ ANH\n\nSố: 13/CĐ-UBND\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nĐộc lập - Tự do - Hạnh phúc\n\n"
+            "Kỳ Anh, ngày 13 tháng 9 năm 2018\n\nCÔNG ĐIỆN\n\nVề việc chủ động ứng phó với bão số 5\n\n"
+            "1. Chủ tịch UBND các xã tổ chức sơ tán dân ở vùng nguy hiểm.\n")
+    letter = parse_letter(text)
+    assert (letter.issuer, letter.province, letter.number) == ("UBND huyện Kỳ Anh", "Hà Tĩnh", "13/CĐ-UBND")
+    assert letter.date.iso() == "2018-09-13" and letter.doc_type == "Công điện"

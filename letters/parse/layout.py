@@ -19,6 +19,7 @@ from congvan.letters.parse.common import (
     _NUMBER_LINE,
     _PLACE_DATE,
     _SEPARATOR,
+    _SUBJECT_START,
     _TITLES,
     _UP,
     _is_upper_line,
@@ -342,14 +343,22 @@ def _without_page_chrome(lines: list[str]) -> list[str]:
     m = _motto_in(lines[motto])
     # the body's name may share the motto's line: "ỦY BAN NHÂN DÂN   CỘNG HÒA XÃ HỘI …"
     beside = bool(m and lines[motto][:m.start()].strip(" |*-"))
-    start, k, taken = motto, motto - 1, 0
+    start, k, taken, fields = motto, motto - 1, 0, 0
     while k >= 0 and taken < 6:
         s = lines[k].strip()
         if s and not _SEPARATOR.match(s):
+            if not taken and fields < 4 and (_NUMBER_LINE.match(s) or _SUBJECT_START.match(s) or s[:1].islower()):
+                # the number and "V/v" lines printed between the body's name and the motto:
+                # "HUYỆN KỲ ANH" ⏎ "Số: 13/CĐ-UBND" ⏎ "CỘNG HÒA …"
+                fields += 1
+                k -= 1
+                continue
             if not _issuer_like(s):
                 break
             start, taken = k, taken + 1
         k -= 1
+    if fields and not taken:
+        start, k = motto, -1  # no body's name above them: as before
     if k < 0 or not (taken or beside):
         return lines  # the letter already starts at the top, or no body's name near the motto
     for line in lines[:start]:
