@@ -700,3 +700,13 @@ def test_corpus_letter_parses_once_hands_out_copies_and_rereads_a_changed_file(t
     path.write_text(path.read_text(encoding="utf-8").replace("Số: 12/", "Số: 345/"), encoding="utf-8")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
     assert corpus_letter(path).number.startswith("345")
+
+
+@pytest.mark.parametrize("line", ["Translate »", "Xem thêm »", "Trang chủ » Tin tức » Y tế"])
+def test_a_mark_standing_alone_is_no_legacy_letter(line: str) -> None:
+    """"»" is "ằ" in TCVN3, but standing alone between spaces it is a page's punctuation: a line of
+    UTF-8 Vietnamese whose other letters all fit Windows-1252 ("thêm") is not converted."""
+    from congvan.letters.readers.legacy import repair_legacy_mojibake
+
+    assert repair_legacy_mojibake(line) == line
+    assert repair_legacy_mojibake("UBND tØnh » Së Y tÕ") == "UBND tỉnh » Sở Y tế"

@@ -139,15 +139,23 @@ def repair_legacy_mojibake(text: str) -> str:
         return text
     lines = text.split("\n")
     suspects: list[tuple[int, bytes]] = []
+    marks: dict[int, list[str]] = {}  # per suspect line, its stand-alone marks, kept as they are
     for i, line in enumerate(lines):
         if _HIGH_GLYPH_RE.search(line):
-            raw = _glyphs_to_bytes(unicodedata.normalize("NFC", line))
+            # a mark standing alone ("Xem thêm »", "Trang chủ » Tin") is punctuation, not a letter
+            # of a legacy font: it is neither converted nor counted for the line
+            found = _LONE_MARK.findall(line)
+            bare = _LONE_MARK.sub("\x00", unicodedata.normalize("NFC", line))
+            if not _HIGH_GLYPH_RE.search(bare):
+                continue
+            raw = _glyphs_to_bytes(bare)
             if raw is not None:
                 suspects.append((i, raw))
+                marks[i] = found
     if not suspects:
         return text
     joined = b"\n".join(raw for _, raw in suspects)
-    original = "\n".join(lines[i] for i, _ in suspects)
+    original = "\n".join(_LONE_MARK.sub(" ", lines[i]) for i, _ in suspects)
     best_name, best_total = None, _plausibility(_suspicious_words(original)).total + 0.3
     for name, decode in (("tcvn3", lambda b: _decode_tcvn3(b, _TCVN3_SCORING)),
                          ("vni", _decode_vni)):
@@ -159,7 +167,12 @@ def repair_legacy_mojibake(text: str) -> str:
     decode = _decode_tcvn3 if best_name == "tcvn3" else _decode_vni
     for i, raw in suspects:
         converted = decode(raw)
-        score = _plausibility(converted)
-        if score.words and score.valid >= 0.5 and score.total > _plausibility(lines[i]).total:
-            lines[i] = converted
+        score = _plausibility(converted.replace("\x00", " "))
+        if score.words and score.valid >= 0.5 and score.total > _plausibility(_LONE_MARK.sub(" ", lines[i])).total:
+            kept = iter(marks[i])
+            lines[i] = re.sub("\x00", lambda _m: next(kept), converted)
     return "\n".join(lines)
+
+
+# A run of marks with no letter or digit, standing alone between spaces: "»", "«", "·", "§".
+_LONE_MARK = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
