@@ -522,7 +522,8 @@ _SUBJECT_PREFIX = re.compile(
     rf"(?:cac\s+)?cap uy(?:\s+dang)?|(?:cac\s+)?to chuc dang)\b)*$")
 # "giao"/"yêu cầu" right before a list makes it the subject even mid-sentence.
 # (a colon may follow: "Chủ tịch UBND thị xã yêu cầu: Chủ tịch UBND các xã, phường …")
-_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+cho)?|yeu cau|de nghi)\s*:?\s*(?:cac\s+)?$")  # not "đã giao cho"
+_TRIGGER = re.compile(r"(?<!\bda\s)\b(?:giao(?:\s+(?:trach\s+nhiem|nhiem\s+vu)(?:\s+cu\s+the)?)?(?:\s+cho)?"
+                      r"|yeu cau|de nghi)\s*:?\s*(?:cac\s+)?$")  # not "đã giao cho"
 # Where a new sentence (or semicolon part) starts.
 # (not the colon of "yêu cầu: A, B …", which goes on to the bodies asked)
 _BOUNDARY = re.compile(r"(?:[.;!?]|(?<!yeu cau)(?<!de nghi)(?<!giao):|\n)\s+")
@@ -559,7 +560,8 @@ _DOC_KIND = r"(?:cong\s+van|van\s+ban|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+b
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
 _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|da|vua|cung)\s+)?"
-                          r"(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*:?\s*(?:cac\s+)?"
+                          r"(?:giao(?:\s+(?:trach\s+nhiem|nhiem\s+vu)(?:\s+cu\s+the)?)?(?:\s+cho)?|yeu\s+cau"
+                          r"|de\s+nghi|uy\s+quyen(?:\s+cho)?)\s*:?\s*(?:cac\s+)?"
                           # a body with no id asked first: "… yêu cầu Ban Chỉ huy Phòng, chống thiên tai
                           # và Tìm kiếm cứu nạn tỉnh, Thủ trưởng các sở …"
                           r"(?:(?:ban|bo chi huy|hoi dong|trung tam|chi cuc|doan|lien doan|cong ty|tong cong ty)\s"

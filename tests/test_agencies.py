@@ -1008,3 +1008,9 @@ def test_cac_tinh_huong_is_no_provinces_and_an_unknown_body_asked_first() -> Non
             "thực hiện tốt các nội dung sau:")
     assert not [h for h in find_bodies(text) if h.text.lower() == "các tình"]
     assert assign_roles(text)[0].lead == ["cac_so_nganh", "ubnd_huyen"]
+
+
+@pytest.mark.parametrize("verb", ["giao trách nhiệm cụ thể cho", "giao nhiệm vụ cho", "giao cho"])
+def test_giao_trach_nhiem_cho_asks_the_body_after_it(verb: str) -> None:
+    text = f"UBND tỉnh cũng {verb} Sở Y tế chủ trì tổ chức kiểm tra an toàn thực phẩm."
+    assert assign_roles(text)[0].lead == ["so_y_te"]

@@ -281,6 +281,11 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     (("Trên địa bàn huyện đã ghi nhận 3 ca bệnh; Ngày 2/5/2021, UBND huyện Thạch Thất ban hành Công văn số "
       "688/UBND-VP về việc phòng, chống dịch."),
      ("688/UBND-VP", (2021, 5, 2), "UBND huyện Thạch Thất", "Công văn", "Về việc phòng, chống dịch")),
+    # a parent body in brackets after the issuer
+    (("Ngày 5/6/2024, Cục An toàn thực phẩm (Bộ Y tế) đã có Công văn số 123/ATTP-NĐ về việc phòng, chống ngộ "
+      "độc thực phẩm."),
+     ("123/ATTP-NĐ", (2024, 6, 5), "Cục An toàn thực phẩm (Bộ Y tế)", "Công văn",
+      "Về việc phòng, chống ngộ độc thực phẩm")),
     # no body named: the number's symbol says whose it is
     (("Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ: Nông nghiệp và Phát triển nông thôn, "
       "Tài nguyên và Môi trường; Chủ tịch Ủy ban nhân dân các tỉnh."),

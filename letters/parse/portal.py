@@ -34,7 +34,7 @@ _ISSUER = (r"(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đ
            r"|Đảng [uủ]y|(?:Phó\s+)?Chủ tịch|Trung tâm|Phòng|Cục|Tổng cục|Bảo hiểm xã hội|BHXH|Ngân hàng Nhà nước"
            r"|Kiểm toán Nhà nước|Tòa án|Viện kiểm sát|Giám đốc|BCĐ|(?:Phó\s+)?Bí\s+thư)\b"
            r"(?:[^,.;:()\n*#|“”\"]|,\s(?=" + _UPPER + r"|chống\b))"
-           r"{0,70}?)")
+           r"{0,70}?(?:\s\((?:Bộ|Sở|UBND|Tỉnh|Thành)[^()\n]{1,40}\))?)")  # "Cục An toàn thực phẩm (Bộ Y tế)"
 # a party number may be printed with a spaced hyphen: "04 -CT/TU", "48 - CT/TW"
 _NUMBER = r"(?P<num>\d[\w.&\-]*(?:\s?-\s?(?=[A-ZĐ])[\w.&\-]*)?(?:\s?/\s?[\w.&\-]*[^\W_])+)"
 _TYPE_WORDS = "|".join(_TYPES)

@@ -170,7 +170,7 @@ def repair_legacy_mojibake(text: str) -> str:
         score = _plausibility(converted.replace("\x00", " "))
         if score.words and score.valid >= 0.5 and score.total > _plausibility(_LONE_MARK.sub(" ", lines[i])).total:
             kept = iter(marks[i])
-            lines[i] = re.sub("\x00", lambda _m: next(kept), converted)
+            lines[i] = re.sub("\x00", lambda _m, marks_left=kept: next(marks_left), converted)
     return "\n".join(lines)
 
 
