@@ -286,6 +286,10 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
       "độc thực phẩm."),
      ("123/ATTP-NĐ", (2024, 6, 5), "Cục An toàn thực phẩm (Bộ Y tế)", "Công văn",
       "Về việc phòng, chống ngộ độc thực phẩm")),
+    # a portal's section name in capitals above the item is no issuer
+    (("VĂN BẢN MỚI\n\nTăng cường biện pháp bảo đảm an toàn thực phẩm dịp Tết\n\nNgày 11/01/2018, Văn phòng UBND "
+      "tỉnh đã ban hành Công văn số 124/VPUBND-VX về việc bảo đảm an toàn thực phẩm dịp Tết."),
+     ("124/VPUBND-VX", (2018, 1, 11), "Văn phòng UBND tỉnh", "Công văn", "Về việc bảo đảm an toàn thực phẩm dịp Tết")),
     # no body named: the number's symbol says whose it is
     (("Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ: Nông nghiệp và Phát triển nông thôn, "
       "Tài nguyên và Môi trường; Chủ tịch Ủy ban nhân dân các tỉnh."),

@@ -53,6 +53,10 @@ _SITE_LINE = re.compile(r"^>>|^quy khach can hoi them thong tin\b.*dat cau hoi t
                         r"|^(?:tai lieu|tep|file|van ban) dinh kem\s*:?$"
                         r"|^(?:gui binh luan|tham do y kien|invalid date|ban in|tim kiem tin tuc|lien ket website)\b"
                         r"|^hay su dung tieng viet co dau|\b\d+\s+luot xem\s*$"
+                        # a portal's section names over the item ("VĂN BẢN MỚI", "CHỈ ĐẠO ĐIỀU HÀNH")
+                        r"|^(?:van ban moi|tin moi|tin tuc(?: -? ?su kien)?|tin noi bat|tin lien quan|tin dia phuong"
+                        r"|(?:thong tin )?chi dao(?:,)? dieu hanh|thoi su|tin trong tinh|van ban chi dao"
+                        r"|thong tin van ban)\s*:?$"
                         # a compiler's byline: "Thảo Linh (tổng hợp)"
                         r"|^[^\W\d_]+(?:\s+[^\W\d_]+){0,3}\s*\((?:tong hop|bien tap|suu tam|st|th)\)$"
                         r"|^(?:thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|th \d|cn)\s*[,:]?[\s\d:/,-]*(?:ngay [\d/]+)?"
