@@ -574,8 +574,9 @@ _SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s
                            # a news item: "Ban Thường vụ Thành ủy vừa ban hành Công văn số …, yêu cầu …"
                            rf"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+{_DOC_KIND}\b[^.;]{{0,160}}?"
                            r"\b(?:yeu\s+cau|de\s+nghi|giao|gui)\b")  # not "chỉ đạo Y": X leads, Y supports
-_ORDER_BEFORE = re.compile(r"\b(?:giao(?!\s+(?:duc|thong|luu|dich|vien|trinh|tiep|ban|hang|nhan|an)\b)|yeu\s+cau"
-                           r"|de\s+nghi|gui)\b")  # "… công văn gửi X đề nghị …": X is asked
+# "giao" as an order, folded: not "giáo dục", "giao thông", "giao lưu", "bàn giao hàng" …
+GIAO = r"giao(?!\s+(?:duc|thong|luu|dich|vien|trinh|tiep|ban|hang|nhan|an)\b)"
+_ORDER_BEFORE = re.compile(rf"\b(?:{GIAO}|yeu\s+cau|de\s+nghi|gui)\b")  # "… công văn gửi X đề nghị …": X is asked
 
 
 def _boundary_before(folded: str, pos: int) -> int:

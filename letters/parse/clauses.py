@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from congvan.letters.agencies import Terms, advised, assign_roles, defined_terms, find_bodies
+from congvan.letters.agencies import GIAO, Terms, advised, assign_roles, defined_terms, find_bodies
 from congvan.letters.parse.common import _SENTENCE_END, _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.markers import _RANK, _Marker, _marker, resolve_romans
 from congvan.letters.parse.tables import row_columns
@@ -410,9 +410,7 @@ def _column_roles(columns: dict[str, str], tax: Taxonomy, *, central: bool = Fal
 _LEAD_IN_END = re.compile(r":\s*[*_]*\s*$")
 # The order a lead-in gives: "yêu cầu/đề nghị/giao X …" (not the issuer's own "Sở Y tế hướng dẫn
 # như sau:", whose subject is the speaker, not the body told to act).
-# (folded: "giao" is also "giáo dục", "giao thông", "giao lưu" …)
-_LEAD_IN_ORDER = re.compile(r"\b(?:yeu cau|de nghi|giao(?!\s+(?:duc|thong|luu|dich|vien|trinh|tiep|ban|hang|nhan|an)\b))"
-                            r"\b(?!\s+(?:cua|tai)\b)")
+_LEAD_IN_ORDER = re.compile(rf"\b(?:yeu cau|de nghi|{GIAO})\b(?!\s+(?:cua|tai)\b)")
 
 
 # An item that only says "Chủ trì, phối hợp (với):": its sub-items are the partners.
