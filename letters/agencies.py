@@ -555,7 +555,7 @@ class _List:
 
 
 # The kinds of letter a news item says a body issued or sent (folded).
-_DOC_KIND = r"(?:cong\s+van|van\s+ban|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh)"
+DOC_KIND = r"(?:cong\s+van|van\s+ban|cong\s+dien|chi\s+thi|ke\s+hoach|thong\s+bao|quyet\s+dinh|ket\s+luan)"
 
 # The gap between a speaker list and the list it addresses: "UBND tỉnh giao Sở Y tế", "Ban Thường
 # vụ Tỉnh ủy (…) ủy quyền cho Chánh Văn phòng Tỉnh ủy" (the delegate acts).
@@ -572,7 +572,7 @@ _SPEAKER_GAP = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|da|vua|cung)\s+)?"
 # trường …": a body that orders its own units is the one that acts.
 _SPEAKER_TAIL = re.compile(r"^[\s)]*(?:(?:tran\s+trong|kinh|tiep\s+tuc)\s+)?de\s+nghi\b"
                            # a news item: "Ban Thường vụ Thành ủy vừa ban hành Công văn số …, yêu cầu …"
-                           rf"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+{_DOC_KIND}\b[^.;]{{0,160}}?"
+                           rf"|^\s+(?:(?:vua|da|moi|cung)\s+)+(?:ky\s+)?(?:ban\s+hanh|co)\s+{DOC_KIND}\b[^.;]{{0,160}}?"
                            r"\b(?:yeu\s+cau|de\s+nghi|giao|gui)\b")  # not "chỉ đạo Y": X leads, Y supports
 # "giao" as an order, folded: not "giáo dục", "giao thông", "giao lưu", "bàn giao hàng" …
 GIAO = r"giao(?!\s+(?:duc|thong|luu|dich|vien|trinh|tiep|ban|hang|nhan|an)\b)"
@@ -636,7 +636,7 @@ _BETWEEN_BEFORE = re.compile(r"\bphoi\s+hop\b[^;:.()]{0,40}?\bgiua\s*$")
 
 # The addressee of a letter a news item reports: "Bộ Y tế vừa có công điện gửi UBND các tỉnh …
 # quan tâm chỉ đạo …" — the body it was sent to is the one asked to act.
-_SENT_TO_BEFORE = re.compile(rf"\b{_DOC_KIND}\b[^.;]{{0,40}}?"
+_SENT_TO_BEFORE = re.compile(rf"\b{DOC_KIND}\b[^.;]{{0,40}}?"
                              r"\bgui(?:\s+(?:toi|den))?\s*$")
 
 

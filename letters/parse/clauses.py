@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from congvan.letters.agencies import GIAO, Terms, advised, assign_roles, defined_terms, find_bodies
+from congvan.letters.agencies import DOC_KIND, GIAO, Terms, advised, assign_roles, defined_terms, find_bodies
 from congvan.letters.parse.common import _SENTENCE_END, _UP, _is_upper_line, _norm_space
 from congvan.letters.parse.markers import _RANK, _Marker, _marker, resolve_romans
 from congvan.letters.parse.tables import row_columns
@@ -522,10 +522,9 @@ _SITUATION = re.compile(r"^(?:tinh den (?:ngay|nay|het|thoi diem)|tu dau nam(?: 
                         r"|duoi day la (?:toan bo |toan van )?noi dung)")
 # The news of the letter itself: "UBND tỉnh vừa ban hành Công văn số … về việc …" (when it also
 # orders, "… vừa có công văn yêu cầu các sở …", ``_ORDERS`` keeps it a directive).
-_DOC_KINDS = r"(?:cong van|cong dien|chi thi|ke hoach|van ban|quyet dinh|thong bao|ket luan)"
-_NEWS_OF_LETTER = re.compile(rf"\b(?:vua|da|moi)\s+(?:ky(?:\s+ban hanh)?|ban hanh|co|gui|ra)\s+{_DOC_KINDS}\b"
-                             rf"|\b(?:ky|ban hanh|co)\s+{_DOC_KINDS}(?:\s+(?:khan|hoa toc))?\s+so\s*:?\s*\d"
-                             rf"|^ngay \d{{1,2}}\s*[/.-]\s*\d{{1,2}}[^,]{{0,6}},?\s+[^.]{{0,80}}?\bban hanh\s+{_DOC_KINDS}\b")
+_NEWS_OF_LETTER = re.compile(rf"\b(?:vua|da|moi)\s+(?:ky(?:\s+ban hanh)?|ban hanh|co|gui|ra)\s+{DOC_KIND}\b"
+                             rf"|\b(?:ky|ban hanh|co)\s+{DOC_KIND}(?:\s+(?:khan|hoa toc))?\s+so\s*:?\s*\d"
+                             rf"|^ngay \d{{1,2}}\s*[/.-]\s*\d{{1,2}}[^,]{{0,6}},?\s+[^.]{{0,80}}?\bban hanh\s+{DOC_KIND}\b")
 
 
 def _is_headline(unit: str, after: str) -> bool:
