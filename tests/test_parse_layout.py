@@ -1622,3 +1622,16 @@ def test_a_pages_title_above_a_header_with_its_number_over_the_motto() -> None:
     letter = parse_letter(text)
     assert (letter.issuer, letter.province, letter.number) == ("UBND huyện Kỳ Anh", "Hà Tĩnh", "13/CĐ-UBND")
     assert letter.date.iso() == "2018-09-13" and letter.doc_type == "Công điện"
+
+
+@pytest.mark.parametrize(("first", "issuer", "number"), [
+    ("BỘ GIÁO DỤC VÀ ĐÀO TẠO Số: 2699/CT-BGDĐT", "Bộ Giáo dục và Đào tạo", "2699/CT-BGDĐT"),
+    ("ỦY BAN NHÂN DÂN TỈNH NGHỆ AN Số: 12/UBND-VX", "UBND tỉnh Nghệ An", "12/UBND-VX"),
+])
+def test_the_bodys_name_and_number_on_one_line(first: str, issuer: str, number: str) -> None:
+    """A two-column header collapsed onto one line: the name ends where "Số:" begins."""
+    text = (first + "\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Hà Nội, ngày 08 tháng 6 năm 2017\nV/v tăng cường phòng, chống dịch bệnh\n"
+            "1. Các đơn vị tổ chức thực hiện.\n")
+    letter = parse_letter(text)
+    assert (letter.issuer, letter.number) == (issuer, number)

@@ -140,6 +140,8 @@ _GLUED_RECIPIENTS = re.compile(r"(?<=[.;])\s*(?=(?:Nơi|NƠI)\s+(?:nhận|NHẬN
 
 # A header cell copied as one line with its rule inside: "CHÍNH PHỦ__________ Số: 170/2025/NĐ-CP".
 _GLUED_RULE = re.compile(r"\s*[-_=]{3,}(?![-_=])\s*(?=[^\s|])")
+# The number field after the body's name on the same line ("… ĐÀO TẠO Số: 2699/CT-BGDĐT").
+_GLUED_NUMBER = re.compile(r"\s+(?=Số\s*:?\s*[\d…._ ]*/)")
 
 
 def _unglue(line: str) -> list[str]:
@@ -149,6 +151,10 @@ def _unglue(line: str) -> list[str]:
     m = _GLUED_RULE.search(line)
     if m and m.start() and _is_upper_line(line[:m.start()]):
         return [line[:m.start()].rstrip(), *_unglue(line[m.end():])]
+    m = _GLUED_NUMBER.search(line)
+    if m and _is_upper_line(line[:m.start()]) and _is_org_head(line[:m.start()].strip()):
+        # a two-column header collapsed onto one line: "BỘ GIÁO DỤC VÀ ĐÀO TẠO Số: 2699/CT-BGDĐT"
+        return [line[:m.start()].rstrip(), *_unglue(line[m.start():].lstrip())]
     m = _GLUED_RECIPIENTS.search(line)
     if m and line[:m.start()].strip():
         return [line[:m.start()].rstrip(), *_unglue(line[m.end():])]
