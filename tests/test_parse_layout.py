@@ -1635,3 +1635,15 @@ def test_the_bodys_name_and_number_on_one_line(first: str, issuer: str, number: 
             "1. Các đơn vị tổ chức thực hiện.\n")
     letter = parse_letter(text)
     assert (letter.issuer, letter.number) == (issuer, number)
+
+
+def test_a_cong_diens_hour_and_date_on_its_number_line_and_a_copy_from_kinh_gui() -> None:
+    """"Số: 01/CĐ-PCLB hồi 15 giờ 30’ ngày 17/9/2013": the công điện's date is on its number line.
+    A copy that starts at "Kính gửi:" with no title is a công văn."""
+    text = ("ỦY BAN NHÂN DÂN\nPHƯỜNG PHÚ HỘI\nSố: 01/CĐ-PCLB hồi 15 giờ 30’ ngày 17/9/2013\nCÔNG ĐIỆN\n"
+            "Về việc chủ động ứng phó với bão số 8\n1. Các tổ dân phố thông báo cho nhân dân chằng chống nhà cửa.\n")
+    letter = parse_letter(text)
+    assert (letter.number, letter.date.iso(), letter.doc_type) == ("01/CĐ-PCLB", "2013-09-17", "Công điện")
+    copy = parse_letter("Kính gửi: Hiệu trưởng các trường mầm non, tiểu học.\n\n"
+                        "Phòng Giáo dục và Đào tạo đề nghị các trường tổ chức vệ sinh lớp học, khử khuẩn đồ chơi.\n")
+    assert copy.doc_type == "Công văn"

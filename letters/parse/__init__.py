@@ -131,12 +131,12 @@ def parse_letter(text: str, source: str | None = None, taxonomy: Taxonomy | None
     # a title block whose title line a web copy lost: the number's code says which ("24/CT-UBND")
     vv = bool(header.subject and _SUBJECT_START.match(header.subject))
     title_left = vv and _is_upper_line(header.subject or "") and not VV_LABEL.match(header.subject or "")
-    # "…/CT-TTHT" of a Cục Thuế is the office's code, not a chỉ thị; a numbered letter with
-    # recipients and no title is a công văn
+    # "…/CT-TTHT" of a Cục Thuế is the office's code, not a chỉ thị; a letter with
+    # recipients and no title is a công văn, numbered or not (a copy that starts at "Kính gửi:")
     tax_office = "cuc thue" in fold(" ".join(named))
     by_number = None if tax_office else _type_from_number(header.number)
     doc_type = header.title or ("Công văn" if vv and not title_left else None) \
-        or by_number or ("Công văn" if title_left or (header.number and header.recipients) else None)
+        or by_number or ("Công văn" if title_left or header.recipients else None)
 
     paras = _paragraphs(layout.body)
     # the agency rules depend on the letter's level and date (taxonomy v2: a ministry is a cited

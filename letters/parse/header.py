@@ -142,6 +142,11 @@ def _ocr_digits(value: str | None) -> str | None:
     return value if value.isdigit() else None
 
 
+# "hồi 15 giờ 30’ ngày 17/9/2013", "hồi 16h00 ngày 17 tháng 9 năm 2013" after a công điện's number
+_SENT_AT = re.compile(r"\s*,?\s*hồi\s+[^,;\n]{1,20}?\s+ngày\s+(?P<d>\d{1,2})(?:\s*[/.-]\s*|\s+tháng\s+)"
+                      r"(?P<m>\d{1,2})(?:\s*[/.-]\s*|\s+năm\s+)(?P<y>\d{4})", re.IGNORECASE)
+
+
 def _place_date_of(cell: str) -> tuple[str | None, DateParts, int] | None:
     """'Lạng Sơn, ngày   tháng 4 năm 2023' → ('Lạng Sơn', 2023-04, start of the place). The date
     must end the cell (a subject citing 'ngày 12/8/2022 của …' is not a date line)."""
@@ -250,6 +255,11 @@ class _HeaderScanner:
         number = _number_of(cell)
         if number is not None and self.header.number is None:
             self.header.number, tail = number
+            sent = _SENT_AT.match(tail)
+            if sent and not self._has_date():
+                # a công điện's hour and date on its number line: "Số: 01/CĐ-PCLB hồi 15 giờ 30 ngày 17/9/2013"
+                self.header.date = _date_parts(sent.group("d"), sent.group("m"), sent.group("y"))
+                tail = tail[sent.end():]
             if tail.strip():  # "Số: 12/UBND-VX   Lạng Sơn, ngày …" or "… V/v …" on the same line
                 self._header_cell(tail.strip())
             return True
