@@ -290,6 +290,12 @@ def test_portal_copy_without_header_recovers_number_date_issuer() -> None:
     (("VĂN BẢN MỚI\n\nTăng cường biện pháp bảo đảm an toàn thực phẩm dịp Tết\n\nNgày 11/01/2018, Văn phòng UBND "
       "tỉnh đã ban hành Công văn số 124/VPUBND-VX về việc bảo đảm an toàn thực phẩm dịp Tết."),
      ("124/VPUBND-VX", (2018, 1, 11), "Văn phòng UBND tỉnh", "Công văn", "Về việc bảo đảm an toàn thực phẩm dịp Tết")),
+    # the kind as the verb; a plan named by what it carries out
+    (("Ban chỉ đạo quốc gia phòng chống dịch cúm gia cầm vừa công điện khẩn yêu cầu các tỉnh, thành phố "
+      "tăng cường giám sát."),
+     (None, None, "Ban chỉ đạo quốc gia phòng chống dịch cúm gia cầm", "Công điện", None)),
+    ("UBND xã Đại Lãnh vừa ban hành Kế hoạch triển khai Tháng hành động vì an toàn thực phẩm năm 2021.",
+     (None, None, "UBND xã Đại Lãnh", "Kế hoạch", "Triển khai Tháng hành động vì an toàn thực phẩm năm 2021")),
     # no body named: the number's symbol says whose it is
     (("Công điện số 128/CĐ-TTg ngày 8/12/2024 gửi Bộ trưởng các Bộ: Nông nghiệp và Phát triển nông thôn, "
       "Tài nguyên và Môi trường; Chủ tịch Ủy ban nhân dân các tỉnh."),

@@ -41,12 +41,16 @@ _TYPE_WORDS = "|".join(_TYPES)
 _TYPE = r"(?P<type>(?i:" + _TYPE_WORDS + r"))"
 # "vừa ban hành", "đã ký ban hành", "mới đây đã ký", "đã có", "gửi"
 _VERB = (r"\s+(?P<tense>(?:cũng\s+)?(?:vừa\s+(?:mới\s+)?|đã\s+|mới\s+(?:đây\s+)?(?:đã\s+)?))?"
-         r"(?:ký\s+(?:ban\s+hành\s+)?|ban\s+hành\s+|có\s+|gửi\s+|ra\s+)")
+         # "… vừa công điện khẩn yêu cầu …": the kind itself as the verb
+         r"(?:ký\s+(?:ban\s+hành\s+)?|ban\s+hành\s+|có\s+|gửi\s+|ra\s+|(?<=vừa\s)(?=công\s+điện\b))")
 # what may follow the number: "năm 2025", a page's "Tải về" link, the date
 _AFTER_NUMBER = (r"(?:\s+năm\s+\d{4})?(?:\s*\**\s*(?i:tải(?=\s+về\s+việc)|tải\s+về)(?:\s*\*+)?)?"
                  rf"(?:\s*,?\s*{_DATE.replace('?P<', '?P<x')})?")
 # the subject as the sentence gives it: "… về việc phòng, chống dịch sởi.", "… phê duyệt Kế hoạch …"
-_SUBJECT = r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy định|hướng dẫn|sửa đổi|thông báo|kết luận)(?=[\s,])[^\n]{5,300}?)(?=\.\s|\.?$|\n|\.(?=" + _UPPER + r")))?"
+# (a plan's name too: "Kế hoạch triển khai Tháng hành động …", "… thực hiện Chương trình …")
+_SUBJECT = (r"(?:\s*,?\s+(?P<subject>(?i:về|v/v|phê duyệt|ban hành|quy định|hướng dẫn|sửa đổi|thông báo|kết luận"
+            r"|triển khai|thực hiện|tổ chức|phòng,? chống|tăng cường)(?=[\s,])[^\n]{5,300}?)"
+            r"(?=\.\s|\.?$|\n|\.(?=" + _UPPER + r")))?")
 # "Ngày 13/9/2021, UBND tỉnh ban hành Công văn số 2383/UBND-KGVX về …"; "Ngày 25/9/2025, Thủ tướng
 # Chính phủ đã có Công điện 172/CĐ-TTg năm 2025 về …"; "Thủ tướng … mới đây đã ký Công điện về …"
 _ISSUED = re.compile(rf"(?:{_DATE}\s*[,.]?\s*)?{_ISSUER}{_VERB}{_TYPE}(?:\s+(?:khẩn|hỏa\s+tốc))?"
