@@ -1014,3 +1014,10 @@ def test_cac_tinh_huong_is_no_provinces_and_an_unknown_body_asked_first() -> Non
 def test_giao_trach_nhiem_cho_asks_the_body_after_it(verb: str) -> None:
     text = f"UBND tỉnh cũng {verb} Sở Y tế chủ trì tổ chức kiểm tra an toàn thực phẩm."
     assert assign_roles(text)[0].lead == ["so_y_te"]
+
+
+@pytest.mark.parametrize("text", ["Ban Chỉ huy Quân sự xã, Công an xã bố trí lực lượng giúp các hộ neo đơn.",
+                                  "Ban CHQS phường, Công an phường bố trí lực lượng giúp các hộ neo đơn."])
+def test_a_communes_military_command_is_the_armed_forces(text: str) -> None:
+    """Guideline: "Công an xã", "Ban Chỉ huy Quân sự xã" → `cong_an_tinh`, `quan_su_bien_phong`."""
+    assert assign_roles(text)[0].lead == ["quan_su_bien_phong", "cong_an_tinh"]
