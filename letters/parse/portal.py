@@ -244,10 +244,14 @@ def portal_header(opening: str, taxonomy: Taxonomy | None = None, page: str | No
     return PortalHeader(number, doc_type, date, issuer or None, subject or None)
 
 
+# The words a copy may put before the body that orders: "Theo đó, …", "Mới đây, …", "Ngày 6/4, …".
+_SPEAKER_OPENS = r"(?:Theo đó,\s*|Mới đây,\s*|Ngày [\d/]+,\s*)?"
+
+
 # A national body that orders something in the opening lines of a copy with no header: "(SKTE) -
 # Thủ tướng Chính phủ yêu cầu Chủ tịch UBND các tỉnh …", "Bộ Y tế đề nghị UBND các tỉnh …".
 _CENTRAL_SPEAKER = re.compile(
-    r"(?:^|[.:;,\-–)]\s+|\n)(?:Theo đó,\s*|Mới đây,\s*|Ngày [\d/]+,\s*)?"
+    rf"(?:^|[.:;,\-–)]\s+|\n){_SPEAKER_OPENS}"
     r"(?P<issuer>(?:Phó\s+)?Thủ\s+tướng(?:\s+Chính\s+phủ)?|Chính\s+phủ|Văn\s+phòng\s+Chính\s+phủ"
     r"|Ban\s+Bí\s+thư|Bộ\s+Chính\s+trị|(?:Bộ\s+trưởng\s+)?Bộ\s+(?!trưởng\b)[A-ZĐ][\w&]*(?:\s+[\w&]+){0,7}?)"
     r"(?:\s+[A-ZĐ]\w*){0,4}"  # the person's name after a title: "Phó Thủ tướng Trần Hồng Hà"
@@ -258,7 +262,7 @@ _CENTRAL_SPEAKER = re.compile(
 # A provincial or local body ordering at the head of a sentence: "Sở Giáo dục và Đào tạo yêu cầu
 # các phòng GDĐT …", "Chi cục Chăn nuôi và Thú y đề nghị …", "Ủy ban nhân dân xã đề nghị …".
 _LOCAL_SPEAKER = re.compile(
-    r"(?:^|[.:;\-–)]\s+|\n)(?:Theo đó,\s*|Mới đây,\s*|Ngày [\d/]+,\s*)?(?:Giám\s+đốc\s+|Chủ\s+tịch\s+)?"
+    rf"(?:^|[.:;\-–)]\s+|\n){_SPEAKER_OPENS}(?:Giám\s+đốc\s+|Chủ\s+tịch\s+)?"
     r"(?P<issuer>(?:Sở|Chi\s+cục|Trung\s+tâm|Ban\s+Chỉ\s+đạo|Ủy\s+ban\s+nhân\s+dân|Uỷ\s+ban\s+nhân\s+dân|UBND)"
     r"(?:\s+(?:[\w&-]+)){1,8}?)"
     r"\s+(?:vừa\s+|đã\s+|cũng\s+)?(?:có\s+(?:văn\s+bản|công\s+văn|công\s+điện)\s+)?(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo)\b")
